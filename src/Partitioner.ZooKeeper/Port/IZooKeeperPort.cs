@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using Partitioner.Core;
+
+namespace Partitioner.ZooKeeper.Port;
+
+/// <summary>What the session did, as the shell needs to know it.</summary>
+public enum SessionChange
+{
+    /// <summary>The connection was lost; the session may still be alive.</summary>
+    Suspended,
+
+    /// <summary>Connected again with the same session.</summary>
+    Reconnected,
+
+    /// <summary>The session is gone: expired, closed, or refused (auth failed).</summary>
+    Expired,
+}
+
+/// <summary>The outcome of a create.</summary>
+public readonly record struct CreateOutcome(ZooKeeperError Error, string? CreatedPath);
+
+/// <summary>The outcome of a children read; <see cref="Children"/> is empty unless <see cref="Error"/> is Ok.</summary>
+public readonly record struct ChildrenOutcome(ZooKeeperError Error, ImmutableArray<string> Children);
+
+/// <summary>The outcome of a multi: per-op results (empty when the whole request failed, e.g. ConnectionLoss).</summary>
+public readonly record struct MultiOutcome(ZooKeeperError Error, ImmutableArray<WriteResult> Results);
+
+/// <summary>The outcome of a multiRead of children lists: one result per path (empty when the whole request failed).</summary>
+public readonly record struct MultiReadOutcome(ZooKeeperError Error, ImmutableArray<ChildrenResult> Results);
+
+/// <summary>
+/// The small slice of ZooKeeper that the shell needs, defined here so that the real client
+/// (through an adapter) and the simulator's in-memory ZooKeeper can both sit behind it.
+/// </summary>
+/// <remarks>
+/// Rules every implementation keeps:
+/// <list type="bullet">
+/// <item>Methods never throw for a ZooKeeper outcome: every error, ConnectionLoss and SessionExpired
+/// included, comes back as a code. They throw only for programming errors (a null argument).</item>
+/// <item>Requests of one session complete in the order they were issued.</item>
+/// <item>A watch callback is called at most once. A server notification is delivered before the
+/// completion of the write that caused it, when both reach the same session.</item>
+/// <item>An implementation may complete tasks and call callbacks on any thread; the simulator does
+/// both on its one scheduler thread, synchronously, which is what makes a run replayable.</item>
+/// </list>
+/// </remarks>
+public interface IZooKeeperPort
+{
+    /// <summary>The negotiated session timeout (the requested one before the first connect).</summary>
+    TimeSpan SessionTimeout { get; }
+
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> of the last time anything was heard from the server
+    /// on this session, by the member's own clock. The shell uses it to stop claiming ownership when
+    /// the session may have expired without the member having noticed (a paused process).
+    /// </summary>
+    long LastHeardTimestamp { get; }
+
+    /// <summary>Raised on each session change, in order.</summary>
+    event Action<SessionChange>? SessionChanged;
+
+    /// <summary>Creates a node with the open ACL.</summary>
+    Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind);
+
+    /// <summary>Deletes a node, any version.</summary>
+    Task<ZooKeeperError> DeleteAsync(string path);
+
+    /// <summary>Lists children; when <paramref name="watch"/> is given and the read succeeds, leaves a children watch.</summary>
+    Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch);
+
+    /// <summary>Ok when the node exists, NoNode when not; the watch is left in both cases (ZooKeeper's exists semantics).</summary>
+    Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch);
+
+    /// <summary>An atomic batch of writes.</summary>
+    Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops);
+
+    /// <summary>A batch of children reads in one request, without watches.</summary>
+    Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths);
+}
