@@ -1,0 +1,371 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Partitioner.Core;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.ZooKeeper;
+
+/// <summary>What the facade learns after each decision, on the draining thread.</summary>
+/// <param name="Previous">The state before the decision.</param>
+/// <param name="Current">The state after it.</param>
+/// <param name="Event">The event decided on; null for the start.</param>
+/// <param name="InFlight">How many ZooKeeper operations are still waiting for their result.</param>
+/// <param name="Stopped">The loop stopped after this decision (the decider threw): no event will follow.</param>
+internal readonly record struct Observation(MemberState Previous, MemberState Current, Event? Event, int InFlight, bool Stopped);
+
+/// <summary>
+/// One member's event loop: a mailbox that hands Core one event at a time, and the executor of
+/// Core's commands against the port.
+/// </summary>
+/// <remarks>
+/// There is no thread of its own. Whoever posts an event while no one is draining drains the queue
+/// inline; an event posted while draining (from a port task that completed synchronously, a watch or
+/// a timer) is queued, never decided re-entrantly. Commands are issued without waiting on each other,
+/// and each result is posted back as an event. Under the simulator every callback arrives on its one
+/// scheduler thread, so a run is a pure function of its seed.
+/// </remarks>
+internal sealed class MemberLoop
+{
+    private readonly object _gate = new();
+    private readonly Queue<Event> _queue = new();
+    private readonly IZooKeeperPort _port;
+    private readonly TimeProvider _time;
+    private readonly DeciderFunctions _decider;
+    private readonly ILogger _logger;
+    private readonly Action<Observation> _observer;
+    private readonly Dictionary<long, ITimer> _timers = new();
+    private readonly HashSet<long> _inFlight = new();
+    private readonly string _identifier;
+    private IEventLogSink? _sink;
+    private MemberState _state;
+    private bool _draining;
+    private bool _stopped;
+    private long _seq;
+
+    public MemberLoop(
+        PartitionerConfig config,
+        IZooKeeperPort port,
+        TimeProvider time,
+        DeciderFunctions decider,
+        IEventLogSink? sink,
+        ILogger logger,
+        Action<Observation> observer)
+    {
+        _port = port;
+        _time = time;
+        _decider = decider;
+        _sink = sink;
+        _logger = logger;
+        _observer = observer;
+        _identifier = config.Identifier;
+        _state = new MemberState { Config = config };
+    }
+
+    /// <summary>The state after the last decision; safe to read from any thread.</summary>
+    public MemberState State => Volatile.Read(ref _state);
+
+    /// <summary>
+    /// Records the header, runs Core's start and its commands, then drains whatever they posted.
+    /// An exception from Core's start is thrown to the caller, with nothing left running.
+    /// </summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _draining = true;
+        }
+
+        _port.SessionChanged += OnSessionChanged;
+        Decision start;
+        try
+        {
+            RecordHeader(_state.Config);
+            start = _decider.Start(_state.Config);
+        }
+        catch
+        {
+            Stop();
+            throw;
+        }
+
+        Apply(start.State, null, start);
+        DrainQueued();
+    }
+
+    /// <summary>Queues an event, and drains the queue unless someone already is. False once stopped.</summary>
+    public bool Post(Event @event)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(@event);
+            if (_draining)
+            {
+                return true;
+            }
+
+            _draining = true;
+        }
+
+        DrainQueued();
+        return true;
+    }
+
+    /// <summary>Stops taking events, forgets the session and cancels every timer. Results still on their way are dropped.</summary>
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            _stopped = true;
+            _queue.Clear();
+        }
+
+        _port.SessionChanged -= OnSessionChanged;
+        ITimer[] timers;
+        lock (_timers)
+        {
+            timers = [.. _timers.Values];
+            _timers.Clear();
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+    }
+
+    private void DrainQueued()
+    {
+        while (true)
+        {
+            Event next;
+            lock (_gate)
+            {
+                if (_stopped || !_queue.TryDequeue(out next!))
+                {
+                    _draining = false;
+                    return;
+                }
+            }
+
+            try
+            {
+                Process(next);
+            }
+            catch (Exception exception)
+            {
+                Halt(next, exception);
+            }
+        }
+    }
+
+    private void Process(Event @event)
+    {
+        if (@event is OperationCompleted completed)
+        {
+            _inFlight.Remove(completed.OpId);
+        }
+        else if (@event is TimerFired fired)
+        {
+            ForgetTimer(fired.TimerId);
+        }
+
+        var previous = _state;
+        Apply(previous, @event, _decider.Decide(previous, @event));
+    }
+
+    private void Apply(MemberState previous, Event? @event, Decision decision)
+    {
+        Volatile.Write(ref _state, decision.State);
+        var commands = decision.Commands.IsDefault ? ImmutableArray<Command>.Empty : decision.Commands;
+        var seq = _seq++;
+        RecordDecision(seq, @event, decision.State, commands);
+        Log.Decided(_logger, _identifier, seq, @event, commands.Length);
+        foreach (var command in commands)
+        {
+            Execute(command);
+        }
+
+        _observer(new Observation(previous, decision.State, @event, _inFlight.Count, Stopped: false));
+    }
+
+    /// <summary>
+    /// A decider that throws is a bug: the member stops in Failure with the reason, rather than
+    /// keep running on a state it can no longer trust.
+    /// </summary>
+    private void Halt(Event @event, Exception exception)
+    {
+        Log.DeciderThrew(_logger, _identifier, @event, exception);
+        Stop();
+        var previous = _state;
+        var failed = previous with
+        {
+            State = PartitionState.Failure,
+            StateId = previous.State == PartitionState.Failure ? previous.StateId : previous.StateId + 1,
+            AcquiredItems = ImmutableArray<string>.Empty,
+            FailureReason = $"the decider threw {exception.GetType().Name} on {@event.GetType().Name}: {exception.Message}",
+        };
+        Volatile.Write(ref _state, failed);
+        _observer(new Observation(previous, failed, @event, 0, Stopped: true));
+    }
+
+    private void Execute(Command command)
+    {
+        switch (command)
+        {
+            case CreateNode c:
+                Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind),
+                    static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath),
+                    static (id, e) => new CreateCompleted(id, e, null));
+                break;
+            case DeleteNode c:
+                Issue(c.OpId, () => _port.DeleteAsync(c.Path),
+                    static (id, r) => new DeleteCompleted(id, r),
+                    static (id, e) => new DeleteCompleted(id, e));
+                break;
+            case GetChildren c:
+                Issue(c.OpId, () => _port.GetChildrenAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
+                    static (id, r) => new ChildrenCompleted(id, r.Error, OrEmpty(r.Children)),
+                    static (id, e) => new ChildrenCompleted(id, e, ImmutableArray<string>.Empty));
+                break;
+            case Exists c:
+                Issue(c.OpId, () => _port.ExistsAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
+                    static (id, r) => new ExistsCompleted(id, r),
+                    static (id, e) => new ExistsCompleted(id, e));
+                break;
+            case Multi c:
+                Issue(c.OpId, () => _port.MultiAsync(c.Ops),
+                    static (id, r) => new MultiCompleted(id, r.Error, OrEmpty(r.Results)),
+                    static (id, e) => new MultiCompleted(id, e, ImmutableArray<WriteResult>.Empty));
+                break;
+            case MultiGetChildren c:
+                Issue(c.OpId, () => _port.MultiGetChildrenAsync(c.Paths),
+                    static (id, r) => new MultiReadCompleted(id, r.Error, OrEmpty(r.Results)),
+                    static (id, e) => new MultiReadCompleted(id, e, ImmutableArray<ChildrenResult>.Empty));
+                break;
+            case StartTimer c:
+                StartTimer(c.TimerId, c.Due);
+                break;
+            case CancelTimer c:
+                ForgetTimer(c.TimerId);
+                break;
+            default:
+                throw new InvalidOperationException($"The shell cannot execute the command {command}.");
+        }
+    }
+
+    /// <summary>
+    /// Sends one request and posts its result as an event. A result that is already there is posted at
+    /// once (the mailbox queues it); otherwise a synchronous continuation posts it from the thread that
+    /// completes the task, so no thread-pool hop reorders results.
+    /// </summary>
+    private void Issue<T>(long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed)
+    {
+        _inFlight.Add(opId);
+        Task<T> task;
+        try
+        {
+            task = send();
+        }
+        catch (Exception exception)
+        {
+            Log.PortFaulted(_logger, _identifier, opId, exception);
+            Post(failed(opId, ZooKeeperError.SystemError));
+            return;
+        }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            Post(completed(opId, task.Result));
+            return;
+        }
+
+        task.ContinueWith(
+            t => Post(t.IsCompletedSuccessfully ? completed(opId, t.Result) : Faulted(opId, t, failed)),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>The port promises codes, not exceptions; a fault is a bug in it, reported to Core as SystemError.</summary>
+    private Event Faulted<T>(long opId, Task<T> task, Func<long, ZooKeeperError, Event> failed)
+    {
+        Log.PortFaulted(_logger, _identifier, opId, task.Exception?.GetBaseException());
+        return failed(opId, ZooKeeperError.SystemError);
+    }
+
+    private Action<WatchEventKind>? WatchFor(long opId, string path, bool watch) =>
+        watch ? kind => Post(new WatchFired(opId, path, kind)) : null;
+
+    private void StartTimer(long timerId, TimeSpan due)
+    {
+        var delay = due < TimeSpan.Zero ? TimeSpan.Zero : due;
+        var timer = _time.CreateTimer(_ => Post(new TimerFired(timerId)), null, delay, Timeout.InfiniteTimeSpan);
+        ITimer? replaced;
+        lock (_timers)
+        {
+            _timers.TryGetValue(timerId, out replaced);
+            _timers[timerId] = timer;
+        }
+
+        replaced?.Dispose();
+    }
+
+    private void ForgetTimer(long timerId)
+    {
+        ITimer? timer;
+        lock (_timers)
+        {
+            _timers.Remove(timerId, out timer);
+        }
+
+        timer?.Dispose();
+    }
+
+    private void OnSessionChanged(SessionChange change)
+    {
+        Event @event = change switch
+        {
+            SessionChange.Suspended => new SessionSuspended(),
+            SessionChange.Reconnected => new SessionReconnected(),
+            _ => new SessionExpired(),
+        };
+        Post(@event);
+    }
+
+    private void RecordHeader(PartitionerConfig config)
+    {
+        try
+        {
+            _sink?.WriteHeader(config);
+        }
+        catch (Exception exception)
+        {
+            Log.EventLogThrew(_logger, _identifier, exception);
+            _sink = null;
+        }
+    }
+
+    private void RecordDecision(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands)
+    {
+        try
+        {
+            _sink?.WriteDecision(seq, @event, state, commands);
+        }
+        catch (Exception exception)
+        {
+            Log.EventLogThrew(_logger, _identifier, exception);
+            _sink = null;
+        }
+    }
+
+    private static ReadOnlyMemory<byte> AsMemory(ImmutableArray<byte> data) =>
+        data.IsDefault ? ReadOnlyMemory<byte>.Empty : data.AsMemory();
+
+    private static ImmutableArray<T> OrEmpty<T>(ImmutableArray<T> items) =>
+        items.IsDefault ? ImmutableArray<T>.Empty : items;
+}

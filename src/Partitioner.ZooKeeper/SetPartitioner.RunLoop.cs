@@ -1,0 +1,99 @@
+using Partitioner.Core;
+
+namespace Partitioner.ZooKeeper;
+
+/// <content>The convenience loop that follows the standard consumer protocol.</content>
+public sealed partial class SetPartitioner
+{
+    /// <summary>
+    /// Runs the standard loop: on each acquisition calls <paramref name="work"/> with the items and a token;
+    /// when the member leaves Acquired, cancels that token, waits for <paramref name="work"/> to return,
+    /// then releases the set, and goes round again.
+    /// </summary>
+    /// <remarks>
+    /// If <paramref name="work"/> returns while the member is still Acquired, the loop waits for the member
+    /// to leave Acquired before releasing; it does not call <paramref name="work"/> twice for one acquisition.
+    /// </remarks>
+    /// <param name="work">The work on one acquired set; it should stop soon after its token is cancelled.</param>
+    /// <param name="cancellationToken">Stops the loop: the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
+    /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
+    /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
+    public async Task RunAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await LoopAsync(work, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await FinishAsync();
+        }
+        catch (Exception exception) when (exception is not PartitionerFailedException)
+        {
+            // The work failed: the member cannot know whether its items are safe to hand on mid-way,
+            // so it leaves the party (releasing its locks) before the error goes to the caller.
+            await FinishAsync();
+            throw;
+        }
+    }
+
+    private async Task LoopAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = await WaitForAsync(o => o.Current.State != PartitionState.Allocating, cancellationToken);
+            switch (state.State)
+            {
+                case PartitionState.Failure when FinishRequested:
+                    return;
+                case PartitionState.Failure:
+                    throw new PartitionerFailedException(state.FailureReason);
+                case PartitionState.Release:
+                    await ReleaseSetAsync();
+                    break;
+                default:
+                    await WorkOnSetAsync(work, state, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Runs the work on one acquired set until it returns, cancelling it when the member leaves Acquired.</summary>
+    private async Task WorkOnSetAsync(
+        Func<IReadOnlyList<string>, CancellationToken, Task> work, MemberState acquired, CancellationToken cancellationToken)
+    {
+        using var workCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var left = WaitForAsync(o => o.Current.StateId != acquired.StateId, CancellationToken.None);
+        var working = StartWork(work, acquired.AcquiredItems, workCancellation.Token);
+        if (await Task.WhenAny(working, left) == left)
+        {
+            await workCancellation.CancelAsync();
+        }
+
+        try
+        {
+            await working;
+        }
+        catch (OperationCanceledException) when (workCancellation.IsCancellationRequested)
+        {
+            // The work stopped because it was asked to.
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await left.WaitAsync(cancellationToken);
+    }
+
+    private static Task StartWork(
+        Func<IReadOnlyList<string>, CancellationToken, Task> work, IReadOnlyList<string> items, CancellationToken token)
+    {
+        try
+        {
+            return work(items, token) ?? Task.CompletedTask;
+        }
+        catch (Exception exception)
+        {
+            return Task.FromException(exception);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Partitioner.Core;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.ZooKeeper;
+
+/// <summary>
+/// Divides a set of items among the live members of a group, so that every item has exactly one
+/// owner; kazoo's <c>SetPartitioner</c> recipe, with the same znodes, so that C# and Python members can
+/// share a party. States go Allocating, Acquired, Release, Allocating..., and Failure at the end.
+/// </summary>
+/// <remarks>
+/// The partitioner runs Core's decisions one event at a time and sends their ZooKeeper requests through
+/// <see cref="IZooKeeperPort"/> without waiting on each other. It starts no threads and takes time only
+/// from <see cref="SetPartitionerOptions.TimeProvider"/>. Its awaited methods continue on the caller's
+/// synchronization context, which is how a simulator keeps a whole run on one thread.
+/// </remarks>
+public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<string>
+{
+    private readonly object _subscribersGate = new();
+    private readonly List<Channel<PartitionState>> _subscribers = [];
+    private readonly IZooKeeperPort _port;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly StateWaiters _waiters;
+    private readonly MemberLoop _loop;
+    private PartitionState _published;
+    private int _finishRequested;
+    private int _disposed;
+
+    /// <summary>
+    /// Creates a member of the party at <paramref name="path"/> and starts it: it joins the party, waits
+    /// for it to be stable for <see cref="SetPartitionerOptions.TimeBoundary"/>, then takes its share.
+    /// </summary>
+    /// <param name="port">The ZooKeeper session to work through.</param>
+    /// <param name="path">The party's root znode; its children are <c>locks</c> and <c>party</c>.</param>
+    /// <param name="items">The items to divide; every member must be given the same ones.</param>
+    /// <param name="options">The options; the defaults when null.</param>
+    /// <exception cref="ArgumentException">A value is not valid; the message names it.</exception>
+    public SetPartitioner(IZooKeeperPort port, string path, IEnumerable<string> items, SetPartitionerOptions? options = null)
+        : this(port, path, items, options, DeciderFunctions.Core)
+    {
+    }
+
+    /// <summary>Creates a member that runs <paramref name="decider"/> instead of Core's decider (simulator and tests).</summary>
+    internal SetPartitioner(
+        IZooKeeperPort port, string path, IEnumerable<string> items, SetPartitionerOptions? options, DeciderFunctions decider)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(decider);
+        options ??= new SetPartitionerOptions();
+        var config = CreateConfig(path, items, options);
+        _port = port;
+        _time = options.TimeProvider;
+        _logger = options.Logger ?? NullLogger.Instance;
+        var initial = new MemberState { Config = config };
+        _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
+        _published = initial.State;
+        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, Observe);
+        _loop.Start();
+    }
+
+    /// <summary>Raised after every state change, on the thread that ran the decision. Handlers should be quick; one that throws is logged and ignored.</summary>
+    public event EventHandler<PartitionStateChangedEventArgs>? StateChanged;
+
+    /// <summary>The configuration this member runs with, defaults filled in.</summary>
+    public PartitionerConfig Config => _loop.State.Config;
+
+    /// <summary>The current state, as Core decided it.</summary>
+    public PartitionState State => _loop.State.State;
+
+    /// <summary>Grows by one on every state change.</summary>
+    public long StateId => _loop.State.StateId;
+
+    /// <summary>Why the member is in Failure; null otherwise.</summary>
+    public string? FailureReason => _loop.State.FailureReason;
+
+    /// <summary>
+    /// The items this member owns: empty unless it is <see cref="Acquired"/>. Stale-safe: a member that has
+    /// not heard from ZooKeeper for 2/3 of the session timeout (a paused process, a cut network) claims
+    /// nothing, because its session may have expired and its locks gone to another member.
+    /// </summary>
+    public IReadOnlyList<string> AcquiredItems
+    {
+        get
+        {
+            var state = _loop.State;
+            return IsOwner(state) ? state.AcquiredItems : ImmutableArray<string>.Empty;
+        }
+    }
+
+    /// <summary>True in Failure, which is terminal.</summary>
+    public bool Failed => State == PartitionState.Failure;
+
+    /// <summary>True in Release: stop working on the set, then call <see cref="ReleaseSetAsync"/>.</summary>
+    public bool Release => State == PartitionState.Release;
+
+    /// <summary>True in Allocating.</summary>
+    public bool Allocating => State == PartitionState.Allocating;
+
+    /// <summary>True when this member holds its share and its session could still be alive (see <see cref="AcquiredItems"/>).</summary>
+    public bool Acquired => IsOwner(_loop.State);
+
+    /// <summary>
+    /// Waits until the member is Acquired. Returns true then; false when <paramref name="timeout"/> passes
+    /// first (by the partitioner's <see cref="TimeProvider"/>), or the member is in Release or Failure.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<bool> WaitForAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or more, or Timeout.InfiniteTimeSpan.");
+        }
+
+        using var timeoutSource = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        try
+        {
+            var state = await _waiters.WaitAsync(
+                o => o.Current.State is PartitionState.Acquired or PartitionState.Release or PartitionState.Failure,
+                linked.Token);
+            return state.State == PartitionState.Acquired;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Asks the member to release its set and re-allocate (kazoo's <c>release_set</c>). Completes when the
+    /// member has left Release, or is in Failure. Call it once work on the set has stopped.
+    /// </summary>
+    public Task ReleaseSetAsync()
+    {
+        var request = new ReleaseRequested();
+        var seen = false;
+        var done = _waiters.WaitAsync(
+            o =>
+            {
+                seen |= ReferenceEquals(o.Event, request);
+                return o.Current.State == PartitionState.Failure || (seen && o.Current.State != PartitionState.Release);
+            },
+            CancellationToken.None);
+        _loop.Post(request);
+        return done;
+    }
+
+    /// <summary>
+    /// Releases every lock, leaves the party and ends in Failure (kazoo's <c>finish</c>). Completes when the
+    /// member is in Failure and no request is still waiting for ZooKeeper's answer.
+    /// </summary>
+    public Task FinishAsync()
+    {
+        Interlocked.Exchange(ref _finishRequested, 1);
+        var request = new FinishRequested();
+        var seen = false;
+        var done = _waiters.WaitAsync(
+            o =>
+            {
+                seen |= ReferenceEquals(o.Event, request);
+                // Finish in Failure may still delete locks that a fatal error left behind, so wait for the
+                // request itself to be decided, then for every request it sent to be answered.
+                return o.Stopped || (seen && o.Current.State == PartitionState.Failure && o.InFlight == 0);
+            },
+            CancellationToken.None);
+        if (!_loop.Post(request))
+        {
+            return Task.CompletedTask;
+        }
+
+        return done;
+    }
+
+    /// <summary>
+    /// The member's states: the current one first, then each change, ending after Failure.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    public async IAsyncEnumerable<PartitionState> WatchStatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Subscribe();
+        try
+        {
+            await foreach (var state in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return state;
+            }
+        }
+        finally
+        {
+            lock (_subscribersGate)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+
+    /// <summary>Finishes the member (see <see cref="FinishAsync"/>) unless it already has, and stops its timers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await FinishAsync();
+        _loop.Stop();
+    }
+
+    /// <summary>Enumerates <see cref="AcquiredItems"/>.</summary>
+    public IEnumerator<string> GetEnumerator() => AcquiredItems.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>True once the user asked to finish, so that Failure is the expected end.</summary>
+    internal bool FinishRequested => Volatile.Read(ref _finishRequested) == 1;
+
+    /// <summary>Waits for an observation that satisfies <paramref name="isDone"/>; the state it brought.</summary>
+    internal Task<MemberState> WaitForAsync(Func<Observation, bool> isDone, CancellationToken cancellationToken) =>
+        _waiters.WaitAsync(isDone, cancellationToken);
+
+    private static PartitionerConfig CreateConfig(string path, IEnumerable<string> items, SetPartitionerOptions options)
+    {
+        if (options.TimeProvider is null)
+        {
+            throw new ArgumentException("SetPartitionerOptions.TimeProvider is null; leave it at TimeProvider.System or give one.", nameof(options));
+        }
+
+        return PartitionerConfig.Create(
+            path,
+            items,
+            options.Identifier ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+            options.ContenderPrefix ?? Guid.NewGuid().ToString("N"),
+            options.TimeBoundary,
+            options.MaxReactionTime,
+            options.PartitionFunction,
+            options.PartitionFunctionName,
+            options.BatchSize);
+    }
+
+    /// <summary>
+    /// ZooKeeper's client gives up on a silent server after 2/3 of the session timeout; past that, by this
+    /// member's own clock, the server may already have expired the session and handed the locks on.
+    /// </summary>
+    private bool IsOwner(MemberState state)
+    {
+        if (state.State != PartitionState.Acquired)
+        {
+            return false;
+        }
+
+        var silence = _time.GetElapsedTime(_port.LastHeardTimestamp);
+        return silence < TimeSpan.FromTicks(_port.SessionTimeout.Ticks * 2 / 3);
+    }
+
+    /// <summary>Runs on the draining thread after each decision.</summary>
+    private void Observe(Observation observation)
+    {
+        _waiters.Observe(observation);
+        var previous = observation.Previous;
+        var current = observation.Current;
+        if (previous.StateId == current.StateId && previous.State == current.State)
+        {
+            return;
+        }
+
+        Log.StateChanged(_logger, current.Config.Identifier, previous.State, current.State, current.StateId,
+            current.AcquiredItems.Length, current.FailureReason is null ? "" : $": {current.FailureReason}");
+        Publish(current.State);
+        RaiseStateChanged(new PartitionStateChangedEventArgs(previous.State, current.State, current.StateId));
+    }
+
+    private void RaiseStateChanged(PartitionStateChangedEventArgs args)
+    {
+        try
+        {
+            StateChanged?.Invoke(this, args);
+        }
+        catch (Exception exception)
+        {
+            Log.HandlerThrew(_logger, _loop.State.Config.Identifier, exception);
+        }
+    }
+
+    private Channel<PartitionState> Subscribe()
+    {
+        var channel = Channel.CreateUnbounded<PartitionState>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        lock (_subscribersGate)
+        {
+            var current = _published;
+            channel.Writer.TryWrite(current);
+            if (current == PartitionState.Failure)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _subscribers.Add(channel);
+            }
+        }
+
+        return channel;
+    }
+
+    private void Publish(PartitionState state)
+    {
+        lock (_subscribersGate)
+        {
+            _published = state;
+            foreach (var channel in _subscribers)
+            {
+                channel.Writer.TryWrite(state);
+                if (state == PartitionState.Failure)
+                {
+                    channel.Writer.TryComplete();
+                }
+            }
+
+            if (state == PartitionState.Failure)
+            {
+                _subscribers.Clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+using Partitioner.Core;
+
+namespace Partitioner.ZooKeeper;
+
+/// <summary>
+/// How a <see cref="SetPartitioner"/> behaves. Every value is checked once, when the partitioner is
+/// created; a bad value is refused with an <see cref="ArgumentException"/> that names it.
+/// </summary>
+public sealed class SetPartitionerOptions
+{
+    /// <summary>
+    /// This member's identifier, unique in the party and without '/'. The default is
+    /// <c>"&lt;host&gt;-&lt;process id&gt;"</c>, as kazoo does.
+    /// </summary>
+    public string? Identifier { get; set; }
+
+    /// <summary>How long the party must stay unchanged before the members allocate. The default is 30 seconds.</summary>
+    public TimeSpan TimeBoundary { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the member may take to notice a party change while it is taking locks, and how long it
+    /// waits before retrying after a transient failure. The default is 1 second.
+    /// </summary>
+    public TimeSpan MaxReactionTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Chooses this member's share of the items. Every member of a party must use the same function.
+    /// The default (null) is kazoo's round-robin over the sorted members and items.
+    /// </summary>
+    public PartitionFunction? PartitionFunction { get; set; }
+
+    /// <summary>
+    /// The name of <see cref="PartitionFunction"/>, written to the event log so that a replay can use the
+    /// same one. The default is "round-robin" without a function and "custom" with one.
+    /// </summary>
+    public string? PartitionFunctionName { get; set; }
+
+    /// <summary>Where every decision is recorded (see <see cref="JsonLinesEventLogSink"/>). The default (null) records nothing.</summary>
+    public IEventLogSink? EventLog { get; set; }
+
+    /// <summary>Receives the state changes and errors. The default (null) logs nothing.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>The only source of time and timers. The default is <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// 32 lowercase hex digits that name this member's party node and lock nodes. The default (null) is a
+    /// new random GUID in the "N" format; a simulator sets it from its seed so that runs repeat.
+    /// </summary>
+    public string? ContenderPrefix { get; set; }
+
+    /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
+    public int BatchSize { get; set; } = 250;
+}
