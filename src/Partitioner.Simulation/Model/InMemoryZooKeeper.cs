@@ -1,0 +1,346 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Partitioner.Core;
+using Partitioner.Simulation.Scheduling;
+
+namespace Partitioner.Simulation.Model;
+
+/// <summary>
+/// A single ZooKeeper server held in memory, with the semantics the recipes rely on: persistent,
+/// ephemeral and sequential nodes (the parent's cversion as a 10-digit suffix); atomic multi with
+/// per-op results; per-op multiRead; one-shot data/exists and children watches tied to the
+/// connection (re-armed by <see cref="WatchSet"/> on reconnect); sessions that the server expires
+/// when it has not heard from the client for the timeout; one zxid per write, never going backwards.
+/// It knows nothing of the network: a simulated session carries requests to it.
+/// </summary>
+public sealed partial class InMemoryZooKeeper
+{
+    /// <summary>The first session id handed out.</summary>
+    public const long FirstSessionId = 0x100;
+
+    private readonly SimScheduler scheduler;
+    private readonly SimRandom random;
+    private readonly SortedDictionary<long, ServerSession> sessions = new();
+    private long nextSessionId = FirstSessionId;
+
+    /// <summary>Creates an empty server (only the root node) that is up.</summary>
+    public InMemoryZooKeeper(SimScheduler scheduler, SimRandom random, TimeSpan tickTime)
+    {
+        this.scheduler = scheduler;
+        this.random = random;
+        TickTime = tickTime;
+        Root = new ZNode("/", string.Empty, null, Array.Empty<byte>(), 0, 0);
+    }
+
+    /// <summary>The server's tick: session timeouts are clamped to [2, 20] ticks, as ZooKeeper does.</summary>
+    public TimeSpan TickTime { get; }
+
+    /// <summary>The root node.</summary>
+    public ZNode Root { get; }
+
+    /// <summary>The zxid of the last write.</summary>
+    public long LastZxid { get; private set; }
+
+    /// <summary>False while the server is down for a restart.</summary>
+    public bool Up { get; private set; } = true;
+
+    /// <summary>Receives one line per server action, for the run's trace.</summary>
+    public Action<string>? Trace { get; set; }
+
+    /// <summary>The session with <paramref name="id"/>, or null if the server never had it.</summary>
+    public ServerSession? Session(long id) => sessions.GetValueOrDefault(id);
+
+    /// <summary>The node at <paramref name="path"/>, or null.</summary>
+    public ZNode? Find(string path)
+    {
+        if (path == "/")
+        {
+            return Root;
+        }
+
+        var node = Root;
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node.Child(segment);
+            if (node is null)
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// A client's connect request: a new session when <paramref name="sessionId"/> is 0, otherwise the
+    /// same session on a new connection if it is alive. Returns the session, or null when the session
+    /// has expired (the client then reports Expired).
+    /// </summary>
+    public ServerSession? Connect(long sessionId, TimeSpan requestedTimeout, IServerConnection connection)
+    {
+        EnsureUp();
+        if (sessionId == 0)
+        {
+            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks) { Connection = connection };
+            sessions.Add(created.Id, created);
+            LastZxid++;
+            Log($"session 0x{created.Id:x} created timeout={created.Timeout.TotalMilliseconds}ms");
+            ScheduleExpiryCheck(created);
+            return created;
+        }
+
+        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        {
+            Log($"session 0x{sessionId:x} refused: expired");
+            return null;
+        }
+
+        if (session.Connection is { } old && !ReferenceEquals(old, connection))
+        {
+            DetachConnection(session);
+            old.Close();
+        }
+
+        session.Connection = connection;
+        session.LastHeardTicks = scheduler.NowTicks;
+        Log($"session 0x{sessionId:x} reconnected");
+        return session;
+    }
+
+    /// <summary>
+    /// ZooKeeper's setWatches, sent by a reconnecting client after its connect request: fires the
+    /// watches whose nodes changed since the client's last zxid and re-arms the rest.
+    /// </summary>
+    public void SetWatches(long sessionId, IServerConnection connection, WatchSet watches)
+    {
+        if (sessions.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        {
+            Rearm(session, watches);
+        }
+    }
+
+    /// <summary>The server received something from <paramref name="connection"/>: the session is alive.</summary>
+    public void Heard(long sessionId, IServerConnection connection)
+    {
+        if (Up && sessions.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        {
+            session.LastHeardTicks = scheduler.NowTicks;
+        }
+    }
+
+    /// <summary>The client's side of <paramref name="connection"/> closed: its watches go with it.</summary>
+    public void ConnectionClosed(long sessionId, IServerConnection connection)
+    {
+        if (sessions.GetValueOrDefault(sessionId) is { } session && ReferenceEquals(session.Connection, connection))
+        {
+            DetachConnection(session);
+        }
+    }
+
+    /// <summary>
+    /// Ends a session by decree, as kazoo's test harness does to simulate expiry: its ephemeral nodes go,
+    /// and its connection is closed. The client learns of it only when it reads the close.
+    /// </summary>
+    public void ExpireSession(long sessionId, bool forced)
+    {
+        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        {
+            return;
+        }
+
+        session.ForcedExpiry = forced;
+        EndSession(session, forced ? "expired by fault" : "expired");
+    }
+
+    /// <summary>The client closes its session: ephemeral nodes go at once.</summary>
+    public ZooKeeperError CloseSession(long sessionId)
+    {
+        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        {
+            return ZooKeeperError.SessionExpired;
+        }
+
+        EndSession(session, "closed");
+        return ZooKeeperError.Ok;
+    }
+
+    /// <summary>The server stops: every connection closes; sessions and nodes survive on disk.</summary>
+    public void GoDown()
+    {
+        Up = false;
+        Log("server down");
+        foreach (var session in sessions.Values)
+        {
+            if (session.Connection is { } connection)
+            {
+                DetachConnection(session);
+                connection.Close();
+            }
+        }
+    }
+
+    /// <summary>The server is back; like ZooKeeper, it gives every live session a full timeout again.</summary>
+    public void ComeUp()
+    {
+        Up = true;
+        Log("server up");
+        foreach (var session in sessions.Values.Where(s => s.Alive))
+        {
+            session.LastHeardTicks = scheduler.NowTicks;
+            ScheduleExpiryCheck(session);
+        }
+    }
+
+    private TimeSpan Negotiate(TimeSpan requested) =>
+        TimeSpan.FromTicks(Math.Clamp(requested.Ticks, 2 * TickTime.Ticks, 20 * TickTime.Ticks));
+
+    private void ScheduleExpiryCheck(ServerSession session)
+    {
+        session.ExpiryCheck?.Cancel();
+        session.ExpiryCheck = scheduler.ScheduleAt(session.LastHeardTicks + session.Timeout.Ticks, () => CheckExpiry(session));
+    }
+
+    private void CheckExpiry(ServerSession session)
+    {
+        session.ExpiryCheck = null;
+        if (!Up || !session.Alive)
+        {
+            return;
+        }
+
+        // Checked lazily: hearing from the client only moves LastHeardTicks, and the check re-arms itself.
+        if (scheduler.NowTicks - session.LastHeardTicks >= session.Timeout.Ticks)
+        {
+            EndSession(session, "expired");
+        }
+        else
+        {
+            ScheduleExpiryCheck(session);
+        }
+    }
+
+    private void EndSession(ServerSession session, string why)
+    {
+        session.Alive = false;
+        session.ExpiryCheck?.Cancel();
+        var zxid = ++LastZxid;
+        Log($"session 0x{session.Id:x} {why} zxid={zxid}");
+        var batch = new WriteBatch(this, zxid);
+        foreach (var path in session.Ephemerals.ToArray())
+        {
+            batch.Delete(path);
+        }
+
+        batch.Commit();
+        var connection = session.Connection;
+        DetachConnection(session);
+        connection?.Close();
+    }
+
+    private static void DetachConnection(ServerSession session)
+    {
+        session.Connection = null;
+        session.DataWatches.Clear();
+        session.ChildWatches.Clear();
+    }
+
+    private void Rearm(ServerSession session, WatchSet watches)
+    {
+        // ZooKeeper's setWatches: fire what changed since the client's last zxid, re-arm the rest.
+        foreach (var path in watches.DataWatches)
+        {
+            var node = Find(path);
+            if (node is null)
+            {
+                Send(session, path, WatchEventKind.NodeDeleted);
+            }
+            else if (node.Mzxid > watches.RelativeZxid)
+            {
+                Send(session, path, WatchEventKind.NodeDataChanged);
+            }
+            else
+            {
+                session.DataWatches.Add(path);
+            }
+        }
+
+        foreach (var path in watches.ExistWatches)
+        {
+            if (Find(path) is not null)
+            {
+                Send(session, path, WatchEventKind.NodeCreated);
+            }
+            else
+            {
+                session.DataWatches.Add(path);
+            }
+        }
+
+        foreach (var path in watches.ChildWatches)
+        {
+            var node = Find(path);
+            if (node is null)
+            {
+                Send(session, path, WatchEventKind.NodeDeleted);
+            }
+            else if (node.Pzxid > watches.RelativeZxid)
+            {
+                Send(session, path, WatchEventKind.NodeChildrenChanged);
+            }
+            else
+            {
+                session.ChildWatches.Add(path);
+            }
+        }
+    }
+
+    private static void Send(ServerSession session, string path, WatchEventKind kind) => session.Connection?.Notify(path, kind);
+
+    private void Trigger(string path, WatchEventKind kind)
+    {
+        bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;
+        bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
+        foreach (var session in sessions.Values)
+        {
+            // One-shot: a watch is removed as it fires, and a session hears of one event once.
+            bool hit = (data && session.DataWatches.Remove(path)) | (children && session.ChildWatches.Remove(path));
+            if (hit)
+            {
+                Send(session, path, kind);
+            }
+        }
+    }
+
+    private void EnsureUp()
+    {
+        if (!Up)
+        {
+            throw new InvalidOperationException("the server is down: the network must not deliver to it");
+        }
+    }
+
+    private void Log(string line) => Trace?.Invoke(string.Create(CultureInfo.InvariantCulture, $"zk {line}"));
+
+    private static string ParentOf(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path[..slash];
+    }
+
+    private static bool IsValidPath(string path) =>
+        path.Length > 1 && path[0] == '/' && path[^1] != '/' && !path.Contains("//", StringComparison.Ordinal);
+
+    private ImmutableArray<string> ShuffledChildren(ZNode node)
+    {
+        // ZooKeeper lists children from a hash set: the order is unspecified. Shuffling (from the seed)
+        // keeps the code under test from relying on any order.
+        var names = node.ChildNames.ToArray();
+        for (int i = names.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (names[i], names[j]) = (names[j], names[i]);
+        }
+
+        return ImmutableArray.Create(names);
+    }
+}

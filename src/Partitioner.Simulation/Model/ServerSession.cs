@@ -1,0 +1,61 @@
+using Partitioner.Simulation.Scheduling;
+
+namespace Partitioner.Simulation.Model;
+
+/// <summary>The server's side of a client connection: where the server's messages to the client go.</summary>
+public interface IServerConnection
+{
+    /// <summary>Queues a watch notification to the client, behind everything already sent.</summary>
+    void Notify(string path, Partitioner.Core.WatchEventKind kind);
+
+    /// <summary>Closes the connection from the server's side; the client reads the close after what was already sent.</summary>
+    void Close();
+}
+
+/// <summary>A session as the server keeps it.</summary>
+public sealed class ServerSession
+{
+    internal ServerSession(long id, TimeSpan timeout, long nowTicks)
+    {
+        Id = id;
+        Timeout = timeout;
+        LastHeardTicks = nowTicks;
+    }
+
+    /// <summary>The session id.</summary>
+    public long Id { get; }
+
+    /// <summary>The negotiated timeout.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>When the server last heard from the client, in virtual ticks.</summary>
+    public long LastHeardTicks { get; internal set; }
+
+    /// <summary>False once expired or closed.</summary>
+    public bool Alive { get; internal set; } = true;
+
+    /// <summary>True when a fault ended the session by decree rather than by timeout; see <see cref="InMemoryZooKeeper.ExpireSession"/>.</summary>
+    public bool ForcedExpiry { get; internal set; }
+
+    /// <summary>The connection the session is attached to; null while the client is disconnected.</summary>
+    internal IServerConnection? Connection { get; set; }
+
+    /// <summary>Paths of this session's ephemeral nodes.</summary>
+    internal SortedSet<string> Ephemerals { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Paths with a data or exists watch, tied (as in ZooKeeper) to the current connection.</summary>
+    internal SortedSet<string> DataWatches { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Paths with a children watch, tied to the current connection.</summary>
+    internal SortedSet<string> ChildWatches { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The pending expiry check.</summary>
+    internal ScheduledAction? ExpiryCheck { get; set; }
+}
+
+/// <summary>The watches a reconnecting client asks the server to re-arm (ZooKeeper's setWatches).</summary>
+/// <param name="RelativeZxid">The last zxid the client saw.</param>
+/// <param name="DataWatches">Exists watches left on nodes that existed.</param>
+/// <param name="ExistWatches">Exists watches left on nodes that did not exist.</param>
+/// <param name="ChildWatches">Children watches.</param>
+public sealed record WatchSet(long RelativeZxid, IReadOnlyList<string> DataWatches, IReadOnlyList<string> ExistWatches, IReadOnlyList<string> ChildWatches);

@@ -1,0 +1,61 @@
+using Partitioner.Core;
+
+namespace Partitioner.Simulation.Model;
+
+/// <summary>One node of the in-memory ZooKeeper tree, with the stat fields the model needs.</summary>
+public sealed class ZNode
+{
+    internal ZNode(string path, string name, ZNode? parent, byte[] data, long ephemeralOwner, long czxid)
+    {
+        Path = path;
+        Name = name;
+        Parent = parent;
+        Data = data;
+        EphemeralOwner = ephemeralOwner;
+        Czxid = czxid;
+        Mzxid = czxid;
+        Pzxid = czxid;
+    }
+
+    /// <summary>The full path.</summary>
+    public string Path { get; }
+
+    /// <summary>The last path segment.</summary>
+    public string Name { get; }
+
+    /// <summary>The parent; null for the root.</summary>
+    public ZNode? Parent { get; }
+
+    /// <summary>The node's data.</summary>
+    public byte[] Data { get; }
+
+    /// <summary>The owning session of an ephemeral node; 0 for a persistent one.</summary>
+    public long EphemeralOwner { get; }
+
+    /// <summary>The zxid that created the node.</summary>
+    public long Czxid { get; }
+
+    /// <summary>The zxid that last changed the node's data.</summary>
+    public long Mzxid { get; }
+
+    /// <summary>The zxid that last changed the node's children.</summary>
+    public long Pzxid { get; internal set; }
+
+    /// <summary>The number of child creations and deletions; the next sequential child's suffix.</summary>
+    public int Cversion { get; internal set; }
+
+    /// <summary>The children by name, in ordinal order (so that every listing is deterministic).</summary>
+    internal SortedDictionary<string, ZNode> Children { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The children's names, in ordinal order.</summary>
+    public IEnumerable<string> ChildNames => Children.Keys;
+
+    /// <summary>The child named <paramref name="name"/>, or null.</summary>
+    public ZNode? Child(string name) => Children.GetValueOrDefault(name);
+
+    /// <summary>True for ephemeral nodes.</summary>
+    public bool IsEphemeral => EphemeralOwner != 0;
+
+    /// <summary>The kind this node was created as, ignoring the sequential flag.</summary>
+    public NodeKind BaseKind => IsEphemeral ? NodeKind.Ephemeral : NodeKind.Persistent;
+}

@@ -1,0 +1,173 @@
+using Partitioner.Core;
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Scheduling;
+
+namespace Partitioner.Simulation.Network;
+
+/// <summary>
+/// One TCP connection between a member and the server: two FIFO channels with per-message latency.
+/// Each end can close it; a server close reaches the client after the data already sent (a FIN),
+/// a reset reaches it after one latency, and whatever is in flight to an end that has closed is lost.
+/// </summary>
+internal sealed class SimConnection : IServerConnection
+{
+    private readonly SimNetwork network;
+    private readonly SimulatedSession client;
+    private readonly Channel toServer;
+    private readonly Channel toClient;
+
+    public SimConnection(SimNetwork network, SimulatedSession client, SimProcess process)
+    {
+        this.network = network;
+        this.client = client;
+        ClientName = process.Name;
+        toServer = new Channel(this, owner: null, () => ServerClosed || ClientClosed);
+        toClient = new Channel(this, owner: process, () => ClientClosed);
+    }
+
+    public string ClientName { get; }
+
+    /// <summary>The client has closed its end: nothing more is read or sent.</summary>
+    public bool ClientClosed { get; private set; }
+
+    /// <summary>The server has closed its end.</summary>
+    public bool ServerClosed { get; private set; }
+
+    public bool FullyClosed => ClientClosed && ServerClosed;
+
+    public SimNetwork Network => network;
+
+    /// <summary>Sends to the server; <paramref name="atServer"/> runs on arrival unless the server is down (then the connection resets).</summary>
+    public void SendToServer(Action atServer) => toServer.Send(() =>
+    {
+        if (!network.Server.Up)
+        {
+            Reset();
+            return;
+        }
+
+        atServer();
+    });
+
+    /// <summary>Sends to the client; <paramref name="atClient"/> runs on arrival in the client's process.</summary>
+    public void SendToClient(Action atClient) => toClient.Send(atClient);
+
+    /// <inheritdoc />
+    public void Notify(string path, WatchEventKind kind)
+    {
+        if (!ServerClosed)
+        {
+            SendToClient(() => client.OnNotification(this, path, kind));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Close()
+    {
+        if (ServerClosed)
+        {
+            return;
+        }
+
+        ServerClosed = true;
+        toClient.Send(() => client.OnServerClosed(this));
+    }
+
+    /// <summary>The client closes its end (read timeout, failed connect, crash, close).</summary>
+    public void CloseFromClient()
+    {
+        ClientClosed = true;
+        toServer.Clear();
+        toClient.Clear();
+    }
+
+    /// <summary>A reset: both ends learn at once that the connection is gone (the client after one latency).</summary>
+    public void Reset()
+    {
+        if (ServerClosed && ClientClosed)
+        {
+            return;
+        }
+
+        ServerClosed = true;
+        toServer.Clear();
+        network.Scheduler.Schedule(network.DrawLatency(), () => client.OnServerClosed(this), toClient.Owner);
+    }
+
+    /// <summary>Lets held traffic go after a partition heals.</summary>
+    public void Flush()
+    {
+        toServer.EnsurePump();
+        toClient.EnsurePump();
+    }
+
+    private bool Blocked => network.IsIsolated(ClientName);
+
+    /// <summary>One direction: messages leave in order and arrive in order, each after its latency.</summary>
+    private sealed class Channel
+    {
+        private readonly SimConnection connection;
+        private readonly Func<bool> closed;
+        private readonly Queue<(long ReadyAt, Action Deliver)> queue = new();
+        private long lastReadyAt;
+        private ScheduledAction? pump;
+
+        public Channel(SimConnection connection, SimProcess? owner, Func<bool> closed)
+        {
+            this.connection = connection;
+            Owner = owner;
+            this.closed = closed;
+        }
+
+        public SimProcess? Owner { get; }
+
+        public void Send(Action deliver)
+        {
+            if (closed())
+            {
+                return;
+            }
+
+            var scheduler = connection.network.Scheduler;
+            long readyAt = Math.Max(scheduler.NowTicks + connection.network.DrawLatency().Ticks, lastReadyAt);
+            lastReadyAt = readyAt;
+            queue.Enqueue((readyAt, deliver));
+            EnsurePump();
+        }
+
+        public void Clear()
+        {
+            queue.Clear();
+            pump?.Cancel();
+            pump = null;
+        }
+
+        public void EnsurePump()
+        {
+            if (pump is null && queue.Count > 0 && !connection.Blocked)
+            {
+                pump = connection.network.Scheduler.ScheduleAt(queue.Peek().ReadyAt, Pump, Owner);
+            }
+        }
+
+        private void Pump()
+        {
+            pump = null;
+            if (closed())
+            {
+                queue.Clear();
+                return;
+            }
+
+            if (connection.Blocked || queue.Count == 0)
+            {
+                return;
+            }
+
+            // One message per step, so that the invariants are checked between any two deliveries.
+            var (_, deliver) = queue.Dequeue();
+            deliver();
+            EnsurePump();
+        }
+    }
+}

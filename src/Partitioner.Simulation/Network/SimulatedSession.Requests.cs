@@ -1,0 +1,203 @@
+using System.Collections.Immutable;
+using Partitioner.Core;
+using Partitioner.Simulation.Model;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.Simulation.Network;
+
+/// <summary>The port's requests: each is carried to the server and its reply back, in order.</summary>
+public sealed partial class SimulatedSession
+{
+    /// <inheritdoc />
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var bytes = data.ToArray();
+        return Request(
+            id => network.Server.Create(id, path, bytes, kind) is var (error, created) ? new CreateOutcome(error, created) : default,
+            error => new CreateOutcome(error, null));
+    }
+
+    /// <inheritdoc />
+    public Task<ZooKeeperError> DeleteAsync(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Request(id => network.Server.Delete(id, path), error => error);
+    }
+
+    /// <inheritdoc />
+    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Request(
+            id => network.Server.GetChildren(id, path, watch is not null) is var (error, children) ? new ChildrenOutcome(error, children) : default,
+            error => new ChildrenOutcome(error, ImmutableArray<string>.Empty),
+            reply =>
+            {
+                // Registered in the step that completes the reply, so no later notification can miss it.
+                if (watch is not null && reply.Error == ZooKeeperError.Ok)
+                {
+                    watches.Add(WatchKind.Child, path, watch);
+                }
+            });
+    }
+
+    /// <inheritdoc />
+    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Request(
+            id => network.Server.Exists(id, path, watch is not null),
+            error => error,
+            reply =>
+            {
+                if (watch is not null && reply is ZooKeeperError.Ok or ZooKeeperError.NoNode)
+                {
+                    watches.Add(reply == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, path, watch);
+                }
+            });
+    }
+
+    /// <inheritdoc />
+    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) => Request(
+        id => network.Server.Multi(id, ops) is var (error, results) ? new MultiOutcome(error, results) : default,
+        error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty));
+
+    /// <inheritdoc />
+    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Request(
+        id => network.Server.MultiGetChildren(id, paths) is var (error, results) ? new MultiReadOutcome(error, results) : default,
+        error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty));
+
+    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Action<T>? onReply = null)
+    {
+        // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
+        var completion = new TaskCompletionSource<T>();
+        if (State != ClientState.Connected || connection is null)
+        {
+            var error = State is ClientState.Expired or ClientState.Closed ? ZooKeeperError.SessionExpired : ZooKeeperError.ConnectionLoss;
+            Scheduler.Schedule(TimeSpan.Zero, () => completion.TrySetResult(failed(error)), process);
+            return completion.Task;
+        }
+
+        int xid = nextXid++;
+        pending.Enqueue(new PendingRequest(xid, error => completion.TrySetResult(failed(error))));
+        lastSendTicks = Scheduler.NowTicks;
+        var open = connection;
+        long id = SessionId;
+        open.SendToServer(() =>
+        {
+            var server = network.Server;
+            server.Heard(id, open);
+            var reply = atServer(id);
+            long zxid = server.LastZxid;
+            open.SendToClient(() => OnReply(open, xid, zxid, () =>
+            {
+                onReply?.Invoke(reply);
+                completion.TrySetResult(reply);
+            }));
+        });
+        return completion.Task;
+    }
+
+    private void OnReply(SimConnection from, int xid, long zxid, Action complete)
+    {
+        if (!ReferenceEquals(from, connection) || State != ClientState.Connected)
+        {
+            return;
+        }
+
+        // The paired check of a FIFO connection: a reply answers the oldest request still waiting.
+        if (!pending.TryPeek(out var head) || head.Xid != xid)
+        {
+            throw new InvalidOperationException($"reply xid {xid} does not match the head of the pending queue ({head?.Xid.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "empty"})");
+        }
+
+        if (zxid < LastZxid)
+        {
+            throw new InvalidOperationException($"zxid went backwards: {zxid} < {LastZxid}");
+        }
+
+        pending.Dequeue();
+        LastZxid = zxid;
+        Heard();
+        complete();
+    }
+
+    private sealed record PendingRequest(int Xid, Action<ZooKeeperError> Fail);
+
+    private enum WatchKind
+    {
+        Data,
+        Exist,
+        Child,
+    }
+
+    /// <summary>The client's one-shot watchers by kind and path, in registration order.</summary>
+    private sealed class WatchTable
+    {
+        private readonly SortedDictionary<string, List<Action<WatchEventKind>>>[] tables =
+        [
+            new(StringComparer.Ordinal),
+            new(StringComparer.Ordinal),
+            new(StringComparer.Ordinal),
+        ];
+
+        public void Add(WatchKind kind, string path, Action<WatchEventKind> watcher)
+        {
+            var table = tables[(int)kind];
+            if (!table.TryGetValue(path, out var list))
+            {
+                table[path] = list = new List<Action<WatchEventKind>>();
+            }
+
+            list.Add(watcher);
+        }
+
+        /// <summary>Removes and returns the watchers an event fires, by ZooKeeper's table of which watches an event triggers.</summary>
+        public List<Action<WatchEventKind>> Take(string path, WatchEventKind kind)
+        {
+            var fired = new List<Action<WatchEventKind>>();
+            bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;
+            bool child = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
+            if (data)
+            {
+                TakeFrom(WatchKind.Data, path, fired);
+                TakeFrom(WatchKind.Exist, path, fired);
+            }
+
+            if (child)
+            {
+                TakeFrom(WatchKind.Child, path, fired);
+            }
+
+            return fired;
+        }
+
+        public List<Action<WatchEventKind>> TakeAll()
+        {
+            var all = new List<Action<WatchEventKind>>();
+            foreach (var table in tables)
+            {
+                foreach (var list in table.Values)
+                {
+                    all.AddRange(list);
+                }
+
+                table.Clear();
+            }
+
+            return all;
+        }
+
+        public WatchSet ToWatchSet(long lastZxid) =>
+            new(lastZxid, tables[0].Keys.ToArray(), tables[1].Keys.ToArray(), tables[2].Keys.ToArray());
+
+        private void TakeFrom(WatchKind kind, string path, List<Action<WatchEventKind>> into)
+        {
+            if (tables[(int)kind].Remove(path, out var list))
+            {
+                into.AddRange(list);
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+using System.Collections.Immutable;
+using Partitioner.Core;
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Scheduling;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.Simulation.Network;
+
+/// <summary>What a reconnecting client does with the watches it had.</summary>
+public enum WatchReconnectMode
+{
+    /// <summary>Keep them and re-arm them on the server with setWatches, as the Java and Go clients do.</summary>
+    Rearm,
+
+    /// <summary>Fire each with <see cref="WatchEventKind.Disconnected"/> on disconnect and forget it, as kazoo does.</summary>
+    FireDisconnected,
+}
+
+/// <summary>Where a simulated client stands.</summary>
+public enum ClientState
+{
+    /// <summary>A connect attempt is under way.</summary>
+    Connecting,
+
+    /// <summary>Connected; requests go to the server.</summary>
+    Connected,
+
+    /// <summary>Between connect attempts.</summary>
+    Disconnected,
+
+    /// <summary>The server said the session expired; terminal.</summary>
+    Expired,
+
+    /// <summary>The client closed the session; terminal.</summary>
+    Closed,
+}
+
+/// <summary>
+/// A ZooKeeper client session as one member's process sees it, behind the shell's port. It behaves as
+/// ZooKeeper's client does: requests travel to the in-memory server over a <see cref="SimConnection"/>
+/// and complete in request order; notifications are read in the order the server sent them, so one
+/// caused by this session's write comes before that write's reply; the client pings when it has sent
+/// nothing for a third of the timeout; when it has heard nothing for two thirds of the timeout it drops
+/// the connection, fails pending requests with ConnectionLoss, reports Suspended and reconnects, which
+/// ends in Reconnected (same session) or Expired. Requests made while not connected fail at once with
+/// ConnectionLoss (the Java client queues them and fails them on the next failed attempt; the recipes
+/// cannot tell the difference). Every task completes, and every callback runs, inside a scheduler step
+/// of this member's process, never inside the call that made the request.
+/// </summary>
+public sealed partial class SimulatedSession : IZooKeeperPort
+{
+    private readonly SimNetwork network;
+    private readonly SimProcess process;
+    private readonly VirtualTimeProvider clock;
+    private readonly TimeSpan requestedTimeout;
+    private readonly Queue<PendingRequest> pending = new();
+    private readonly WatchTable watches = new();
+    private SimConnection? connection;
+    private Action? onFirstConnect;
+    private ScheduledAction? readCheck;
+    private ScheduledAction? pingCheck;
+    private ScheduledAction? connectDeadline;
+    private long lastSendTicks;
+    private int nextXid = 1;
+
+    /// <summary>Creates a client in <paramref name="process"/>; call <see cref="Start"/> to connect.</summary>
+    public SimulatedSession(SimNetwork network, SimProcess process, VirtualTimeProvider clock, TimeSpan requestedTimeout, WatchReconnectMode watchMode)
+    {
+        this.network = network;
+        this.process = process;
+        this.clock = clock;
+        this.requestedTimeout = requestedTimeout;
+        WatchMode = watchMode;
+        SessionTimeout = requestedTimeout;
+        LastHeardTimestamp = clock.GetTimestamp();
+        process.OnResume(CheckReadTimeout);
+    }
+
+    /// <inheritdoc />
+    public event Action<SessionChange>? SessionChanged;
+
+    /// <inheritdoc />
+    public TimeSpan SessionTimeout { get; private set; }
+
+    /// <inheritdoc />
+    public long LastHeardTimestamp { get; private set; }
+
+    /// <summary>The session id; 0 before the first connect.</summary>
+    public long SessionId { get; private set; }
+
+    /// <summary>Where the client stands.</summary>
+    public ClientState State { get; private set; } = ClientState.Disconnected;
+
+    /// <summary>What the client does with its watches across a reconnect.</summary>
+    public WatchReconnectMode WatchMode { get; }
+
+    /// <summary>The last zxid seen in a reply.</summary>
+    public long LastZxid { get; private set; }
+
+    /// <summary>Receives one line per session change, for the run's trace.</summary>
+    public Action<string>? Trace { get; set; }
+
+    private TimeSpan ReadTimeout => SessionTimeout * 2 / 3;
+
+    private SimScheduler Scheduler => network.Scheduler;
+
+    /// <summary>Starts connecting; <paramref name="connected"/> runs once, when the first connect succeeds.</summary>
+    public void Start(Action connected)
+    {
+        onFirstConnect = connected;
+        BeginConnect();
+    }
+
+    /// <summary>Closes the session (ephemeral nodes go at once) when connected; either way the client is done.</summary>
+    public void Close()
+    {
+        if (State is ClientState.Expired or ClientState.Closed)
+        {
+            return;
+        }
+
+        if (State == ClientState.Connected && connection is { } open)
+        {
+            long id = SessionId;
+            open.SendToServer(() => network.Server.CloseSession(id));
+        }
+
+        Finish(ClientState.Closed, ZooKeeperError.ConnectionLoss);
+    }
+
+    /// <summary>Drops the connection as a network reset would (the connection-loss fault).</summary>
+    public void ResetConnection() => connection?.Reset();
+
+    /// <summary>The process crashed: the OS closes its socket; the session lives on until the server expires it.</summary>
+    public void OnCrash()
+    {
+        CancelTimers();
+        connection?.CloseFromClient();
+        connection = null;
+    }
+
+    internal void OnNotification(SimConnection from, string path, WatchEventKind kind)
+    {
+        if (!ReferenceEquals(from, connection) || State != ClientState.Connected)
+        {
+            return;
+        }
+
+        Heard();
+        foreach (var watcher in watches.Take(path, kind))
+        {
+            watcher(kind);
+        }
+    }
+
+    internal void OnServerClosed(SimConnection from)
+    {
+        if (ReferenceEquals(from, connection))
+        {
+            LoseConnection("connection closed by server");
+        }
+    }
+
+    private void BeginConnect()
+    {
+        if (State is ClientState.Expired or ClientState.Closed || process.Crashed)
+        {
+            return;
+        }
+
+        State = ClientState.Connecting;
+        var attempt = network.Open(this, process);
+        connection = attempt;
+        long id = SessionId;
+        var rearm = WatchMode == WatchReconnectMode.Rearm && id != 0 ? watches.ToWatchSet(LastZxid) : null;
+        attempt.SendToServer(() => ServeConnect(attempt, id, rearm));
+        connectDeadline = Scheduler.Schedule(ReadTimeout / 2, () => ConnectTimedOut(attempt), process);
+    }
+
+    private void ServeConnect(SimConnection attempt, long id, WatchSet? rearm)
+    {
+        var server = network.Server;
+        var session = server.Connect(id, requestedTimeout, attempt);
+        if (session is null)
+        {
+            attempt.SendToClient(() => OnConnectRefused(attempt));
+            attempt.Close();
+            return;
+        }
+
+        long zxid = server.LastZxid;
+        attempt.SendToClient(() => OnConnected(attempt, session.Id, session.Timeout, zxid));
+
+        // setWatches follows the connect request on the same connection, so its notifications
+        // reach the client after the connect reply.
+        if (rearm is not null)
+        {
+            server.SetWatches(session.Id, attempt, rearm);
+        }
+    }
+
+    private void OnConnected(SimConnection attempt, long sessionId, TimeSpan timeout, long zxid)
+    {
+        if (!ReferenceEquals(attempt, connection) || State != ClientState.Connecting)
+        {
+            return;
+        }
+
+        connectDeadline?.Cancel();
+        bool first = SessionId == 0;
+        SessionId = sessionId;
+        SessionTimeout = timeout;
+        LastZxid = Math.Max(LastZxid, zxid);
+        State = ClientState.Connected;
+        Heard();
+        lastSendTicks = Scheduler.NowTicks;
+        ArmReadCheck();
+        ArmPing();
+        Log(first ? $"connected session 0x{sessionId:x}" : "reconnected");
+        if (first)
+        {
+            onFirstConnect?.Invoke();
+        }
+        else
+        {
+            SessionChanged?.Invoke(SessionChange.Reconnected);
+        }
+    }
+
+    private void OnConnectRefused(SimConnection attempt)
+    {
+        if (ReferenceEquals(attempt, connection))
+        {
+            Log("session expired");
+            Finish(ClientState.Expired, ZooKeeperError.SessionExpired);
+            SessionChanged?.Invoke(SessionChange.Expired);
+        }
+    }
+
+    private void ConnectTimedOut(SimConnection attempt)
+    {
+        if (ReferenceEquals(attempt, connection) && State == ClientState.Connecting)
+        {
+            LoseConnection("connect timed out");
+        }
+    }
+
+    private void LoseConnection(string why)
+    {
+        var wasConnected = State == ClientState.Connected;
+        CancelTimers();
+        connection?.CloseFromClient();
+        connection = null;
+        if (State is ClientState.Expired or ClientState.Closed)
+        {
+            return;
+        }
+
+        State = ClientState.Disconnected;
+        if (wasConnected)
+        {
+            Log($"suspended: {why}");
+            FailPending(ZooKeeperError.ConnectionLoss);
+            SessionChanged?.Invoke(SessionChange.Suspended);
+            if (WatchMode == WatchReconnectMode.FireDisconnected)
+            {
+                foreach (var watcher in watches.TakeAll())
+                {
+                    watcher(WatchEventKind.Disconnected);
+                }
+            }
+        }
+
+        // Java waits a random 0-1 s before each attempt; a bounded random backoff, scaled to the timeout.
+        var backoff = network.Random.Between(TimeSpan.Zero, SessionTimeout / 8);
+        Scheduler.Schedule(backoff, BeginConnect, process);
+    }
+
+    private void Finish(ClientState final, ZooKeeperError pendingError)
+    {
+        State = final;
+        CancelTimers();
+        connection?.CloseFromClient();
+        connection = null;
+        FailPending(pendingError);
+        watches.TakeAll();
+    }
+
+    private void CancelTimers()
+    {
+        readCheck?.Cancel();
+        pingCheck?.Cancel();
+        connectDeadline?.Cancel();
+        readCheck = pingCheck = connectDeadline = null;
+    }
+
+    private void FailPending(ZooKeeperError error)
+    {
+        while (pending.TryDequeue(out var request))
+        {
+            request.Fail(error);
+        }
+    }
+
+    private void Heard() => LastHeardTimestamp = clock.GetTimestamp();
+
+    private long HeardTicksAgo => clock.GetTimestamp() - LastHeardTimestamp;
+
+    private void ArmReadCheck() =>
+        readCheck = Scheduler.Schedule(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo), CheckReadTimeout, process);
+
+    private void CheckReadTimeout()
+    {
+        // Runs from its timer and first thing on resume; either way one check stays armed.
+        readCheck?.Cancel();
+        readCheck = null;
+        if (State != ClientState.Connected)
+        {
+            return;
+        }
+
+        if (HeardTicksAgo >= ReadTimeout.Ticks)
+        {
+            LoseConnection("heard nothing for 2/3 of the session timeout");
+        }
+        else
+        {
+            ArmReadCheck();
+        }
+    }
+
+    private void ArmPing()
+    {
+        var due = lastSendTicks + (ReadTimeout / 2).Ticks;
+        pingCheck = Scheduler.ScheduleAt(due, CheckPing, process);
+    }
+
+    private void CheckPing()
+    {
+        pingCheck = null;
+        if (State != ClientState.Connected || connection is null)
+        {
+            return;
+        }
+
+        if (Scheduler.NowTicks - lastSendTicks >= (ReadTimeout / 2).Ticks)
+        {
+            var open = connection;
+            long id = SessionId;
+            lastSendTicks = Scheduler.NowTicks;
+            open.SendToServer(() =>
+            {
+                network.Server.Heard(id, open);
+                open.SendToClient(() => OnPingReply(open));
+            });
+        }
+
+        ArmPing();
+    }
+
+    private void OnPingReply(SimConnection from)
+    {
+        if (ReferenceEquals(from, connection) && State == ClientState.Connected)
+        {
+            Heard();
+        }
+    }
+
+    private void Log(string line) => Trace?.Invoke($"{process.Name} {line}");
+}

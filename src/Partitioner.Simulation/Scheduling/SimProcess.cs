@@ -1,0 +1,88 @@
+namespace Partitioner.Simulation.Scheduling;
+
+/// <summary>
+/// One simulated operating-system process (a member): every timer and network delivery that runs
+/// member code is owned by one. A paused process runs nothing; what falls due meanwhile waits and
+/// runs, in its original order, when it resumes. A crashed process runs nothing ever again.
+/// </summary>
+public sealed class SimProcess
+{
+    private readonly SimScheduler scheduler;
+    private readonly List<ScheduledAction> deferred = new();
+    private readonly List<Action> resumeHooks = new();
+
+    /// <summary>Creates a running process.</summary>
+    public SimProcess(SimScheduler scheduler, string name)
+    {
+        this.scheduler = scheduler;
+        Name = name;
+    }
+
+    /// <summary>The process's name in the trace.</summary>
+    public string Name { get; }
+
+    /// <summary>True while paused.</summary>
+    public bool Paused { get; private set; }
+
+    /// <summary>True once crashed.</summary>
+    public bool Crashed { get; private set; }
+
+    /// <summary>
+    /// Registers an action that runs first on resume, before anything deferred: the ZooKeeper client
+    /// checks its read timeout before it reads buffered input, as the Java client's send loop does.
+    /// </summary>
+    public void OnResume(Action hook) => resumeHooks.Add(hook);
+
+    /// <summary>Stops the process; nothing it owns runs until <see cref="Resume"/>.</summary>
+    public void Pause() => Paused = !Crashed;
+
+    /// <summary>Restarts a paused process: resume hooks run, then the deferred actions in order.</summary>
+    public void Resume()
+    {
+        if (!Paused || Crashed)
+        {
+            return;
+        }
+
+        Paused = false;
+        foreach (var hook in resumeHooks)
+        {
+            hook();
+        }
+
+        var overdue = deferred.ToArray();
+        deferred.Clear();
+        foreach (var action in overdue)
+        {
+            if (!action.Cancelled)
+            {
+                scheduler.Schedule(TimeSpan.Zero, action.Run, this);
+            }
+        }
+    }
+
+    /// <summary>Kills the process: nothing it owns runs again.</summary>
+    public void Crash()
+    {
+        Crashed = true;
+        Paused = false;
+        deferred.Clear();
+    }
+
+    /// <summary>Decides whether a due action may run now; defers it while paused, drops it once crashed.</summary>
+    internal bool Admit(ScheduledAction action)
+    {
+        if (Crashed)
+        {
+            return false;
+        }
+
+        if (Paused)
+        {
+            deferred.Add(action);
+            return false;
+        }
+
+        return true;
+    }
+}
