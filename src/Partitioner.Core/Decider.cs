@@ -6,11 +6,170 @@ namespace Partitioner.Core;
 public readonly record struct Decision(MemberState State, ImmutableArray<Command> Commands);
 
 /// <summary>The pure decision function: <c>Decide(state, event) -> (state, commands)</c>.</summary>
+/// <remarks>
+/// <para>It ports kazoo's <c>SetPartitioner</c> (with <c>ShallowParty</c>, <c>PatientChildrenWatch</c> and
+/// <c>Lock</c>) to one function over immutable state, with the same states, transitions and znode layout.
+/// Where kazoo is weak it does better:</para>
+/// <list type="bullet">
+/// <item>All lock requests of an allocation go out at once in multi and multiRead batches, not one item at a
+/// time: thousands of items cost a handful of round trips.</item>
+/// <item>A waiter keeps its node and its place in the queue, watching only its immediate predecessor, instead
+/// of deleting and re-creating its node every <c>max_reaction_time</c>.</item>
+/// <item>A party change during acquisition aborts at once: it is an event, not something found by polling.</item>
+/// <item>After a connection loss, a create whose outcome is unknown is resolved by finding this member's
+/// prefix among the folder's children, so no lock node is leaked.</item>
+/// <item>A result that means the work cannot go on (NoAuth, a bad partition function...) leads to Failure
+/// with the reason in <see cref="MemberState.FailureReason"/>, never to a hang.</item>
+/// <item>Two members with one identifier do not both stall: see <see cref="PartyMembership"/>.</item>
+/// </list>
+/// <para>Every result, watch and timer carries the id of the command that asked for it. One that Core no
+/// longer expects (a duplicate, or one for abandoned work) changes nothing, except that a lock node it
+/// created is still deleted.</para>
+/// </remarks>
 public static class Decider
 {
-    /// <summary>The initial state of a member and its first commands.</summary>
-    public static Decision Start(PartitionerConfig config) => throw new NotImplementedException();
+    /// <summary>
+    /// The initial state of a member (Allocating, state id 0) and its first commands: the creates of
+    /// <c>P</c>'s ancestors, <c>P</c>, <c>P/locks</c>, <c>P/party</c> and the party node, then the first party read.
+    /// </summary>
+    public static Decision Start(PartitionerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var initial = new MemberState
+        {
+            Config = config,
+            State = PartitionState.Allocating,
+            StateId = 0,
+            Setup = SetupDecisions.Plan(config),
+        };
+        var step = new Step(initial);
+        SetupDecisions.SendLost(step);
+        StabilityWait.Begin(step);
+        return step.ToDecision();
+    }
 
     /// <summary>Hands one event to the member; returns its new state and the commands to run.</summary>
-    public static Decision Decide(MemberState state, Event @event) => throw new NotImplementedException();
+    public static Decision Decide(MemberState state, Event @event)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(@event);
+        if (state.State == PartitionState.Failure)
+        {
+            return new Decision(state, []);
+        }
+
+        var step = new Step(state);
+        Dispatch(step, @event);
+        UserRequests.CompleteReleaseIfSettled(step);
+        return step.ToDecision();
+    }
+
+    private static void Dispatch(Step step, Event @event)
+    {
+        switch (@event)
+        {
+            case OperationCompleted result:
+                OnResult(step, result);
+                break;
+            case WatchFired fired:
+                OnWatch(step, fired);
+                break;
+            case TimerFired timer:
+                OnTimer(step, timer);
+                break;
+            case SessionSuspended:
+                SessionDecisions.OnSuspended(step);
+                break;
+            case SessionReconnected:
+                SessionDecisions.OnReconnected(step);
+                break;
+            case SessionExpired:
+                Failures.Expire(step);
+                break;
+            case ReleaseRequested:
+                UserRequests.OnReleaseRequested(step);
+                break;
+            case FinishRequested:
+                Failures.Finish(step);
+                break;
+        }
+    }
+
+    private static void OnResult(Step step, OperationCompleted result)
+    {
+        bool handled = (result is CreateCompleted create && SetupDecisions.TryHandle(step, create))
+            || LedgerDecisions.TryHandle(step, result);
+        if (handled)
+        {
+            return;
+        }
+
+        switch (step.Phase, result)
+        {
+            case (WaitingPhase wait, ChildrenCompleted children):
+                StabilityWait.TryHandle(step, wait, children);
+                break;
+            case (RoundPhase { Round: { Lost: false } round }, _):
+                OnRoundResult(step, round, result);
+                break;
+        }
+    }
+
+    private static void OnRoundResult(Step step, Round round, OperationCompleted result)
+    {
+        switch (round.Step, result)
+        {
+            case (ListingFolders listing, ChildrenCompleted children) when children.OpId == listing.OpId:
+                Allocation.OnFolderList(step, round, children);
+                break;
+            case (CreatingFolders creating, MultiCompleted multi) when creating.Batches.ContainsKey(multi.OpId):
+                Allocation.OnFolderMulti(step, round, creating, multi);
+                break;
+            case (CreatingFolders creating, CreateCompleted single) when creating.Batches.ContainsKey(single.OpId):
+                Allocation.OnFolderCreate(step, round, creating, single);
+                break;
+            case (LockingStep locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
+                Locking.OnReads(step, round, locking, reads);
+                break;
+            case (LockingStep locking, ChildrenCompleted reread) when locking.Reads.ContainsKey(reread.OpId):
+                Locking.OnReread(step, round, locking, reread);
+                break;
+            case (LockingStep locking, ExistsCompleted exists) when locking.Watches.ContainsKey(exists.OpId):
+                Locking.OnExists(step, round, locking, exists);
+                break;
+        }
+    }
+
+    private static void OnWatch(Step step, WatchFired fired)
+    {
+        switch (step.Phase)
+        {
+            case WaitingPhase wait:
+                StabilityWait.OnWatch(step, wait, fired);
+                break;
+            case RoundPhase { Round: var round } when fired.OpId == round.PartyWatchOpId:
+                Allocation.Abort(step);
+                break;
+            case RoundPhase { Round: { Lost: false, Step: LockingStep locking } round }:
+                Locking.OnWatch(step, round, locking, fired);
+                break;
+            case HoldingPhase holding when fired.OpId == holding.PartyWatchOpId:
+                // The party changed while acquired: stop working on the set; locks stay until the user releases.
+                step.SetPhase(new AwaitingReleasePhase());
+                step.SetState(PartitionState.Release, []);
+                break;
+        }
+    }
+
+    private static void OnTimer(Step step, TimerFired timer)
+    {
+        if (timer.TimerId == step.State.RetryTimerId)
+        {
+            Retries.OnTimer(step);
+        }
+        else if (step.Phase is WaitingPhase wait)
+        {
+            StabilityWait.OnTimer(step, wait, timer);
+        }
+    }
 }

@@ -3,6 +3,11 @@ using System.Collections.Immutable;
 namespace Partitioner.Core;
 
 /// <summary>One member's immutable state.</summary>
+/// <remarks>
+/// The public members are what the user and the shell read. The internal ones are Core's bookkeeping:
+/// the next op id, the session, the setup creates, the current phase and the ledger of lock nodes. States
+/// are only ever built by <see cref="Decider.Start"/> and <see cref="Decider.Decide"/>.
+/// </remarks>
 public sealed record MemberState
 {
     /// <summary>The configuration the member was started with.</summary>
@@ -19,4 +24,22 @@ public sealed record MemberState
 
     /// <summary>Why the member is in Failure; null otherwise.</summary>
     public string? FailureReason { get; init; }
+
+    /// <summary>The id the next command or timer gets; op ids and timer ids share this counter.</summary>
+    internal long NextId { get; init; } = 1;
+
+    /// <summary>True between SessionSuspended and SessionReconnected.</summary>
+    internal bool Suspended { get; init; }
+
+    /// <summary>The creates of the start, in the order they must be applied.</summary>
+    internal ImmutableArray<SetupStep> Setup { get; init; } = ImmutableArray<SetupStep>.Empty;
+
+    /// <summary>What the member is doing now.</summary>
+    internal Phase Phase { get; init; } = new FailedPhase();
+
+    /// <summary>Every lock node this member has or may have.</summary>
+    internal LockLedger Ledger { get; init; } = LockLedger.Empty;
+
+    /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
+    internal long? RetryTimerId { get; init; }
 }

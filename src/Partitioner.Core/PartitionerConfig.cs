@@ -35,10 +35,26 @@ public sealed record PartitionerConfig
     /// <summary>How many writes or reads go into one multi or multiRead request.</summary>
     public int BatchSize { get; init; } = 250;
 
+    /// <summary>The largest <see cref="BatchSize"/>: ZooKeeper refuses frames above 1 MB by default.</summary>
+    public const int BatchSizeMax = 1000;
+
+    /// <summary>The length of <see cref="ContenderPrefix"/>: a UUID's 32 lowercase hex digits, as kazoo writes it.</summary>
+    public const int ContenderPrefixLength = 32;
+
     /// <summary>
     /// Builds a configuration, checking every value: the path, each item, the identifier, the prefix,
-    /// the durations and the batch size. Items are de-duplicated only in the sense that a duplicate is refused.
+    /// the durations and the batch size. Items are stored sorted by code point; a duplicate is refused.
+    /// An empty set of items is valid: every member then acquires nothing.
     /// </summary>
+    /// <param name="path">An absolute znode path such as <c>/app/work</c>: no trailing '/', no empty, '.' or '..' segment, no character ZooKeeper refuses.</param>
+    /// <param name="items">The items; each becomes a znode name under <c>P/locks</c>, so none may be empty, '.', '..', or contain '/' or a refused character.</param>
+    /// <param name="identifier">This member's identifier: not empty, no '/', no refused character. It may contain '-'.</param>
+    /// <param name="contenderPrefix">Exactly 32 lowercase hex digits (<c>Guid.ToString("N")</c>), random per member.</param>
+    /// <param name="timeBoundary">How long the party must be unchanged before allocating; zero or more.</param>
+    /// <param name="maxReactionTime">The retry delay after a transient failure; more than zero.</param>
+    /// <param name="partitionFunction">A custom partition function; kazoo's round-robin when null.</param>
+    /// <param name="partitionFunctionName">A name for the function, for event logs; "round-robin" or "custom" when null.</param>
+    /// <param name="batchSize">Ops per multi or multiRead request, 1 to <see cref="BatchSizeMax"/>. The default is 250.</param>
     /// <exception cref="ArgumentException">A value is not valid; the message names it.</exception>
     public static PartitionerConfig Create(
         string path,
@@ -51,11 +67,16 @@ public sealed record PartitionerConfig
         string? partitionFunctionName = null,
         int batchSize = 250)
     {
-        // TODO(issue 2): validation.
+        ConfigValidation.CheckPath(path);
+        var sortedItems = ConfigValidation.CheckItems(items);
+        ConfigValidation.CheckIdentifier(identifier);
+        ConfigValidation.CheckContenderPrefix(contenderPrefix);
+        ConfigValidation.CheckDurations(timeBoundary, maxReactionTime);
+        ConfigValidation.CheckBatchSize(batchSize);
         return new PartitionerConfig
         {
             Path = path,
-            Items = items.ToImmutableArray(),
+            Items = sortedItems,
             Identifier = identifier,
             ContenderPrefix = contenderPrefix,
             TimeBoundary = timeBoundary,
@@ -65,4 +86,10 @@ public sealed record PartitionerConfig
             BatchSize = batchSize,
         };
     }
+
+    /// <summary>This member's party node name, <c>&lt;prefix&gt;-&lt;identifier&gt;</c>.</summary>
+    internal string PartyNodeName => ZnodePaths.PartyNodeName(ContenderPrefix, Identifier);
+
+    /// <summary>This member's party node path.</summary>
+    internal string PartyNodePath => ZnodePaths.Party(Path) + "/" + PartyNodeName;
 }

@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// The start of a round, after the stability wait: compute the share, then make sure its lock folders
+/// exist with one read of <c>P/locks</c> and batched creates of the missing ones (kazoo ensures each
+/// folder with its own round trips, one item at a time).
+/// </summary>
+internal static class Allocation
+{
+    public static void StartRound(Step step, ImmutableArray<string> partyChildren, long partyWatchOpId)
+    {
+        if (!partyChildren.Contains(step.Config.PartyNodeName, StringComparer.Ordinal))
+        {
+            // This member's party node is gone (deleted by hand, or the read raced the join): kazoo would
+            // stall on a ValueError here. Join again; the party change restarts the wait.
+            SetupDecisions.Rejoin(step);
+            StabilityWait.Begin(step);
+            return;
+        }
+
+        if (Shares.Compute(step, partyChildren) is not { } share)
+        {
+            return;
+        }
+
+        var round = new Round(partyWatchOpId, share, new ListingFolders(0), Lost: false);
+        step.SetPhase(new RoundPhase(round));
+        LedgerDecisions.DeleteUnwanted(step, round);
+        LedgerDecisions.Sweep(step);
+        if (share.IsEmpty)
+        {
+            Locking.Begin(step, round);
+        }
+        else
+        {
+            ListFolders(step, round);
+        }
+    }
+
+    /// <summary>Step 1 (also the restart after a lost round): one read of <c>P/locks</c>.</summary>
+    public static void ListFolders(Step step, Round round)
+    {
+        long id = step.NewId();
+        step.Emit(new GetChildren(id, ZnodePaths.Locks(step.Config.Path), Watch: false));
+        step.SetPhase(new RoundPhase(round with { Step = new ListingFolders(id), Lost = false }));
+    }
+
+    public static void OnFolderList(Step step, Round round, ChildrenCompleted result)
+    {
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                var existing = result.Children.ToImmutableHashSet(StringComparer.Ordinal);
+                var missing = round.Share.Where(item => !existing.Contains(item)).ToImmutableArray();
+                CreateFolders(step, round, missing);
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                MarkLost(step, round);
+                break;
+            default:
+                Failures.Unexpected(step, "get children", ZnodePaths.Locks(step.Config.Path), result.Error);
+                break;
+        }
+    }
+
+    /// <summary>Step 2: the missing folders in multi batches (persistent, never deleted, as kazoo leaves them).</summary>
+    public static void CreateFolders(Step step, Round round, ImmutableArray<string> missing)
+    {
+        var batches = ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty;
+        foreach (var batch in Batches.Of(missing, step.Config.BatchSize))
+        {
+            long id = step.NewId();
+            var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent));
+            step.Emit(new Multi(id, [.. ops]));
+            batches = batches.Add(id, batch);
+        }
+
+        ContinueCreatingFolders(step, round, batches);
+    }
+
+    public static void OnFolderMulti(Step step, Round round, CreatingFolders creating, MultiCompleted result)
+    {
+        var items = creating.Batches[result.OpId];
+        var batches = creating.Batches.Remove(result.OpId);
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                break;
+            case ZooKeeperError.NodeExists:
+                // A peer created one of them meanwhile and the whole multi failed: create each on its own.
+                foreach (string item in items)
+                {
+                    long id = step.NewId();
+                    step.Emit(new CreateNode(id, Folder(step, item), [], NodeKind.Persistent));
+                    batches = batches.Add(id, [item]);
+                }
+
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                MarkLost(step, round);
+                return;
+            default:
+                var (path, error) = Failures.FailingOp([.. items.Select(item => Folder(step, item))], result);
+                Failures.Unexpected(step, "multi create", path, error);
+                return;
+        }
+
+        ContinueCreatingFolders(step, round, batches);
+    }
+
+    public static void OnFolderCreate(Step step, Round round, CreatingFolders creating, CreateCompleted result)
+    {
+        string item = creating.Batches[result.OpId][0];
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok or ZooKeeperError.NodeExists:
+                ContinueCreatingFolders(step, round, creating.Batches.Remove(result.OpId));
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                MarkLost(step, round);
+                break;
+            default:
+                Failures.Unexpected(step, "create", Folder(step, item), result.Error);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A read or create of the round was lost with the connection. The round restarts from step 1 on the
+    /// retry (its results until then are ignored), keeping the lock nodes it knows of.
+    /// </summary>
+    public static void MarkLost(Step step, Round round)
+    {
+        step.SetPhase(new RoundPhase(round with { Lost = true }));
+        Retries.Schedule(step);
+    }
+
+    public static void Resume(Step step)
+    {
+        if (step.Phase is RoundPhase { Round: { Lost: true } round })
+        {
+            ListFolders(step, round);
+        }
+    }
+
+    /// <summary>A party change during acquisition: delete this member's lock nodes and wait again, at once.</summary>
+    public static void Abort(Step step)
+    {
+        LedgerDecisions.DeleteAllOwnNodes(step);
+        LedgerDecisions.Sweep(step);
+        StabilityWait.Begin(step);
+    }
+
+    private static void ContinueCreatingFolders(Step step, Round round, ImmutableSortedDictionary<long, ImmutableArray<string>> batches)
+    {
+        if (batches.IsEmpty)
+        {
+            Locking.Begin(step, round);
+        }
+        else
+        {
+            step.SetPhase(new RoundPhase(round with { Step = new CreatingFolders(batches) }));
+        }
+    }
+
+    private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
+}

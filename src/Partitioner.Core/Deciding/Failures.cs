@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// The ways into Failure. kazoo leaves the party on failure but keeps its locks; Core also deletes every
+/// lock node it knows of (best effort: the results are ignored), so that a failed member does not block
+/// others until its session ends.
+/// </summary>
+internal static class Failures
+{
+    /// <summary>A result means the work cannot go on: clean up what can be cleaned, then fail with the reason.</summary>
+    public static void Fail(Step step, string reason)
+    {
+        CancelTimers(step);
+        LedgerDecisions.DeleteAllOwnNodes(step);
+        step.Emit(new DeleteNode(step.NewId(), step.Config.PartyNodePath));
+        step.Terminate(reason);
+    }
+
+    /// <summary>The user finished: delete the lock nodes and the party node and end in Failure ("finished").</summary>
+    public static void Finish(Step step) => Fail(step, "finished");
+
+    /// <summary>The session is gone and its ephemeral nodes with it: nothing to delete.</summary>
+    public static void Expire(Step step)
+    {
+        CancelTimers(step);
+        step.Terminate("session expired");
+    }
+
+    /// <summary>Handles a result code no step expects: SessionExpired ends the member, anything else fails it.</summary>
+    public static void Unexpected(Step step, string operation, string path, ZooKeeperError error)
+    {
+        if (error == ZooKeeperError.SessionExpired)
+        {
+            Expire(step);
+        }
+        else
+        {
+            Fail(step, Describe(operation, path, error));
+        }
+    }
+
+    public static string Describe(string operation, string path, ZooKeeperError error) =>
+        string.Create(CultureInfo.InvariantCulture, $"{operation} {path} failed with {error} ({(int)error})");
+
+    /// <summary>The path and code of the op that failed inside a multi, for the reason.</summary>
+    public static (string Path, ZooKeeperError Error) FailingOp(ImmutableArray<string> paths, MultiCompleted result)
+    {
+        for (int i = 0; i < result.Results.Length && i < paths.Length; i++)
+        {
+            if (result.Results[i].Error is not ZooKeeperError.Ok and not ZooKeeperError.RuntimeInconsistency)
+            {
+                return (paths[i], result.Results[i].Error);
+            }
+        }
+
+        return (paths.IsEmpty ? "(empty multi)" : paths[0], result.Error);
+    }
+
+    private static void CancelTimers(Step step)
+    {
+        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        {
+            step.Emit(new CancelTimer(timer));
+        }
+
+        if (step.State.RetryTimerId is { } retry)
+        {
+            step.Emit(new CancelTimer(retry));
+        }
+    }
+}

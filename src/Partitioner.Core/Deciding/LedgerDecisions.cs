@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// Keeps the <see cref="LockLedger"/>: creates and deletes of lock nodes, and the rule that no lock node
+/// is ever leaked. A lock node is kept only while the current round wants its item (or while the member
+/// holds or is about to release its share); any other node of this member, including one whose create
+/// result arrives after its round was abandoned, is deleted at once.
+/// </summary>
+/// <remarks>
+/// After a ConnectionLoss the outcome of a create is unknown. The item is marked uncertain, and the next
+/// read of its folder (by the round, or by a sweep when no round wants it) finds any node carrying this
+/// member's prefix, to reuse or delete it. kazoo's cleanup of such nodes can itself fail and leak a
+/// contender that blocks the lock for the session's life (kazoo #732).
+/// </remarks>
+internal static class LedgerDecisions
+{
+    /// <summary>Creates lock nodes for <paramref name="items"/> in one multi (ephemeral sequential, identifier as data).</summary>
+    public static void CreateLockNodes(Step step, ImmutableArray<string> items)
+    {
+        var config = step.Config;
+        var data = Batches.IdentifierData(config);
+        long id = step.NewId();
+        var ops = items.Select(item =>
+            (WriteOp)new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential));
+        step.Emit(new Multi(id, [.. ops]));
+        step.SetLedger(step.Ledger with { PendingCreates = step.Ledger.PendingCreates.Add(id, items) });
+    }
+
+    /// <summary>Deletes every lock node this member knows it has, in multi batches.</summary>
+    public static void DeleteAllOwnNodes(Step step)
+    {
+        var paths = step.Ledger.OwnNodes.Select(node => NodePath(step, node.Key, node.Value)).ToImmutableArray();
+        step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.Clear() });
+        DeletePaths(step, paths);
+    }
+
+    /// <summary>Deletes the nodes of items the round does not want (left over from an earlier round).</summary>
+    public static void DeleteUnwanted(Step step, Round round)
+    {
+        var unwanted = step.Ledger.OwnNodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
+        step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.RemoveRange(unwanted.Select(node => node.Key)) });
+        DeletePaths(step, [.. unwanted.Select(node => NodePath(step, node.Key, node.Value))]);
+    }
+
+    public static void DeletePaths(Step step, ImmutableArray<string> paths)
+    {
+        foreach (var batch in Batches.Of(paths, step.Config.BatchSize))
+        {
+            long id = step.NewId();
+            step.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
+            step.SetLedger(step.Ledger with { PendingDeletes = step.Ledger.PendingDeletes.Add(id, batch) });
+        }
+    }
+
+    /// <summary>Reads the folders of uncertain items that no round is about to read, to find lost creates.</summary>
+    public static void Sweep(Step step)
+    {
+        var ledger = step.Ledger;
+        var sweeping = ledger.Sweeps.Values.SelectMany(items => items).ToImmutableHashSet(StringComparer.Ordinal);
+        var round = (step.Phase as RoundPhase)?.Round;
+        var items = ledger.Uncertain.Where(item => !sweeping.Contains(item) && round?.Wants(item) != true);
+        foreach (var batch in Batches.Of(items, step.Config.BatchSize))
+        {
+            long id = step.NewId();
+            step.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(step.Config.Path, item))]));
+            step.SetLedger(step.Ledger with { Sweeps = step.Ledger.Sweeps.Add(id, batch) });
+        }
+    }
+
+    /// <summary>After a retry or a reconnect: send again the deletes lost with the connection, and sweep.</summary>
+    public static void Resume(Step step)
+    {
+        var lost = step.Ledger.LostDeletes.ToImmutableArray();
+        step.SetLedger(step.Ledger with { LostDeletes = step.Ledger.LostDeletes.Clear() });
+        DeletePaths(step, lost);
+        Sweep(step);
+    }
+
+    /// <summary>
+    /// This member's node in a folder whose children were just read: the known one, or else the lowest node
+    /// carrying its prefix (the outcome of a lost create), adopted. Any other node of this member there is
+    /// deleted. Null when it has none. The read also settles an uncertain create of the item: every create
+    /// whose result came before this read was applied before it, and none is pending after a lost one.
+    /// </summary>
+    public static string? ResolveOwnNode(Step step, string item, ImmutableArray<string> children)
+    {
+        var ledger = step.Ledger;
+        var mine = children
+            .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix))
+            .OrderBy(child => LockNode.SequenceOf(child), StringComparer.Ordinal)
+            .ToImmutableArray();
+        string? known = ledger.OwnNodes.GetValueOrDefault(item);
+        string? own = known is not null && mine.Contains(known, StringComparer.Ordinal) ? known : mine.FirstOrDefault();
+        var owned = own is null ? ledger.OwnNodes.Remove(item) : ledger.OwnNodes.SetItem(item, own);
+        step.SetLedger(ledger with { OwnNodes = owned, Uncertain = ledger.Uncertain.Remove(item) });
+        DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
+        return own;
+    }
+
+    /// <summary>Handles a result of a lock create, a delete or a sweep; false when the op is none of these.</summary>
+    public static bool TryHandle(Step step, OperationCompleted result)
+    {
+        var ledger = step.Ledger;
+        if (ledger.PendingCreates.TryGetValue(result.OpId, out var created))
+        {
+            step.SetLedger(ledger with { PendingCreates = ledger.PendingCreates.Remove(result.OpId) });
+            OnCreated(step, created, result);
+            return true;
+        }
+
+        if (ledger.PendingDeletes.TryGetValue(result.OpId, out var deleted))
+        {
+            step.SetLedger(ledger with { PendingDeletes = ledger.PendingDeletes.Remove(result.OpId) });
+            OnDeleted(step, deleted, result);
+            return true;
+        }
+
+        if (ledger.Sweeps.TryGetValue(result.OpId, out var swept) && result is MultiReadCompleted read)
+        {
+            step.SetLedger(ledger with { Sweeps = ledger.Sweeps.Remove(result.OpId) });
+            OnSwept(step, swept, read);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void OnCreated(Step step, ImmutableArray<string> items, OperationCompleted result)
+    {
+        var config = step.Config;
+        switch (result)
+        {
+            case MultiCompleted { Error: ZooKeeperError.Ok } multi:
+                for (int i = 0; i < items.Length && i < multi.Results.Length; i++)
+                {
+                    KeepOrDelete(step, items[i], multi.Results[i].CreatedPath);
+                }
+
+                break;
+            case { Error: ZooKeeperError.ConnectionLoss }:
+                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Union(items) });
+                Retries.Schedule(step);
+                break;
+            case MultiCompleted multi:
+                var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
+                Failures.Unexpected(step, "multi create", path, error);
+                break;
+            default:
+                Failures.Unexpected(step, "create", ZnodePaths.LockNodeRequest(config.Path, items[0], config.ContenderPrefix), result.Error);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A lock create applied. The node is kept when the current round wants the item and has no node for it
+    /// yet; otherwise (its round was aborted or released meanwhile) it is deleted at once.
+    /// </summary>
+    private static void KeepOrDelete(Step step, string item, string? createdPath)
+    {
+        if (createdPath is null)
+        {
+            return;
+        }
+
+        string node = ZnodePaths.NameOf(createdPath);
+        bool keep = step.Phase is RoundPhase { Round: var round } && round.Wants(item) && !step.Ledger.OwnNodes.ContainsKey(item);
+        if (keep)
+        {
+            step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.SetItem(item, node) });
+        }
+        else
+        {
+            DeletePaths(step, [NodePath(step, item, node)]);
+        }
+    }
+
+    private static void OnDeleted(Step step, ImmutableArray<string> paths, OperationCompleted result)
+    {
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                break;
+            case ZooKeeperError.NoNode when paths.Length > 1:
+                // One node was already gone and the whole multi failed: delete each on its own.
+                foreach (string single in paths)
+                {
+                    long id = step.NewId();
+                    step.Emit(new DeleteNode(id, single));
+                    step.SetLedger(step.Ledger with { PendingDeletes = step.Ledger.PendingDeletes.Add(id, [single]) });
+                }
+
+                break;
+            case ZooKeeperError.NoNode:
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                step.SetLedger(step.Ledger with { LostDeletes = step.Ledger.LostDeletes.Union(paths) });
+                Retries.Schedule(step);
+                break;
+            default:
+                var (failedPath, error) = result is MultiCompleted multi ? Failures.FailingOp(paths, multi) : (paths[0], result.Error);
+                Failures.Unexpected(step, "delete", failedPath, error);
+                break;
+        }
+    }
+
+    private static void OnSwept(Step step, ImmutableArray<string> items, MultiReadCompleted result)
+    {
+        if (result.Error != ZooKeeperError.Ok)
+        {
+            OnSweepError(step, ZnodePaths.LockFolder(step.Config.Path, items[0]), result.Error);
+            return;
+        }
+
+        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        {
+            var read = i < result.Results.Length ? result.Results[i] : new ChildrenResult(ZooKeeperError.BadArguments, []);
+            OnSweptFolder(step, items[i], read);
+        }
+    }
+
+    private static void OnSweptFolder(Step step, string item, ChildrenResult read)
+    {
+        switch (read.Error)
+        {
+            case ZooKeeperError.Ok:
+                string? known = step.Ledger.OwnNodes.GetValueOrDefault(item);
+                var strays = read.Children
+                    .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix) && !string.Equals(child, known, StringComparison.Ordinal))
+                    .Select(child => NodePath(step, item, child));
+                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Remove(item) });
+                DeletePaths(step, [.. strays]);
+                break;
+            case ZooKeeperError.NoNode:
+                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Remove(item) });
+                break;
+            default:
+                OnSweepError(step, ZnodePaths.LockFolder(step.Config.Path, item), read.Error);
+                break;
+        }
+    }
+
+    private static void OnSweepError(Step step, string path, ZooKeeperError error)
+    {
+        if (error == ZooKeeperError.ConnectionLoss)
+        {
+            Retries.Schedule(step);
+        }
+        else
+        {
+            Failures.Unexpected(step, "get children", path, error);
+        }
+    }
+
+    private static string NodePath(Step step, string item, string node) =>
+        ZnodePaths.LockFolder(step.Config.Path, item) + "/" + node;
+}

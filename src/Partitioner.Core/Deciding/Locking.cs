@@ -1,0 +1,207 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// Steps 3 to 5 of a round: the lock recipe of kazoo's <c>Lock</c>, for every item of the share at once.
+/// </summary>
+/// <remarks>
+/// kazoo locks one item at a time (3-4 round trips each) and, while waiting, deletes and re-creates its
+/// node every <c>max_reaction_time</c>, going to the back of the queue each time. Here every lock node of
+/// the share is created in multi batches, every folder is read in multiRead batches right behind them (in
+/// the same pipeline), and only an item whose node is not the lowest sends one more request: an exists
+/// watch on its immediate predecessor. A waiter keeps its node and its place in the queue until the
+/// predecessor goes or the party changes.
+/// </remarks>
+internal static class Locking
+{
+    public static void Begin(Step step, Round round)
+    {
+        var config = step.Config;
+        var toCreate = round.Share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item));
+        foreach (var batch in Batches.Of(toCreate, config.BatchSize))
+        {
+            LedgerDecisions.CreateLockNodes(step, batch);
+        }
+
+        var locking = new LockingStep(
+            ImmutableSortedDictionary.Create<string, ItemProgress>(StringComparer.Ordinal),
+            ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+            ImmutableSortedDictionary<long, string>.Empty,
+            HeldCount: 0);
+        foreach (var batch in Batches.Of(round.Share, config.BatchSize))
+        {
+            long id = step.NewId();
+            step.Emit(new MultiGetChildren(id, [.. batch.Select(item => Folder(step, item))]));
+            locking = locking with
+            {
+                Reads = locking.Reads.Add(id, batch),
+                Items = locking.Items.SetItems(batch.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingItem(id)))),
+            };
+        }
+
+        Continue(step, round, locking);
+    }
+
+    /// <summary>A multiRead of folders came back: judge each item it read.</summary>
+    public static void OnReads(Step step, Round round, LockingStep locking, MultiReadCompleted result)
+    {
+        var items = locking.Reads[result.OpId];
+        if (result.Error != ZooKeeperError.Ok)
+        {
+            OnReadError(step, round, "multi read", Folder(step, items[0]), result.Error);
+            return;
+        }
+
+        locking = locking with { Reads = locking.Reads.Remove(result.OpId) };
+        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        {
+            var read = i < result.Results.Length
+                ? result.Results[i]
+                : new ChildrenResult(ZooKeeperError.BadArguments, []);
+            locking = OnRead(step, round, locking, items[i], result.OpId, read);
+            if (step.Phase is not RoundPhase { Round.Lost: false })
+            {
+                return;
+            }
+        }
+
+        Continue(step, round, locking);
+    }
+
+    /// <summary>A single re-read of one folder came back.</summary>
+    public static void OnReread(Step step, Round round, LockingStep locking, ChildrenCompleted result)
+    {
+        string item = locking.Reads[result.OpId][0];
+        locking = locking with { Reads = locking.Reads.Remove(result.OpId) };
+        locking = OnRead(step, round, locking, item, result.OpId, new ChildrenResult(result.Error, result.Children));
+        if (step.Phase is RoundPhase { Round.Lost: false })
+        {
+            Continue(step, round, locking);
+        }
+    }
+
+    public static void OnExists(Step step, Round round, LockingStep locking, ExistsCompleted result)
+    {
+        string item = locking.Watches[result.OpId];
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                break;
+            case ZooKeeperError.NoNode:
+                // The predecessor went before the watch was set: read the queue again.
+                locking = Reread(step, locking with { Watches = locking.Watches.Remove(result.OpId) }, item);
+                Continue(step, round, locking);
+                break;
+            default:
+                var predecessor = (WatchingItem)locking.Items[item];
+                OnReadError(step, round, "exists", Folder(step, item) + "/" + predecessor.Predecessor, result.Error);
+                break;
+        }
+    }
+
+    /// <summary>The predecessor's watch fired (deleted, or the connection dropped it): read the queue again.</summary>
+    public static void OnWatch(Step step, Round round, LockingStep locking, WatchFired fired)
+    {
+        if (locking.Watches.TryGetValue(fired.OpId, out string? item))
+        {
+            locking = Reread(step, locking with { Watches = locking.Watches.Remove(fired.OpId) }, item);
+            Continue(step, round, locking);
+        }
+    }
+
+    private static LockingStep OnRead(Step step, Round round, LockingStep locking, string item, long opId, ChildrenResult read)
+    {
+        if (locking.Items[item] is not ReadingItem reading || reading.OpId != opId)
+        {
+            return locking;
+        }
+
+        if (read.Error != ZooKeeperError.Ok)
+        {
+            OnReadError(step, round, "get children", Folder(step, item), read.Error);
+            return locking;
+        }
+
+        return Judge(step, locking, item, read.Children);
+    }
+
+    /// <summary>
+    /// Finds this member's node among the folder's children and decides: held when no contender has a lower
+    /// sequence, otherwise watch the immediate predecessor. With no node of its own (a create lost to
+    /// ConnectionLoss that did not apply), it creates one and reads again.
+    /// </summary>
+    private static LockingStep Judge(Step step, LockingStep locking, string item, ImmutableArray<string> children)
+    {
+        string? own = LedgerDecisions.ResolveOwnNode(step, item, children);
+        if (own is null)
+        {
+            LedgerDecisions.CreateLockNodes(step, [item]);
+            return Reread(step, locking, item);
+        }
+
+        string ownSequence = LockNode.SequenceOf(own)!;
+        string? predecessor = null;
+        string? predecessorSequence = null;
+        foreach (string child in children)
+        {
+            if (LockNode.SequenceOf(child) is { } sequence
+                && string.CompareOrdinal(sequence, ownSequence) < 0
+                && (predecessorSequence is null || string.CompareOrdinal(sequence, predecessorSequence) > 0))
+            {
+                (predecessor, predecessorSequence) = (child, sequence);
+            }
+        }
+
+        if (predecessor is null)
+        {
+            return locking with { Items = locking.Items.SetItem(item, HeldItem.Instance), HeldCount = locking.HeldCount + 1 };
+        }
+
+        long id = step.NewId();
+        step.Emit(new Exists(id, Folder(step, item) + "/" + predecessor, Watch: true));
+        return locking with
+        {
+            Items = locking.Items.SetItem(item, new WatchingItem(id, predecessor)),
+            Watches = locking.Watches.Add(id, item),
+        };
+    }
+
+    private static LockingStep Reread(Step step, LockingStep locking, string item)
+    {
+        long id = step.NewId();
+        step.Emit(new GetChildren(id, Folder(step, item), Watch: false));
+        return locking with
+        {
+            Items = locking.Items.SetItem(item, new ReadingItem(id)),
+            Reads = locking.Reads.Add(id, [item]),
+        };
+    }
+
+    private static void OnReadError(Step step, Round round, string operation, string path, ZooKeeperError error)
+    {
+        if (error == ZooKeeperError.ConnectionLoss)
+        {
+            Allocation.MarkLost(step, round);
+        }
+        else
+        {
+            Failures.Unexpected(step, operation, path, error);
+        }
+    }
+
+    /// <summary>Step 5: every item held and the party unchanged (else the round was aborted) means Acquired.</summary>
+    private static void Continue(Step step, Round round, LockingStep locking)
+    {
+        if (locking.HeldCount < round.Share.Length)
+        {
+            step.SetPhase(new RoundPhase(round with { Step = locking }));
+            return;
+        }
+
+        step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
+        step.SetState(PartitionState.Acquired, round.Share);
+    }
+
+    private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
+}

@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>This member's share of the items for one party snapshot, checked before any lock is taken.</summary>
+internal static class Shares
+{
+    /// <summary>
+    /// The share, sorted by code point; empty for a standby member (see <see cref="PartyMembership"/>).
+    /// Null when the partition function failed or returned an item that is not in the set; the member is
+    /// then in Failure with the reason.
+    /// </summary>
+    public static ImmutableArray<string>? Compute(Step step, ImmutableArray<string> partyChildren)
+    {
+        var config = step.Config;
+        if (!PartyMembership.IsActive(partyChildren, config.PartyNodeName))
+        {
+            return [];
+        }
+
+        var members = PartyMembership.Members(partyChildren);
+        var function = config.PartitionFunction ?? PartitionFunctions.RoundRobin;
+        ImmutableArray<string> share;
+        try
+        {
+            share = function(config.Identifier, members, config.Items);
+        }
+#pragma warning disable CA1031 // A user's function that throws must fail the member, not the shell's event loop.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' threw {error.GetType().Name}: {error.Message}");
+            return null;
+        }
+
+        return Check(step, share);
+    }
+
+    private static ImmutableArray<string>? Check(Step step, ImmutableArray<string> share)
+    {
+        var config = step.Config;
+        if (share.IsDefault)
+        {
+            Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' returned a default (uninitialized) array");
+            return null;
+        }
+
+        foreach (string item in share)
+        {
+            if (item is null || config.Items.BinarySearch(item, CodePointComparer.Instance) < 0)
+            {
+                Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' returned {ZnodeNameRules.Quote(item)}, which is not one of the items");
+                return null;
+            }
+        }
+
+        return [.. share.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance)];
+    }
+}

@@ -1,0 +1,85 @@
+namespace Partitioner.Core;
+
+/// <summary>
+/// The stability wait, kazoo's <c>PatientChildrenWatch</c>: read <c>P/party</c> with a watch and start a timer
+/// of <see cref="PartitionerConfig.TimeBoundary"/>. If the watch fires first, re-read with a new watch and
+/// restart the timer; when the timer fires with no change, allocate with the last read's members.
+/// </summary>
+/// <remarks>kazoo samples again after a fixed sleep; here any change restarts the full wait.</remarks>
+internal static class StabilityWait
+{
+    /// <summary>Starts (or restarts) the wait: cancels a running stability timer and reads the party.</summary>
+    public static void Begin(Step step)
+    {
+        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        {
+            step.Emit(new CancelTimer(timer));
+        }
+
+        long id = step.NewId();
+        step.Emit(new GetChildren(id, ZnodePaths.Party(step.Config.Path), Watch: true));
+        step.SetPhase(new WaitingPhase(id, Children: null, TimerId: null, ReadLost: false));
+    }
+
+    public static bool TryHandle(Step step, WaitingPhase wait, ChildrenCompleted result)
+    {
+        if (result.OpId != wait.ReadOpId || wait.Children is not null || wait.ReadLost)
+        {
+            return false;
+        }
+
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                long timer = step.NewId();
+                step.Emit(new StartTimer(timer, step.Config.TimeBoundary));
+                step.SetPhase(wait with { Children = result.Children, TimerId = timer });
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                step.SetPhase(wait with { ReadLost = true });
+                Retries.Schedule(step);
+                break;
+            default:
+                Failures.Unexpected(step, "get children", ZnodePaths.Party(step.Config.Path), result.Error);
+                break;
+        }
+
+        return true;
+    }
+
+    /// <summary>The party changed during the wait: start it again.</summary>
+    public static void OnWatch(Step step, WaitingPhase wait, WatchFired fired)
+    {
+        if (fired.OpId == wait.ReadOpId && !wait.ReadLost)
+        {
+            Begin(step);
+        }
+    }
+
+    /// <summary>The party stayed unchanged for the whole time boundary: allocate.</summary>
+    public static void OnTimer(Step step, WaitingPhase wait, TimerFired fired)
+    {
+        if (fired.TimerId == wait.TimerId && wait.Children is { } children)
+        {
+            Allocation.StartRound(step, children, wait.ReadOpId);
+        }
+    }
+
+    /// <summary>After a retry timer: read the party again if the last read was lost.</summary>
+    public static void Resume(Step step)
+    {
+        if (step.Phase is WaitingPhase { ReadLost: true })
+        {
+            Begin(step);
+        }
+    }
+
+    /// <summary>Leaves the wait for another phase: its timer is no longer wanted.</summary>
+    public static void Cancel(Step step)
+    {
+        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        {
+            step.Emit(new CancelTimer(timer));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// One call of <see cref="Decider.Decide"/> in progress: the state as it evolves and the commands it
+/// asks for. It lives only inside that call, so its mutation never escapes: Decide stays a pure function.
+/// </summary>
+/// <remarks>
+/// Once the member is in Failure the step takes no more phase changes and no more commands: a handler
+/// that fails half-way through a batch cannot undo the failure by carrying on.
+/// </remarks>
+internal sealed class Step
+{
+    private readonly ImmutableArray<Command>.Builder commands = ImmutableArray.CreateBuilder<Command>();
+    private long nextId;
+
+    public Step(MemberState state)
+    {
+        State = state;
+        nextId = state.NextId;
+    }
+
+    /// <summary>The state so far.</summary>
+    public MemberState State { get; private set; }
+
+    public PartitionerConfig Config => State.Config;
+
+    public LockLedger Ledger => State.Ledger;
+
+    public Phase Phase => State.Phase;
+
+    public bool IsFailed => State.State == PartitionState.Failure;
+
+    /// <summary>A fresh op or timer id.</summary>
+    public long NewId() => nextId++;
+
+    public void Emit(Command command)
+    {
+        if (!IsFailed)
+        {
+            commands.Add(command);
+        }
+    }
+
+    public void SetPhase(Phase phase)
+    {
+        if (!IsFailed)
+        {
+            State = State with { Phase = phase };
+        }
+    }
+
+    public void SetLedger(LockLedger ledger) => State = State with { Ledger = ledger };
+
+    public void Update(Func<MemberState, MemberState> change) => State = change(State);
+
+    /// <summary>Moves to <paramref name="next"/>; the state id grows by one when the state actually changes.</summary>
+    public void SetState(PartitionState next, ImmutableArray<string> acquiredItems)
+    {
+        if (IsFailed)
+        {
+            return;
+        }
+
+        long stateId = next == State.State ? State.StateId : State.StateId + 1;
+        State = State with { State = next, StateId = stateId, AcquiredItems = acquiredItems };
+    }
+
+    /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a step may make.</summary>
+    public void Terminate(string reason)
+    {
+        if (!IsFailed)
+        {
+            State = State with
+            {
+                State = PartitionState.Failure,
+                StateId = State.StateId + 1,
+                AcquiredItems = [],
+                FailureReason = reason,
+                Phase = new FailedPhase(),
+            };
+        }
+    }
+
+    public Decision ToDecision() => commands.Count == 0 && nextId == State.NextId
+        ? new Decision(State, [])
+        : new Decision(State with { NextId = nextId }, commands.ToImmutable());
+}

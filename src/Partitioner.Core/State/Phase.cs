@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+
+namespace Partitioner.Core;
+
+/// <summary>
+/// What a member is doing now. The public <see cref="PartitionState"/> says what the user may do;
+/// the phase says which results, watches and timers Core is waiting for. Every op id a phase waits
+/// for is recorded in it, so a result, watch or timer that no phase expects is stale and changes nothing.
+/// </summary>
+internal abstract record Phase;
+
+/// <summary>
+/// The stability wait (kazoo's <c>PatientChildrenWatch</c>): read <c>P/party</c> with a watch, then wait
+/// <see cref="PartitionerConfig.TimeBoundary"/>; a party change during the wait re-reads and restarts the timer.
+/// </summary>
+/// <param name="ReadOpId">The party read in flight or done; its watch carries the same id.</param>
+/// <param name="Children">The party's children from that read; null until it succeeds.</param>
+/// <param name="TimerId">The stability timer, started when the read succeeded.</param>
+/// <param name="ReadLost">The read failed with ConnectionLoss and waits for a retry.</param>
+internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost) : Phase;
+
+/// <summary>Taking the locks of this member's share; see <see cref="Round"/>.</summary>
+internal sealed record RoundPhase(Round Round) : Phase;
+
+/// <summary>Acquired: every lock of the share is held; the party watch is armed.</summary>
+internal sealed record HoldingPhase(long PartyWatchOpId) : Phase;
+
+/// <summary>Release: waiting for the user to release. Locks acquired before are kept until then.</summary>
+internal sealed record AwaitingReleasePhase : Phase;
+
+/// <summary>Deleting every lock node of this member after a release request; then a new stability wait.</summary>
+internal sealed record ReleasingPhase : Phase;
+
+/// <summary>Failure: terminal; every input is a no-op.</summary>
+internal sealed record FailedPhase : Phase;
