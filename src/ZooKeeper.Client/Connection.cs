@@ -1,0 +1,219 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ZooKeeper.Client;
+
+/// <summary>
+/// Reads length-prefixed frames from a blocking socket into one reusable buffer, which never grows
+/// past the frame limit plus its prefix; a bad length or a stream that ends early is a fault.
+/// </summary>
+internal sealed class FrameReader(Socket socket, int frameBytesMax)
+{
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    /// <summary>Blocks until a whole frame has arrived and returns it; valid until the next call.</summary>
+    public ReadOnlySpan<byte> ReadFrame()
+    {
+        Fill(4);
+        var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start, 4));
+        if (length < 0 || length > frameBytesMax)
+        {
+            throw new ProtocolException($"the server sent a frame length of {length}, outside [0, {frameBytesMax}]");
+        }
+
+        Fill(4 + length);
+        var frame = _buffer.AsSpan(_start + 4, length);
+        _start += 4 + length;
+        return frame;
+    }
+
+    /// <summary>Receives until at least <paramref name="count"/> unread bytes are buffered.</summary>
+    private void Fill(int count)
+    {
+        if (_end - _start >= count)
+        {
+            return;
+        }
+
+        MakeRoom(count);
+        while (_end - _start < count)
+        {
+            var received = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+            if (received == 0)
+            {
+                throw new ProtocolException(_end == _start
+                    ? "the server closed the connection"
+                    : $"the server closed the connection inside a frame ({_end - _start} of {count} bytes)");
+            }
+
+            _end += received;
+        }
+    }
+
+    private void MakeRoom(int count)
+    {
+        if (_buffer.Length - _start >= count)
+        {
+            return;
+        }
+
+        var target = _buffer.Length >= count ? _buffer : new byte[Math.Max(count, Math.Min(_buffer.Length * 2, frameBytesMax + 4))];
+        Buffer.BlockCopy(_buffer, _start, target, 0, _end - _start);
+        _end -= _start;
+        _start = 0;
+        _buffer = target;
+    }
+}
+
+/// <summary>
+/// One TCP connection to one server. Writes happen only on the session thread; reads only on the
+/// connection's reader thread. <see cref="Kill"/> is the single way a connection ends: it records the
+/// first reason and closes the socket, which also wakes a blocked reader.
+/// </summary>
+internal sealed class Connection(Socket socket, FrameReader reader, ServerAddress server, Action onDead)
+{
+    private readonly object _killLock = new();
+    private byte[] _sendBuffer = new byte[64 * 1024];
+    private int _dead;
+
+    public ServerAddress Server { get; } = server;
+
+    public FrameReader Reader { get; } = reader;
+
+    public bool IsDead => Volatile.Read(ref _dead) != 0;
+
+    /// <summary>Why the connection ended; null while it is alive.</summary>
+    public string? Reason { get; private set; }
+
+    public void Kill(string reason)
+    {
+        lock (_killLock)
+        {
+            if (_dead != 0)
+            {
+                return;
+            }
+
+            Reason = reason;
+            Volatile.Write(ref _dead, 1);
+        }
+
+        CloseQuietly(socket);
+        onDead();
+    }
+
+    /// <summary>Sends frames in one write where they fit; a failed write kills the connection (a partial frame cannot be taken back).</summary>
+    public void Send(IReadOnlyList<Request> batch)
+    {
+        var length = 0;
+        foreach (var request in batch)
+        {
+            if (length + request.FrameLength > _sendBuffer.Length)
+            {
+                if (!Write(_sendBuffer, length))
+                {
+                    return;
+                }
+
+                length = 0;
+                EnsureCapacity(request.FrameLength);
+            }
+
+            Buffer.BlockCopy(request.Frame, 0, _sendBuffer, length, request.FrameLength);
+            length += request.FrameLength;
+        }
+
+        Write(_sendBuffer, length);
+    }
+
+    public bool Write(byte[] bytes, int count)
+    {
+        try
+        {
+            var sent = 0;
+            while (sent < count)
+            {
+                sent += socket.Send(bytes, sent, count - sent, SocketFlags.None);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Kill($"writing to {Server} failed: {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Opens a TCP connection within <paramref name="timeout"/> without blocking on an unbounded connect.</summary>
+    public static Socket Open(ServerAddress server, TimeSpan timeout)
+    {
+        var addresses = IPAddress.TryParse(server.Host, out var parsed) ? [parsed] : Dns.GetHostAddresses(server.Host);
+        if (addresses.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        var socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            ConnectWithin(socket, new IPEndPoint(addresses[0], server.Port), timeout);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public static void CloseQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer or by us: closing is what we wanted.
+        }
+
+        socket.Dispose();
+    }
+
+    private static void ConnectWithin(Socket socket, IPEndPoint endPoint, TimeSpan timeout)
+    {
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(endPoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            var micros = (int)Math.Clamp(timeout.TotalMicroseconds, 1, int.MaxValue);
+            if (!socket.Poll(micros, SelectMode.SelectWrite))
+            {
+                throw new SocketException((int)SocketError.TimedOut);
+            }
+
+            var error = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            if (error != 0)
+            {
+                throw new IOException($"connecting to {endPoint} failed (socket error {error})");
+            }
+        }
+
+        socket.Blocking = true;
+    }
+
+    private void EnsureCapacity(int count)
+    {
+        if (_sendBuffer.Length < count)
+        {
+            _sendBuffer = new byte[count];
+        }
+    }
+}

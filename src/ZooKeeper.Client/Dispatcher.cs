@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+
+namespace ZooKeeper.Client;
+
+/// <summary>
+/// Runs completions, watch callbacks and session events one at a time, in the order they were posted,
+/// on a thread-pool thread. The reader posts here instead of running user code, so a slow watcher delays
+/// later deliveries but never the reading of the socket or the pings. Completions only set tasks whose
+/// continuations run asynchronously, so code after an <c>await</c> never runs here.
+/// </summary>
+internal sealed class Dispatcher
+{
+    private readonly ConcurrentQueue<IDispatchItem> _queue = new();
+    private int _draining;
+
+    /// <summary>Queues <paramref name="item"/>; starts a drain when none is running.</summary>
+    public void Post(IDispatchItem item)
+    {
+        _queue.Enqueue(item);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static self => self.Drain(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Runs a user callback; its exception is dropped so that one faulty watcher cannot stop the others.</summary>
+    public static void Guard(Action callback)
+    {
+        try
+        {
+            callback();
+        }
+#pragma warning disable CA1031 // A user's callback may throw anything; the client must keep delivering.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            while (_queue.TryDequeue(out var item))
+            {
+                item.Run();
+            }
+
+            Volatile.Write(ref _draining, 0);
+            // An item posted between the last TryDequeue and the reset would otherwise wait for the next post.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+namespace ZooKeeper.Client;
+
+/// <summary>Something the dispatcher runs, in the order it was posted.</summary>
+internal interface IDispatchItem
+{
+    void Run();
+}
+
+/// <summary>Decodes a successful reply body.</summary>
+internal delegate T ReplyDecoder<T>(ref JuteReader reader);
+
+/// <summary>Which local watch table a successful read arms.</summary>
+internal enum WatchKind
+{
+    Data,
+    Exist,
+    Child,
+}
+
+/// <summary>A watch a read leaves when its reply comes back; exists arms a data watch on Ok and an exist watch on NoNode.</summary>
+internal sealed record WatchRegistration(OpCode Op, string Path, Action<WatchedEvent> Callback)
+{
+    public WatchKind? KindFor(int err) => (Op, (ErrorCode)err) switch
+    {
+        (OpCode.Exists, ErrorCode.Ok) => WatchKind.Data,
+        (OpCode.Exists, ErrorCode.NoNode) => WatchKind.Exist,
+        (OpCode.GetData, ErrorCode.Ok) => WatchKind.Data,
+        (OpCode.GetChildren or OpCode.GetChildren2, ErrorCode.Ok) => WatchKind.Child,
+        _ => null,
+    };
+}
+
+/// <summary>
+/// One request: its encoded frame, the xid given when it was queued, and how its reply completes it.
+/// The reader decodes the reply (<see cref="OnReply"/>); the dispatcher completes the task (<see cref="Run"/>),
+/// so that completions keep their order relative to watch notifications.
+/// </summary>
+internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDispatchItem
+{
+    /// <summary>The request id; assigned under the session lock when the request is queued.</summary>
+    public int Xid { get; set; }
+
+    public OpCode Op { get; } = op;
+
+    /// <summary>The caller's path, for error messages.</summary>
+    public string? Path { get; } = path;
+
+    /// <summary>The encoded frame: the length prefix, then the header (xid at offset 4), then the body.</summary>
+    public byte[] Frame { get; } = frame.ToFrame();
+
+    public int FrameLength { get; } = frame.Length;
+
+    public WatchRegistration? Watch { get; init; }
+
+    /// <summary>Decodes the reply; a decode fault throws a <see cref="ProtocolException"/> and kills the connection.</summary>
+    public abstract void OnReply(int err, ref JuteReader body);
+
+    /// <summary>Records a failure to deliver at <see cref="Run"/>.</summary>
+    public abstract void SetFailure(Exception error);
+
+    public abstract void Run();
+
+    /// <summary>Starts a frame: the length placeholder, an xid placeholder and the op code.</summary>
+    public static JuteWriter Begin(OpCode op, int capacity = 128)
+    {
+        var writer = new JuteWriter(capacity);
+        writer.WriteInt(0);
+        writer.WriteInt((int)op);
+        return writer;
+    }
+}
+
+/// <summary>A request whose caller awaits a <typeparamref name="T"/>.</summary>
+internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, ReplyDecoder<T> decode) : Request(op, path, frame)
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T _result = default!;
+    private Exception? _error;
+
+    public Task<T> Task => _completion.Task;
+
+    /// <summary>An error that is an answer rather than a failure (exists: NoNode gives <see cref="ToleratedValue"/>).</summary>
+    public ErrorCode ToleratedError { get; init; } = ErrorCode.Ok;
+
+    public T ToleratedValue { get; init; } = default!;
+
+    public override void OnReply(int err, ref JuteReader body)
+    {
+        if (err == 0)
+        {
+            _result = decode(ref body);
+        }
+        else if (err == (int)ToleratedError)
+        {
+            _result = ToleratedValue;
+        }
+        else
+        {
+            _error = KeeperException.Create((ErrorCode)err, Path);
+        }
+    }
+
+    public override void SetFailure(Exception error) => _error = error;
+
+    public override void Run()
+    {
+        if (_error is null)
+        {
+            _completion.TrySetResult(_result);
+        }
+        else
+        {
+            _completion.TrySetException(_error);
+        }
+    }
+}
+
+/// <summary>A request nobody awaits: setWatches and the auth packets re-sent after a reconnect.</summary>
+internal sealed class SilentRequest(OpCode op, JuteWriter frame) : Request(op, null, frame)
+{
+    public override void OnReply(int err, ref JuteReader body)
+    {
+    }
+
+    public override void SetFailure(Exception error)
+    {
+    }
+
+    public override void Run()
+    {
+    }
+}
+
+/// <summary>Delivers one event to the watchers it fired.</summary>
+internal sealed class WatchDelivery(List<Action<WatchedEvent>> watchers, WatchedEvent watchedEvent) : IDispatchItem
+{
+    public void Run()
+    {
+        foreach (var watcher in watchers)
+        {
+            Dispatcher.Guard(() => watcher(watchedEvent));
+        }
+    }
+}
+
+/// <summary>Raises one session event.</summary>
+internal sealed class StateDelivery(Action<SessionEvent>? handler, SessionEvent sessionEvent) : IDispatchItem
+{
+    public void Run()
+    {
+        if (handler is not null)
+        {
+            Dispatcher.Guard(() => handler(sessionEvent));
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace ZooKeeper.Client;
+
+/// <summary>
+/// The connection loop of one session. A dedicated session thread connects, performs the handshake,
+/// then is the connection's only writer (requests, pings, read-timeout checks) until the connection
+/// dies, and reconnects with jittered back-off. A dedicated reader thread per connection matches each
+/// reply against the head of the in-flight FIFO, arms watches, and posts completions to the
+/// <see cref="Dispatcher"/>. Neither thread ever runs user code, so a busy thread pool or a slow watcher
+/// cannot delay a ping or a read.
+/// </summary>
+internal sealed partial class Session
+{
+    private static readonly byte[] PingFrame = [0, 0, 0, 8, 0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, (byte)OpCode.Ping];
+
+    private readonly ConnectionString _connection;
+    private readonly ZooKeeperClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _jitter;
+    private readonly object _sync = new();
+    private readonly Queue<Request> _pending = new();
+    private readonly Queue<Request> _outgoing = new();
+    private readonly Queue<Request> _authPending = new();
+    private readonly List<(string Scheme, byte[] Auth)> _auths = [];
+    private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+
+    private Connection? _current;
+    private Socket? _connecting;
+    private ZooKeeperState _state = ZooKeeperState.Connecting;
+    private bool _closing;
+    private bool _authFailed;
+    private bool _writerWaiting;
+    private int _nextXid = 1;
+    private long _sessionId;
+    private byte[] _password = new byte[WireLimits.PasswordBytes];
+    private int _negotiatedMs;
+    private long _lastZxid;
+    private long _lastHeard;
+    private long _lastSend;
+    private bool _everConnected;
+
+    public Session(ConnectionString connection, ZooKeeperClientOptions options)
+    {
+        _connection = connection;
+        _options = options;
+        _time = options.TimeProvider;
+        _jitter = options.JitterSeed is { } seed ? new Random(seed) : new Random();
+        _negotiatedMs = (int)options.SessionTimeout.TotalMilliseconds;
+        _lastHeard = _time.GetTimestamp();
+        _thread = new Thread(Run) { IsBackground = true, Name = "zookeeper-session" };
+    }
+
+    public Dispatcher Dispatcher { get; } = new();
+
+    public WatchRegistry Watches { get; } = new();
+
+    public Action<SessionEvent>? StateHandler { get; set; }
+
+    public ZooKeeperState State
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public long SessionId => Interlocked.Read(ref _sessionId);
+
+    public TimeSpan NegotiatedTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _negotiatedMs));
+
+    public long LastHeardTimestamp => Interlocked.Read(ref _lastHeard);
+
+    public long LastZxid => Interlocked.Read(ref _lastZxid);
+
+    public ServerAddress? CurrentServer
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _current?.Server;
+            }
+        }
+    }
+
+    /// <summary>Why the last connection ended; null before any ended.</summary>
+    public string? LastDisconnectReason { get; private set; }
+
+    /// <summary>Completes when the first connection is up; fails when the session ends before that.</summary>
+    public Task FirstConnect => _firstConnect.Task;
+
+    /// <summary>Completes when the session thread has finished.</summary>
+    public Task Exited => _exited.Task;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>
+    /// Queues a request on the live connection. With no live connection it fails at once (ConnectionLoss
+    /// while reconnecting, the terminal error afterwards): nothing is held for a later connection.
+    /// </summary>
+    public void Submit(Request request)
+    {
+        lock (_sync)
+        {
+            if (_current is null || _current.IsDead || (_closing && request.Op != OpCode.CloseSession))
+            {
+                request.SetFailure(NotConnectedError(request.Path));
+                Dispatcher.Post(request);
+                return;
+            }
+
+            request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
+            BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
+            (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
+            _outgoing.Enqueue(request);
+            if (_writerWaiting)
+            {
+                Monitor.Pulse(_sync);
+            }
+        }
+    }
+
+    /// <summary>Remembers credentials so that every later connection sends them again.</summary>
+    public void RememberAuth(string scheme, byte[] auth)
+    {
+        lock (_sync)
+        {
+            _auths.Add((scheme, auth));
+        }
+    }
+
+    /// <summary>Marks the session as closing, so that a lost connection is not replaced.</summary>
+    public bool BeginClose()
+    {
+        lock (_sync)
+        {
+            if (_closing || IsTerminal(_state))
+            {
+                return false;
+            }
+
+            _closing = true;
+            return _current is not null && !_current.IsDead;
+        }
+    }
+
+    /// <summary>Ends the connection (or the connect attempt) and wakes the session thread so that it exits.</summary>
+    public void Shutdown()
+    {
+        Connection? current;
+        Socket? connecting;
+        lock (_sync)
+        {
+            _closing = true;
+            current = _current;
+            connecting = _connecting;
+            Monitor.PulseAll(_sync);
+        }
+
+        current?.Kill("the client was closed");
+        if (connecting is not null)
+        {
+            Connection.CloseQuietly(connecting);
+        }
+
+        if (!_thread.IsAlive && _thread.ThreadState.HasFlag(ThreadState.Unstarted))
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    private static bool IsTerminal(ZooKeeperState state) =>
+        state is ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed;
+
+    private Exception NotConnectedError(string? path) => _state switch
+    {
+        ZooKeeperState.Expired => KeeperException.Create(ErrorCode.SessionExpired, path, "the session has expired"),
+        ZooKeeperState.AuthFailed => KeeperException.Create(ErrorCode.AuthFailed, path, "the server refused the credentials"),
+        ZooKeeperState.Closed => KeeperException.Create(ErrorCode.ConnectionLoss, path, "the client is closed"),
+        _ when _closing => KeeperException.Create(ErrorCode.ConnectionLoss, path, "the client is closing"),
+        _ => KeeperException.Create(ErrorCode.ConnectionLoss, path, $"not connected ({LastDisconnectReason ?? "connecting"})"),
+    };
+
+    private int NextXid()
+    {
+        var xid = _nextXid;
+        _nextXid = (_nextXid + 1) & 0x7FFFFFFF;
+        if (_nextXid == 0)
+        {
+            _nextXid = 1;
+        }
+
+        return xid;
+    }
+
+    private void RaiseState(SessionEvent sessionEvent) => Dispatcher.Post(new StateDelivery(StateHandler, sessionEvent));
+}

@@ -1,0 +1,368 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace ZooKeeper.Client;
+
+/// <summary>The session thread: connect, serve, reconnect, and end in a terminal state.</summary>
+internal sealed partial class Session
+{
+    private enum Outcome
+    {
+        Failed,
+        Served,
+        Expired,
+    }
+
+    private TimeSpan ReadTimeout => TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _negotiatedMs) * 2 / 3, 1));
+
+    private TimeSpan ConnectTimeout =>
+        TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _negotiatedMs) / _connection.Servers.Count, 100));
+
+    private void Run()
+    {
+        var final = ZooKeeperState.Closed;
+        try
+        {
+            final = Loop();
+        }
+        finally
+        {
+            Terminate(final);
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>Tries servers in turn, starting at a random one, until the session ends; returns the terminal state.</summary>
+    private ZooKeeperState Loop()
+    {
+        var servers = _connection.Servers;
+        var index = _jitter.Next(servers.Count);
+        var failuresInPass = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt > 0 && !Backoff(failuresInPass >= servers.Count))
+            {
+                return ZooKeeperState.Closed;
+            }
+
+            failuresInPass %= servers.Count;
+            var outcome = ConnectAndServe(servers[index]);
+            index = (index + 1) % servers.Count;
+            if (outcome == Outcome.Expired)
+            {
+                return ZooKeeperState.Expired;
+            }
+
+            if (_authFailed)
+            {
+                return ZooKeeperState.AuthFailed;
+            }
+
+            failuresInPass = outcome == Outcome.Failed ? failuresInPass + 1 : 0;
+        }
+    }
+
+    /// <summary>Waits a random part of the reconnect delay (plus a whole one after a failed pass); false when closing.</summary>
+    private bool Backoff(bool afterFullPass)
+    {
+        var max = _options.ReconnectDelayMax.TotalMilliseconds;
+        var delay = (_jitter.NextDouble() * max) + (afterFullPass ? max : 0);
+        lock (_sync)
+        {
+            if (!_closing)
+            {
+                Monitor.Wait(_sync, TimeSpan.FromMilliseconds(delay));
+            }
+
+            return !_closing;
+        }
+    }
+
+    private Outcome ConnectAndServe(ServerAddress server)
+    {
+        lock (_sync)
+        {
+            if (_closing)
+            {
+                return Outcome.Failed;
+            }
+        }
+
+        var (connection, expired) = TryConnect(server);
+        if (expired)
+        {
+            return Outcome.Expired;
+        }
+
+        if (connection is null)
+        {
+            return Outcome.Failed;
+        }
+
+        Serve(connection);
+        return Outcome.Served;
+    }
+
+    /// <summary>Opens a socket and performs the handshake within the connect timeout.</summary>
+    private (Connection? Connection, bool Expired) TryConnect(ServerAddress server)
+    {
+        Socket socket;
+        try
+        {
+            socket = Connection.Open(server, ConnectTimeout);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            LastDisconnectReason = $"connecting to {server} failed: {e.Message}";
+            return (null, false);
+        }
+
+        lock (_sync)
+        {
+            _connecting = socket;
+        }
+
+        try
+        {
+            var reader = new FrameReader(socket, _options.FrameBytesMax);
+            socket.ReceiveTimeout = socket.SendTimeout = (int)ConnectTimeout.TotalMilliseconds;
+            if (Handshake(socket, reader))
+            {
+                Connection.CloseQuietly(socket);
+                return (null, true);
+            }
+
+            socket.ReceiveTimeout = 0;
+            socket.SendTimeout = (int)ReadTimeout.TotalMilliseconds;
+            return (new Connection(socket, reader, server, WakeWriter), false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ProtocolException or ObjectDisposedException)
+        {
+            LastDisconnectReason = $"the handshake with {server} failed: {e.Message}";
+            Connection.CloseQuietly(socket);
+            return (null, false);
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _connecting = null;
+            }
+        }
+    }
+
+    /// <summary>Sends ConnectRequest and reads ConnectResponse; true when the server says the session is gone.</summary>
+    private bool Handshake(Socket socket, FrameReader reader)
+    {
+        var request = new JuteWriter(64);
+        request.WriteInt(0);
+        request.WriteLong(LastZxid);
+        request.WriteInt((int)_options.SessionTimeout.TotalMilliseconds);
+        request.WriteLong(SessionId);
+        request.WriteBuffer(_password);
+        request.WriteBool(false);
+        var frame = request.ToFrame();
+        for (var sent = 0; sent < request.Length;)
+        {
+            sent += socket.Send(frame, sent, request.Length - sent, SocketFlags.None);
+        }
+
+        var reply = new JuteReader(reader.ReadFrame());
+        reply.ReadInt();
+        var timeoutMs = reply.ReadInt();
+        var sessionId = reply.ReadLong();
+        var password = reply.ReadBuffer();
+        // An expired, closed or unknown session is answered with a zero timeout and a zero id (Java checks one, go the other).
+        if (timeoutMs <= 0 || sessionId == 0)
+        {
+            return true;
+        }
+
+        if (password is not { Length: WireLimits.PasswordBytes })
+        {
+            throw new ProtocolException($"the session password has {password?.Length ?? -1} bytes, not {WireLimits.PasswordBytes}");
+        }
+
+        Interlocked.Exchange(ref _sessionId, sessionId);
+        _password = password;
+        Volatile.Write(ref _negotiatedMs, timeoutMs);
+        return false;
+    }
+
+    /// <summary>Publishes the connection, runs its reader and writer until it dies, then fails what was in flight.</summary>
+    private void Serve(Connection connection)
+    {
+        lock (_sync)
+        {
+            if (_closing)
+            {
+                connection.Kill("the client was closed");
+                return;
+            }
+
+            _current = connection;
+            _state = ZooKeeperState.Connected;
+            QueueSessionRestore();
+        }
+
+        var now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastHeard, now);
+        _lastSend = now;
+        RaiseState(_everConnected ? SessionEvent.Reconnected : SessionEvent.Connected);
+        _everConnected = true;
+        _firstConnect.TrySetResult();
+
+        var readerThread = new Thread(() => ReadLoop(connection)) { IsBackground = true, Name = "zookeeper-reader" };
+        readerThread.Start();
+        WriteLoop(connection);
+        readerThread.Join();
+        FailInFlight(connection.Reason ?? "the connection ended");
+    }
+
+    /// <summary>Fails every request sent or queued: the outcome of each write is unknown, and none is replayed.</summary>
+    private void FailInFlight(string reason)
+    {
+        List<Request> failed;
+        bool suspended;
+        lock (_sync)
+        {
+            _current = null;
+            LastDisconnectReason = reason;
+            failed = [.. _authPending, .. _pending];
+            _authPending.Clear();
+            _pending.Clear();
+            _outgoing.Clear();
+            suspended = !_closing && !_authFailed;
+            if (suspended)
+            {
+                _state = ZooKeeperState.Suspended;
+            }
+        }
+
+        // Suspended is raised before the failures, so that a caller sees why its requests failed.
+        if (suspended)
+        {
+            RaiseState(SessionEvent.Suspended);
+        }
+
+        var code = _authFailed ? ErrorCode.AuthFailed : ErrorCode.ConnectionLoss;
+        foreach (var request in failed)
+        {
+            request.SetFailure(KeeperException.Create(code, request.Path, reason));
+            Dispatcher.Post(request);
+        }
+    }
+
+    /// <summary>Queues the remembered auth packets, then setWatches for every armed watch (called under the lock, before any request).</summary>
+    private void QueueSessionRestore()
+    {
+        foreach (var (scheme, auth) in _auths)
+        {
+            var request = new SilentRequest(OpCode.Auth, AuthFrame(scheme, auth)) { Xid = Xids.Auth };
+            BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), Xids.Auth);
+            _authPending.Enqueue(request);
+            _outgoing.Enqueue(request);
+        }
+
+        foreach (var frame in SetWatchesFrames())
+        {
+            var request = new SilentRequest(OpCode.SetWatches, frame) { Xid = Xids.SetWatches };
+            BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), Xids.SetWatches);
+            _pending.Enqueue(request);
+            _outgoing.Enqueue(request);
+        }
+    }
+
+    internal static JuteWriter AuthFrame(string scheme, byte[] auth)
+    {
+        var writer = Request.Begin(OpCode.Auth);
+        writer.WriteInt(0);
+        writer.WriteString(scheme);
+        writer.WriteBuffer(auth);
+        return writer;
+    }
+
+    /// <summary>setWatches requests re-arming every watch from the last zxid seen, split so that none is too large.</summary>
+    private List<JuteWriter> SetWatchesFrames()
+    {
+        var (data, exist, child) = Watches.Snapshot();
+        var frames = new List<JuteWriter>();
+        var batch = (Data: new List<string>(), Exist: new List<string>(), Child: new List<string>());
+        var bytes = 0;
+        foreach (var (list, pick) in new (List<string>, int)[] { (data, 0), (exist, 1), (child, 2) })
+        {
+            foreach (var path in list)
+            {
+                var serverPath = _connection.ToServerPath(path);
+                if (bytes + serverPath.Length + 4 > WireLimits.SetWatchesBatchBytesMax && bytes > 0)
+                {
+                    frames.Add(SetWatchesFrame(batch.Data, batch.Exist, batch.Child));
+                    batch = ([], [], []);
+                    bytes = 0;
+                }
+
+                (pick == 0 ? batch.Data : pick == 1 ? batch.Exist : batch.Child).Add(serverPath);
+                bytes += (serverPath.Length * 3) + 4;
+            }
+        }
+
+        if (bytes > 0)
+        {
+            frames.Add(SetWatchesFrame(batch.Data, batch.Exist, batch.Child));
+        }
+
+        return frames;
+    }
+
+    private JuteWriter SetWatchesFrame(List<string> data, List<string> exist, List<string> child)
+    {
+        var writer = Request.Begin(OpCode.SetWatches);
+        writer.WriteLong(LastZxid);
+        writer.WriteStrings(data);
+        writer.WriteStrings(exist);
+        writer.WriteStrings(child);
+        return writer;
+    }
+
+    private void WakeWriter()
+    {
+        lock (_sync)
+        {
+            Monitor.PulseAll(_sync);
+        }
+    }
+
+    /// <summary>Ends the session in a terminal state: fails leftovers, fires watches on expiry, raises the event.</summary>
+    private void Terminate(ZooKeeperState final)
+    {
+        if (_authFailed)
+        {
+            final = ZooKeeperState.AuthFailed;
+        }
+
+        lock (_sync)
+        {
+            _state = final;
+            _current = null;
+        }
+
+        var (sessionEvent, code) = final switch
+        {
+            ZooKeeperState.Expired => (SessionEvent.Expired, ErrorCode.SessionExpired),
+            ZooKeeperState.AuthFailed => (SessionEvent.AuthFailed, ErrorCode.AuthFailed),
+            _ => (SessionEvent.Closed, ErrorCode.ConnectionLoss),
+        };
+        if (final == ZooKeeperState.Expired)
+        {
+            LastDisconnectReason = "the server expired the session";
+            var watchers = Watches.TakeAll();
+            if (watchers.Count > 0)
+            {
+                Dispatcher.Post(new WatchDelivery(watchers, new WatchedEvent(EventType.None, KeeperState.Expired, null)));
+            }
+        }
+
+        RaiseState(sessionEvent);
+        _firstConnect.TrySetException(KeeperException.Create(code, null, $"the session ended ({final}) before it connected"));
+    }
+}

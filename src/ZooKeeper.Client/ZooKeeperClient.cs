@@ -1,0 +1,304 @@
+using System.Text;
+
+namespace ZooKeeper.Client;
+
+/// <summary>
+/// A ZooKeeper session over one pipelined connection: every method sends at once, many requests can be
+/// in flight, and replies complete in the order the requests were made. Errors are
+/// <see cref="KeeperException"/> subclasses that carry the path. Watches are one-shot callbacks, called
+/// one at a time in the order events arrive, and always before the completion of any reply that
+/// arrived after them. After a lost connection the client reconnects with the same session and re-arms
+/// every watch with setWatches from the last zxid it saw (so a change made while disconnected still
+/// fires); requests in flight at the loss fail with <see cref="ConnectionLossException"/> and are never
+/// replayed, and requests made while reconnecting fail at once the same way.
+/// </summary>
+public sealed class ZooKeeperClient : IAsyncDisposable
+{
+    private readonly Session _session;
+    private readonly ConnectionString _connection;
+    private readonly ZooKeeperClientOptions _options;
+    private int _closeStarted;
+
+    private ZooKeeperClient(ConnectionString connection, ZooKeeperClientOptions options)
+    {
+        _connection = connection;
+        _options = options;
+        _session = new Session(connection, options) { StateHandler = e => StateChanged?.Invoke(e) };
+    }
+
+    /// <summary>Raised on each change of session state, in order, never on the socket's threads.</summary>
+    public event Action<SessionEvent>? StateChanged;
+
+    /// <summary>The session's state now.</summary>
+    public ZooKeeperState State => _session.State;
+
+    /// <summary>The session id given by the server.</summary>
+    public long SessionId => _session.SessionId;
+
+    /// <summary>The session timeout the server granted (the requested one before the first connect).</summary>
+    public TimeSpan NegotiatedTimeout => _session.NegotiatedTimeout;
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> at which anything (a reply, a ping answer, a notification) last arrived.</summary>
+    public long LastHeardTimestamp => _session.LastHeardTimestamp;
+
+    /// <summary>The clock of <see cref="LastHeardTimestamp"/>.</summary>
+    public TimeProvider TimeProvider => _options.TimeProvider;
+
+    /// <summary>The largest zxid seen in a reply.</summary>
+    public long LastZxid => _session.LastZxid;
+
+    /// <summary>The server of the live connection; null while disconnected.</summary>
+    public ServerAddress? CurrentServer => _session.CurrentServer;
+
+    /// <summary>Why the last connection ended (for example a malformed frame); null before any ended.</summary>
+    public string? LastDisconnectReason => _session.LastDisconnectReason;
+
+    /// <summary>The chroot of the connect string, or null.</summary>
+    public string? Chroot => _connection.Chroot;
+
+    /// <summary>
+    /// Connects to one of the servers in <paramref name="connectString"/> and creates a session. Keeps trying
+    /// the servers (with back-off) until connected or until <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    /// <param name="connectString"><c>host[:port][,host[:port]...][/chroot]</c>; the port defaults to 2181.</param>
+    /// <param name="options">Settings; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops connecting; the client is then closed.</param>
+    public static async Task<ZooKeeperClient> ConnectAsync(string connectString, ZooKeeperClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var parsed = ConnectionString.Parse(connectString);
+        options ??= new ZooKeeperClientOptions();
+        options.Validate();
+        var client = new ZooKeeperClient(parsed, options);
+        client._session.Start();
+        try
+        {
+            await client._session.FirstConnect.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Creates a node and returns its path (with the sequence suffix for sequential modes).</summary>
+    /// <param name="path">The node's path; for sequential modes the server appends 10 digits.</param>
+    /// <param name="data">The node's data.</param>
+    /// <param name="mode">Persistent, ephemeral, sequential or container.</param>
+    /// <param name="acl">The node's ACL, such as <see cref="Acl.OpenUnsafe"/>.</param>
+    /// <param name="cancellationToken">Stops waiting; the request itself cannot be taken back.</param>
+    public Task<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, IReadOnlyList<Acl> acl, CancellationToken cancellationToken = default)
+    {
+        MultiCodec.CheckCreate(path, mode, acl);
+        var frame = Request.Begin(OpCodeOf(mode), 64 + data.Length);
+        WriteCreate(frame, path, data, mode, acl);
+        ReplyDecoder<string> decode = mode == CreateMode.Container
+            ? (ref JuteReader r) => CreatedPath(ref r, withStat: true)
+            : (ref JuteReader r) => CreatedPath(ref r, withStat: false);
+        return Send(new Request<string>(OpCodeOf(mode), path, frame, decode), cancellationToken);
+    }
+
+    /// <summary>Deletes a node; <paramref name="version"/> -1 means any version.</summary>
+    public Task DeleteAsync(string path, int version = -1, CancellationToken cancellationToken = default)
+    {
+        PathValidation.Validate(path);
+        var frame = Request.Begin(OpCode.Delete);
+        frame.WriteString(_connection.ToServerPath(path));
+        frame.WriteInt(version);
+        return Send(new Request<bool>(OpCode.Delete, path, frame, static (ref JuteReader _) => true), cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns the node's stat, or null when it does not exist. A watcher is armed in both cases: it fires
+    /// on creation of a missing node, and on change or deletion of an existing one.
+    /// </summary>
+    public Task<Stat?> ExistsAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
+    {
+        var frame = ReadFrame(OpCode.Exists, path, watcher);
+        var request = new Request<Stat?>(OpCode.Exists, path, frame, static (ref JuteReader r) => r.ReadStat())
+        {
+            ToleratedError = ErrorCode.NoNode,
+            ToleratedValue = null,
+            Watch = WatchFor(OpCode.Exists, path, watcher),
+        };
+        return Send(request, cancellationToken);
+    }
+
+    /// <summary>Returns the node's data and stat; the watcher (armed only when the node exists) fires on change or deletion.</summary>
+    public Task<(byte[] Data, Stat Stat)> GetDataAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
+    {
+        var frame = ReadFrame(OpCode.GetData, path, watcher);
+        var request = new Request<(byte[], Stat)>(OpCode.GetData, path, frame, static (ref JuteReader r) => (r.ReadBuffer() ?? [], r.ReadStat()))
+        {
+            Watch = WatchFor(OpCode.GetData, path, watcher),
+        };
+        return Send(request, cancellationToken);
+    }
+
+    /// <summary>Replaces the node's data when its version is <paramref name="version"/> (-1: any) and returns the new stat.</summary>
+    public Task<Stat> SetDataAsync(string path, ReadOnlyMemory<byte> data, int version = -1, CancellationToken cancellationToken = default)
+    {
+        PathValidation.Validate(path);
+        var frame = Request.Begin(OpCode.SetData, 64 + data.Length);
+        frame.WriteString(_connection.ToServerPath(path));
+        frame.WriteBuffer(data.Span);
+        frame.WriteInt(version);
+        return Send(new Request<Stat>(OpCode.SetData, path, frame, static (ref JuteReader r) => r.ReadStat()), cancellationToken);
+    }
+
+    /// <summary>Returns the node's children (names only, sorted ordinally); the watcher (armed only when the node exists) fires on a change of children or deletion.</summary>
+    public async Task<IReadOnlyList<string>> GetChildrenAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default) =>
+        (await GetChildrenWithStatAsync(path, watcher, cancellationToken).ConfigureAwait(false)).Children;
+
+    /// <summary>Returns the node's children (sorted ordinally) and its stat, as <see cref="GetChildrenAsync"/> does.</summary>
+    public Task<(IReadOnlyList<string> Children, Stat Stat)> GetChildrenWithStatAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
+    {
+        var frame = ReadFrame(OpCode.GetChildren2, path, watcher);
+        var request = new Request<(IReadOnlyList<string>, Stat)>(OpCode.GetChildren2, path, frame, static (ref JuteReader r) => (SortedChildren(ref r), r.ReadStat()))
+        {
+            Watch = WatchFor(OpCode.GetChildren2, path, watcher),
+        };
+        return Send(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the ops atomically and returns one result per op. When one fails none takes effect, and this throws
+    /// the failing op's <see cref="KeeperException"/> with <see cref="KeeperException.FailedOpIndex"/> and
+    /// <see cref="KeeperException.MultiResults"/> set. <see cref="TryMultiAsync"/> returns the failure instead.
+    /// </summary>
+    public async Task<IReadOnlyList<OpResult>> MultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default)
+    {
+        var list = ops.ToList();
+        var result = await TryMultiAsync(list, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? result.Results : throw KeeperException.ForMulti(result, list[result.FailedOpIndex].Path);
+    }
+
+    /// <summary>Runs the ops atomically and returns the outcome, success or not; throws only when the request as a whole fails (for example ConnectionLoss).</summary>
+    public Task<MultiResult> TryMultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        var list = ops.ToList();
+        var frame = Request.Begin(OpCode.Multi, 64 * (list.Count + 1));
+        foreach (var op in list)
+        {
+            MultiCodec.WriteOp(frame, op, _connection);
+        }
+
+        MultiCodec.WriteEnd(frame);
+        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r) => MultiCodec.ReadMulti(ref r, list.Count, _connection)), cancellationToken);
+    }
+
+    /// <summary>Runs children and data reads in one request (ZooKeeper 3.6+); each read succeeds or fails on its own, and none leaves a watch.</summary>
+    public Task<IReadOnlyList<ReadResult>> MultiReadAsync(IEnumerable<ReadOp> ops, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        var list = ops.ToList();
+        var frame = Request.Begin(OpCode.MultiRead, 64 * (list.Count + 1));
+        foreach (var op in list)
+        {
+            MultiCodec.WriteReadOp(frame, op, _connection);
+        }
+
+        MultiCodec.WriteEnd(frame);
+        return Send(new Request<IReadOnlyList<ReadResult>>(OpCode.MultiRead, null, frame, (ref JuteReader r) => MultiCodec.ReadMultiRead(ref r, list.Count)), cancellationToken);
+    }
+
+    /// <summary>Waits until the server this session is connected to has caught up with the leader on <paramref name="path"/>.</summary>
+    public Task SyncAsync(string path, CancellationToken cancellationToken = default)
+    {
+        PathValidation.Validate(path);
+        var frame = Request.Begin(OpCode.Sync);
+        frame.WriteString(_connection.ToServerPath(path));
+        return Send(new Request<string?>(OpCode.Sync, path, frame, static (ref JuteReader r) => r.ReadString()), cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds credentials to the session, such as <c>("digest", "user:password")</c>; they are sent again on every
+    /// reconnect. A refusal ends the session in <see cref="ZooKeeperState.AuthFailed"/>.
+    /// </summary>
+    public Task AddAuthAsync(string scheme, string auth, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(scheme);
+        ArgumentNullException.ThrowIfNull(auth);
+        var bytes = Encoding.UTF8.GetBytes(auth);
+        var request = new Request<bool>(OpCode.Auth, null, Session.AuthFrame(scheme, bytes), static (ref JuteReader _) => true);
+        _session.RememberAuth(scheme, bytes);
+        return Send(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the session: the server deletes its ephemeral nodes. Waits up to <see cref="ZooKeeperClientOptions.CloseTimeout"/>
+    /// for the server's answer, then closes the socket and fails anything still in flight. Safe to call twice.
+    /// </summary>
+    public async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _closeStarted, 1) != 0)
+        {
+            await _session.Exited.ConfigureAwait(false);
+            return;
+        }
+
+        if (_session.BeginClose())
+        {
+            var request = new Request<bool>(OpCode.CloseSession, null, Request.Begin(OpCode.CloseSession), static (ref JuteReader _) => true);
+            _session.Submit(request);
+            await ((Task)request.Task).WaitAsync(_options.CloseTimeout, _options.TimeProvider)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _session.Shutdown();
+        await _session.Exited.ConfigureAwait(false);
+    }
+
+    /// <summary>Same as <see cref="CloseAsync"/>.</summary>
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+
+    private static OpCode OpCodeOf(CreateMode mode) => mode == CreateMode.Container ? OpCode.CreateContainer : OpCode.Create;
+
+    private void WriteCreate(JuteWriter frame, string path, ReadOnlyMemory<byte> data, CreateMode mode, IReadOnlyList<Acl> acl)
+    {
+        frame.WriteString(_connection.ToServerPath(path));
+        frame.WriteBuffer(data.Span);
+        frame.WriteAcls(acl);
+        frame.WriteInt((int)mode);
+    }
+
+    private string CreatedPath(ref JuteReader reader, bool withStat)
+    {
+        var path = _connection.ToClientPath(reader.ReadString() ?? throw new ProtocolException("a create reply without a path"));
+        if (withStat)
+        {
+            reader.ReadStat();
+        }
+
+        return path;
+    }
+
+    internal static IReadOnlyList<string> SortedChildren(ref JuteReader reader)
+    {
+        var children = reader.ReadStrings();
+        children.Sort(StringComparer.Ordinal);
+        return children;
+    }
+
+    private JuteWriter ReadFrame(OpCode op, string path, Action<WatchedEvent>? watcher)
+    {
+        PathValidation.Validate(path);
+        var frame = Request.Begin(op);
+        frame.WriteString(_connection.ToServerPath(path));
+        frame.WriteBool(watcher is not null);
+        return frame;
+    }
+
+    private static WatchRegistration? WatchFor(OpCode op, string path, Action<WatchedEvent>? watcher) =>
+        watcher is null ? null : new WatchRegistration(op, path, watcher);
+
+    private Task<T> Send<T>(Request<T> request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closeStarted) != 0, this);
+        _session.Submit(request);
+        return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
+    }
+}

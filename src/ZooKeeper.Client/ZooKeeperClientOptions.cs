@@ -1,0 +1,49 @@
+namespace ZooKeeper.Client;
+
+/// <summary>Settings of a <see cref="ZooKeeperClient"/>, checked once when the client connects.</summary>
+public sealed class ZooKeeperClientOptions
+{
+    /// <summary>The session timeout asked of the server, which clamps it to its own bounds (by default 2 to 20 ticks). The default is 10 seconds.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The upper bound of the random wait before each reconnect; a full failed pass over the servers adds this much again. The default is 1 second.</summary>
+    public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long <see cref="ZooKeeperClient.CloseAsync"/> waits for the server to confirm the closed session. The default is 2 seconds.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest frame accepted from the server, in bytes; a larger length drops the connection. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).</summary>
+    public int FrameBytesMax { get; init; } = WireLimits.FrameBytesDefault;
+
+    /// <summary>The clock for timestamps and timer decisions. The default is <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The seed of the reconnect jitter, for reproducible runs; null draws one. The default is null.</summary>
+    public int? JitterSeed { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (SessionTimeout < TimeSpan.FromMilliseconds(100) || SessionTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"SessionTimeout {SessionTimeout} must be between 100 ms and 1 day.", nameof(SessionTimeout));
+        }
+
+        if (ReconnectDelayMax < TimeSpan.FromMilliseconds(1) || ReconnectDelayMax > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"ReconnectDelayMax {ReconnectDelayMax} must be between 1 ms and 10 minutes.", nameof(ReconnectDelayMax));
+        }
+
+        if (CloseTimeout < TimeSpan.Zero || CloseTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"CloseTimeout {CloseTimeout} must be between 0 and 10 minutes.", nameof(CloseTimeout));
+        }
+
+        if (FrameBytesMax < 1024)
+        {
+            throw new ArgumentException($"FrameBytesMax {FrameBytesMax} must be at least 1024.", nameof(FrameBytesMax));
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace Partitioner.Integration.Infrastructure;
+
+/// <summary>
+/// A ZooKeeper ensemble of <see cref="Servers"/> on loopback (three by default), each a
+/// <see cref="ZooKeeperServerProcess"/> with its own ports and data. Stop and start members with
+/// <c>Servers[i].Stop()</c> / <c>Servers[i].Start()</c>; <see cref="Dispose"/> stops them all.
+/// </summary>
+/// <example>
+/// <code>
+/// using var ensemble = ZooKeeperEnsemble.Start();
+/// await using var zk = await ZooKeeperClient.ConnectAsync(ensemble.ConnectString);
+/// ensemble.ServerOn(zk.CurrentServer!.Port).Stop();   // the client moves to another member
+/// </code>
+/// </example>
+public sealed class ZooKeeperEnsemble : IDisposable
+{
+    private ZooKeeperEnsemble(IReadOnlyList<ZooKeeperServerProcess> servers) => Servers = servers;
+
+    /// <summary>The members, in id order (id = index + 1).</summary>
+    public IReadOnlyList<ZooKeeperServerProcess> Servers { get; }
+
+    /// <summary>Every member's <c>127.0.0.1:port</c>, comma-separated.</summary>
+    public string ConnectString => string.Join(',', Servers.Select(s => s.ConnectString));
+
+    /// <summary>Starts <paramref name="size"/> members and waits until each one serves (a leader was elected).</summary>
+    public static ZooKeeperEnsemble Start(int size = 3, int tickTimeMs = 200)
+    {
+        var ports = Enumerable.Range(0, size).Select(_ => (Peer: FreePort.Next(), Election: FreePort.Next())).ToList();
+        var lines = ports.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"server.{i + 1}=127.0.0.1:{p.Peer}:{p.Election}")).ToList();
+        var servers = Enumerable.Range(1, size)
+            .Select(id => ZooKeeperServerProcess.Create(new ZooKeeperServerSettings { TickTimeMs = tickTimeMs, MyId = id, ExtraConfig = lines }))
+            .ToList();
+        var ensemble = new ZooKeeperEnsemble(servers);
+        try
+        {
+            foreach (var server in servers)
+            {
+                server.Start(waitReady: false);
+            }
+
+            foreach (var server in servers)
+            {
+                server.WaitServing();
+            }
+
+            return ensemble;
+        }
+        catch
+        {
+            ensemble.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The member whose client port is <paramref name="port"/>.</summary>
+    public ZooKeeperServerProcess ServerOn(int port) => Servers.Single(s => s.Port == port);
+
+    /// <summary>Stops every member and deletes their data.</summary>
+    public void Dispose()
+    {
+        foreach (var server in Servers)
+        {
+            server.Dispose();
+        }
+    }
+}
