@@ -1,0 +1,218 @@
+using Partitioner.Core;
+using Partitioner.ZooKeeper;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.Tests.Shell;
+
+public sealed class MailboxTests
+{
+    private readonly ManualTimeProvider _time = new();
+    private readonly ScriptedPort _port = new();
+    private readonly ScriptedDecider _decider = new();
+
+    [Fact]
+    public void Decide_WhenPortAnswersSynchronouslyAndReentrantly_GetsOneEventAtATimeInOrder()
+    {
+        // Given a port that answers every request before returning it, and a decision that sends a
+        // request of its own, so results arrive while the shell is still inside a decision.
+        _port.AnswerAtOnce = call => new CreateOutcome(ZooKeeperError.Ok, call.Path);
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            new CreateNode(1, "/party/1", [], NodeKind.Persistent),
+            new CreateNode(2, "/party/2", [], NodeKind.Persistent));
+        _decider.OnDecide = (state, e) => e is CreateCompleted { OpId: 1 }
+            ? state.Then(new CreateNode(3, "/party/3", [], NodeKind.Persistent))
+            : state.Then();
+
+        // When the member starts.
+        Shell.Start(_port, _time, _decider);
+
+        // Then each result was decided on its own, after the decision that caused it, first in first out.
+        Assert.Equal(1, _decider.MaxDepth);
+        Assert.Equal([1L, 2L, 3L], _decider.Seen.Cast<CreateCompleted>().Select(e => e.OpId));
+        Assert.Equal("/party/3", ((CreateCompleted)_decider.Seen[2]).CreatedPath);
+    }
+
+    [Fact]
+    public void Start_SendsEveryCommandBeforeAnyResultComes()
+    {
+        // Given a port that answers only when told.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            new CreateNode(1, "/party/party/x", [], NodeKind.Ephemeral),
+            new DeleteNode(2, "/party/locks/a/y"),
+            new Exists(3, "/party/locks/a/z", Watch: false),
+            new Multi(4, [new CreateOp("/party/locks/b/n", [], NodeKind.EphemeralSequential)]),
+            new MultiGetChildren(5, ["/party/locks/a", "/party/locks/b"]));
+
+        // When the member starts.
+        Shell.Start(_port, _time, _decider);
+
+        // Then all five requests are in flight at once, and nothing has been decided yet.
+        Assert.Equal(["create", "delete", "exists", "multi", "multiRead"], _port.Calls.Select(c => c.Operation));
+        Assert.Empty(_decider.Seen);
+
+        // And when they are answered out of order, each result is handed over as it comes.
+        _port.Calls[3].Answer(new MultiOutcome(ZooKeeperError.Ok, [new WriteResult(ZooKeeperError.Ok, "/party/locks/b/n0000000001")]));
+        _port.Calls[0].Answer(new CreateOutcome(ZooKeeperError.NodeExists, null));
+        _port.Calls[4].Answer(new MultiReadOutcome(ZooKeeperError.Ok, [new ChildrenResult(ZooKeeperError.NoNode, [])]));
+        _port.Calls[1].Answer(ZooKeeperError.NoNode);
+        _port.Calls[2].Answer(ZooKeeperError.Ok);
+        Assert.Equal([4L, 1L, 5L, 2L, 3L], _decider.Seen.Cast<OperationCompleted>().Select(e => e.OpId));
+        Assert.Equal("/party/locks/b/n0000000001", ((MultiCompleted)_decider.Seen[0]).Results[0].CreatedPath);
+        Assert.Equal(ZooKeeperError.NodeExists, ((CreateCompleted)_decider.Seen[1]).Error);
+        Assert.Equal(ZooKeeperError.NoNode, ((MultiReadCompleted)_decider.Seen[2]).Results[0].Error);
+    }
+
+    [Fact]
+    public void Watch_WhenItFires_BecomesWatchFiredWithTheIdOfTheCommandThatLeftIt()
+    {
+        // Given a children read with a watch and an exists without one.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            new GetChildren(7, "/party/party", Watch: true),
+            new Exists(8, "/party/locks/a/n1", Watch: false));
+        Shell.Start(_port, _time, _decider);
+        _port.Calls[0].Answer(new ChildrenOutcome(ZooKeeperError.Ok, ["b-2", "a-1"]));
+
+        // When the server notifies the watch.
+        _port.Calls[0].Watch!(WatchEventKind.NodeChildrenChanged);
+
+        // Then Core hears of it with the read's id and path; and no watch was left where none was asked.
+        Assert.Equal(new WatchFired(7, "/party/party", WatchEventKind.NodeChildrenChanged), _decider.Seen[^1]);
+        Assert.Equal<string>(["b-2", "a-1"], ((ChildrenCompleted)_decider.Seen[0]).Children.ToArray());
+        Assert.Null(_port.Calls[1].Watch);
+    }
+
+    [Fact]
+    public void Timer_WhenDue_BecomesTimerFiredAndNotBefore()
+    {
+        // Given a decision that starts a 2-second timer.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(new StartTimer(11, TimeSpan.FromSeconds(2)));
+        Shell.Start(_port, _time, _decider);
+
+        // When 1.999 seconds pass, nothing happens; at 2 seconds the timer is decided on.
+        _time.Advance(TimeSpan.FromMilliseconds(1999));
+        Assert.Empty(_decider.Seen);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([new TimerFired(11)], _decider.Seen);
+        Assert.Equal(0, _time.ArmedTimers);
+    }
+
+    [Fact]
+    public void CancelTimer_BeforeItIsDue_MeansItNeverFires()
+    {
+        // Given a timer, and a decision that cancels it when the connection drops.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(new StartTimer(11, TimeSpan.FromSeconds(2)));
+        _decider.OnDecide = (state, e) => e is SessionSuspended ? state.Then(new CancelTimer(11)) : state.Then();
+        Shell.Start(_port, _time, _decider);
+
+        // When the connection drops and the timer's time passes.
+        _port.ChangeSession(SessionChange.Suspended);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        // Then only the suspension was decided on, and no timer is left.
+        Assert.Equal([new SessionSuspended()], _decider.Seen);
+        Assert.Equal(0, _time.ArmedTimers);
+    }
+
+    [Fact]
+    public void SessionChanges_BecomeSessionEventsInOrder()
+    {
+        Shell.Start(_port, _time, _decider);
+
+        _port.ChangeSession(SessionChange.Suspended);
+        _port.ChangeSession(SessionChange.Reconnected);
+        _port.ChangeSession(SessionChange.Expired);
+
+        Assert.Equal([new SessionSuspended(), new SessionReconnected(), new SessionExpired()], _decider.Seen);
+    }
+
+    [Fact]
+    public void PortFault_InsteadOfACode_ReachesCoreAsSystemError()
+    {
+        // Given a port whose task fails, which its contract forbids.
+        _port.AnswerAtOnce = _ => new InvalidOperationException("broken port");
+        _decider.OnStart = config => new MemberState { Config = config }.Then(new DeleteNode(4, "/party/x"));
+
+        // When the member starts.
+        Shell.Start(_port, _time, _decider);
+
+        // Then Core hears an error code it treats as fatal, rather than nothing at all.
+        Assert.Equal([new DeleteCompleted(4, ZooKeeperError.SystemError)], _decider.Seen);
+    }
+
+    [Fact]
+    public void Decide_WhenDeciderThrows_StopsInFailureWithTheReasonAndIgnoresLaterEvents()
+    {
+        // Given a decider that throws on a suspension.
+        _decider.OnDecide = (state, e) => e is SessionSuspended ? throw new InvalidOperationException("bug in Core") : state.Then();
+        var partitioner = Shell.Start(_port, _time, _decider);
+
+        // When the connection drops, then comes back.
+        _port.ChangeSession(SessionChange.Suspended);
+        _port.ChangeSession(SessionChange.Reconnected);
+
+        // Then the member is in Failure saying why, and nothing more is decided.
+        Assert.Equal(PartitionState.Failure, partitioner.State);
+        Assert.Contains("bug in Core", partitioner.FailureReason, StringComparison.Ordinal);
+        Assert.Equal([new SessionSuspended()], _decider.Seen);
+        Assert.False(_port.HasSessionListener);
+    }
+
+    [Fact]
+    public void StateChanged_WhenAHandlerThrows_KeepsDecidingAndNotifying()
+    {
+        // Given a handler that throws on every change.
+        _decider.OnDecide = (state, e) => e switch
+        {
+            SessionSuspended => state.To(PartitionState.Release).Then(),
+            ReleaseRequested => state.To(PartitionState.Allocating).Then(),
+            _ => state.Then(),
+        };
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var changes = new List<PartitionStateChangedEventArgs>();
+        partitioner.StateChanged += (_, args) => changes.Add(args);
+        partitioner.StateChanged += (_, _) => throw new InvalidOperationException("handler bug");
+
+        // When two changes happen.
+        _port.ChangeSession(SessionChange.Suspended);
+        _ = partitioner.ReleaseSetAsync();
+
+        // Then both were decided and both reported, with the old and new states and the state id.
+        Assert.Equal(PartitionState.Allocating, partitioner.State);
+        Assert.Equal(
+            [(PartitionState.Allocating, PartitionState.Release, 1L), (PartitionState.Release, PartitionState.Allocating, 2L)],
+            changes.Select(c => (c.OldState, c.NewState, c.StateId)));
+    }
+
+    [Fact]
+    public void Post_FromManyThreadsAtOnce_DecidesEveryEventExactlyOnceAndNeverTwoAtATime()
+    {
+        // Given a member whose decisions take a little while, and whose reads complete at once.
+        _port.AnswerAtOnce = _ => new ChildrenOutcome(ZooKeeperError.Ok, []);
+        _decider.OnDecide = (state, e) =>
+        {
+            Thread.SpinWait(200);
+            return e is SessionSuspended ? state.Then(new GetChildren(0, "/party/party", Watch: false)) : state.Then();
+        };
+        Shell.Start(_port, _time, _decider);
+        const int threads = 4;
+        const int eventsPerThread = 250;
+
+        // When several threads report session changes at the same time.
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < eventsPerThread; i++)
+            {
+                _port.ChangeSession(SessionChange.Suspended);
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+
+        // Then every event and every read's result was decided, one at a time.
+        Assert.False(_decider.Overlapped);
+        Assert.Equal(threads * eventsPerThread, _decider.Seen.Count(e => e is SessionSuspended));
+        Assert.Equal(threads * eventsPerThread, _decider.Seen.Count(e => e is ChildrenCompleted));
+    }
+}
