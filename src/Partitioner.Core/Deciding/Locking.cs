@@ -18,7 +18,8 @@ internal static class Locking
     public static void Begin(Step step, Round round)
     {
         var config = step.Config;
-        var toCreate = round.Share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item));
+        // An uncertain item (a create lost with the connection) is read first: its node may exist already.
+        var toCreate = round.Share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item) && !step.Ledger.Uncertain.Contains(item));
         foreach (var batch in Batches.Of(toCreate, config.BatchSize))
         {
             LedgerDecisions.CreateLockNodes(step, batch);

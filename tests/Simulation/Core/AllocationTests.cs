@@ -1,0 +1,268 @@
+using Partitioner.Core;
+using Partitioner.Tests.Core.Support;
+
+namespace Partitioner.Tests.Core;
+
+/// <summary>A round: folders, batched lock creates and reads, predecessor watches, aborts and lost creates.</summary>
+public sealed class AllocationTests
+{
+    private static readonly string Prefix0 = Configs.PrefixFor("0");
+
+    /// <summary>Starts one member and stops just before its stability timer fires.</summary>
+    private static (Cluster Cluster, TestMember Member) Waiting(PartitionerConfig config)
+    {
+        var cluster = new Cluster();
+        var member = cluster.Join(config);
+        cluster.Settle();
+        return (cluster, member);
+    }
+
+    [Fact]
+    public void Allocation_WhenFoldersAreMissing_CreatesThemInMultiBatchesOfBatchSize()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", 5, batchSize: 2));
+        int before = member.Commands.Count;
+
+        cluster.FireTimers(member);
+
+        var folderBatches = member.SentSince(before).OfType<Multi>()
+            .Where(m => m.Ops.All(op => op is CreateOp { Kind: NodeKind.Persistent })).ToList();
+        Assert.Equal([2, 2, 1], folderBatches.Select(m => m.Ops.Length));
+        Assert.Equal(["/p/locks/0", "/p/locks/1", "/p/locks/2", "/p/locks/3", "/p/locks/4"], folderBatches.SelectMany(m => m.Ops).Select(op => op.Path));
+        Assert.Equal(["0", "1", "2", "3", "4"], member.Acquired);
+    }
+
+    [Fact]
+    public void Allocation_WhenAllLocksAreFree_TakesAThousandItemsInThirteenRequests()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", 1000));
+        int before = member.Commands.Count;
+
+        cluster.FireTimers(member);
+
+        // One read of P/locks, 4 multis of folders, 4 multis of lock nodes, 4 multiReads: no per-item request.
+        var sent = member.SentSince(before);
+        Assert.Equal(13, sent.Length);
+        Assert.Single(sent.OfType<GetChildren>());
+        Assert.Equal(8, sent.OfType<Multi>().Count());
+        Assert.Equal(4, sent.OfType<MultiGetChildren>().Count());
+        Assert.Equal(1000, member.Acquired.Length);
+        Assert.Equal(1, member.State.StateId);
+    }
+
+    [Fact]
+    public void Allocation_WhenFoldersExist_SendsLockCreatesAndReadsInOneDecision()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b", "c"], batchSize: 2));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
+        cluster.Zk.CreateAs(99, "/p/locks/c", NodeKind.Persistent);
+        member.Paused = true;
+        cluster.FireTimers(member);
+
+        var pipelined = cluster.Deliver(member, cluster.Zk.Inbox(member.Session).Dequeue()).Commands;
+
+        Assert.Equal([typeof(Multi), typeof(Multi), typeof(MultiGetChildren), typeof(MultiGetChildren)], pipelined.Select(c => c.GetType()));
+        Assert.Equal(["/p/locks/a", "/p/locks/b", "/p/locks/c"], pipelined.OfType<MultiGetChildren>().SelectMany(r => r.Paths));
+    }
+
+    [Fact]
+    public void Allocation_WhenAPeerCreatedAFolderMeanwhile_FallsBackToSingleCreates()
+    {
+        var fresh = new Cluster();
+        var other = fresh.Join(Configs.For("0", 3));
+        fresh.Settle();
+        fresh.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op.Path == "/p/locks/1" && op is CreateOp { Kind: NodeKind.Persistent }), ZooKeeperError.NodeExists);
+        int before = other.Commands.Count;
+
+        fresh.FireTimers(other);
+
+        var singles = other.SentSince(before).OfType<CreateNode>().Select(c => c.Path);
+        Assert.Equal(["/p/locks/0", "/p/locks/1", "/p/locks/2"], singles);
+        Assert.Equal(["0", "1", "2"], other.Acquired);
+    }
+
+    [Fact]
+    public void Allocation_WhenTheItemIsQueued_WatchesOnlyTheImmediatePredecessor()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        string first = cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
+        string second = cluster.Zk.CreateAs(97, "/p/locks/a/" + new string('f', 32) + "__lock__", NodeKind.EphemeralSequential);
+
+        cluster.FireTimers(member);
+
+        var watch = member.Commands.Only<Exists>();
+        Assert.Equal(second, watch.Path);
+        Assert.True(watch.Watch);
+        Assert.NotEqual(first, watch.Path);
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+    }
+
+    [Fact]
+    public void Allocation_WhenThePredecessorGoes_TakesTheLockKeepingItsNodeAndPlace()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        string holder = cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
+        cluster.FireTimers(member);
+        var ownNode = cluster.LockNodesOf(member).Single();
+
+        cluster.Zk.DeleteAs(98, holder);
+        cluster.Settle();
+
+        Assert.Equal(["a"], member.Acquired);
+        Assert.Equal(ownNode, cluster.LockNodesOf(member).Single());
+        Assert.Single(member.Commands.OfType<Multi>(), m => m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }));
+    }
+
+    [Fact]
+    public void Allocation_WhenThePredecessorWentBeforeTheWatch_ReadsTheQueueAgain()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        string holder = cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
+        member.Paused = true;
+        cluster.FireTimers(member);
+        member.Paused = false;
+        cluster.Settle();
+        var exists = member.Commands.Only<Exists>();
+        cluster.Zk.DeleteAs(98, holder);
+        int before = member.Commands.Count;
+
+        var decision = cluster.Deliver(member, new ExistsCompleted(exists.OpId, ZooKeeperError.NoNode));
+
+        Assert.Equal("/p/locks/a", Assert.IsType<GetChildren>(Assert.Single(decision.Commands)).Path);
+        cluster.Settle();
+        Assert.Equal(["a"], member.Acquired);
+        Assert.True(member.Commands.Count > before);
+    }
+
+    [Fact]
+    public void Allocation_IgnoresChildrenThatAreNotKazooLockContenders()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a/_c_0123-lock-", NodeKind.EphemeralSequential);
+        cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__rlock__", NodeKind.EphemeralSequential);
+        cluster.Zk.CreateAs(98, "/p/locks/a/note", NodeKind.Ephemeral);
+
+        cluster.FireTimers(member);
+
+        Assert.Equal(["a"], member.Acquired);
+    }
+
+    [Fact]
+    public void Allocation_WhenThePartyChangesDuringAcquisition_AbortsAtOnceAndWaitsAgain()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
+        cluster.FireTimers(member);
+        Assert.Equal(2, cluster.LockNodesOf(member).Length);
+        long stateId = member.State.StateId;
+        int before = member.Commands.Count;
+
+        cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
+        cluster.Settle();
+
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(stateId, member.State.StateId);
+        Assert.Empty(cluster.LockNodesOf(member));
+        var sent = member.SentSince(before);
+        Assert.Equal(2, Assert.IsType<Multi>(sent[0]).Ops.OfType<DeleteOp>().Count());
+        Assert.Contains(sent, c => c is GetChildren { Path: "/p/party", Watch: true });
+    }
+
+    [Fact]
+    public void Allocation_WhenALockCreateIsRefusedWithNoAuth_FailsNamingThePathAndCode()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.NoAuth);
+
+        cluster.FireTimers(member);
+
+        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Contains("/p/locks/a/" + Prefix0 + "__lock__", member.State.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("NoAuth", member.State.FailureReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allocation_WhenALockFolderRead_FailsWithNoAuth_FailsAndDeletesItsNodes()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.NoAuth);
+
+        cluster.FireTimers(member);
+        cluster.Settle();
+
+        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Contains("NoAuth", member.State.FailureReason, StringComparison.Ordinal);
+        Assert.Empty(cluster.LockNodesOf(member));
+        Assert.False(cluster.Zk.Exists("/p/party/" + Prefix0 + "-0"));
+    }
+
+    [Fact]
+    public void Allocation_WhenACreatesOutcomeIsUnknownButItApplied_FindsTheNodeByPrefixAndReusesIt()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
+        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
+        cluster.FireTimers(member);
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+        var createdBeforeRetry = cluster.LockNodesOf(member);
+        Assert.Equal(2, createdBeforeRetry.Length);
+
+        cluster.RunUntilQuiet();
+
+        Assert.Equal(["a", "b"], member.Acquired);
+        Assert.Equal(createdBeforeRetry, cluster.LockNodesOf(member));
+        Assert.Single(member.Commands.OfType<Multi>(), m => m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }));
+    }
+
+    [Fact]
+    public void Allocation_WhenACreatesOutcomeIsUnknownAndItDidNotApply_CreatesAgain()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss);
+        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
+        cluster.FireTimers(member);
+        Assert.Empty(cluster.LockNodesOf(member));
+
+        cluster.RunUntilQuiet();
+
+        Assert.Equal(["a"], member.Acquired);
+        Assert.Single(cluster.LockNodesOf(member));
+    }
+
+    [Fact]
+    public void Allocation_WhenALockCreateSucceedsAfterItsRoundWasAborted_DeletesTheNode()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        cluster.Deliver(member, inbox.Dequeue());
+        var lockCreated = Assert.IsType<MultiCompleted>(inbox.Dequeue());
+        var staleRead = Assert.IsType<MultiReadCompleted>(inbox.Dequeue());
+        cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
+        var partyChanged = Assert.IsType<WatchFired>(inbox.Dequeue());
+
+        // The peer joined before the server ran the lock create: the notification comes first.
+        cluster.Deliver(member, partyChanged);
+        cluster.Deliver(member, lockCreated);
+        cluster.Deliver(member, staleRead);
+        member.Paused = false;
+        cluster.Settle();
+
+        Assert.Empty(cluster.LockNodesOf(member));
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+    }
+}
