@@ -16,7 +16,11 @@ public sealed class SimProcess
     {
         this.scheduler = scheduler;
         Name = name;
+        Context = new SimSynchronizationContext(scheduler, this);
     }
+
+    /// <summary>The synchronization context the process's code runs under.</summary>
+    public SimSynchronizationContext Context { get; }
 
     /// <summary>The process's name in the trace.</summary>
     public string Name { get; }

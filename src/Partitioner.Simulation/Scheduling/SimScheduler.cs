@@ -40,7 +40,12 @@ public sealed class SimScheduler
     public const int QueuedActionsMax = 1_000_000;
 
     private readonly PriorityQueue<ScheduledAction, (long Due, long Sequence)> queue = new();
+    private readonly SimSynchronizationContext sharedContext;
+    private readonly int threadId = Environment.CurrentManagedThreadId;
     private long nextSequence;
+
+    /// <summary>Creates a scheduler at virtual time zero, owned by the calling thread.</summary>
+    public SimScheduler() => sharedContext = new SimSynchronizationContext(this, null);
 
     /// <summary>Virtual time since the start of the run, in ticks.</summary>
     public long NowTicks { get; private set; }
@@ -70,6 +75,15 @@ public sealed class SimScheduler
     public ScheduledAction ScheduleAt(long dueTicks, Action run, SimProcess? owner = null)
     {
         ArgumentNullException.ThrowIfNull(run);
+
+        // The model's core assumption: one thread runs everything. A call from elsewhere (a thread-pool
+        // continuation in the code under test) would make the run unrepeatable, so it is refused loudly.
+        if (Environment.CurrentManagedThreadId != threadId)
+        {
+            throw new InvalidOperationException(
+                $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}");
+        }
+
         if (queue.Count >= QueuedActionsMax)
         {
             throw new InvalidOperationException($"more than {QueuedActionsMax} queued actions: a runaway loop");
@@ -78,6 +92,13 @@ public sealed class SimScheduler
         var action = new ScheduledAction(Math.Max(dueTicks, NowTicks), nextSequence++, owner, run);
         queue.Enqueue(action, (action.DueTicks, action.Sequence));
         return action;
+    }
+
+    /// <summary>Runs <paramref name="action"/> now, outside the queue, under the context of <paramref name="owner"/>.</summary>
+    public void RunNow(Action action, SimProcess? owner)
+    {
+        SynchronizationContext.SetSynchronizationContext(owner?.Context ?? sharedContext);
+        action();
     }
 
     /// <summary>
@@ -112,6 +133,7 @@ public sealed class SimScheduler
             }
 
             StepsRun++;
+            SynchronizationContext.SetSynchronizationContext(next.Owner?.Context ?? sharedContext);
             next.Run();
             return true;
         }

@@ -1,0 +1,27 @@
+namespace Partitioner.Simulation.Checks;
+
+/// <summary>What kind of check failed.</summary>
+public enum ViolationKind
+{
+    /// <summary>Two members owned one item at the same instant.</summary>
+    SingleOwner,
+
+    /// <summary>An Acquired member did not hold the lowest lock node of one of its items on a live session.</summary>
+    LockAgreement,
+
+    /// <summary>The party did not converge within the liveness bound after the last fault.</summary>
+    Liveness,
+
+    /// <summary>The model's own assertions, or the code under test, threw.</summary>
+    Crash,
+}
+
+/// <summary>A failed check: what, when, and the details that explain it.</summary>
+/// <param name="Kind">Which check.</param>
+/// <param name="At">The virtual time.</param>
+/// <param name="Message">What was seen.</param>
+public sealed record Violation(ViolationKind Kind, TimeSpan At, string Message)
+{
+    /// <summary>True for the safety checks (single owner, lock agreement).</summary>
+    public bool IsSafety => Kind is ViolationKind.SingleOwner or ViolationKind.LockAgreement;
+}

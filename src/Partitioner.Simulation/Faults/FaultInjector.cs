@@ -1,0 +1,184 @@
+// The fault model.
+//
+// Faults act on the simulated world only through the means a real deployment has: the network (a
+// connection reset, a member cut off), the server (a restart, an administrative session expiry) and
+// the member processes (a crash, a pause, a slow consumer, joining and leaving). They never reach into
+// the shell or Core. Every fault is recoverable by design: a cut heals, a paused process resumes, a
+// restarted server comes back with its sessions and nodes, and a crashed process is replaced by a new
+// one with the same identifier after the fault's duration. So once the fault phase is over, the party
+// must converge again (the liveness check).
+//
+// - ConnectionLoss: the member's TCP connection resets. Its client fails pending requests with
+//   ConnectionLoss, reports Suspended and reconnects with the same session (Reconnected).
+// - ShortPartition: the member is cut off for less than the session timeout. Traffic is held, not lost
+//   (TCP retransmits). Past 2/3 of the timeout the client gives up on the connection and reports
+//   Suspended; when the cut heals it reconnects to the same session.
+// - LongPartition: the member is cut off for longer than the session timeout; the server expires the
+//   session (its ephemeral nodes go) and the client learns it is Expired when it reconnects.
+// - SessionExpiry: the server ends the member's session by decree, as kazoo's test harness does; the
+//   client reads the close one latency later. (The lock-agreement check exempts that one latency.)
+// - ServerRestart: the server stops for the duration; every connection closes; sessions and nodes
+//   survive and every live session gets a full timeout again when it is back, as ZooKeeper does.
+// - Crash: the member's process dies at once; its session lives until the server expires it. A new
+//   process (next generation, same identifier, new session) starts after the duration.
+// - Pause: the member's process stops (a long GC, a stopped VM): nothing of it runs, its timers and
+//   input wait, and when it resumes its clock has jumped; its client checks the read timeout first.
+// - SlowConsumer: the member's consumer takes up to the duration to stop work and release.
+// - Join / Leave: a new member joins (up to the member limit); a member finishes and leaves for good
+//   (never the last one present).
+//
+// Faults name their target by index among the members present when they fire, modulo their number,
+// so any fault list is valid for any party, and shrinking never breaks a scenario.
+using System.Globalization;
+using Partitioner.Simulation.Running;
+
+namespace Partitioner.Simulation.Faults;
+
+/// <summary>Schedules a scenario's faults and applies each when it falls due; see the fault model above.</summary>
+internal sealed class FaultInjector
+{
+    private readonly SimCluster cluster;
+
+    public FaultInjector(SimCluster cluster) => this.cluster = cluster;
+
+    /// <summary>When the last fault's effect ends (a cut heals, a process resumes or restarts, the server is back).</summary>
+    public TimeSpan QuietAt { get; private set; }
+
+    /// <summary>Schedules every fault of the scenario.</summary>
+    public void ScheduleAll()
+    {
+        foreach (var fault in cluster.Scenario.Faults.OrderBy(f => f.At))
+        {
+            var end = fault.At + (fault.Kind == FaultKind.SlowConsumer ? TimeSpan.Zero : fault.Duration);
+            QuietAt = end > QuietAt ? end : QuietAt;
+            cluster.Scheduler.ScheduleAt(fault.At.Ticks, () => Apply(fault));
+        }
+    }
+
+    private void Apply(FaultEvent fault)
+    {
+        if (fault.Kind == FaultKind.ServerRestart)
+        {
+            RestartServer(fault.Duration);
+            return;
+        }
+
+        if (fault.Kind == FaultKind.Join)
+        {
+            Join();
+            return;
+        }
+
+        var present = cluster.Present.ToArray();
+        if (present.Length == 0)
+        {
+            return;
+        }
+
+        var member = present[fault.Member % present.Length];
+        ApplyTo(member, fault, present.Length);
+    }
+
+    private void ApplyTo(SimulatedMember member, FaultEvent fault, int presentCount)
+    {
+        var d = fault.Duration;
+        switch (fault.Kind)
+        {
+            case FaultKind.ConnectionLoss:
+                Note($"connection of {member.Name} reset");
+                member.Session?.ResetConnection();
+                break;
+            case FaultKind.ShortPartition:
+            case FaultKind.LongPartition:
+                Note($"{member.Name} cut off for {Seconds(d)} (session timeout {Seconds(cluster.Scenario.SessionTimeout)})");
+                cluster.Network.Isolate(member.Process.Name);
+                cluster.Scheduler.Schedule(d, () => Heal(member));
+                break;
+            case FaultKind.SessionExpiry:
+                Note($"server expires the session of {member.Name}");
+                if (member.Session is { SessionId: not 0 } session)
+                {
+                    cluster.Server.ExpireSession(session.SessionId, forced: true);
+                }
+
+                break;
+            case FaultKind.Crash:
+                Note($"{member.Name} crashes; a new process starts in {Seconds(d)}");
+                member.Crash();
+                cluster.Scheduler.Schedule(d, () => Restart(member));
+                break;
+            case FaultKind.Pause:
+                Note($"{member.Name} paused for {Seconds(d)}");
+                member.Process.Pause();
+                cluster.Scheduler.Schedule(d, () => Resume(member));
+                break;
+            case FaultKind.SlowConsumer:
+                Note($"{member.Name}'s consumer now takes up to {Seconds(d)} to release");
+                member.ReleaseDelayMax = d;
+                break;
+            case FaultKind.Leave when presentCount > 1:
+                Note($"{member.Name} finishes and leaves");
+                member.Leave();
+                break;
+        }
+    }
+
+    private void RestartServer(TimeSpan downtime)
+    {
+        if (!cluster.Server.Up)
+        {
+            return;
+        }
+
+        Note($"server restarts, down for {Seconds(downtime)}");
+        cluster.Server.GoDown();
+        cluster.Scheduler.Schedule(downtime, () =>
+        {
+            Note("server is back");
+            cluster.Server.ComeUp();
+        });
+    }
+
+    private void Join()
+    {
+        if (cluster.Present.Count() >= Scenario.MembersMax)
+        {
+            return;
+        }
+
+        var joined = cluster.StartMember();
+        Note($"{joined.Name} joins");
+    }
+
+    private void Heal(SimulatedMember member)
+    {
+        Note($"{member.Name} reconnected to the network");
+        cluster.Network.Heal(member.Process.Name);
+    }
+
+    private void Resume(SimulatedMember member)
+    {
+        if (member.Process.Crashed)
+        {
+            return;
+        }
+
+        Note($"{member.Name} resumes");
+        cluster.Scheduler.RunNow(member.Process.Resume, member.Process);
+    }
+
+    private void Restart(SimulatedMember crashed)
+    {
+        if (cluster.Members.Any(m => m.Slot == crashed.Slot && m.Generation > crashed.Generation))
+        {
+            return;
+        }
+
+        var restarted = cluster.StartMember(crashed.Slot, crashed.Generation + 1);
+        Note($"{restarted.Name} starts (replacing {crashed.Name})");
+    }
+
+    private void Note(string line) => cluster.Trace.Timeline("fault: " + line);
+
+    private static string Seconds(TimeSpan d) => string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds:0.###}s");
+}

@@ -1,0 +1,35 @@
+namespace Partitioner.Simulation.Faults;
+
+/// <summary>The faults the simulator injects; see <see cref="FaultInjector"/> for the model.</summary>
+public enum FaultKind
+{
+    /// <summary>The member's TCP connection is reset; the client reconnects at once with the same session.</summary>
+    ConnectionLoss,
+
+    /// <summary>The member is cut off for less than the session timeout.</summary>
+    ShortPartition,
+
+    /// <summary>The member is cut off for longer than the session timeout: the server expires its session.</summary>
+    LongPartition,
+
+    /// <summary>The server ends the member's session by decree (kazoo's test harness does this).</summary>
+    SessionExpiry,
+
+    /// <summary>The server stops and comes back after the fault's duration; sessions and nodes survive.</summary>
+    ServerRestart,
+
+    /// <summary>The member's process dies; a new process with the same identifier starts after the duration.</summary>
+    Crash,
+
+    /// <summary>The member's process stops for the duration (longer than the session timeout), then resumes.</summary>
+    Pause,
+
+    /// <summary>From now on the member's consumer takes the duration to stop work and release.</summary>
+    SlowConsumer,
+
+    /// <summary>A new member joins the party.</summary>
+    Join,
+
+    /// <summary>The member finishes and leaves the party for good.</summary>
+    Leave,
+}

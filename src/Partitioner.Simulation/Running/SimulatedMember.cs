@@ -1,0 +1,189 @@
+using System.Globalization;
+using Partitioner.Core;
+using Partitioner.Simulation.Network;
+using Partitioner.Simulation.Scheduling;
+using Partitioner.ZooKeeper;
+
+namespace Partitioner.Simulation.Running;
+
+/// <summary>
+/// One member: a process holding a ZooKeeper session and a real <see cref="SetPartitioner"/>, driven by
+/// a consumer that follows the standard loop. On Acquired it works on its share; on Release it stops
+/// after its release delay (a slow consumer's is long) and calls ReleaseSetAsync; on Failure it does what
+/// a user would: it disposes the partitioner, closes the session and creates both anew.
+/// </summary>
+internal sealed class SimulatedMember
+{
+    private readonly SimCluster cluster;
+    private readonly VirtualTimeProvider clock;
+    private int partitioners;
+
+    public SimulatedMember(SimCluster cluster, string slot, int generation)
+    {
+        this.cluster = cluster;
+        Slot = slot;
+        Generation = generation;
+        Process = new SimProcess(cluster.Scheduler, generation == 1 ? slot : $"{slot}#{generation}");
+        clock = new VirtualTimeProvider(cluster.Scheduler, Process, cluster.Random.Between(0, long.MaxValue / 4));
+        ReleaseDelayMax = cluster.Scenario.ReleaseDelayMax;
+    }
+
+    /// <summary>The member's slot, which is also its identifier in the party ("m0", "m1", ...).</summary>
+    public string Slot { get; }
+
+    /// <summary>1 for the first process in the slot, then one more for each restart after a crash.</summary>
+    public int Generation { get; }
+
+    /// <summary>The member's name in the trace.</summary>
+    public string Name => Process.Name;
+
+    public SimProcess Process { get; }
+
+    public SimulatedSession? Session { get; private set; }
+
+    public SetPartitioner? Partitioner { get; private set; }
+
+    /// <summary>The contender prefix of the current partitioner.</summary>
+    public string? ContenderPrefix { get; private set; }
+
+    /// <summary>The longest time this member's consumer takes to release.</summary>
+    public TimeSpan ReleaseDelayMax { get; set; }
+
+    /// <summary>True once the member started to leave for good.</summary>
+    public bool Leaving { get; private set; }
+
+    /// <summary>Neither crashed nor leaving: a member the liveness check waits for.</summary>
+    public bool Present => !Process.Crashed && !Leaving;
+
+    /// <summary>The items this member may work on now, as the partitioner reports them (stale-safe).</summary>
+    public IReadOnlyList<string> Owned => Process.Crashed || Partitioner is null ? Array.Empty<string>() : Partitioner.AcquiredItems;
+
+    public void Start() => OpenSession();
+
+    /// <summary>The process dies; nothing of it runs again.</summary>
+    public void Crash()
+    {
+        Process.Crash();
+        Session?.OnCrash();
+    }
+
+    /// <summary>The consumer finishes the partitioner and closes its session: the member leaves for good.</summary>
+    public void Leave()
+    {
+        Leaving = true;
+        cluster.Scheduler.RunNow(() => _ = LeaveAsync(), Process);
+    }
+
+    private async Task LeaveAsync()
+    {
+        if (Partitioner is { } partitioner)
+        {
+            await partitioner.FinishAsync();
+        }
+
+        Session?.Close();
+    }
+
+    private void OpenSession()
+    {
+        var session = new SimulatedSession(cluster.Network, Process, clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
+        {
+            Trace = cluster.Trace.Detail,
+        };
+        session.SessionChanged += change => cluster.Trace.Timeline($"{Name} session {change}");
+        Session = session;
+        session.Start(() => CreatePartitioner(session));
+    }
+
+    private void CreatePartitioner(SimulatedSession session)
+    {
+        if (Leaving)
+        {
+            session.Close();
+            return;
+        }
+
+        int index = partitioners++;
+        ContenderPrefix = cluster.Random.NextHex32();
+        var options = new SetPartitionerOptions
+        {
+            Identifier = Slot,
+            TimeBoundary = cluster.Scenario.TimeBoundary,
+            MaxReactionTime = cluster.Scenario.MaxReactionTime,
+            TimeProvider = clock,
+            ContenderPrefix = ContenderPrefix,
+            EventLog = EventLogFor(index),
+        };
+        var decide = cluster.Options.DecideOverride;
+        var partitioner = decide is null
+            ? new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options)
+            : new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options, new DeciderFunctions(Decider.Start, decide));
+        partitioner.StateChanged += (_, change) => OnStateChanged(partitioner, change);
+        Partitioner = partitioner;
+        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x})");
+    }
+
+    private JsonLinesEventLogSink? EventLogFor(int index)
+    {
+        if (!cluster.Options.RecordEventLogs)
+        {
+            return null;
+        }
+
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        cluster.EventLogs[$"{Slot}.g{Generation}.p{index}.jsonl"] = writer;
+        return new JsonLinesEventLogSink(writer, leaveOpen: true);
+    }
+
+    private void OnStateChanged(SetPartitioner partitioner, PartitionStateChangedEventArgs change)
+    {
+        var line = $"{Name} {change.OldState} -> {change.NewState} (state id {change.StateId})";
+        if (change.NewState == PartitionState.Acquired)
+        {
+            line += " owns " + ItemList(partitioner.AcquiredItems);
+        }
+        else if (change.NewState == PartitionState.Failure)
+        {
+            line += ": " + partitioner.FailureReason;
+        }
+
+        cluster.Trace.Timeline(line);
+        switch (change.NewState)
+        {
+            case PartitionState.Release:
+                var delay = cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax);
+                cluster.Scheduler.Schedule(delay, () => ReleaseIfStillAsked(partitioner), Process);
+                break;
+            case PartitionState.Failure when !Leaving:
+                var recreate = cluster.Random.Between(TimeSpan.Zero, cluster.Scenario.MaxReactionTime);
+                cluster.Scheduler.Schedule(recreate, () => Recreate(partitioner), Process);
+                break;
+        }
+    }
+
+    private void ReleaseIfStillAsked(SetPartitioner partitioner)
+    {
+        // The standard loop: stop work, then release, if the partitioner still asks for it.
+        if (ReferenceEquals(partitioner, Partitioner) && partitioner.State == PartitionState.Release)
+        {
+            _ = partitioner.ReleaseSetAsync();
+        }
+    }
+
+    private void Recreate(SetPartitioner failed)
+    {
+        if (!ReferenceEquals(failed, Partitioner) || Leaving)
+        {
+            return;
+        }
+
+        Partitioner = null;
+        _ = failed.DisposeAsync().AsTask();
+        Session?.Close();
+        cluster.Trace.Timeline($"{Name} recreates its partitioner with a new session");
+        OpenSession();
+    }
+
+    private static string ItemList(IReadOnlyList<string> items) =>
+        items.Count <= 12 ? $"[{string.Join(", ", items)}]" : $"[{string.Join(", ", items.Take(10))}, ... {items.Count} items]";
+}

@@ -1,0 +1,71 @@
+using Partitioner.Simulation.Checks;
+
+namespace Partitioner.Simulation.Running;
+
+/// <summary>How a run ended.</summary>
+public enum SimulationOutcome
+{
+    /// <summary>Every check held and the party converged within the bound.</summary>
+    Passed = 0,
+
+    /// <summary>The model's assertions or the code under test threw, or the run did not end (exit code 2).</summary>
+    Crash = 2,
+
+    /// <summary>The party did not converge within the bound after the last fault (exit code 3).</summary>
+    LivenessViolation = 3,
+
+    /// <summary>Single owner or lock agreement failed (exit code 4).</summary>
+    SafetyViolation = 4,
+}
+
+/// <summary>What a run found.</summary>
+public sealed record SimulationResult
+{
+    /// <summary>The scenario run.</summary>
+    public required Scenario Scenario { get; init; }
+
+    /// <summary>How it ended.</summary>
+    public required SimulationOutcome Outcome { get; init; }
+
+    /// <summary>The failed check; null when the run passed.</summary>
+    public Violation? Violation { get; init; }
+
+    /// <summary>SHA-256 of the whole trace; the same scenario must always give the same hash.</summary>
+    public required string TraceHash { get; init; }
+
+    /// <summary>The readable timeline: faults, session changes, state changes and ownership.</summary>
+    public required IReadOnlyList<string> Timeline { get; init; }
+
+    /// <summary>Scheduler steps run; the checks ran after each.</summary>
+    public required long Steps { get; init; }
+
+    /// <summary>Virtual time at the end of the run.</summary>
+    public required TimeSpan SimulatedTime { get; init; }
+
+    /// <summary>When the last fault's effect ended.</summary>
+    public required TimeSpan QuietAt { get; init; }
+
+    /// <summary>When every present member was Acquired with the set covered once; null if never after the faults.</summary>
+    public TimeSpan? ConvergedAt { get; init; }
+
+    /// <summary>The members' event logs by file name (empty unless recorded).</summary>
+    public required IReadOnlyDictionary<string, string> EventLogs { get; init; }
+
+    /// <summary>The process exit code for this outcome.</summary>
+    public int ExitCode => (int)Outcome;
+
+    /// <summary>Writes every event log into <paramref name="directory"/> (created if needed); returns the paths written.</summary>
+    public IReadOnlyList<string> WriteEventLogs(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        foreach (var (name, text) in EventLogs)
+        {
+            var path = Path.Combine(directory, name);
+            File.WriteAllText(path, text);
+            written.Add(path);
+        }
+
+        return written;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Immutable;
+using Partitioner.Core;
+using Partitioner.Simulation.Checks;
+using Partitioner.Simulation.Faults;
+
+namespace Partitioner.Simulation.Running;
+
+/// <summary>
+/// Runs one scenario: the members start, the faults fire during the fault phase, and the run goes on
+/// until the party has converged after the last fault (then settles a moment, still checked) or the
+/// liveness bound has passed. Single owner and lock agreement are checked after every scheduler step.
+/// </summary>
+public static class Simulator
+{
+    /// <summary>Runs <paramref name="scenario"/>; the same scenario and options always give the same result.</summary>
+    /// <exception cref="ArgumentException">The scenario has a bad value; the message names it.</exception>
+    public static SimulationResult Run(Scenario scenario, SimulationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        scenario.Validate();
+        var previous = SynchronizationContext.Current;
+        try
+        {
+            return new SimulationRun(scenario, options ?? new SimulationOptions()).Execute();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>The knobs of a scenario, one per line, for the start of a report.</summary>
+    public static IEnumerable<string> DescribeKnobs(Scenario s)
+    {
+        yield return $"seed              {s.Seed}";
+        yield return $"members, items    {s.Members}, {s.Items}";
+        yield return $"session timeout   {s.SessionTimeout.TotalMilliseconds} ms";
+        yield return $"time boundary     {s.TimeBoundary.TotalMilliseconds} ms";
+        yield return $"max reaction time {s.MaxReactionTime.TotalMilliseconds} ms";
+        yield return $"latency           {(s.LatencyMax / 10).TotalMilliseconds}-{s.LatencyMax.TotalMilliseconds} ms one way";
+        yield return $"release delay     up to {s.ReleaseDelayMax.TotalMilliseconds} ms (slow consumers: up to {s.ReleaseDelayWorst.TotalMilliseconds} ms)";
+        yield return $"watches           {s.WatchMode} across reconnects";
+        yield return $"fault phase       {s.FaultPhase.TotalSeconds} s, {s.Faults.Length} faults";
+        yield return $"liveness bound    {s.LivenessBound.TotalSeconds} s after the last fault ends";
+    }
+
+    private sealed class SimulationRun
+    {
+        private readonly SimCluster cluster;
+        private readonly FaultInjector faults;
+        private long[] lastSignature = [];
+        private TimeSpan? convergedAt;
+
+        public SimulationRun(Scenario scenario, SimulationOptions options)
+        {
+            cluster = new SimCluster(scenario, options);
+            cluster.Trace.UseClock(() => cluster.Scheduler.Now);
+            faults = new FaultInjector(cluster);
+        }
+
+        public SimulationResult Execute()
+        {
+            var scenario = cluster.Scenario;
+            faults.ScheduleAll();
+            for (int i = 0; i < scenario.Members; i++)
+            {
+                cluster.Scheduler.Schedule(TimeSpan.Zero, () => cluster.StartMember());
+            }
+
+            var quiet = faults.QuietAt > scenario.FaultPhase ? faults.QuietAt : scenario.FaultPhase;
+            var deadline = quiet + scenario.LivenessBound;
+            var violation = Loop(quiet, deadline);
+            return Result(violation, quiet);
+        }
+
+        private Violation? Loop(TimeSpan quiet, TimeSpan deadline)
+        {
+            var scheduler = cluster.Scheduler;
+            var until = deadline;
+            while (true)
+            {
+                bool stepped;
+                try
+                {
+                    stepped = scheduler.Step(until.Ticks);
+                }
+                catch (Exception exception)
+                {
+                    return new Violation(ViolationKind.Crash, scheduler.Now, exception.ToString());
+                }
+
+                if (scheduler.StepsRun > cluster.Options.StepsMax)
+                {
+                    return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");
+                }
+
+                if (CheckAfterStep(quiet) is { } found)
+                {
+                    return found;
+                }
+
+                if (convergedAt is null && scheduler.Now >= quiet && Unconverged() is null)
+                {
+                    convergedAt = scheduler.Now;
+                    cluster.Trace.Timeline("converged: every present member is Acquired and the set is covered once");
+                    until = scheduler.Now + cluster.Options.SettleAfterConvergence;
+                }
+
+                if (!stepped)
+                {
+                    return convergedAt is null
+                        ? new Violation(ViolationKind.Liveness, scheduler.Now,
+                            $"not converged {cluster.Scenario.LivenessBound.TotalSeconds} s after the last fault ended at {quiet.TotalSeconds} s: {Unconverged()}")
+                        : null;
+                }
+            }
+        }
+
+        private Violation? CheckAfterStep(TimeSpan quiet)
+        {
+            // The checks read only what changes the answer; skip them when none of it moved.
+            var signature = Signature();
+            if (signature.AsSpan().SequenceEqual(lastSignature))
+            {
+                return null;
+            }
+
+            lastSignature = signature;
+            var now = cluster.Scheduler.Now;
+            var owners = cluster.Members.Select(m => (m.Name, m.Owned)).Where(o => o.Owned.Count > 0).ToArray();
+            if (SingleOwnerChecker.Check(owners) is { } twice)
+            {
+                return new Violation(ViolationKind.SingleOwner, now, twice);
+            }
+
+            var claims = cluster.Members
+                .Where(m => m.Owned.Count > 0 && m.Session is not null && m.ContenderPrefix is not null)
+                .Select(m => new LockClaim(m.Name, m.Session!.SessionId, m.ContenderPrefix!, m.Owned,
+                    m.Session.State == Network.ClientState.Connected));
+            if (LockAgreementChecker.Check(cluster.Server, SimCluster.PartyPath, claims) is { } disagreement)
+            {
+                return new Violation(ViolationKind.LockAgreement, now, disagreement);
+            }
+
+            return null;
+        }
+
+        private long[] Signature()
+        {
+            var members = cluster.Members;
+            var signature = new long[2 + (3 * members.Count)];
+            signature[0] = cluster.Server.LastZxid;
+            signature[1] = members.Count;
+            for (int i = 0; i < members.Count; i++)
+            {
+                var m = members[i];
+                signature[2 + (3 * i)] = m.Partitioner?.StateId ?? -1;
+                signature[3 + (3 * i)] = m.Owned.Count;
+                signature[4 + (3 * i)] = m.Session?.SessionId ?? 0;
+            }
+
+            return signature;
+        }
+
+        private string? Unconverged()
+        {
+            var present = cluster.Present
+                .Select(m => (m.Name, Acquired: m.Partitioner is { State: PartitionState.Acquired } p && p.Acquired, m.Owned))
+                .ToArray();
+            return LivenessChecker.Converged(cluster.Items, present);
+        }
+
+        private SimulationResult Result(Violation? violation, TimeSpan quiet)
+        {
+            if (violation is not null)
+            {
+                cluster.Trace.Timeline($"VIOLATION {violation.Kind}: {violation.Message.Split('\n')[0]}");
+            }
+
+            var outcome = violation switch
+            {
+                null => SimulationOutcome.Passed,
+                { Kind: ViolationKind.Crash } => SimulationOutcome.Crash,
+                { Kind: ViolationKind.Liveness } => SimulationOutcome.LivenessViolation,
+                _ => SimulationOutcome.SafetyViolation,
+            };
+            return new SimulationResult
+            {
+                Scenario = cluster.Scenario,
+                Outcome = outcome,
+                Violation = violation,
+                TraceHash = cluster.Trace.Hash(),
+                Timeline = cluster.Trace.TimelineLines.ToImmutableArray(),
+                Steps = cluster.Scheduler.StepsRun,
+                SimulatedTime = cluster.Scheduler.Now,
+                QuietAt = quiet,
+                ConvergedAt = convergedAt,
+                EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
+            };
+        }
+    }
+}

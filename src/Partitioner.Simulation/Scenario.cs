@@ -1,0 +1,159 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Partitioner.Simulation.Faults;
+using Partitioner.Simulation.Network;
+
+namespace Partitioner.Simulation;
+
+/// <summary>
+/// Everything one simulated run depends on: the party, the timings, the fault schedule and the seed
+/// that drives everything else (latencies, contender prefixes, child-list order, backoffs, consumer
+/// delays). The same scenario always gives the same run. <see cref="ToString"/> writes a spec that
+/// <see cref="Parse"/> reads back, so a shrunk scenario can be replayed from the command line.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>The most members a scenario starts with (joins may not go past it either).</summary>
+    public const int MembersMax = 9;
+
+    /// <summary>The most items.</summary>
+    public const int ItemsMax = 10_000;
+
+    /// <summary>The seed of every random draw in the run.</summary>
+    public required ulong Seed { get; init; }
+
+    /// <summary>How many members start (1 to <see cref="MembersMax"/>).</summary>
+    public required int Members { get; init; }
+
+    /// <summary>How many items: "0", "1", ... as kazoo's tests use (0 to <see cref="ItemsMax"/>).</summary>
+    public required int Items { get; init; }
+
+    /// <summary>The session timeout every member asks for.</summary>
+    public required TimeSpan SessionTimeout { get; init; }
+
+    /// <summary>The partitioners' time boundary.</summary>
+    public required TimeSpan TimeBoundary { get; init; }
+
+    /// <summary>The partitioners' max reaction time.</summary>
+    public required TimeSpan MaxReactionTime { get; init; }
+
+    /// <summary>The largest one-way network latency; the smallest is a tenth of it.</summary>
+    public required TimeSpan LatencyMax { get; init; }
+
+    /// <summary>The longest time a normal consumer takes to stop work and release.</summary>
+    public required TimeSpan ReleaseDelayMax { get; init; }
+
+    /// <summary>How long faults may start for; the liveness phase follows.</summary>
+    public required TimeSpan FaultPhase { get; init; }
+
+    /// <summary>What the members' clients do with watches across a reconnect.</summary>
+    public WatchReconnectMode WatchMode { get; init; } = WatchReconnectMode.Rearm;
+
+    /// <summary>The faults, in any order.</summary>
+    public ImmutableArray<FaultEvent> Faults { get; init; } = ImmutableArray<FaultEvent>.Empty;
+
+    /// <summary>The items' names.</summary>
+    public ImmutableArray<string> ItemNames =>
+        Enumerable.Range(0, Items).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToImmutableArray();
+
+    /// <summary>The longest release delay any consumer can have, slow consumers included.</summary>
+    public TimeSpan ReleaseDelayWorst =>
+        Faults.Where(f => f.Kind == FaultKind.SlowConsumer).Select(f => f.Duration).Append(ReleaseDelayMax).Max();
+
+    /// <summary>
+    /// How long, after the last fault has ended, every live member may take to be Acquired with the
+    /// shares covering the set exactly once: time for the server to expire dead sessions (one timeout),
+    /// for a failed member to be recreated and reconnect (another timeout at most), and for three
+    /// rounds of release (slowest consumer), stability wait and lock reaction, plus 3 s of slack.
+    /// </summary>
+    public TimeSpan LivenessBound =>
+        (2 * SessionTimeout) + (3 * (TimeBoundary + MaxReactionTime + ReleaseDelayWorst)) + TimeSpan.FromSeconds(3);
+
+    /// <summary>Checks every value; a bad one is refused with an error naming it and its value.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public Scenario Validate()
+    {
+        Require(Members is >= 1 and <= MembersMax, nameof(Members), Members, $"must be 1 to {MembersMax}");
+        Require(Items is >= 0 and <= ItemsMax, nameof(Items), Items, $"must be 0 to {ItemsMax}");
+        Require(SessionTimeout >= TimeSpan.FromMilliseconds(500), nameof(SessionTimeout), SessionTimeout, "must be at least 500 ms");
+        Require(TimeBoundary >= TimeSpan.Zero, nameof(TimeBoundary), TimeBoundary, "must not be negative");
+        Require(MaxReactionTime > TimeSpan.Zero, nameof(MaxReactionTime), MaxReactionTime, "must be positive");
+        Require(LatencyMax > TimeSpan.Zero && LatencyMax * 10 < SessionTimeout, nameof(LatencyMax), LatencyMax,
+            "must be positive and under a tenth of the session timeout");
+        Require(ReleaseDelayMax >= TimeSpan.Zero, nameof(ReleaseDelayMax), ReleaseDelayMax, "must not be negative");
+        Require(FaultPhase >= TimeSpan.Zero, nameof(FaultPhase), FaultPhase, "must not be negative");
+        foreach (var fault in Faults)
+        {
+            Require(fault.At >= TimeSpan.Zero && fault.Duration >= TimeSpan.Zero && fault.Member >= 0, nameof(Faults), fault,
+                "needs a non-negative time, member and duration");
+        }
+
+        return this;
+    }
+
+    /// <summary>The spec: <c>key=value</c> pairs separated by ';'.</summary>
+    public override string ToString()
+    {
+        var spec = new StringBuilder();
+        spec.Append(CultureInfo.InvariantCulture, $"seed={Seed};members={Members};items={Items};session={Ms(SessionTimeout)};");
+        spec.Append(CultureInfo.InvariantCulture, $"boundary={Ms(TimeBoundary)};reaction={Ms(MaxReactionTime)};latency={Ms(LatencyMax)};");
+        spec.Append(CultureInfo.InvariantCulture, $"release={Ms(ReleaseDelayMax)};phase={Ms(FaultPhase)};watches={WatchMode};");
+        spec.Append("faults=").AppendJoin(',', Faults.Select(f => f.ToString()));
+        return spec.ToString();
+    }
+
+    /// <summary>Reads a spec written by <see cref="ToString"/>.</summary>
+    /// <exception cref="FormatException">The spec is malformed; the message names the bad part.</exception>
+    public static Scenario Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new FormatException($"scenario part '{pair}' is not key=value");
+            }
+
+            values[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"scenario spec lacks '{key}='");
+        long Number(string key) => long.TryParse(Get(key), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n : throw new FormatException($"scenario value {key}='{Get(key)}' is not a whole number");
+        TimeSpan Millis(string key) => TimeSpan.FromMilliseconds(Number(key));
+
+        var faults = values.GetValueOrDefault("faults", string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(FaultEvent.Parse)
+            .ToImmutableArray();
+        return new Scenario
+        {
+            Seed = ulong.TryParse(Get("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
+                ? seed : throw new FormatException($"scenario value seed='{Get("seed")}' is not a whole number"),
+            Members = (int)Number("members"),
+            Items = (int)Number("items"),
+            SessionTimeout = Millis("session"),
+            TimeBoundary = Millis("boundary"),
+            MaxReactionTime = Millis("reaction"),
+            LatencyMax = Millis("latency"),
+            ReleaseDelayMax = Millis("release"),
+            FaultPhase = Millis("phase"),
+            WatchMode = Enum.TryParse<WatchReconnectMode>(values.GetValueOrDefault("watches", "Rearm"), out var mode)
+                ? mode : throw new FormatException($"scenario value watches='{values["watches"]}' is not Rearm or FireDisconnected"),
+            Faults = faults,
+        }.Validate();
+    }
+
+    private static long Ms(TimeSpan value) => (long)value.TotalMilliseconds;
+
+    private static void Require(bool ok, string name, object value, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"{name} = {Convert.ToString(value, CultureInfo.InvariantCulture)} {rule}", name);
+        }
+    }
+}

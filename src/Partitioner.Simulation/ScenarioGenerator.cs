@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+using Partitioner.Simulation.Faults;
+using Partitioner.Simulation.Network;
+
+namespace Partitioner.Simulation;
+
+/// <summary>
+/// Draws a whole scenario from one seed, as TigerBeetle's VOPR does: the timings, the watch mode and a
+/// fault schedule whose density is the fault rate. The property tests build scenarios with FsCheck
+/// instead, so that failures shrink; both end in the same <see cref="Scenario"/>.
+/// </summary>
+public static class ScenarioGenerator
+{
+    /// <summary>Draws a scenario with <paramref name="members"/> members and <paramref name="items"/> items.</summary>
+    /// <param name="seed">The seed of every draw.</param>
+    /// <param name="members">Members at the start.</param>
+    /// <param name="items">Items to divide.</param>
+    /// <param name="faultPhase">How long faults may start for.</param>
+    /// <param name="faultRate">Mean faults per simulated second of the fault phase.</param>
+    /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
+    public static Scenario FromSeed(ulong seed, int members, int items, TimeSpan faultPhase, double faultRate)
+    {
+        if (double.IsNaN(faultRate) || faultRate < 0 || faultRate > 10)
+        {
+            throw new ArgumentException($"faultRate = {faultRate} must be 0 to 10 faults per second", nameof(faultRate));
+        }
+
+        var random = new SimRandom(seed);
+        var session = TimeSpan.FromMilliseconds(random.Between(2_000, 6_000));
+        var scenario = new Scenario
+        {
+            Seed = seed,
+            Members = members,
+            Items = items,
+            SessionTimeout = session,
+            TimeBoundary = TimeSpan.FromMilliseconds(random.Between(50, 500)),
+            MaxReactionTime = TimeSpan.FromMilliseconds(random.Between(100, 1_000)),
+            LatencyMax = TimeSpan.FromMilliseconds(random.Between(1, 30)),
+            ReleaseDelayMax = TimeSpan.FromMilliseconds(random.Between(0, 100)),
+            FaultPhase = faultPhase,
+            WatchMode = random.Chance(0.5) ? WatchReconnectMode.Rearm : WatchReconnectMode.FireDisconnected,
+        };
+        int count = (int)Math.Round(faultRate * faultPhase.TotalSeconds * (0.5 + (random.Next(1001) / 1000.0)));
+        var faults = Enumerable.Range(0, count).Select(_ => DrawFault(random, session, faultPhase)).OrderBy(f => f.At).ToImmutableArray();
+        return (scenario with { Faults = faults }).Validate();
+    }
+
+    /// <summary>A typical duration for a fault of <paramref name="kind"/>, given the session timeout; 0..1000 picks within the range.</summary>
+    public static TimeSpan DurationFor(FaultKind kind, TimeSpan session, int permille)
+    {
+        double f = Math.Clamp(permille, 0, 1000) / 1000.0;
+        TimeSpan Range(double lo, double hi) => TimeSpan.FromMilliseconds(Math.Round((lo + ((hi - lo) * f)) * session.TotalMilliseconds));
+        return kind switch
+        {
+            FaultKind.ShortPartition => Range(0.1, 0.9),
+            FaultKind.LongPartition => Range(1.2, 2.5),
+            FaultKind.ServerRestart => Range(0.1, 1.0),
+            FaultKind.Crash => Range(0.0, 2.0),
+            FaultKind.Pause => Range(1.1, 2.5),
+            FaultKind.SlowConsumer => TimeSpan.FromMilliseconds(500 + Math.Round(2_500 * f)),
+            _ => TimeSpan.Zero,
+        };
+    }
+
+    private static FaultEvent DrawFault(SimRandom random, TimeSpan session, TimeSpan faultPhase)
+    {
+        var kinds = Enum.GetValues<FaultKind>();
+        var kind = kinds[random.Next(kinds.Length)];
+        var at = random.Between(TimeSpan.Zero, faultPhase);
+        return new FaultEvent(at, kind, random.Next(Scenario.MembersMax), DurationFor(kind, session, random.Next(1001)));
+    }
+}
