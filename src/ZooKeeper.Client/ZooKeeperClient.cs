@@ -148,8 +148,15 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Returns the node's children (names only, sorted ordinally); the watcher (armed only when the node exists) fires on a change of children or deletion.</summary>
-    public async Task<IReadOnlyList<string>> GetChildrenAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default) =>
-        (await GetChildrenWithStatAsync(path, watcher, cancellationToken).ConfigureAwait(false)).Children;
+    public Task<IReadOnlyList<string>> GetChildrenAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
+    {
+        // Not an async method, so that an invalid path throws here, before anything is queued.
+        var withStat = GetChildrenWithStatAsync(path, watcher, cancellationToken);
+        return ChildrenOnly(withStat);
+
+        static async Task<IReadOnlyList<string>> ChildrenOnly(Task<(IReadOnlyList<string> Children, Stat Stat)> task) =>
+            (await task.ConfigureAwait(false)).Children;
+    }
 
     /// <summary>Returns the node's children (sorted ordinally) and its stat, as <see cref="GetChildrenAsync"/> does.</summary>
     public Task<(IReadOnlyList<string> Children, Stat Stat)> GetChildrenWithStatAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
@@ -167,11 +174,18 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// the failing op's <see cref="KeeperException"/> with <see cref="KeeperException.FailedOpIndex"/> and
     /// <see cref="KeeperException.MultiResults"/> set. <see cref="TryMultiAsync"/> returns the failure instead.
     /// </summary>
-    public async Task<IReadOnlyList<OpResult>> MultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OpResult>> MultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(ops);
         var list = ops.ToList();
-        var result = await TryMultiAsync(list, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? result.Results : throw KeeperException.ForMulti(result, list[result.FailedOpIndex].Path);
+        var outcome = TryMultiAsync(list, cancellationToken);
+        return ThrowOnFailure(outcome, list);
+
+        static async Task<IReadOnlyList<OpResult>> ThrowOnFailure(Task<MultiResult> task, List<Op> list)
+        {
+            var result = await task.ConfigureAwait(false);
+            return result.Succeeded ? result.Results : throw KeeperException.ForMulti(result, list[result.FailedOpIndex].Path);
+        }
     }
 
     /// <summary>Runs the ops atomically and returns the outcome, success or not; throws only when the request as a whole fails (for example ConnectionLoss).</summary>
