@@ -11,7 +11,7 @@ namespace Partitioner.Core;
 /// A lone surrogate is compared as if it were a supplementary character; such strings cannot be znode
 /// names anyway.
 /// </remarks>
-public sealed class CodePointComparer : IComparer<string>, IEqualityComparer<string>
+public sealed class CodePointComparer : IComparer<string>
 {
     /// <summary>The one instance.</summary>
     public static CodePointComparer Instance { get; } = new();
@@ -48,16 +48,6 @@ public sealed class CodePointComparer : IComparer<string>, IEqualityComparer<str
         }
 
         return x.Length.CompareTo(y.Length);
-    }
-
-    /// <inheritdoc />
-    public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
-
-    /// <inheritdoc />
-    public int GetHashCode(string obj)
-    {
-        ArgumentNullException.ThrowIfNull(obj);
-        return StringComparer.Ordinal.GetHashCode(obj);
     }
 
     // At the first differing UTF-16 unit, moving surrogates above U+E000..U+FFFF makes the

@@ -14,6 +14,9 @@ internal sealed class TestMember(long session, MemberState state)
 
     public List<Command> Commands { get; } = [];
 
+    /// <summary>Every event handed to the member, in order.</summary>
+    public List<Event> Delivered { get; } = [];
+
     /// <summary>When true, events wait in the inbox until released; used to interleave members by hand.</summary>
     public bool Paused { get; set; }
 
@@ -47,6 +50,7 @@ internal sealed class Cluster
     public Decision Deliver(TestMember member, Event @event)
     {
         var decision = Decider.Decide(member.State, @event);
+        member.Delivered.Add(@event);
         member.State = decision.State;
         Run(member, decision.Commands);
         return decision;
