@@ -1,0 +1,182 @@
+using Partitioner.Core;
+using Partitioner.ZooKeeper;
+
+namespace Partitioner.Tests.Shell;
+
+/// <summary>The shell running Core's real decider against a small in-memory ZooKeeper.</summary>
+public sealed class EndToEndTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
+    private readonly ManualTimeProvider _time = new();
+    private readonly ZooKeeperTree _tree = new();
+    private long _sessions;
+
+    [Fact]
+    public void OneMember_AfterTheTimeBoundary_AcquiresEveryItemWithKazoosNodes()
+    {
+        // Given one member of a party over a, b and c.
+        var (partitioner, _) = Join("member-1");
+        Assert.True(partitioner.Allocating);
+
+        // When the party has been stable for the time boundary.
+        Settle(() => partitioner.Acquired);
+
+        // Then it owns every item, through kazoo's znodes: its party node and one lock node per item.
+        Assert.Equal(["a", "b", "c"], partitioner.AcquiredItems);
+        Assert.Equal([$"{Prefix(1)}-member-1"], _tree.ChildrenOf("/party/party"));
+        foreach (var item in new[] { "a", "b", "c" })
+        {
+            Assert.Matches($"^{Prefix(1)}__lock__\\d{{10}}$", Assert.Single(_tree.ChildrenOf($"/party/locks/{item}")));
+        }
+    }
+
+    [Fact]
+    public void TwoMembers_SplitTheItemsRoundRobinBySortedIdentifier()
+    {
+        var (first, _) = Join("0");
+        var (second, _) = Join("1");
+
+        Settle(() => first.Acquired && second.Acquired);
+
+        Assert.Equal(["a", "c"], first.AcquiredItems);
+        Assert.Equal(["b"], second.AcquiredItems);
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenAMemberJoins_StopsTheWorkReleasesAndWorksOnTheNewShare()
+    {
+        // Given a member working on all three items through the convenience loop.
+        var (first, _) = Join("0");
+        var shares = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var running = first.RunAsync(
+            async (items, token) =>
+            {
+                lock (shares)
+                {
+                    shares.Add(string.Join(",", items));
+                }
+
+                var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (token.Register(stopped.SetResult))
+                {
+                    await stopped.Task;
+                }
+            },
+            stop.Token);
+        Settle(() => first.Acquired);
+        await WaitUntil(() => Count(shares) == 1);
+
+        // When a second member joins.
+        var (second, _) = Join("1");
+        await WaitUntil(() => first.Allocating);
+        Settle(() => first.Acquired && second.Acquired);
+        await WaitUntil(() => Count(shares) == 2);
+
+        // Then the first member's work was stopped and restarted on its new share.
+        Assert.Equal(["a,b,c", "a,c"], shares);
+        Assert.Equal(["b"], second.AcquiredItems);
+
+        // And when the loop is stopped, the member leaves the party, freeing its items.
+        await stop.CancelAsync();
+        await running.WaitAsync(HangGuard);
+        Assert.True(first.Failed);
+        Assert.Equal([$"{Prefix(2)}-1"], _tree.ChildrenOf("/party/party"));
+    }
+
+    [Fact]
+    public async Task FinishAsync_DeletesThePartyNodeAndTheLockNodes()
+    {
+        var (partitioner, _) = Join("member-1");
+        Settle(() => partitioner.Acquired);
+
+        await partitioner.FinishAsync().WaitAsync(HangGuard);
+
+        Assert.True(partitioner.Failed);
+        Assert.Empty(_tree.ChildrenOf("/party/party"));
+        Assert.All(new[] { "a", "b", "c" }, item => Assert.Empty(_tree.ChildrenOf($"/party/locks/{item}")));
+    }
+
+    [Fact]
+    public async Task RunAsync_WhenTheSessionExpires_ThrowsPartitionerFailedException()
+    {
+        var (partitioner, port) = Join("member-1");
+        var running = partitioner.RunAsync((_, token) => Task.Delay(Timeout.Infinite, token), CancellationToken.None);
+        Settle(() => partitioner.Acquired);
+
+        port.Expire();
+
+        var error = await Assert.ThrowsAsync<PartitionerFailedException>(() => running.WaitAsync(HangGuard));
+        Assert.False(string.IsNullOrEmpty(error.Reason));
+        Assert.True(partitioner.Failed);
+    }
+
+    [Fact]
+    public async Task EventLog_OfARealRun_ReplaysThroughCoreExactly()
+    {
+        // Given two members, the first recording its decisions, through acquisition, a release and a finish.
+        var writer = new StringWriter();
+        var (first, _) = Join("0", new JsonLinesEventLogSink(writer));
+        Settle(() => first.Acquired);
+        var (second, _) = Join("1");
+        Settle(() => first.Release);
+        await first.ReleaseSetAsync().WaitAsync(HangGuard);
+        Settle(() => first.Acquired && second.Acquired);
+        await first.FinishAsync().WaitAsync(HangGuard);
+
+        // When the log is replayed by the public replayer, which runs Core's decider.
+        var result = new EventLogReplayer().Replay(new StringReader(writer.ToString()));
+
+        // Then Core made every decision again exactly, through the same states.
+        Assert.True(result.Succeeded, result.Mismatch?.ToString());
+        Assert.Equal(
+            [PartitionState.Allocating, PartitionState.Acquired, PartitionState.Release, PartitionState.Allocating, PartitionState.Acquired, PartitionState.Failure],
+            result.Timeline.Select(t => t.State));
+    }
+
+    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, IEventLogSink? log = null)
+    {
+        var session = ++_sessions;
+        var port = new TreePort(_tree, session, _time);
+        var options = new SetPartitionerOptions
+        {
+            Identifier = identifier,
+            ContenderPrefix = Prefix(session),
+            TimeProvider = _time,
+            TimeBoundary = TimeSpan.FromSeconds(1),
+            EventLog = log,
+        };
+        return (new SetPartitioner(port, "/party", ["c", "a", "b"], options), port);
+    }
+
+    private static string Prefix(long session) => session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Lets virtual time pass in small steps until the condition holds (at most a minute of it).</summary>
+    private void Settle(Func<bool> condition)
+    {
+        for (var step = 0; step < 600 && !condition(); step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(condition(), "the members did not settle within a virtual minute");
+    }
+
+    private static int Count(List<string> shares)
+    {
+        lock (shares)
+        {
+            return shares.Count;
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + HangGuard;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
+            await Task.Delay(5);
+        }
+    }
+}
