@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """kazoo's SetPartitioner timed on the same server, for side-by-side figures with ours.
 
-  acquire N  : one member acquiring N items; prints seconds from creation to ACQUIRED,
-               minus the time boundary (the stability wait is not lock work).
+  acquire N  : one member acquiring N items; prints seconds from the start of allocation
+               (kazoo calling _allocate_transition once the party was stable for the time
+               boundary) to the state change to ACQUIRED. The stability wait is not lock work.
   rebalance M N : M members share N items, one more joins; prints seconds from the join
-               until all M+1 are ACQUIRED, minus the time boundary.
-Each figure is printed as one JSON line, so the .NET benchmark can read it.
+               (the new member's SetPartitioner created on an already connected client) until
+               all M+1 are ACQUIRED, minus the time boundary.
+Both ends of every figure are taken inside kazoo's own calls (_allocate_transition, _set_state),
+not by polling, so the figures carry no sampling delay. Each figure is printed as one JSON line,
+so the .NET benchmark can read it. Options after the numbers: --time-boundary SECONDS.
 """
 import json
 import sys
@@ -13,19 +17,42 @@ import time
 import uuid
 
 from kazoo.client import KazooClient
+from kazoo.recipe.partitioner import PartitionState, SetPartitioner
 
 TIME_BOUNDARY = 0.1
 
 
-def new_member(hosts, path, items, identifier):
+def _instrument():
+    """Records when each partitioner starts allocating and when it becomes ACQUIRED."""
+    allocate = SetPartitioner._allocate_transition
+    set_state = SetPartitioner._set_state
+
+    def timed_allocate(self, result):
+        self.bench_allocation_started = time.monotonic()
+        return allocate(self, result)
+
+    def timed_set_state(self, state):
+        if state == PartitionState.ACQUIRED:
+            self.bench_acquired_at = time.monotonic()
+        return set_state(self, state)
+
+    SetPartitioner._allocate_transition = timed_allocate
+    SetPartitioner._set_state = timed_set_state
+
+
+def connect(hosts):
     client = KazooClient(hosts=hosts)
     client.start(timeout=15)
-    partitioner = client.SetPartitioner(path=path, set=items, identifier=identifier,
-                                        time_boundary=TIME_BOUNDARY)
-    return client, partitioner
+    return client
 
 
-def wait_acquired(partitioners, deadline_seconds=600):
+def new_member(client, path, items, identifier):
+    return client.SetPartitioner(path=path, set=items, identifier=identifier,
+                                 time_boundary=TIME_BOUNDARY)
+
+
+def wait_acquired(partitioners, deadline_seconds=900):
+    """The consumer loop kazoo documents: release when asked, until every member is ACQUIRED."""
     end = time.monotonic() + deadline_seconds
     while time.monotonic() < end:
         for p in partitioners:
@@ -40,35 +67,55 @@ def wait_acquired(partitioners, deadline_seconds=600):
 def acquire(hosts, count):
     path = "/bench-kazoo-" + uuid.uuid4().hex
     items = [str(i) for i in range(count)]
-    start = time.monotonic()
-    client, p = new_member(hosts, path, items, "solo")
+    client = connect(hosts)
+    created = time.monotonic()
+    p = new_member(client, path, items, "solo")
     wait_acquired([p])
-    seconds = time.monotonic() - start - TIME_BOUNDARY
-    print(json.dumps({"bench": "acquire", "items": count, "seconds": seconds}), flush=True)
+    seconds = p.bench_acquired_at - p.bench_allocation_started
+    whole = p.bench_acquired_at - created - TIME_BOUNDARY
+    print(json.dumps({"bench": "acquire", "items": count, "seconds": seconds,
+                      "from_creation_minus_boundary": whole}), flush=True)
     p.finish()
     client.stop()
+    client.close()
 
 
 def rebalance(hosts, members, count):
     path = "/bench-kazoo-" + uuid.uuid4().hex
     items = [str(i) for i in range(count)]
-    group = [new_member(hosts, path, items, "m%d" % i) for i in range(members)]
-    wait_acquired([p for _, p in group])
+    clients = [connect(hosts) for _ in range(members + 1)]
+    group = [new_member(clients[i], path, items, "m%d" % i) for i in range(members)]
+    wait_acquired(group)
     start = time.monotonic()
-    group.append(new_member(hosts, path, items, "m%d" % members))
-    wait_acquired([p for _, p in group])
-    seconds = time.monotonic() - start - TIME_BOUNDARY
+    group.append(new_member(clients[members], path, items, "m%d" % members))
+    wait_acquired(group)
+    end = max(p.bench_acquired_at for p in group)
+    seconds = end - start - TIME_BOUNDARY
     print(json.dumps({"bench": "rebalance", "members": members, "items": count, "seconds": seconds}), flush=True)
-    for client, p in group:
+    for p in group:
         p.finish()
+    for client in clients:
         client.stop()
+        client.close()
+
+
+def main(argv):
+    global TIME_BOUNDARY
+    if "--time-boundary" in argv:
+        at = argv.index("--time-boundary")
+        TIME_BOUNDARY = float(argv[at + 1])
+        del argv[at:at + 2]
+    if len(argv) < 3:
+        raise SystemExit("usage: kazoo_bench.py HOSTS acquire N | rebalance MEMBERS N [--time-boundary S]")
+    _instrument()
+    hosts, kind = argv[1], argv[2]
+    if kind == "acquire":
+        acquire(hosts, int(argv[3]))
+    elif kind == "rebalance":
+        rebalance(hosts, int(argv[3]), int(argv[4]))
+    else:
+        raise SystemExit("usage: kazoo_bench.py HOSTS acquire N | rebalance MEMBERS N [--time-boundary S]")
 
 
 if __name__ == "__main__":
-    hosts, kind = sys.argv[1], sys.argv[2]
-    if kind == "acquire":
-        acquire(hosts, int(sys.argv[3]))
-    elif kind == "rebalance":
-        rebalance(hosts, int(sys.argv[3]), int(sys.argv[4]))
-    else:
-        raise SystemExit("usage: kazoo_bench.py HOSTS acquire N | rebalance MEMBERS N")
+    main(list(sys.argv))
