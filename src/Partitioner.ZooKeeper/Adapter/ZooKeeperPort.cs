@@ -1,0 +1,229 @@
+using System.Collections.Immutable;
+using Partitioner.Core;
+using Partitioner.ZooKeeper.Port;
+using ZooKeeper.Client;
+using ClientCreateOp = ZooKeeper.Client.CreateOp;
+using ClientDeleteOp = ZooKeeper.Client.DeleteOp;
+using CoreCreateOp = Partitioner.Core.CreateOp;
+using CoreDeleteOp = Partitioner.Core.DeleteOp;
+
+namespace Partitioner.ZooKeeper.Adapter;
+
+/// <summary>
+/// The shell's port over a connected <see cref="ZooKeeperClient"/>: every ZooKeeper outcome comes back as
+/// a <see cref="ZooKeeperError"/> code, results, watches and session changes are delivered in the order the
+/// server produced them, and nodes are created with the open ACL, as kazoo's recipes do.
+/// </summary>
+/// <remarks>
+/// The port does not own the client: closing the client is the caller's job. It listens to the client's
+/// session events only while someone listens to <see cref="SessionChanged"/>, so a finished partitioner
+/// leaves nothing attached to a client that lives on.
+/// </remarks>
+public sealed class ZooKeeperPort : IZooKeeperPort
+{
+    private readonly ZooKeeperClient _client;
+    private readonly OrderedDelivery _delivery = new();
+    private readonly object _handlersGate = new();
+    private Action<SessionChange>? _handlers;
+
+    /// <summary>Creates a port over <paramref name="client"/>, which should be connected.</summary>
+    /// <param name="client">The session to work through; the port neither connects nor closes it.</param>
+    public ZooKeeperPort(ZooKeeperClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+    }
+
+    /// <summary>The client this port works through.</summary>
+    public ZooKeeperClient Client => _client;
+
+    /// <inheritdoc/>
+    public TimeSpan SessionTimeout => _client.NegotiatedTimeout;
+
+    /// <inheritdoc/>
+    public long LastHeardTimestamp => _client.LastHeardTimestamp;
+
+    /// <inheritdoc/>
+    /// <remarks>A listener added while the client is already suspended or ended hears that at once.</remarks>
+    public event Action<SessionChange>? SessionChanged
+    {
+        add => AddHandler(value);
+        remove => RemoveHandler(value);
+    }
+
+    /// <inheritdoc/>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+        _delivery.Track(
+            Send(() => _client.CreateAsync(path, data, ToMode(kind), Acl.OpenUnsafe)),
+            static t => t.IsCompletedSuccessfully
+                ? new CreateOutcome(ZooKeeperError.Ok, t.Result)
+                : new CreateOutcome(ErrorCodes.Of(t.Exception), null));
+
+    /// <inheritdoc/>
+    public Task<ZooKeeperError> DeleteAsync(string path) =>
+        _delivery.Track(
+            Send(async () => { await _client.DeleteAsync(path).ConfigureAwait(false); return true; }),
+            static t => t.IsCompletedSuccessfully ? ZooKeeperError.Ok : ErrorCodes.Of(t.Exception));
+
+    /// <inheritdoc/>
+    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
+        _delivery.Track(
+            Send(() => _client.GetChildrenAsync(path, Watcher(watch))),
+            static t => t.IsCompletedSuccessfully
+                ? new ChildrenOutcome(ZooKeeperError.Ok, [.. t.Result])
+                : new ChildrenOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<string>.Empty));
+
+    /// <inheritdoc/>
+    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
+        _delivery.Track(
+            Send(() => _client.ExistsAsync(path, Watcher(watch))),
+            static t => t.IsCompletedSuccessfully
+                ? (t.Result is null ? ZooKeeperError.NoNode : ZooKeeperError.Ok)
+                : ErrorCodes.Of(t.Exception));
+
+    /// <inheritdoc/>
+    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
+    {
+        var clientOps = ops.Select(ToClientOp).ToList();
+        return _delivery.Track(
+            Send(() => _client.TryMultiAsync(clientOps)),
+            static t => t.IsCompletedSuccessfully
+                ? ToOutcome(t.Result)
+                : new MultiOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<WriteResult>.Empty));
+    }
+
+    /// <inheritdoc/>
+    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths)
+    {
+        var reads = paths.Select(ReadOp.GetChildren).ToList();
+        return _delivery.Track(
+            Send(() => _client.MultiReadAsync(reads)),
+            static t => t.IsCompletedSuccessfully
+                ? new MultiReadOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToChildrenResult)])
+                : new MultiReadOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<ChildrenResult>.Empty));
+    }
+
+    /// <summary>
+    /// Starts a request; a client that refuses it at once (closed) gives a failed task, so that its
+    /// outcome is delivered as a code in its turn like any other.
+    /// </summary>
+    private static Task<T> Send<T>(Func<Task<T>> request)
+    {
+        try
+        {
+            return request();
+        }
+        catch (Exception exception) when (exception is KeeperException or ObjectDisposedException)
+        {
+            return Task.FromException<T>(exception);
+        }
+    }
+
+    private Action<WatchedEvent>? Watcher(Action<WatchEventKind>? watch) =>
+        watch is null ? null : e => _delivery.Post(() => watch(ToKind(e.Type)));
+
+    /// <summary>A session event (the client ending the session) fires every watch with no node event: re-read.</summary>
+    private static WatchEventKind ToKind(EventType type) => type switch
+    {
+        EventType.NodeCreated => WatchEventKind.NodeCreated,
+        EventType.NodeDeleted => WatchEventKind.NodeDeleted,
+        EventType.NodeDataChanged => WatchEventKind.NodeDataChanged,
+        EventType.NodeChildrenChanged => WatchEventKind.NodeChildrenChanged,
+        _ => WatchEventKind.Disconnected,
+    };
+
+    private static CreateMode ToMode(NodeKind kind) => kind switch
+    {
+        NodeKind.Persistent => CreateMode.Persistent,
+        NodeKind.Ephemeral => CreateMode.Ephemeral,
+        NodeKind.EphemeralSequential => CreateMode.EphemeralSequential,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a node kind the port knows."),
+    };
+
+    private static Op ToClientOp(WriteOp op) => op switch
+    {
+        CoreCreateOp c => new ClientCreateOp(c.Path, c.Data.IsDefault ? ReadOnlyMemory<byte>.Empty : c.Data.AsMemory(), ToMode(c.Kind), Acl.OpenUnsafe),
+        CoreDeleteOp d => new ClientDeleteOp(d.Path, -1),
+        _ => throw new ArgumentException($"The write {op} is not one the port knows.", nameof(op)),
+    };
+
+    private static MultiOutcome ToOutcome(MultiResult result) =>
+        new(ErrorCodes.ToCore(result.Error), [.. result.Results.Select(ToWriteResult)]);
+
+    private static WriteResult ToWriteResult(OpResult result) => result switch
+    {
+        CreateResult created => new WriteResult(ZooKeeperError.Ok, created.Path),
+        ErrorResult error => new WriteResult(ErrorCodes.ToCore(error.Error), null),
+        _ => new WriteResult(ZooKeeperError.Ok, null),
+    };
+
+    private static ChildrenResult ToChildrenResult(ReadResult result) => result switch
+    {
+        ChildrenReadResult children => new ChildrenResult(ZooKeeperError.Ok, [.. children.Children]),
+        _ => new ChildrenResult(ErrorCodes.ToCore(result.Error), ImmutableArray<string>.Empty),
+    };
+
+    private void AddHandler(Action<SessionChange>? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        bool first;
+        lock (_handlersGate)
+        {
+            first = _handlers is null;
+            _handlers += handler;
+        }
+
+        if (first)
+        {
+            _client.StateChanged += OnClientStateChanged;
+        }
+
+        // A session that was lost before anyone listened would otherwise never be reported.
+        if (CurrentCondition(_client.State) is { } condition)
+        {
+            _delivery.Post(() => handler(condition));
+        }
+    }
+
+    private void RemoveHandler(Action<SessionChange>? handler)
+    {
+        bool last;
+        lock (_handlersGate)
+        {
+            var had = _handlers is not null;
+            _handlers -= handler;
+            last = had && _handlers is null;
+        }
+
+        if (last)
+        {
+            _client.StateChanged -= OnClientStateChanged;
+        }
+    }
+
+    private static SessionChange? CurrentCondition(ZooKeeperState state) => state switch
+    {
+        ZooKeeperState.Suspended => SessionChange.Suspended,
+        ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed => SessionChange.Expired,
+        _ => null,
+    };
+
+    private void OnClientStateChanged(SessionEvent sessionEvent)
+    {
+        SessionChange? change = sessionEvent switch
+        {
+            SessionEvent.Suspended => SessionChange.Suspended,
+            SessionEvent.Reconnected => SessionChange.Reconnected,
+            SessionEvent.Expired or SessionEvent.AuthFailed or SessionEvent.Closed => SessionChange.Expired,
+            _ => null,
+        };
+        if (change is { } value)
+        {
+            _delivery.Post(() => Volatile.Read(ref _handlers)?.Invoke(value));
+        }
+    }
+}
