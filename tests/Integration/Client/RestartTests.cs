@@ -1,0 +1,80 @@
+using Partitioner.Integration.Infrastructure;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Client.ClientTestKit;
+
+namespace Partitioner.Integration.Client;
+
+/// <summary>
+/// Server restarts. A restarted server reloads its sessions and restarts each one's expiry clock, so a
+/// session is lost only when its client stays away longer than the timeout after the server is back
+/// (observed on 3.8.0); the tests below reproduce both sides of that line.
+/// </summary>
+[Collection(OwnServerCollection.Name)]
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task ServerRestart_ShorterThanTheTimeout_KeepsTheSessionAndItsEphemerals()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(4));
+        var states = new StateLog(zk);
+        await zk.CreateAsync("/survivor", Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+        var sessionId = zk.SessionId;
+
+        server.Stop();
+        await states.WaitFor(SessionEvent.Suspended);
+        server.Start();
+        await states.WaitFor(SessionEvent.Reconnected);
+
+        Assert.Equal(sessionId, zk.SessionId);
+        Assert.Equal(sessionId, (await zk.ExistsAsync("/survivor").Within())!.EphemeralOwner);
+    }
+
+    [Fact]
+    public async Task ServerDown_LongerThanTheTimeout_ThenClientKeptAway_ExpiresTheSession()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
+        await using var proxy = TcpProxy.Start(server.Port);
+        await using var zk = await Connect(proxy.ConnectString, TimeSpan.FromSeconds(1));
+        var states = new StateLog(zk);
+        await zk.CreateAsync("/doomed", Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+
+        server.Stop();
+        proxy.RefuseNew = true;
+        await states.WaitFor(SessionEvent.Suspended);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        server.Start();
+        // The restarted server gives the session a fresh timeout; keep the client away until it has run out.
+        await using (var observer = await Connect(server.ConnectString))
+        {
+            while (await observer.ExistsAsync("/doomed").Within() is not null)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        proxy.RefuseNew = false;
+        await states.WaitFor(SessionEvent.Expired);
+
+        Assert.Equal(ZooKeeperState.Expired, zk.State);
+        Assert.Equal([SessionEvent.Suspended, SessionEvent.Expired], states.Events);
+    }
+
+    [Fact]
+    public async Task ServerRestart_LongerThanTheTimeout_SessionSurvivesWhenTheClientReturnsAtOnce()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(1));
+        var states = new StateLog(zk);
+        var sessionId = zk.SessionId;
+
+        server.Stop();
+        await states.WaitFor(SessionEvent.Suspended);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        server.Start();
+        await states.WaitFor(SessionEvent.Reconnected);
+
+        Assert.Equal(sessionId, zk.SessionId);
+        Assert.Equal(ZooKeeperState.Connected, zk.State);
+    }
+}
