@@ -17,6 +17,9 @@
 //   session (its ephemeral nodes go) and the client learns it is Expired when it reconnects.
 // - SessionExpiry: the server ends the member's session by decree, as kazoo's test harness does; the
 //   client reads the close one latency later. (The lock-agreement check exempts that one latency.)
+//   It only strikes a running, reachable, connected member: a real server expires a session only after
+//   not hearing from it for the timeout, and a decree against a paused or cut-off member, which cannot
+//   learn of it, would be a fault no lock service can survive without fencing.
 // - ServerRestart: the server stops for the duration; every connection closes; sessions and nodes
 //   survive and every live session gets a full timeout again when it is back, as ZooKeeper does.
 // - Crash: the member's process dies at once; its session lives until the server expires it. A new
@@ -30,6 +33,7 @@
 // Faults name their target by index among the members present when they fire, modulo their number,
 // so any fault list is valid for any party, and shrinking never breaks a scenario.
 using System.Globalization;
+using Partitioner.Simulation.Network;
 using Partitioner.Simulation.Running;
 
 namespace Partitioner.Simulation.Faults;
@@ -95,9 +99,10 @@ internal sealed class FaultInjector
                 cluster.Scheduler.Schedule(d, () => Heal(member));
                 break;
             case FaultKind.SessionExpiry:
-                Note($"server expires the session of {member.Name}");
-                if (member.Session is { SessionId: not 0 } session)
+                if (member.Session is { State: ClientState.Connected } session && !member.Process.Paused
+                    && !cluster.Network.IsIsolated(member.Process.Name))
                 {
+                    Note($"server expires the session of {member.Name}");
                     cluster.Server.ExpireSession(session.SessionId, forced: true);
                 }
 
