@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Partitioner.Core;
+using Partitioner.ZooKeeper;
+using ZooKeeper.Client;
+
+namespace Partitioner.Integration.Partitioner;
+
+/// <summary>Bounded waits, clients with test-friendly settings, and partitioners set up as kazoo's tests set them up.</summary>
+internal static class PartitionerTestKit
+{
+    /// <summary>The longest any wait in these tests may take; a hang becomes a failure, not a stuck run.</summary>
+    public static readonly TimeSpan WaitMax = TimeSpan.FromSeconds(20);
+
+    /// <summary>kazoo's tests use a time boundary of 0.2 s.</summary>
+    public static readonly TimeSpan TimeBoundary = TimeSpan.FromMilliseconds(200);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static int _prefixes;
+
+    /// <summary>The items kazoo's tests use, <c>range(size)</c>, as their lock node names.</summary>
+    public static ImmutableArray<string> Range(int size) =>
+        [.. Enumerable.Range(0, size).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>A fresh contender prefix: 32 lowercase hex digits, unique in the run, so tests can tell whose lock node is whose.</summary>
+    public static string NextPrefix() => Interlocked.Increment(ref _prefixes).ToString("x32", CultureInfo.InvariantCulture);
+
+    public static Task<ZooKeeperClient> Connect(string connectString, TimeSpan? sessionTimeout = null)
+    {
+        using var timeout = new CancellationTokenSource(WaitMax);
+        var options = new ZooKeeperClientOptions
+        {
+            SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10),
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
+            CloseTimeout = TimeSpan.FromSeconds(1),
+        };
+        return ZooKeeperClient.ConnectAsync(connectString, options, timeout.Token);
+    }
+
+    public static SetPartitionerOptions Options(string? identifier, string? prefix = null) => new()
+    {
+        Identifier = identifier,
+        TimeBoundary = TimeBoundary,
+        MaxReactionTime = TimeSpan.FromMilliseconds(500),
+        ContenderPrefix = prefix ?? NextPrefix(),
+    };
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <paramref name="within"/>.</summary>
+    public static async Task Eventually(Func<bool> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? WaitMax);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>Polls an async condition until it holds, as <see cref="Eventually(Func{bool}, string, TimeSpan?)"/>.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? WaitMax);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>Waits for Acquired, failing with the member's state when it does not come.</summary>
+    public static async Task AssertAcquires(this SetPartitioner member)
+    {
+        var acquired = await member.WaitForAcquireAsync(WaitMax);
+        Assert.True(acquired, $"{member.Config.Identifier} is {member.State} ({member.FailureReason}), not Acquired");
+    }
+
+    /// <summary>Waits for every member to be Acquired at once, then checks each one's share.</summary>
+    public static async Task AssertShares(IReadOnlyList<SetPartitioner> members, params string[][] expected)
+    {
+        Assert.Equal(expected.Length, members.Count);
+        await Eventually(() => members.All(m => m.Acquired), "every member Acquired");
+        for (var i = 0; i < members.Count; i++)
+        {
+            Assert.Equal(expected[i], members[i].AcquiredItems);
+        }
+    }
+
+    /// <summary>The identifiers in the party, read from <c>P/party</c> as kazoo's ShallowParty reads them.</summary>
+    public static async Task<ImmutableArray<string>> PartyMembers(ZooKeeperClient client, string path)
+    {
+        var children = await client.GetChildrenAsync($"{path}/party");
+        return [.. children.Select(c => c[(c.IndexOf('-', StringComparison.Ordinal) + 1)..]).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Creates <paramref name="path"/> and its missing ancestors as persistent nodes.</summary>
+    public static async Task EnsurePath(ZooKeeperClient client, string path)
+    {
+        var at = "";
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            at += "/" + part;
+            try
+            {
+                await client.CreateAsync(at, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe);
+            }
+            catch (NodeExistsException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Puts a foreign kazoo-style contender on an item's lock (as another process would) and returns its path.</summary>
+    public static async Task<string> AddContender(ZooKeeperClient client, string path, string item, string prefix)
+    {
+        await EnsurePath(client, $"{path}/locks/{item}");
+        return await client.CreateAsync($"{path}/locks/{item}/{prefix}__lock__", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential, Acl.OpenUnsafe);
+    }
+
+    /// <summary>The lock's contender nodes in queue order (by sequence suffix).</summary>
+    public static async Task<ImmutableArray<string>> Contenders(ZooKeeperClient client, string path, string item)
+    {
+        try
+        {
+            var children = await client.GetChildrenAsync($"{path}/locks/{item}");
+            return [.. children.Where(c => c.Contains("__lock__", StringComparison.Ordinal)).OrderBy(c => c[^10..], StringComparer.Ordinal)];
+        }
+        catch (NoNodeException)
+        {
+            return [];
+        }
+    }
+}
