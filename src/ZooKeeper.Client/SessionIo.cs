@@ -146,9 +146,11 @@ internal sealed partial class Session
         }
         catch (Exception e)
         {
-            head.SetFailure(KeeperException.Create(ErrorCode.ConnectionLoss, head.Path, "the reply could not be decoded"));
+            var fault = e as ProtocolException ?? new ProtocolException(e.Message);
+            var reason = $"dropped the connection: the reply to xid {xid} could not be decoded: {fault.Message}";
+            head.SetFailure(KeeperException.Create(ErrorCode.ConnectionLoss, head.Path, reason));
             Dispatcher.Post(head);
-            throw e as ProtocolException ?? new ProtocolException($"the reply to xid {xid} could not be decoded: {e.Message}");
+            throw new ProtocolException($"the reply to xid {xid} could not be decoded: {fault.Message}");
         }
 
         // The watch is armed before anything later is read, so a notification right after this reply finds it.
