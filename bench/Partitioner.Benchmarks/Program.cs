@@ -1,3 +1,14 @@
-// Placeholder until the first benchmark lands.
-Console.Error.WriteLine("no benchmarks yet");
-return 2;
+using Partitioner.Benchmarks.Partitioner;
+
+// One executable, one subcommand per benchmark.
+return args switch
+{
+    ["partitioner", .. var rest] => await PartitionerBench.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Partitioner.Benchmarks partitioner [--short] [--connect HOST:PORT]");
+    return 2;
+}
