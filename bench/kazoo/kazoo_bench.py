@@ -74,7 +74,7 @@ def acquire(hosts, count):
     seconds = p.bench_acquired_at - p.bench_allocation_started
     whole = p.bench_acquired_at - created - TIME_BOUNDARY
     print(json.dumps({"bench": "acquire", "items": count, "seconds": seconds,
-                      "from_creation_minus_boundary": whole}), flush=True)
+                      "from_creation_minus_boundary": whole, "path": path}), flush=True)
     p.finish()
     client.stop()
     client.close()
@@ -91,7 +91,8 @@ def rebalance(hosts, members, count):
     wait_acquired(group)
     end = max(p.bench_acquired_at for p in group)
     seconds = end - start - TIME_BOUNDARY
-    print(json.dumps({"bench": "rebalance", "members": members, "items": count, "seconds": seconds}), flush=True)
+    print(json.dumps({"bench": "rebalance", "members": members, "items": count, "seconds": seconds,
+                      "path": path}), flush=True)
     for p in group:
         p.finish()
     for client in clients:

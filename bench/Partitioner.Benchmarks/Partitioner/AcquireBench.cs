@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Partitioner.Benchmarks.Partitioner;
+
+/// <summary>The figures of one acquisition size.</summary>
+/// <param name="Items">How many items the one member acquired.</param>
+/// <param name="Ours">Seconds from the read of P/locks to Acquired, one per timed run.</param>
+/// <param name="OursWhole">Seconds from creating the member to Acquired, minus the time boundary, one per timed run.</param>
+/// <param name="Counts">Requests and operations of one allocation (the last run's; every run sends the same).</param>
+/// <param name="Kazoo">kazoo's seconds from its allocation start to ACQUIRED, one per run; empty when not run.</param>
+internal sealed record AcquireFigures(int Items, List<double> Ours, List<double> OursWhole, OperationCounts Counts, List<double> Kazoo);
+
+/// <summary>One member acquiring N items on a fresh party path, ours then kazoo's, on the same server.</summary>
+internal sealed class AcquireBench(BenchContext context)
+{
+    private static readonly TimeSpan AcquireTimeout = TimeSpan.FromMinutes(5);
+
+    public async Task<AcquireFigures> RunAsync(int items, bool withKazoo)
+    {
+        await RunOursAsync(items); // Warm-up: JIT and connection pools; not counted.
+        var figures = new AcquireFigures(items, [], [], default, []);
+        for (int run = 0; run < context.Mode.OurRepetitions; run++)
+        {
+            var (seconds, whole, counts) = await RunOursAsync(items);
+            figures.Ours.Add(seconds);
+            figures.OursWhole.Add(whole);
+            figures = figures with { Counts = counts };
+            context.Progress($"ours  acquire {items,6}: {Format.Duration(seconds)} (creation to Acquired minus boundary {Format.Duration(whole)}), {counts.Requests} requests, {counts.Operations} ops");
+        }
+
+        for (int run = 0; withKazoo && run < context.Mode.KazooRepetitions; run++)
+        {
+            var figure = await context.Kazoo.AcquireAsync(items);
+            await context.RemoveTreeAsync(figure.Path);
+            figures.Kazoo.Add(figure.Seconds);
+            context.Progress($"kazoo acquire {items,6}: {Format.Duration(figure.Seconds)}");
+        }
+
+        return figures;
+    }
+
+    private async Task<(double Seconds, double Whole, OperationCounts Counts)> RunOursAsync(int items)
+    {
+        string path = context.NewPath();
+        var names = MemberHarness.Items(items);
+        long created;
+        AllocationClock clock;
+        await using (var harness = await MemberHarness.ConnectAsync(context.ConnectString))
+        {
+            created = Stopwatch.GetTimestamp();
+            harness.Start(path, names, "solo", context.TimeBoundary);
+            await harness.WaitAcquiredAsync(AcquireTimeout);
+            clock = harness.Clock;
+        }
+
+        await context.RemoveTreeAsync(path);
+        double seconds = Stopwatch.GetElapsedTime(clock.AllocationStarted, clock.AcquiredAt).TotalSeconds;
+        double whole = (Stopwatch.GetElapsedTime(created, clock.AcquiredAt) - context.TimeBoundary).TotalSeconds;
+        return (seconds, whole, clock.AllocationCounts);
+    }
+}

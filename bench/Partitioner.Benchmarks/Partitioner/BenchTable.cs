@@ -1,0 +1,83 @@
+using System.Globalization;
+
+namespace Partitioner.Benchmarks.Partitioner;
+
+/// <summary>Everything one run measured.</summary>
+internal sealed record BenchReport(BenchMode Mode, List<AcquireFigures> Acquire, RebalanceFigures Rebalance, MemoryFigures Memory);
+
+/// <summary>Prints a run's figures as Markdown, ready for the README: medians, run counts, ratios, targets.</summary>
+internal static class BenchTable
+{
+    private const double AcquireTargetSeconds = 0.25;
+    private const double AcquireTargetRatio = 100;
+    private const double RebalanceTargetSeconds = 0.05;
+
+    public static void Print(TextWriter output, BenchReport report, string description)
+    {
+        output.WriteLine();
+        output.WriteLine($"SetPartitioner vs kazoo; {description}");
+        output.WriteLine();
+        PrintTimes(output, report);
+        output.WriteLine();
+        PrintOperations(output, report);
+        output.WriteLine();
+        PrintMemory(output, report.Memory);
+    }
+
+    private static void PrintTimes(TextWriter output, BenchReport report)
+    {
+        output.WriteLine("| case | ours, median | kazoo, median | kazoo / ours | target |");
+        output.WriteLine("|---|---|---|---|---|");
+        foreach (var size in report.Acquire)
+        {
+            double ours = Median.Of(size.Ours);
+            double kazoo = Median.Of(size.Kazoo);
+            string target = size.Items == 5_000
+                ? $"< 250 ms and >= 100x: {Verdict(ours < AcquireTargetSeconds && (double.IsNaN(kazoo) || kazoo / ours >= AcquireTargetRatio))}"
+                : "";
+            output.WriteLine($"| one member acquires {Format.Count(size.Items)} items | {Cell(ours, size.Ours.Count)} | {Cell(kazoo, size.Kazoo.Count)} | {Format.Ratio(kazoo, ours)} | {target} |");
+        }
+
+        var rebalance = report.Rebalance;
+        double oursRebalance = Median.Of(rebalance.Ours);
+        double kazooRebalance = Median.Of(rebalance.Kazoo);
+        output.WriteLine(
+            $"| {BenchMode.RebalanceMembers} members share {Format.Count(BenchMode.RebalanceItems)} items, one more joins | {Cell(oursRebalance, rebalance.Ours.Count)} "
+            + $"| {Cell(kazooRebalance, rebalance.Kazoo.Count)} | {Format.Ratio(kazooRebalance, oursRebalance)} | < 50 ms: {Verdict(oursRebalance < RebalanceTargetSeconds)} |");
+        output.WriteLine();
+        output.WriteLine("Acquire: from the start of allocation (our read of P/locks right after the stability timer; kazoo's _allocate_transition) "
+            + "to the change to Acquired. Rebalance: from creating the joiner (client already connected) until all nine are Acquired, minus the time boundary.");
+        output.WriteLine("Ours from creating the member to Acquired, minus the time boundary (setup, party read and timer included): "
+            + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
+    }
+
+    private static void PrintOperations(TextWriter output, BenchReport report)
+    {
+        output.WriteLine("| ZooKeeper work (ours) | requests (round trips) | operations | of which multis | multiReads |");
+        output.WriteLine("|---|---|---|---|---|");
+        foreach (var size in report.Acquire)
+        {
+            var c = size.Counts;
+            output.WriteLine($"| allocation of {Format.Count(size.Items)} items | {Format.Count(c.Requests)} | {Format.Count(c.Operations)} | {Format.Count(c.Multis)} | {Format.Count(c.MultiReads)} |");
+        }
+
+        var m = report.Memory.Counts;
+        output.WriteLine($"| allocation of {Format.Count(report.Memory.Items)} items | {Format.Count(m.Requests)} | {Format.Count(m.Operations)} | {Format.Count(m.Multis)} | {Format.Count(m.MultiReads)} |");
+        var r = report.Rebalance;
+        output.WriteLine($"| rebalance, all {BenchMode.RebalanceMembers + 1} members, join to all Acquired | {Format.Count(r.Requests)} | {Format.Count(r.Operations)} | | |");
+    }
+
+    private static void PrintMemory(TextWriter output, MemoryFigures memory)
+    {
+        double perItem = (double)memory.Bytes / memory.Items;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Memory: one member holding {Format.Count(memory.Items)} items on the real server: {Format.Megabytes(memory.Bytes)} "
+            + $"({perItem:0} bytes per item; managed heap after full collections, before creating the member and while it holds every lock; "
+            + $"the member and its client, not the caller's item list). It acquired them in {Format.Duration(memory.AcquireSeconds)}."));
+    }
+
+    private static string Cell(double median, int runs) =>
+        runs == 0 ? "not run in this mode" : $"{Format.Duration(median)} (n={runs})";
+
+    private static string Verdict(bool met) => met ? "met" : "MISSED";
+}

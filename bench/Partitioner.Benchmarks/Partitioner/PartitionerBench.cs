@@ -1,0 +1,101 @@
+using System.Globalization;
+using Partitioner.Integration.Infrastructure;
+using ZooKeeper.Client;
+
+namespace Partitioner.Benchmarks.Partitioner;
+
+/// <summary>
+/// <c>partitioner [--short] [--connect HOST:PORT]</c>: SetPartitioner on one real ZooKeeper server, side by
+/// side with kazoo's on the same server in the same run. Prints progress on stderr and a Markdown table of
+/// medians and ratios on stdout. It asserts nothing about time: the figures are for reading.
+/// </summary>
+internal static class PartitionerBench
+{
+    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N]";
+
+    /// <summary>kazoo_bench.py's default, so both sides wait the same.</summary>
+    private static readonly TimeSpan DefaultTimeBoundary = TimeSpan.FromMilliseconds(100);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!TryParse(args, out var settings, out string? error))
+        {
+            Console.Error.WriteLine(error);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        string? script = settings.KazooScript ?? KazooRunner.FindScript();
+        if (script is null || !File.Exists(script))
+        {
+            Console.Error.WriteLine("bench/kazoo/kazoo_bench.py was not found; run from the repository or give --kazoo-script.");
+            return 2;
+        }
+
+        using var server = settings.Connect is null
+            ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000 })
+            : null;
+        string connect = settings.Connect ?? server!.ConnectString;
+        await using var admin = await ZooKeeperClient.ConnectAsync(connect);
+        var context = new BenchContext(settings.Mode, connect, settings.TimeBoundary,
+            new KazooRunner(script, connect, settings.TimeBoundary), admin);
+        var report = await MeasureAsync(context);
+        BenchTable.Print(Console.Out, report, Describe(settings, server));
+        return 0;
+    }
+
+    private static async Task<BenchReport> MeasureAsync(BenchContext context)
+    {
+        var acquire = new AcquireBench(context);
+        var sizes = new List<AcquireFigures>();
+        foreach (int items in context.Mode.AcquireSizes)
+        {
+            sizes.Add(await acquire.RunAsync(items, withKazoo: context.Mode.KazooAcquireSizes.Contains(items)));
+        }
+
+        var rebalance = await new RebalanceBench(context).RunAsync();
+        var memory = await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
+        return new BenchReport(context.Mode, sizes, rebalance, memory);
+    }
+
+    private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"mode: {settings.Mode.Name} ({settings.Mode.OurRepetitions} timed runs of ours after a warm-up, {settings.Mode.KazooRepetitions} of kazoo per case); "
+            + $"server: {(server is null ? settings.Connect : $"ZooKeeper standalone started by the benchmark on {server.ConnectString}, tickTime 2000")}; "
+            + $"time boundary {settings.TimeBoundary.TotalMilliseconds} ms for both; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
+
+    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary);
+
+    private static bool TryParse(string[] args, out BenchSettings settings, out string? error)
+    {
+        settings = new BenchSettings(BenchMode.Full, null, null, DefaultTimeBoundary);
+        error = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--short":
+                    settings = settings with { Mode = BenchMode.Short };
+                    break;
+                case "--connect" when value is not null:
+                    settings = settings with { Connect = value };
+                    i++;
+                    break;
+                case "--kazoo-script" when value is not null:
+                    settings = settings with { KazooScript = value };
+                    i++;
+                    break;
+                case "--time-boundary-ms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int ms) && ms > 0:
+                    settings = settings with { TimeBoundary = TimeSpan.FromMilliseconds(ms) };
+                    i++;
+                    break;
+                default:
+                    error = $"Unknown or incomplete option '{args[i]}'{(value is null ? "" : $" (next: '{value}')")}.";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}
