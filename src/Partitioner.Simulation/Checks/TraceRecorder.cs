@@ -27,6 +27,7 @@ public sealed class TraceRecorder
         LineCount++;
         var stamped = Stamp(line);
         hash.AppendData(Encoding.UTF8.GetBytes(stamped));
+        hash.AppendData("\n"u8);
     }
 
     /// <summary>Records a line in the hash and the timeline.</summary>
@@ -35,6 +36,7 @@ public sealed class TraceRecorder
         LineCount++;
         var stamped = Stamp(line);
         hash.AppendData(Encoding.UTF8.GetBytes(stamped));
+        hash.AppendData("\n"u8);
         timeline.Add(stamped);
     }
 
@@ -46,5 +48,5 @@ public sealed class TraceRecorder
 
     internal void UseClock(Func<TimeSpan> clock) => now = clock;
 
-    private string Stamp(string line) => $"{FormatTime(now())} {line}\n";
+    private string Stamp(string line) => $"{FormatTime(now())} {line}";
 }

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using FsCheck;
+using FsCheck.Fluent;
+using Partitioner.Simulation;
+using Partitioner.Simulation.Faults;
+using Partitioner.Simulation.Network;
+
+namespace Partitioner.Tests.Sim;
+
+/// <summary>FsCheck generators and a shrinker for simulator scenarios.</summary>
+internal static class ScenarioGenerators
+{
+    /// <summary>
+    /// Scenarios of 1-9 members and 0-200 items (mostly small, so a thousand run in well under a minute),
+    /// with timings and up to <paramref name="faultsMax"/> faults of every kind in a short fault phase.
+    /// </summary>
+    public static Gen<Scenario> Scenarios(int faultsMax) =>
+        from party in Party()
+        from timing in Timing()
+        from phaseMs in Gen.Choose(2_000, 15_000)
+        from watchMode in Gen.Elements(WatchReconnectMode.Rearm, WatchReconnectMode.FireDisconnected)
+        from seed in Gen.Choose(0, int.MaxValue)
+        from count in Gen.Choose(0, faultsMax)
+        from faults in Gen.ArrayOf(Fault(phaseMs, timing.SessionMs), count)
+        select new Scenario
+        {
+            Seed = (ulong)seed,
+            Members = party.Members,
+            Items = party.Items,
+            SessionTimeout = TimeSpan.FromMilliseconds(timing.SessionMs),
+            TimeBoundary = TimeSpan.FromMilliseconds(timing.BoundaryMs),
+            MaxReactionTime = TimeSpan.FromMilliseconds(timing.ReactionMs),
+            LatencyMax = TimeSpan.FromMilliseconds(timing.LatencyMs),
+            ReleaseDelayMax = TimeSpan.FromMilliseconds(timing.ReleaseMs),
+            FaultPhase = TimeSpan.FromMilliseconds(phaseMs),
+            WatchMode = watchMode,
+            Faults = faults.OrderBy(f => f.At).ToImmutableArray(),
+        };
+
+    /// <summary>Smaller scenarios: each candidate drops a fault, a member, items, or shortens or softens something.</summary>
+    public static IEnumerable<Scenario> Shrink(Scenario s)
+    {
+        for (int i = 0; i < s.Faults.Length; i++)
+        {
+            yield return s with { Faults = s.Faults.RemoveAt(i) };
+        }
+
+        if (s.Members > 1)
+        {
+            yield return s with { Members = 1 };
+            yield return s with { Members = s.Members - 1 };
+        }
+
+        if (s.Items > 0)
+        {
+            yield return s with { Items = s.Items / 2 };
+            yield return s with { Items = s.Items - 1 };
+        }
+
+        var lastFault = s.Faults.Select(f => f.At).DefaultIfEmpty(TimeSpan.Zero).Max();
+        if (s.FaultPhase > lastFault + TimeSpan.FromSeconds(1))
+        {
+            yield return s with { FaultPhase = lastFault + TimeSpan.FromSeconds(1) };
+        }
+
+        for (int i = 0; i < s.Faults.Length; i++)
+        {
+            if (s.Faults[i].Member > 0)
+            {
+                yield return s with { Faults = s.Faults.SetItem(i, s.Faults[i] with { Member = 0 }) };
+            }
+        }
+
+        if (s.ReleaseDelayMax > TimeSpan.Zero)
+        {
+            yield return s with { ReleaseDelayMax = TimeSpan.Zero };
+        }
+    }
+
+    private static Gen<(int Members, int Items)> Party() =>
+        from members in Gen.Choose(1, Scenario.MembersMax)
+        from items in Gen.Frequency((4, Gen.Choose(0, 12)), (2, Gen.Choose(13, 60)), (1, Gen.Choose(61, 200)))
+        select (members, items);
+
+    private static Gen<(int SessionMs, int BoundaryMs, int ReactionMs, int LatencyMs, int ReleaseMs)> Timing() =>
+        from session in Gen.Choose(2_000, 5_000)
+        from boundary in Gen.Choose(20, 400)
+        from reaction in Gen.Choose(100, 800)
+        from latency in Gen.Choose(1, 20)
+        from release in Gen.Choose(0, 100)
+        select (session, boundary, reaction, latency, release);
+
+    private static Gen<FaultEvent> Fault(int phaseMs, int sessionMs) =>
+        from at in Gen.Choose(0, phaseMs)
+        from kind in Gen.Elements(Enum.GetValues<FaultKind>())
+        from member in Gen.Choose(0, Scenario.MembersMax - 1)
+        from permille in Gen.Choose(0, 1000)
+        select new FaultEvent(
+            TimeSpan.FromMilliseconds(at), kind, member,
+            ScenarioGenerator.DurationFor(kind, TimeSpan.FromMilliseconds(sessionMs), permille));
+}
