@@ -29,6 +29,12 @@ public sealed record ZooKeeperServerSettings
 
     /// <summary>The content of the myid file, for an ensemble member; null for a standalone server. The default is null.</summary>
     public int? MyId { get; init; }
+
+    /// <summary>
+    /// The JVM options before <c>-cp</c>. The default suits tests (a small heap, the serial collector, a quick start
+    /// with C1 only); a benchmark gives the server a larger heap and the full JIT.
+    /// </summary>
+    public string JavaOptions { get; init; } = "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
 }
 
 /// <summary>
@@ -258,7 +264,7 @@ public sealed class ZooKeeperServerProcess : IDisposable
     {
         var java = File.Exists("/usr/bin/java") ? "/usr/bin/java" : "java";
         var script = Path.Combine(DataDir, "start.sh");
-        File.WriteAllText(script, $"exec {java} -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '{JavaClassPath.Value.Value}' "
+        File.WriteAllText(script, $"exec {java} {Settings.JavaOptions} -cp '{JavaClassPath.Value.Value}' "
             + $"org.apache.zookeeper.server.quorum.QuorumPeerMain '{Path.Combine(DataDir, "zoo.cfg")}' > '{Path.Combine(DataDir, "server.log")}' 2>&1\n");
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         info.ArgumentList.Add(script);
