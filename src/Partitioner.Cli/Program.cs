@@ -1,3 +1,10 @@
-// Placeholder until the simulate and replay commands land (issue 3).
-Console.Error.WriteLine("partitioner: no commands yet");
-return 2;
+using System.CommandLine;
+using Partitioner.Cli;
+
+// `partitioner`: the simulator and the replayer from the command line.
+var root = new RootCommand("Partitioner: divide a set of items among the live members of a ZooKeeper party.")
+{
+    SimulateCommand.Create(),
+    ReplayCommand.Create(),
+};
+return root.Parse(args).Invoke();

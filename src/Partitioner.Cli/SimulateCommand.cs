@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Partitioner.Simulation;
+using Partitioner.Simulation.Running;
+
+namespace Partitioner.Cli;
+
+/// <summary>
+/// <c>partitioner simulate</c>: runs real SetPartitioners against the in-memory ZooKeeper under faults,
+/// prints the timeline and the checks, and exits non-zero on a violation. The same seed prints the same
+/// output, except the one line of wall-clock speed, which says so.
+/// </summary>
+internal static class SimulateCommand
+{
+    /// <summary>Exit code when the second run of the same scenario gave another trace (lost determinism).</summary>
+    public const int NondeterminismExitCode = 5;
+
+    public static Command Create()
+    {
+        var members = new Option<int>("--members") { Description = "Members at the start (1-9).", DefaultValueFactory = _ => 5 };
+        var items = new Option<int>("--items") { Description = "Items to divide: \"0\", \"1\", ...", DefaultValueFactory = _ => 20 };
+        var duration = new Option<double>("--duration") { Description = "Seconds of simulated time in which faults may start; a liveness phase follows.", DefaultValueFactory = _ => 60.0 };
+        var faultRate = new Option<double>("--fault-rate") { Description = "Mean faults per simulated second of the fault phase.", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<ulong?>("--seed") { Description = "The seed of every random draw; random (and printed) when not given." };
+        var logDir = new Option<string?>("--log-dir") { Description = "Write every member's event log here (always written on a failure, by default to partitioner-sim-logs/seed-N)." };
+        var scenario = new Option<string?>("--scenario") { Description = "Run this exact scenario spec (as printed by a failing property test) instead of drawing one." };
+        var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
+        {
+            members, items, duration, faultRate, seed, logDir, scenario,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(scenario),
+            parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+            parse.GetValue(members),
+            parse.GetValue(items),
+            parse.GetValue(duration),
+            parse.GetValue(faultRate),
+            parse.GetValue(logDir)));
+        return command;
+    }
+
+    private static int Run(string? spec, ulong seed, int members, int items, double duration, double faultRate, string? logDir)
+    {
+        Scenario scenario;
+        try
+        {
+            scenario = spec is not null
+                ? Scenario.Parse(spec)
+                : ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(duration), faultRate);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"partitioner simulate: {e.Message}");
+            return 1;
+        }
+
+        var reproduce = spec is not null
+            ? $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --scenario \"{spec}\""
+            : string.Create(CultureInfo.InvariantCulture,
+                $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}");
+        PrintHeader(scenario);
+
+        var wall = Stopwatch.StartNew();
+        var result = Simulator.Run(scenario);
+        var elapsed = wall.Elapsed;
+
+        // The second run records event logs and must give the same trace: determinism is checked every time.
+        var again = Simulator.Run(scenario, new SimulationOptions { RecordEventLogs = true });
+        bool deterministic = again.TraceHash == result.TraceHash;
+        PrintTimeline(result);
+        PrintChecks(result, deterministic, again.TraceHash);
+        int exitCode = !deterministic && result.Outcome == SimulationOutcome.Passed ? NondeterminismExitCode : result.ExitCode;
+        WriteLogs(again, exitCode != 0 ? logDir ?? $"partitioner-sim-logs/seed-{scenario.Seed}" : logDir);
+        Console.WriteLine(exitCode == 0 ? "result: PASSED (exit code 0)" : $"result: FAILED (exit code {exitCode})");
+        Console.WriteLine($"reproduce: {reproduce}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"speed: {result.SimulatedTime.TotalSeconds / elapsed.TotalSeconds:0} simulated seconds per wall second ({elapsed.TotalSeconds:0.00} s wall; this line alone varies between runs)"));
+        return exitCode;
+    }
+
+    private static void PrintHeader(Scenario scenario)
+    {
+        Console.WriteLine("partitioner simulate: real SetPartitioners on an in-memory ZooKeeper, under faults");
+        Console.WriteLine("knobs drawn from the seed:");
+        foreach (var knob in Simulator.DescribeKnobs(scenario))
+        {
+            Console.WriteLine("  " + knob);
+        }
+
+        Console.WriteLine($"scenario spec: {scenario}");
+        Console.WriteLine();
+    }
+
+    private static void PrintTimeline(SimulationResult result)
+    {
+        Console.WriteLine("timeline (virtual time; faults, session changes, state changes and ownership):");
+        foreach (var line in result.Timeline)
+        {
+            Console.WriteLine(line);
+        }
+
+        Console.WriteLine();
+    }
+
+    private static void PrintChecks(SimulationResult result, bool deterministic, string secondHash)
+    {
+        Console.WriteLine("checks:");
+        var safety = result.Violation is { IsSafety: true } v ? $"VIOLATED: {v.Kind} at {v.At.TotalSeconds:0.000} s: {v.Message}" : "held";
+        Console.WriteLine($"  single owner and lock agreement, after each of {result.Steps} steps: {safety}");
+        var liveness = result.ConvergedAt is { } at
+            ? $"converged at {at.TotalSeconds:0.000} s ({(at - result.QuietAt).TotalSeconds:0.000} s after the last fault ended, bound {result.Scenario.LivenessBound.TotalSeconds} s)"
+            : result.Violation is { Kind: Simulation.Checks.ViolationKind.Liveness } l ? $"VIOLATED: {l.Message}" : "not reached";
+        Console.WriteLine($"  liveness: {liveness}");
+        if (result.Violation is { Kind: Simulation.Checks.ViolationKind.Crash } crash)
+        {
+            Console.WriteLine($"  CRASH at {crash.At.TotalSeconds:0.000} s: {crash.Message}");
+        }
+
+        Console.WriteLine(deterministic
+            ? $"  determinism: a second run gave the same trace hash {result.TraceHash[..16]}"
+            : $"  determinism: VIOLATED: trace hash {result.TraceHash[..16]} then {secondHash[..16]}");
+        Console.WriteLine($"  simulated {result.SimulatedTime.TotalSeconds:0.000} s");
+    }
+
+    private static void WriteLogs(SimulationResult result, string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+
+        var written = result.WriteEventLogs(directory);
+        Console.WriteLine($"event logs: {written.Count} written to {directory} (check one with: partitioner replay <file>)");
+    }
+}
