@@ -83,6 +83,24 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void Allocation_WhenTheFolderMultiLosesTheConnection_RestartsTheRoundOnRetry()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.All(op => op is CreateOp { Kind: NodeKind.Persistent }), ZooKeeperError.ConnectionLoss);
+        cluster.FireTimers(member);
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+        var retry = Assert.Single(member.Timers);
+        int before = member.Commands.Count;
+
+        cluster.Deliver(member, new TimerFired(retry));
+        member.Timers.Remove(retry);
+        cluster.Settle();
+
+        Assert.Equal(new GetChildren(0, "/p/locks", false) with { OpId = member.SentSince(before)[0].OpId }, member.SentSince(before)[0]);
+        Assert.Equal(["a", "b"], member.Acquired);
+    }
+
+    [Fact]
     public void Allocation_WhenTheItemIsQueued_WatchesOnlyTheImmediatePredecessor()
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a"]));

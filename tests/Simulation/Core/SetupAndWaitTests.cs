@@ -73,6 +73,31 @@ public sealed class SetupAndWaitTests
     }
 
     [Fact]
+    public void SetupCreate_WhenAnExistingAncestorIsRefusedWithNoAuth_CarriesOn()
+    {
+        var start = Decider.Start(Config);
+        var ancestor = start.Commands.Only<CreateNode>(c => c.Path == "/app");
+
+        var after = Decider.Decide(start.State, new CreateCompleted(ancestor.OpId, ZooKeeperError.NoAuth, null));
+
+        Assert.Equal(PartitionState.Allocating, after.State.State);
+        Assert.Empty(after.Commands);
+    }
+
+    [Fact]
+    public void SetupCreate_WhenTheParentIsMissing_FailsNamingThePath()
+    {
+        var start = Decider.Start(Config);
+        var locks = start.Commands.Only<CreateNode>(c => c.Path == "/app/work/locks");
+
+        var after = Decider.Decide(start.State, new CreateCompleted(locks.OpId, ZooKeeperError.NoNode, null));
+
+        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Contains("create /app/work/locks failed with NoNode", after.State.FailureReason, StringComparison.Ordinal);
+        Assert.Contains(after.Commands, c => c is DeleteNode { Path: "/app/work/party/0123456789abcdef0123456789abcdef-host-1" });
+    }
+
+    [Fact]
     public void SetupCreate_WhenTheConnectionIsLostWithoutSuspension_RetriesAfterMaxReactionTime()
     {
         var cluster = new Cluster();
