@@ -6,9 +6,10 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// <param name="Items">How many items the one member acquired.</param>
 /// <param name="Ours">Seconds from the read of P/locks to Acquired, one per timed run.</param>
 /// <param name="OursWhole">Seconds from creating the member to Acquired, minus the time boundary, one per timed run.</param>
+/// <param name="OursCpu">Seconds of this process's CPU from creating the member to Acquired (the client's cost), one per timed run.</param>
 /// <param name="Counts">Requests and operations of one allocation (the last run's; every run sends the same).</param>
 /// <param name="Kazoo">kazoo's seconds from its allocation start to ACQUIRED, one per run; empty when not run.</param>
-internal sealed record AcquireFigures(int Items, List<double> Ours, List<double> OursWhole, OperationCounts Counts, List<double> Kazoo);
+internal sealed record AcquireFigures(int Items, List<double> Ours, List<double> OursWhole, List<double> OursCpu, OperationCounts Counts, List<double> Kazoo);
 
 /// <summary>One member acquiring N items on a fresh party path, ours then kazoo's, on the same server.</summary>
 internal sealed class AcquireBench(BenchContext context)
@@ -18,14 +19,15 @@ internal sealed class AcquireBench(BenchContext context)
     public async Task<AcquireFigures> RunAsync(int items, bool withKazoo)
     {
         await RunOursAsync(items); // Warm-up: JIT and connection pools; not counted.
-        var figures = new AcquireFigures(items, [], [], default, []);
+        var figures = new AcquireFigures(items, [], [], [], default, []);
         for (int run = 0; run < context.Mode.OurRepetitions; run++)
         {
-            var (seconds, whole, counts) = await RunOursAsync(items);
+            var (seconds, whole, counts, clock) = await RunOursAsync(items);
             figures.Ours.Add(seconds);
             figures.OursWhole.Add(whole);
+            figures.OursCpu.Add(clock.CpuSeconds);
             figures = figures with { Counts = counts };
-            context.Progress($"ours  acquire {items,6}: {Format.Duration(seconds)} (creation to Acquired minus boundary {Format.Duration(whole)}), {counts.Requests} requests, {counts.Operations} ops");
+            context.Progress($"ours  acquire {items,6}: {Format.Duration(seconds)} (creation to Acquired minus boundary {Format.Duration(whole)}), {counts.Requests} requests, {counts.Operations} ops, CPU {Format.Duration(clock.CpuSeconds)}");
         }
 
         for (int run = 0; withKazoo && run < context.Mode.KazooRepetitions; run++)
@@ -39,23 +41,36 @@ internal sealed class AcquireBench(BenchContext context)
         return figures;
     }
 
-    private async Task<(double Seconds, double Whole, OperationCounts Counts)> RunOursAsync(int items)
+    /// <summary>One more run, printing every decision with its time since the allocation started (for profiling).</summary>
+    public async Task TraceAsync(int items)
+    {
+        var (seconds, _, _, clock) = await RunOursAsync(items, trace: true);
+        context.Progress($"acquire {items}: {Format.Duration(seconds)}, this process's CPU {Format.Duration(clock.CpuSeconds)}");
+        foreach (var (timestamp, line) in clock.Trace!.Where(t => t.Timestamp >= clock.AllocationStarted))
+        {
+            context.Progress($"{Format.Duration(Stopwatch.GetElapsedTime(clock.AllocationStarted, timestamp).TotalSeconds),10} {line}");
+        }
+    }
+
+    private async Task<(double Seconds, double Whole, OperationCounts Counts, AllocationClock Clock)> RunOursAsync(int items, bool trace = false)
     {
         string path = context.NewPath();
         var names = MemberHarness.Items(items);
         long created;
         AllocationClock clock;
-        await using (var harness = await MemberHarness.ConnectAsync(context.ConnectString))
+        await using (var harness = await MemberHarness.ConnectAsync(context.ConnectString, trace: trace))
         {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             created = Stopwatch.GetTimestamp();
             harness.Start(path, names, "solo", context.TimeBoundary);
             await harness.WaitAcquiredAsync(AcquireTimeout);
             clock = harness.Clock;
+            clock.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         }
 
         await context.RemoveTreeAsync(path);
         double seconds = Stopwatch.GetElapsedTime(clock.AllocationStarted, clock.AcquiredAt).TotalSeconds;
         double whole = (Stopwatch.GetElapsedTime(created, clock.AcquiredAt) - context.TimeBoundary).TotalSeconds;
-        return (seconds, whole, clock.AllocationCounts);
+        return (seconds, whole, clock.AllocationCounts, clock);
     }
 }

@@ -76,6 +76,12 @@ internal sealed class AllocationClock : IEventLogSink
     /// <summary>How many decisions Core made for this member.</summary>
     public long Decisions => Interlocked.Read(ref _decisions);
 
+    /// <summary>Seconds of the process's CPU the caller measured around the acquisition; 0 when not measured.</summary>
+    public double CpuSeconds { get; set; }
+
+    /// <summary>When tracing: every decision's time, event and commands, for finding where an allocation spends its time.</summary>
+    public List<(long Timestamp, string Line)>? Trace { get; init; }
+
     public void WriteHeader(PartitionerConfig config)
     {
         _locksPath = config.Path + "/locks";
@@ -102,6 +108,7 @@ internal sealed class AllocationClock : IEventLogSink
             }
 
             _state = state.State;
+            Trace?.Add((now, $"{@event?.GetType().Name ?? "start"} {Describe(@event)} -> {state.State}, {string.Join(" ", commands.Select(c => c.GetType().Name))}"));
         }
 
         if (entered)
@@ -109,4 +116,11 @@ internal sealed class AllocationClock : IEventLogSink
             _onAcquired?.Invoke();
         }
     }
+
+    private static string Describe(Event? @event) => @event switch
+    {
+        OperationCompleted completed => $"#{completed.OpId} {completed.Error}",
+        TimerFired fired => $"timer {fired.TimerId}",
+        _ => "",
+    };
 }

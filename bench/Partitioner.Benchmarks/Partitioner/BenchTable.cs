@@ -49,6 +49,8 @@ internal static class BenchTable
             + "to the change to Acquired. Rebalance: from creating the joiner (client already connected) until all nine are Acquired, minus the time boundary.");
         output.WriteLine("Ours from creating the member to Acquired, minus the time boundary (setup, party read and timer included): "
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
+        output.WriteLine("This process's CPU over the same span (the client's own cost; the rest is the server and waiting for a core): "
+            + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursCpu))}")) + ".");
     }
 
     private static void PrintOperations(TextWriter output, BenchReport report)

@@ -14,7 +14,7 @@ internal static class Format
     public static string Ratio(double kazoo, double ours) =>
         double.IsNaN(kazoo) || double.IsNaN(ours) || ours <= 0
             ? "-"
-            : (kazoo / ours).ToString("0", CultureInfo.InvariantCulture) + "x";
+            : (kazoo / ours).ToString(kazoo / ours < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + "x";
 
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -28,12 +28,12 @@ internal sealed class MemberHarness : IAsyncDisposable
     public SetPartitioner? Member { get; private set; }
 
     /// <summary>Connects a client; the partitioner is started later by <see cref="Start"/>, so the connect is never timed.</summary>
-    public static async Task<MemberHarness> ConnectAsync(string connectString, Action? onAcquired = null)
+    public static async Task<MemberHarness> ConnectAsync(string connectString, Action? onAcquired = null, bool trace = false)
     {
         var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20), FrameBytesMax = 16 << 20 };
         var client = await ZooKeeperClient.ConnectAsync(connectString, options);
         var port = new CountingPort(new ZooKeeperPort(client));
-        var clock = new AllocationClock(() => port.Counts, onAcquired);
+        var clock = new AllocationClock(() => port.Counts, onAcquired) { Trace = trace ? [] : null };
         return new MemberHarness(client, port, clock);
     }
 

@@ -11,7 +11,10 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// </summary>
 internal static class PartitionerBench
 {
-    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N]";
+    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only]";
+
+    /// <summary>A server as one would run it: the full JIT and room for 100,000 items' nodes (the tests' launcher default is C1 and 128 MB).</summary>
+    private const string ServerJavaOptions = "-Xmx1g";
 
     /// <summary>kazoo_bench.py's default, so both sides wait the same.</summary>
     private static readonly TimeSpan DefaultTimeBoundary = TimeSpan.FromMilliseconds(100);
@@ -33,12 +36,24 @@ internal static class PartitionerBench
         }
 
         using var server = settings.Connect is null
-            ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000 })
+            ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000, JavaOptions = ServerJavaOptions })
             : null;
         string connect = settings.Connect ?? server!.ConnectString;
         await using var admin = await ZooKeeperClient.ConnectAsync(connect);
         var context = new BenchContext(settings.Mode, connect, settings.TimeBoundary,
             new KazooRunner(script, connect, settings.TimeBoundary), admin);
+        if (settings.Trace)
+        {
+            await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
+            return 0;
+        }
+
+        if (settings.MemoryOnly)
+        {
+            await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
+            return 0;
+        }
+
         var report = await MeasureAsync(context);
         BenchTable.Print(Console.Out, report, Describe(settings, server));
         return 0;
@@ -61,10 +76,14 @@ internal static class PartitionerBench
     private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server) =>
         string.Create(CultureInfo.InvariantCulture,
             $"mode: {settings.Mode.Name} ({settings.Mode.OurRepetitions} timed runs of ours after a warm-up, {settings.Mode.KazooRepetitions} of kazoo per case); "
-            + $"server: {(server is null ? settings.Connect : $"ZooKeeper standalone started by the benchmark on {server.ConnectString}, tickTime 2000")}; "
-            + $"time boundary {settings.TimeBoundary.TotalMilliseconds} ms for both; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
+            + $"server: {(server is null ? settings.Connect : $"ZooKeeper standalone started by the benchmark on {server.ConnectString}, tickTime 2000, JVM {ServerJavaOptions}")}; "
+            + $"time boundary {settings.TimeBoundary.TotalMilliseconds} ms for both; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
 
-    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary);
+    /// <summary>The 1, 5 and 15 minute load averages: other work on the machine slows both sides, the server most.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false);
 
     private static bool TryParse(string[] args, out BenchSettings settings, out string? error)
     {
@@ -77,6 +96,12 @@ internal static class PartitionerBench
             {
                 case "--short":
                     settings = settings with { Mode = BenchMode.Short };
+                    break;
+                case "--trace":
+                    settings = settings with { Trace = true };
+                    break;
+                case "--memory-only":
+                    settings = settings with { MemoryOnly = true };
                     break;
                 case "--connect" when value is not null:
                     settings = settings with { Connect = value };
