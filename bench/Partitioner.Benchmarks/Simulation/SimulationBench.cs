@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Globalization;
+using global::Partitioner.Simulation;
+using global::Partitioner.Simulation.Running;
+
+namespace Partitioner.Benchmarks.Simulation;
+
+/// <summary>
+/// The simulator's speed: simulated seconds per wall second for a 5-member party (20 items), with
+/// and without faults, over several seeds after a warm-up. Prints every run and the median, the
+/// figure quoted in the README. Each run is the whole thing the CLI and the property tests do:
+/// real SetPartitioners, the in-memory ZooKeeper, and the checks after every step.
+/// </summary>
+internal static class SimulationBench
+{
+    private const int WarmupRuns = 20;
+
+    public static int Run(string[] args)
+    {
+        int runs = args.Contains("--short") ? 5 : 15;
+        Console.WriteLine($"simulator speed: 5 members, 20 items, median of {runs} seeds after {WarmupRuns} warm-up runs");
+        Measure("no faults, 120 s", seed => ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(120), 0.0), runs);
+        Measure("0.2 faults/s for 60 s", seed => ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(60), 0.2), runs);
+        return 0;
+    }
+
+    private static void Measure(string label, Func<ulong, Scenario> scenarioFor, int runs)
+    {
+        for (ulong seed = 1000; seed < 1000 + WarmupRuns; seed++)
+        {
+            Simulator.Run(scenarioFor(seed));
+        }
+
+        var ratios = new List<double>();
+        Console.WriteLine($"-- {label}");
+        for (ulong seed = 1; seed <= (ulong)runs; seed++)
+        {
+            var scenario = scenarioFor(seed);
+            var wall = Stopwatch.StartNew();
+            var result = Simulator.Run(scenario);
+            wall.Stop();
+            double ratio = result.SimulatedTime.TotalSeconds / wall.Elapsed.TotalSeconds;
+            ratios.Add(ratio);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   seed {seed}: {result.SimulatedTime.TotalSeconds,7:0.0} s simulated in {wall.Elapsed.TotalMilliseconds,7:0.0} ms, {result.Steps,7} steps, {ratio,7:0} sim-s/s, {result.Outcome}"));
+        }
+
+        ratios.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"   median: {ratios[ratios.Count / 2]:0} simulated seconds per wall second (min {ratios[0]:0}, max {ratios[^1]:0})"));
+    }
+}
