@@ -4,6 +4,7 @@ using Partitioner.Benchmarks.Partitioner;
 return args switch
 {
     ["partitioner", .. var rest] => await PartitionerBench.RunAsync(rest),
+    ["simulate", .. var rest] => Partitioner.Benchmarks.Simulation.SimulationBench.Run(rest),
     _ => Usage(),
 };
 
