@@ -159,7 +159,7 @@ internal sealed partial class Session
             Watches.Add(kind, watch.Path, watch.Callback);
         }
 
-        Dispatcher.Post(head);
+        Dispatcher.Complete(head);
     }
 
     private void HandleNotification(ref JuteReader body)

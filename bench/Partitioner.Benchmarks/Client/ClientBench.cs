@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using Partitioner.Integration.Infrastructure;
+using ZooKeeper.Client;
+
+namespace Partitioner.Benchmarks.Client;
+
+/// <summary>
+/// Throughput of one ZooKeeperClient session against a local ZooKeeper 3.8 server that the benchmark starts
+/// (or <c>--connect HOST:PORT</c>): N creates, get-children and deletes issued one after another (serial),
+/// all at once (pipelined), and batched with multi and multiRead. Prints the median, minimum and maximum
+/// over several repetitions, and microseconds per operation.
+/// </summary>
+internal static class ClientBench
+{
+    private const int BatchSize = 250;
+    private const int BatchedOps = 5000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var isShort = args.Contains("--short");
+        var connectIndex = Array.IndexOf(args, "--connect");
+        var connect = connectIndex >= 0 && connectIndex + 1 < args.Length ? args[connectIndex + 1] : null;
+        var count = isShort ? 200 : 2000;
+        var repetitions = isShort ? 3 : 7;
+
+        using var server = connect is null ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000 }) : null;
+        var connectString = connect ?? server!.ConnectString;
+        await using var zk = await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20) });
+        Console.WriteLine($"ZooKeeper client benchmark: one session to {connectString} ({(server is null ? "external server" : "local ZooKeeper 3.8, started for the run")}), "
+            + $"N = {count}, {repetitions} repetitions, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine();
+        Console.WriteLine($"{"client",-20} {"scenario",-58} {"ops",6} {"median ms",10} {"min ms",8} {"max ms",8} {"µs/op",8}");
+
+        var scenarios = new (string Name, int Ops, Func<string, Task> Prepare, Func<string, Task> Run)[]
+        {
+            ("create, serial", count, _ => Task.CompletedTask, root => CreateSerial(zk, root, count)),
+            ("get-children, serial", count, root => CreatePipelined(zk, root, 10), root => GetChildrenSerial(zk, root, count)),
+            ("delete, serial", count, root => CreatePipelined(zk, root, count), root => DeleteSerial(zk, root, count)),
+            ("create, pipelined", count, _ => Task.CompletedTask, root => CreatePipelined(zk, root, count)),
+            ("get-children, pipelined", count, root => CreatePipelined(zk, root, 10), root => GetChildrenPipelined(zk, root, count)),
+            ("delete, pipelined", count, root => CreatePipelined(zk, root, count), root => DeletePipelined(zk, root, count)),
+            ($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, single pipelined", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedPipelined(zk, root)),
+            ($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, multi/multiRead x{BatchSize}", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedBatched(zk, root)),
+        };
+
+        var ours = new List<Result>();
+        var run = 0;
+        foreach (var (name, ops, prepare, body) in scenarios)
+        {
+            var timings = new List<double>();
+            for (var rep = 0; rep < repetitions + 1; rep++)
+            {
+                var root = $"/bench-client-{Environment.ProcessId}-{run++}";
+                await zk.CreateAsync(root, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe);
+                await prepare(root);
+                var watch = Stopwatch.StartNew();
+                await body(root);
+                watch.Stop();
+                // The first repetition warms up the JIT and the server; it is not counted.
+                if (rep > 0)
+                {
+                    timings.Add(watch.Elapsed.TotalMilliseconds);
+                }
+
+                await DeleteTree(zk, root);
+            }
+
+            timings.Sort();
+            ours.Add(new Result(name, ops, timings[timings.Count / 2], timings[0], timings[^1]));
+            Print("C# ZooKeeper.Client", ours[^1]);
+        }
+
+        var java = JavaSideBySide.Run(connectString, count, repetitions);
+        foreach (var result in java)
+        {
+            Print("Java client 3.8.0", result);
+        }
+
+        PrintComparison(ours, java);
+        return 0;
+    }
+
+    internal sealed record Result(string Name, int Ops, double MedianMs, double MinMs, double MaxMs)
+    {
+        public double MicrosPerOp => MedianMs * 1000 / Ops;
+    }
+
+    private static void Print(string client, Result r) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{client,-20} {r.Name,-58} {r.Ops,6} {r.MedianMs,10:F1} {r.MinMs,8:F1} {r.MaxMs,8:F1} {r.MicrosPerOp,8:F1}"));
+
+    private static void PrintComparison(List<Result> ours, IReadOnlyList<Result> java)
+    {
+        if (java.Count != ours.Count)
+        {
+            Console.WriteLine("(no side-by-side comparison: the Java client did not run)");
+            return;
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"scenario",-58} {"C# µs/op",9} {"Java µs/op",11} {"C#/Java",8}");
+        for (var i = 0; i < ours.Count; i++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{ours[i].Name,-58} {ours[i].MicrosPerOp,9:F1} {java[i].MicrosPerOp,11:F1} {ours[i].MedianMs / java[i].MedianMs,8:F2}"));
+        }
+    }
+
+    private static async Task CreateSerial(ZooKeeperClient zk, string root, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await zk.CreateAsync($"{root}/n{i}", ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe);
+        }
+    }
+
+    private static Task CreatePipelined(ZooKeeperClient zk, string root, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(i => zk.CreateAsync($"{root}/n{i}", ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe)));
+
+    private static async Task GetChildrenSerial(ZooKeeperClient zk, string root, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await zk.GetChildrenAsync(root);
+        }
+    }
+
+    private static Task GetChildrenPipelined(ZooKeeperClient zk, string root, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(_ => zk.GetChildrenAsync(root)));
+
+    private static async Task DeleteSerial(ZooKeeperClient zk, string root, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await zk.DeleteAsync($"{root}/n{i}");
+        }
+    }
+
+    private static Task DeletePipelined(ZooKeeperClient zk, string root, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(i => zk.DeleteAsync($"{root}/n{i}")));
+
+    /// <summary>The partitioner's lock round as single requests: one ephemeral-sequential create and one children read per item.</summary>
+    private static async Task MixedPipelined(ZooKeeperClient zk, string root)
+    {
+        var lockParents = LockParents(root);
+        var creates = lockParents.Select(p => zk.CreateAsync(p + "/c__lock__", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential, Acl.OpenUnsafe)).ToList();
+        var reads = lockParents.Select(p => zk.GetChildrenAsync(p)).ToList();
+        await Task.WhenAll(creates);
+        await Task.WhenAll(reads);
+    }
+
+    /// <summary>The same work in batches: multi for the creates, multiRead for the children reads, all batches in flight at once.</summary>
+    private static async Task MixedBatched(ZooKeeperClient zk, string root)
+    {
+        var lockParents = LockParents(root);
+        var batches = lockParents.Chunk(BatchSize).ToList();
+        var creates = batches.Select(b => zk.MultiAsync(b.Select(p => Op.Create(p + "/c__lock__", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential, Acl.OpenUnsafe)))).ToList();
+        var reads = batches.Select(b => zk.MultiReadAsync(b.Select(ReadOp.GetChildren))).ToList();
+        await Task.WhenAll(creates);
+        await Task.WhenAll(reads);
+    }
+
+    /// <summary>Creates the per-item lock parents before the clock starts, so both mixed scenarios time the same requests.</summary>
+    private static async Task MakeLockParents(ZooKeeperClient zk, string root)
+    {
+        foreach (var batch in LockParents(root).Chunk(BatchSize))
+        {
+            await zk.MultiAsync(batch.Select(p => Op.Create(p, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe)));
+        }
+    }
+
+    private static string[] LockParents(string root) => [.. Enumerable.Range(0, BatchedOps).Select(i => $"{root}/item{i}")];
+
+    private static async Task DeleteTree(ZooKeeperClient zk, string path)
+    {
+        var children = await zk.GetChildrenAsync(path);
+        await Task.WhenAll(children.Select(c => DeleteTree(zk, $"{path}/{c}")));
+        await zk.DeleteAsync(path);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Partitioner.Integration.Infrastructure;
+
+namespace Partitioner.Benchmarks.Client;
+
+/// <summary>
+/// Compiles and runs java/JavaClientBench.java (the same scenarios with ZooKeeper's own Java client) against
+/// the same server, so the README's comparison is measured in the same run rather than quoted.
+/// </summary>
+internal static class JavaSideBySide
+{
+    /// <summary>The Java client's results, in scenario order; empty (with a note on stderr) when javac or the jars are missing.</summary>
+    public static IReadOnlyList<ClientBench.Result> Run(string connectString, int count, int repetitions)
+    {
+        var source = Path.Combine(SourceFolder(), "java", "JavaClientBench.java");
+        if (!File.Exists(source) || !File.Exists("/usr/bin/javac"))
+        {
+            Console.Error.WriteLine($"Skipping the Java side: {(File.Exists(source) ? "javac is not installed (apt-get install default-jdk-headless)" : $"{source} is missing")}.");
+            return [];
+        }
+
+        var classes = Directory.CreateTempSubdirectory("zk-java-bench-").FullName;
+        try
+        {
+            var classPath = JavaClassPath.Value.Value;
+            RunProcess("/usr/bin/javac", ["-cp", classPath, "-d", classes, source]);
+            var output = RunProcess("/usr/bin/java", ["-cp", $"{classes}:{classPath}", "JavaClientBench", connectString,
+                count.ToString(CultureInfo.InvariantCulture), repetitions.ToString(CultureInfo.InvariantCulture)]);
+            return [.. output.Split('\n').Where(l => l.StartsWith("RESULT\t", StringComparison.Ordinal)).Select(Parse)];
+        }
+        finally
+        {
+            Directory.Delete(classes, recursive: true);
+        }
+    }
+
+    private static ClientBench.Result Parse(string line)
+    {
+        var f = line.Split('\t');
+        double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+        return new ClientBench.Result(f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(3), D(4), D(5));
+    }
+
+    private static string RunProcess(string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} exited with {process.ExitCode}: {stderr.Result}");
+        }
+
+        return stdout;
+    }
+
+    private static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
