@@ -1,9 +1,11 @@
+using Partitioner.Benchmarks.Client;
 using Partitioner.Benchmarks.Partitioner;
 
 // One executable, one subcommand per benchmark.
 return args switch
 {
     ["partitioner", .. var rest] => await PartitionerBench.RunAsync(rest),
+    ["client", .. var rest] => await ClientBench.RunAsync(rest),
     ["simulate", .. var rest] => Partitioner.Benchmarks.Simulation.SimulationBench.Run(rest),
     _ => Usage(),
 };
@@ -11,5 +13,6 @@ return args switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Partitioner.Benchmarks partitioner [--short] [--connect HOST:PORT]");
+    Console.Error.WriteLine("       Partitioner.Benchmarks client [--short] [--connect HOST:PORT]");
     return 2;
 }
