@@ -45,6 +45,7 @@ internal static class PartitionerBench
         if (settings.Trace)
         {
             await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
+            await new RebalanceBench(context).TraceAsync();
             return 0;
         }
 

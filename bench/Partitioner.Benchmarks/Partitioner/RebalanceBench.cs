@@ -41,7 +41,24 @@ internal sealed class RebalanceBench(BenchContext context)
         return figures;
     }
 
-    private async Task<(double Seconds, OperationCounts Counts)> RunOursAsync()
+    /// <summary>One more run, printing every member's decisions after the join with their times since it (for profiling).</summary>
+    public async Task TraceAsync()
+    {
+        var (seconds, _) = await RunOursAsync(trace: (joined, group) =>
+        {
+            foreach (var member in group)
+            {
+                context.Progress($"member {member.Member!.Config.Identifier}:");
+                foreach (var (timestamp, line) in member.Clock.Trace!.Where(t => t.Timestamp >= joined))
+                {
+                    context.Progress($"  {Format.Duration(Stopwatch.GetElapsedTime(joined, timestamp).TotalSeconds),10} {line}");
+                }
+            }
+        });
+        context.Progress($"rebalance: {Format.Duration(seconds)} after subtracting the time boundary");
+    }
+
+    private async Task<(double Seconds, OperationCounts Counts)> RunOursAsync(Action<long, List<MemberHarness>>? trace = null)
     {
         string path = context.NewPath();
         var items = MemberHarness.Items(BenchMode.RebalanceItems);
@@ -51,7 +68,7 @@ internal sealed class RebalanceBench(BenchContext context)
         {
             for (int i = 0; i <= BenchMode.RebalanceMembers; i++)
             {
-                group.Add(await MemberHarness.ConnectAsync(context.ConnectString, () => acquired.Release()));
+                group.Add(await MemberHarness.ConnectAsync(context.ConnectString, () => acquired.Release(), trace: trace is not null));
             }
 
             for (int i = 0; i < BenchMode.RebalanceMembers; i++)
@@ -65,6 +82,7 @@ internal sealed class RebalanceBench(BenchContext context)
             group[^1].Start(path, items, $"m{BenchMode.RebalanceMembers}", context.TimeBoundary);
             await WaitAllAcquiredAsync(group, joined, acquired);
             long end = group.Max(m => m.Clock.AcquiredAt);
+            trace?.Invoke(joined, group);
             double seconds = (Stopwatch.GetElapsedTime(joined, end) - context.TimeBoundary).TotalSeconds;
             return (seconds, Sum(group) - before);
         }
