@@ -22,6 +22,10 @@ public readonly record struct Decision(MemberState State, ImmutableArray<Command
 /// with the reason in <see cref="MemberState.FailureReason"/>, never to a hang.</item>
 /// <item>Two members with one identifier do not both stall: see <see cref="PartyMembership"/>.</item>
 /// </list>
+/// <para>How it is built: the state records in <c>State/</c> carry their evolve methods (each records one
+/// fact and returns the new state, with no command); the deciders in <c>Deciding/</c>, one per concern
+/// (setup, stability wait, allocation, locking, lock ledger, session, user requests, failure), choose the
+/// commands and call those methods. A <see cref="Step"/> gathers both within one call.</para>
 /// <para>Every result, watch and timer carries the id of the command that asked for it. One that Core no
 /// longer expects (a duplicate, or one for abandoned work) changes nothing, except that a lock node it
 /// created is still deleted.</para>

@@ -44,7 +44,7 @@ internal static class Allocation
     {
         long id = step.NewId();
         step.Emit(new GetChildren(id, ZnodePaths.Locks(step.Config.Path), Watch: false));
-        step.SetPhase(new RoundPhase(round with { Step = new ListingFolders(id), Lost = false }));
+        step.SetPhase(new RoundPhase(round.Restarted(id)));
     }
 
     public static void OnFolderList(Step step, Round round, ChildrenCompleted result)
@@ -133,7 +133,7 @@ internal static class Allocation
     /// </summary>
     public static void MarkLost(Step step, Round round)
     {
-        step.SetPhase(new RoundPhase(round with { Lost = true }));
+        step.SetPhase(new RoundPhase(round.MarkedLost()));
         Retries.Schedule(step);
     }
 
@@ -161,7 +161,7 @@ internal static class Allocation
         }
         else
         {
-            step.SetPhase(new RoundPhase(round with { Step = new CreatingFolders(batches) }));
+            step.SetPhase(new RoundPhase(round.At(new CreatingFolders(batches))));
         }
     }
 

@@ -25,14 +25,14 @@ internal static class LedgerDecisions
         var ops = items.Select(item =>
             (WriteOp)new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential));
         step.Emit(new Multi(id, [.. ops]));
-        step.SetLedger(step.Ledger with { PendingCreates = step.Ledger.PendingCreates.Add(id, items) });
+        step.SetLedger(step.Ledger.CreatesSent(id, items));
     }
 
     /// <summary>Deletes every lock node this member knows it has, in multi batches.</summary>
     public static void DeleteAllOwnNodes(Step step)
     {
         var paths = step.Ledger.OwnNodes.Select(node => NodePath(step, node.Key, node.Value)).ToImmutableArray();
-        step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.Clear() });
+        step.SetLedger(step.Ledger.Forgot(step.Ledger.OwnNodes.Keys));
         DeletePaths(step, paths);
     }
 
@@ -40,7 +40,7 @@ internal static class LedgerDecisions
     public static void DeleteUnwanted(Step step, Round round)
     {
         var unwanted = step.Ledger.OwnNodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
-        step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.RemoveRange(unwanted.Select(node => node.Key)) });
+        step.SetLedger(step.Ledger.Forgot(unwanted.Select(node => node.Key)));
         DeletePaths(step, [.. unwanted.Select(node => NodePath(step, node.Key, node.Value))]);
     }
 
@@ -50,7 +50,7 @@ internal static class LedgerDecisions
         {
             long id = step.NewId();
             step.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
-            step.SetLedger(step.Ledger with { PendingDeletes = step.Ledger.PendingDeletes.Add(id, batch) });
+            step.SetLedger(step.Ledger.DeletesSent(id, batch));
         }
     }
 
@@ -65,7 +65,7 @@ internal static class LedgerDecisions
         {
             long id = step.NewId();
             step.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(step.Config.Path, item))]));
-            step.SetLedger(step.Ledger with { Sweeps = step.Ledger.Sweeps.Add(id, batch) });
+            step.SetLedger(step.Ledger.SweepSent(id, batch));
         }
     }
 
@@ -73,7 +73,7 @@ internal static class LedgerDecisions
     public static void Resume(Step step)
     {
         var lost = step.Ledger.LostDeletes.ToImmutableArray();
-        step.SetLedger(step.Ledger with { LostDeletes = step.Ledger.LostDeletes.Clear() });
+        step.SetLedger(step.Ledger.LostDeletesResent());
         DeletePaths(step, lost);
         Sweep(step);
     }
@@ -93,8 +93,7 @@ internal static class LedgerDecisions
             .ToImmutableArray();
         string? known = ledger.OwnNodes.GetValueOrDefault(item);
         string? own = known is not null && mine.Contains(known, StringComparer.Ordinal) ? known : mine.FirstOrDefault();
-        var owned = own is null ? ledger.OwnNodes.Remove(item) : ledger.OwnNodes.SetItem(item, own);
-        step.SetLedger(ledger with { OwnNodes = owned, Uncertain = ledger.Uncertain.Remove(item) });
+        step.SetLedger(ledger.Resolved(item, own));
         DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
         return own;
     }
@@ -105,21 +104,21 @@ internal static class LedgerDecisions
         var ledger = step.Ledger;
         if (ledger.PendingCreates.TryGetValue(result.OpId, out var created))
         {
-            step.SetLedger(ledger with { PendingCreates = ledger.PendingCreates.Remove(result.OpId) });
+            step.SetLedger(ledger.CreatesAnswered(result.OpId));
             OnCreated(step, created, result);
             return true;
         }
 
         if (ledger.PendingDeletes.TryGetValue(result.OpId, out var deleted))
         {
-            step.SetLedger(ledger with { PendingDeletes = ledger.PendingDeletes.Remove(result.OpId) });
+            step.SetLedger(ledger.DeletesAnswered(result.OpId));
             OnDeleted(step, deleted, result);
             return true;
         }
 
         if (ledger.Sweeps.TryGetValue(result.OpId, out var swept) && result is MultiReadCompleted read)
         {
-            step.SetLedger(ledger with { Sweeps = ledger.Sweeps.Remove(result.OpId) });
+            step.SetLedger(ledger.SweepAnswered(result.OpId));
             OnSwept(step, swept, read);
             return true;
         }
@@ -140,7 +139,7 @@ internal static class LedgerDecisions
 
                 break;
             case { Error: ZooKeeperError.ConnectionLoss }:
-                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Union(items) });
+                step.SetLedger(step.Ledger.BecameUncertain(items));
                 Retries.Schedule(step);
                 break;
             case MultiCompleted multi:
@@ -168,7 +167,7 @@ internal static class LedgerDecisions
         bool keep = step.Phase is RoundPhase { Round: var round } && round.Wants(item) && !step.Ledger.OwnNodes.ContainsKey(item);
         if (keep)
         {
-            step.SetLedger(step.Ledger with { OwnNodes = step.Ledger.OwnNodes.SetItem(item, node) });
+            step.SetLedger(step.Ledger.Adopted(item, node));
         }
         else
         {
@@ -188,14 +187,14 @@ internal static class LedgerDecisions
                 {
                     long id = step.NewId();
                     step.Emit(new DeleteNode(id, single));
-                    step.SetLedger(step.Ledger with { PendingDeletes = step.Ledger.PendingDeletes.Add(id, [single]) });
+                    step.SetLedger(step.Ledger.DeletesSent(id, [single]));
                 }
 
                 break;
             case ZooKeeperError.NoNode:
                 break;
             case ZooKeeperError.ConnectionLoss:
-                step.SetLedger(step.Ledger with { LostDeletes = step.Ledger.LostDeletes.Union(paths) });
+                step.SetLedger(step.Ledger.DeletesLost(paths));
                 Retries.Schedule(step);
                 break;
             default:
@@ -229,11 +228,11 @@ internal static class LedgerDecisions
                 var strays = read.Children
                     .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix) && !string.Equals(child, known, StringComparison.Ordinal))
                     .Select(child => NodePath(step, item, child));
-                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Remove(item) });
+                step.SetLedger(step.Ledger.Settled(item));
                 DeletePaths(step, [.. strays]);
                 break;
             case ZooKeeperError.NoNode:
-                step.SetLedger(step.Ledger with { Uncertain = step.Ledger.Uncertain.Remove(item) });
+                step.SetLedger(step.Ledger.Settled(item));
                 break;
             default:
                 OnSweepError(step, ZnodePaths.LockFolder(step.Config.Path, item), read.Error);

@@ -25,20 +25,12 @@ internal static class Locking
             LedgerDecisions.CreateLockNodes(step, batch);
         }
 
-        var locking = new LockingStep(
-            ImmutableSortedDictionary.Create<string, ItemProgress>(StringComparer.Ordinal),
-            ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-            ImmutableSortedDictionary<long, string>.Empty,
-            HeldCount: 0);
+        var locking = LockingStep.Empty;
         foreach (var batch in Batches.Of(round.Share, config.BatchSize))
         {
             long id = step.NewId();
+            locking = locking.ReadSent(id, batch);
             step.Emit(new MultiGetChildren(id, [.. batch.Select(item => Folder(step, item))]));
-            locking = locking with
-            {
-                Reads = locking.Reads.Add(id, batch),
-                Items = locking.Items.SetItems(batch.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingItem(id)))),
-            };
         }
 
         Continue(step, round, locking);
@@ -54,7 +46,7 @@ internal static class Locking
             return;
         }
 
-        locking = locking with { Reads = locking.Reads.Remove(result.OpId) };
+        locking = locking.ReadAnswered(result.OpId);
         for (int i = 0; i < items.Length && !step.IsFailed; i++)
         {
             var read = i < result.Results.Length
@@ -74,8 +66,7 @@ internal static class Locking
     public static void OnReread(Step step, Round round, LockingStep locking, ChildrenCompleted result)
     {
         string item = locking.Reads[result.OpId][0];
-        locking = locking with { Reads = locking.Reads.Remove(result.OpId) };
-        locking = OnRead(step, round, locking, item, result.OpId, new ChildrenResult(result.Error, result.Children));
+        locking = OnRead(step, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
         if (step.Phase is RoundPhase { Round.Lost: false })
         {
             Continue(step, round, locking);
@@ -91,7 +82,7 @@ internal static class Locking
                 break;
             case ZooKeeperError.NoNode:
                 // The predecessor went before the watch was set: read the queue again.
-                locking = Reread(step, locking with { Watches = locking.Watches.Remove(result.OpId) }, item);
+                locking = Reread(step, locking.WatchEnded(result.OpId), item);
                 Continue(step, round, locking);
                 break;
             default:
@@ -106,7 +97,7 @@ internal static class Locking
     {
         if (locking.Watches.TryGetValue(fired.OpId, out string? item))
         {
-            locking = Reread(step, locking with { Watches = locking.Watches.Remove(fired.OpId) }, item);
+            locking = Reread(step, locking.WatchEnded(fired.OpId), item);
             Continue(step, round, locking);
         }
     }
@@ -156,27 +147,19 @@ internal static class Locking
 
         if (predecessor is null)
         {
-            return locking with { Items = locking.Items.SetItem(item, HeldItem.Instance), HeldCount = locking.HeldCount + 1 };
+            return locking.Held(item);
         }
 
         long id = step.NewId();
         step.Emit(new Exists(id, Folder(step, item) + "/" + predecessor, Watch: true));
-        return locking with
-        {
-            Items = locking.Items.SetItem(item, new WatchingItem(id, predecessor)),
-            Watches = locking.Watches.Add(id, item),
-        };
+        return locking.WatchSent(item, id, predecessor);
     }
 
     private static LockingStep Reread(Step step, LockingStep locking, string item)
     {
         long id = step.NewId();
         step.Emit(new GetChildren(id, Folder(step, item), Watch: false));
-        return locking with
-        {
-            Items = locking.Items.SetItem(item, new ReadingItem(id)),
-            Reads = locking.Reads.Add(id, [item]),
-        };
+        return locking.ReadSent(id, [item]);
     }
 
     private static void OnReadError(Step step, Round round, string operation, string path, ZooKeeperError error)
@@ -196,7 +179,7 @@ internal static class Locking
     {
         if (locking.HeldCount < round.Share.Length)
         {
-            step.SetPhase(new RoundPhase(round with { Step = locking }));
+            step.SetPhase(new RoundPhase(round.At(locking)));
             return;
         }
 

@@ -31,7 +31,7 @@ internal static class SetupDecisions
                 long id = step.NewId();
                 var data = setup[i].Kind == NodeKind.Ephemeral ? Batches.IdentifierData(step.Config) : [];
                 step.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind));
-                setup[i] = setup[i] with { OpId = id };
+                setup[i] = setup[i].Sent(id);
             }
         }
 
@@ -45,7 +45,7 @@ internal static class SetupDecisions
         int party = setup.Length - 1;
         if (setup[party].OpId is null)
         {
-            step.Update(s => s with { Setup = setup.SetItem(party, setup[party] with { Done = false }) });
+            step.Update(s => s with { Setup = setup.SetItem(party, setup[party].Dropped()) });
             SendLost(step);
         }
     }
@@ -67,10 +67,10 @@ internal static class SetupDecisions
             // persistent node says nothing about whether it exists (like ensure_path under a locked-down
             // parent). If it does not, the next create under it fails with NoNode, which is fatal.
             case ZooKeeperError.NoAuth when created.Kind == NodeKind.Persistent:
-                Replace(step, index, created with { OpId = null, Done = true });
+                Replace(step, index, created.Completed());
                 break;
             case ZooKeeperError.ConnectionLoss:
-                Replace(step, index, created with { OpId = null });
+                Replace(step, index, created.Dropped());
                 Retries.Schedule(step);
                 break;
             default:

@@ -18,7 +18,7 @@ internal static class StabilityWait
 
         long id = step.NewId();
         step.Emit(new GetChildren(id, ZnodePaths.Party(step.Config.Path), Watch: true));
-        step.SetPhase(new WaitingPhase(id, Children: null, TimerId: null, ReadLost: false));
+        step.SetPhase(WaitingPhase.Reading(id));
     }
 
     public static bool TryHandle(Step step, WaitingPhase wait, ChildrenCompleted result)
@@ -33,10 +33,10 @@ internal static class StabilityWait
             case ZooKeeperError.Ok:
                 long timer = step.NewId();
                 step.Emit(new StartTimer(timer, step.Config.TimeBoundary));
-                step.SetPhase(wait with { Children = result.Children, TimerId = timer });
+                step.SetPhase(wait.Read(result.Children, timer));
                 break;
             case ZooKeeperError.ConnectionLoss:
-                step.SetPhase(wait with { ReadLost = true });
+                step.SetPhase(wait.Lost());
                 Retries.Schedule(step);
                 break;
             default:

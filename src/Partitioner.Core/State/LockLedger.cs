@@ -30,6 +30,51 @@ internal sealed record LockLedger(
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty);
 
+    // Evolve: each method records one fact about this member's lock nodes and returns the new ledger.
+
+    /// <summary>Lock creates for <paramref name="items"/> were sent as <paramref name="opId"/>.</summary>
+    public LockLedger CreatesSent(long opId, ImmutableArray<string> items) => this with { PendingCreates = PendingCreates.Add(opId, items) };
+
+    /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
+    public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
+
+    /// <summary>This member's node for <paramref name="item"/> is <paramref name="node"/>.</summary>
+    public LockLedger Adopted(string item, string node) => this with { OwnNodes = OwnNodes.SetItem(item, node) };
+
+    /// <summary>A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing about it is uncertain any more.</summary>
+    public LockLedger Resolved(string item, string? own) => this with
+    {
+        OwnNodes = own is null ? OwnNodes.Remove(item) : OwnNodes.SetItem(item, own),
+        Uncertain = Uncertain.Remove(item),
+    };
+
+    /// <summary>The nodes of <paramref name="items"/> are being deleted: they are no longer this member's.</summary>
+    public LockLedger Forgot(IEnumerable<string> items) => this with { OwnNodes = OwnNodes.RemoveRange(items) };
+
+    /// <summary>Creates of <paramref name="items"/> were lost with the connection: nodes may exist.</summary>
+    public LockLedger BecameUncertain(IEnumerable<string> items) => this with { Uncertain = Uncertain.Union(items) };
+
+    /// <summary>A sweep read <paramref name="item"/>'s folder: its uncertainty is settled.</summary>
+    public LockLedger Settled(string item) => this with { Uncertain = Uncertain.Remove(item) };
+
+    /// <summary>Deletes of <paramref name="paths"/> were sent as <paramref name="opId"/>.</summary>
+    public LockLedger DeletesSent(long opId, ImmutableArray<string> paths) => this with { PendingDeletes = PendingDeletes.Add(opId, paths) };
+
+    /// <summary>The result of the deletes <paramref name="opId"/> came back.</summary>
+    public LockLedger DeletesAnswered(long opId) => this with { PendingDeletes = PendingDeletes.Remove(opId) };
+
+    /// <summary>Deletes of <paramref name="paths"/> were lost with the connection and wait to be sent again.</summary>
+    public LockLedger DeletesLost(IEnumerable<string> paths) => this with { LostDeletes = LostDeletes.Union(paths) };
+
+    /// <summary>The lost deletes are being sent again.</summary>
+    public LockLedger LostDeletesResent() => this with { LostDeletes = LostDeletes.Clear() };
+
+    /// <summary>A sweep of <paramref name="items"/>' folders was sent as <paramref name="opId"/>.</summary>
+    public LockLedger SweepSent(long opId, ImmutableArray<string> items) => this with { Sweeps = Sweeps.Add(opId, items) };
+
+    /// <summary>The result of the sweep <paramref name="opId"/> came back.</summary>
+    public LockLedger SweepAnswered(long opId) => this with { Sweeps = Sweeps.Remove(opId) };
+
     /// <summary>True when nothing about lock nodes is pending or unknown (used to finish a release).</summary>
     public bool IsSettled =>
         Uncertain.IsEmpty && PendingCreates.IsEmpty && PendingDeletes.IsEmpty && LostDeletes.IsEmpty && Sweeps.IsEmpty;

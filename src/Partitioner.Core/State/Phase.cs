@@ -17,7 +17,19 @@ internal abstract record Phase;
 /// <param name="Children">The party's children from that read; null until it succeeds.</param>
 /// <param name="TimerId">The stability timer, started when the read succeeded.</param>
 /// <param name="ReadLost">The read failed with ConnectionLoss and waits for a retry.</param>
-internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost) : Phase;
+internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost) : Phase
+{
+    // Evolve.
+
+    /// <summary>A wait whose party read <paramref name="readOpId"/> is in flight.</summary>
+    public static WaitingPhase Reading(long readOpId) => new(readOpId, Children: null, TimerId: null, ReadLost: false);
+
+    /// <summary>The party read returned <paramref name="children"/>; the timer <paramref name="timerId"/> runs.</summary>
+    public WaitingPhase Read(ImmutableArray<string> children, long timerId) => this with { Children = children, TimerId = timerId };
+
+    /// <summary>The party read was lost with the connection.</summary>
+    public WaitingPhase Lost() => this with { ReadLost = true };
+}
 
 /// <summary>Taking the locks of this member's share; see <see cref="Round"/>.</summary>
 internal sealed record RoundPhase(Round Round) : Phase;

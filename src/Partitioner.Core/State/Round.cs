@@ -13,6 +13,17 @@ internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, 
 {
     /// <summary>True when <paramref name="item"/> is in the share.</summary>
     public bool Wants(string item) => Share.BinarySearch(item, CodePointComparer.Instance) >= 0;
+
+    // Evolve.
+
+    /// <summary>The round moved on to <paramref name="next"/>.</summary>
+    public Round At(RoundStep next) => this with { Step = next };
+
+    /// <summary>The round starts again from step 1 with the read <paramref name="listingOpId"/>.</summary>
+    public Round Restarted(long listingOpId) => this with { Step = new ListingFolders(listingOpId), Lost = false };
+
+    /// <summary>The round lost a request with the connection; it waits for a retry.</summary>
+    public Round MarkedLost() => this with { Lost = true };
 }
 
 /// <summary>A round's progress.</summary>
@@ -35,7 +46,40 @@ internal sealed record LockingStep(
     ImmutableSortedDictionary<string, ItemProgress> Items,
     ImmutableSortedDictionary<long, ImmutableArray<string>> Reads,
     ImmutableSortedDictionary<long, string> Watches,
-    int HeldCount) : RoundStep;
+    int HeldCount) : RoundStep
+{
+    /// <summary>Nothing read yet.</summary>
+    public static LockingStep Empty { get; } = new(
+        ImmutableSortedDictionary.Create<string, ItemProgress>(StringComparer.Ordinal),
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+        ImmutableSortedDictionary<long, string>.Empty,
+        HeldCount: 0);
+
+    // Evolve.
+
+    /// <summary>The folders of <paramref name="items"/> are being read by <paramref name="opId"/>.</summary>
+    public LockingStep ReadSent(long opId, ImmutableArray<string> items) => this with
+    {
+        Reads = Reads.Add(opId, items),
+        Items = Items.SetItems(items.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingItem(opId)))),
+    };
+
+    /// <summary>The result of the read <paramref name="opId"/> came back.</summary>
+    public LockingStep ReadAnswered(long opId) => this with { Reads = Reads.Remove(opId) };
+
+    /// <summary>This member's node for <paramref name="item"/> is the lowest: the lock is held.</summary>
+    public LockingStep Held(string item) => this with { Items = Items.SetItem(item, HeldItem.Instance), HeldCount = HeldCount + 1 };
+
+    /// <summary><paramref name="item"/> waits on <paramref name="predecessor"/>, watched by <paramref name="opId"/>.</summary>
+    public LockingStep WatchSent(string item, long opId, string predecessor) => this with
+    {
+        Items = Items.SetItem(item, new WatchingItem(opId, predecessor)),
+        Watches = Watches.Add(opId, item),
+    };
+
+    /// <summary>The predecessor watch <paramref name="opId"/> fired or is no longer needed.</summary>
+    public LockingStep WatchEnded(long opId) => this with { Watches = Watches.Remove(opId) };
+}
 
 /// <summary>One item's lock progress.</summary>
 internal abstract record ItemProgress;

@@ -12,4 +12,15 @@ internal sealed record SetupStep(string Path, NodeKind Kind, long? OpId, bool Do
 {
     /// <summary>True when the create failed with ConnectionLoss and must be sent again.</summary>
     public bool Lost => !Done && OpId is null;
+
+    // Evolve.
+
+    /// <summary>The create was sent as <paramref name="opId"/>.</summary>
+    public SetupStep Sent(long opId) => this with { OpId = opId };
+
+    /// <summary>The node exists.</summary>
+    public SetupStep Completed() => this with { OpId = null, Done = true };
+
+    /// <summary>The create was lost with the connection, or the node went: it must be sent again.</summary>
+    public SetupStep Dropped() => this with { OpId = null, Done = false };
 }
