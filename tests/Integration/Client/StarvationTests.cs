@@ -1,0 +1,40 @@
+using Partitioner.Integration.Infrastructure;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Client.ClientTestKit;
+
+namespace Partitioner.Integration.Client;
+
+/// <summary>
+/// The reader and the pinger run on the client's own threads, so a starved thread pool cannot make the
+/// session look dead. Runs in the non-parallel collection because it starves the whole process's pool.
+/// </summary>
+[Collection(OwnServerCollection.Name)]
+public sealed class StarvationTests
+{
+    [Fact]
+    public async Task BusyThreadPool_LongerThanTheReadTimeout_DoesNotDropTheConnection()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
+        // A 1.2 s session: pings every 0.4 s, and the connection is dropped after 0.8 s of silence.
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromMilliseconds(1200));
+        var states = new StateLog(zk);
+        var release = new ManualResetEventSlim();
+        var blockers = Environment.ProcessorCount * 32;
+
+        var heardBefore = zk.LastHeardTimestamp;
+        for (var i = 0; i < blockers; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => release.Wait(TimeSpan.FromSeconds(10)), null);
+        }
+
+        // Block this test's own thread too (not await), so nothing here needs the pool while it is starved.
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        var heardDuring = zk.LastHeardTimestamp;
+        release.Set();
+        await zk.ExistsAsync("/").Within();
+
+        Assert.True(heardDuring > heardBefore, "ping replies kept arriving while the pool was starved");
+        Assert.DoesNotContain(SessionEvent.Suspended, states.Events);
+        Assert.Equal(ZooKeeperState.Connected, zk.State);
+    }
+}
