@@ -89,6 +89,11 @@ public static class Simulator
                     return new Violation(ViolationKind.Crash, scheduler.Now, exception.ToString());
                 }
 
+                if (scheduler.ForeignThreadError is { } foreign)
+                {
+                    return new Violation(ViolationKind.Crash, scheduler.Now, "the code under test left the simulation's thread: " + foreign);
+                }
+
                 if (scheduler.StepsRun > cluster.Options.StepsMax)
                 {
                     return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");

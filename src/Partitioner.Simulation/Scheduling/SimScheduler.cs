@@ -43,6 +43,7 @@ public sealed class SimScheduler
     private readonly SimSynchronizationContext sharedContext;
     private readonly int threadId = Environment.CurrentManagedThreadId;
     private long nextSequence;
+    private string? foreignThreadError;
 
     /// <summary>Creates a scheduler at virtual time zero, owned by the calling thread.</summary>
     public SimScheduler() => sharedContext = new SimSynchronizationContext(this, null);
@@ -55,6 +56,9 @@ public sealed class SimScheduler
 
     /// <summary>How many actions have run.</summary>
     public long StepsRun { get; private set; }
+
+    /// <summary>Set when code tried to schedule from another thread: the run is no longer single-threaded.</summary>
+    public string? ForeignThreadError => Volatile.Read(ref foreignThreadError);
 
     /// <summary>How many actions wait in the queue, cancelled ones included.</summary>
     public int Queued => queue.Count;
@@ -80,8 +84,12 @@ public sealed class SimScheduler
         // continuation in the code under test) would make the run unrepeatable, so it is refused loudly.
         if (Environment.CurrentManagedThreadId != threadId)
         {
-            throw new InvalidOperationException(
-                $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}");
+            var error = $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}";
+
+            // The caller is probably a thread-pool continuation whose exception nobody observes; the run
+            // loop reads this and ends the run as a crash.
+            Interlocked.CompareExchange(ref foreignThreadError, error, null);
+            throw new InvalidOperationException(error);
         }
 
         if (queue.Count >= QueuedActionsMax)
