@@ -137,4 +137,35 @@ internal static class PartitionerTestKit
             return [];
         }
     }
+
+    /// <summary>
+    /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once,
+    /// then checks that their shares are disjoint and cover <paramref name="items"/>.
+    /// </summary>
+    public static async Task Settle(IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items)
+    {
+        await Eventually(
+            async () =>
+            {
+                await Task.WhenAll(members.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(WaitMax);
+                return members.All(m => m.Acquired);
+            },
+            $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired");
+        AssertDisjointCover(members.Select(m => (m.Config.Identifier, (IReadOnlyList<string>)m.AcquiredItems)), items);
+    }
+
+    /// <summary>Fails unless the shares are pairwise disjoint and together are exactly <paramref name="items"/>.</summary>
+    public static void AssertDisjointCover(IEnumerable<(string Owner, IReadOnlyList<string> Items)> shares, IReadOnlyCollection<string> items)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (owner, share) in shares)
+        {
+            foreach (var item in share)
+            {
+                Assert.True(owners.TryAdd(item, owner), $"item {item} is owned by both {(owners.TryGetValue(item, out var o) ? o : "?")} and {owner}");
+            }
+        }
+
+        Assert.Equal(items.Order(StringComparer.Ordinal), owners.Keys.Order(StringComparer.Ordinal));
+    }
 }
