@@ -66,7 +66,8 @@ public static class ScenarioGenerator
     {
         var kinds = Enum.GetValues<FaultKind>();
         var kind = kinds[random.Next(kinds.Length)];
-        var at = random.Between(TimeSpan.Zero, faultPhase);
+        // Whole milliseconds, so that the printed spec replays exactly the same scenario.
+        var at = TimeSpan.FromMilliseconds(random.Between(0, (long)faultPhase.TotalMilliseconds));
         return new FaultEvent(at, kind, random.Next(Scenario.MembersMax), DurationFor(kind, session, random.Next(1001)));
     }
 }
