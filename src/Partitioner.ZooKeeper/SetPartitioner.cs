@@ -156,25 +156,43 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
     /// <summary>
     /// Releases every lock, leaves the party and ends in Failure (kazoo's <c>finish</c>). Completes when the
-    /// member is in Failure and no request is still waiting for ZooKeeper's answer.
+    /// member is in Failure and every request it still had in flight was answered, or at the latest one
+    /// session timeout after the request (by then a server that did not hear the deletes has expired the
+    /// session, and its ephemeral nodes with it).
     /// </summary>
     public Task FinishAsync()
     {
         Interlocked.Exchange(ref _finishRequested, 1);
         var request = new FinishRequested();
         var seen = false;
+        var deadlinePassed = 0;
         var done = _waiters.WaitAsync(
             o =>
             {
-                seen |= ReferenceEquals(o.Event, request);
                 // Finish in Failure may still delete locks that a fatal error left behind, so wait for the
-                // request itself to be decided, then for every request it sent to be answered.
-                return o.Stopped || (seen && o.Current.State == PartitionState.Failure && o.InFlight == 0);
+                // request itself to be decided, then for the answers to what it sent.
+                seen |= ReferenceEquals(o.Event, request);
+                var answered = o.InFlight == 0 || Volatile.Read(ref deadlinePassed) == 1;
+                return o.Stopped || (seen && o.Current.State == PartitionState.Failure && answered);
             },
             CancellationToken.None);
         if (!_loop.Post(request))
         {
             return Task.CompletedTask;
+        }
+
+        if (!done.IsCompleted)
+        {
+            // A timer that fires after the finish completed only finds nothing left to recheck.
+            _time.CreateTimer(
+                _ =>
+                {
+                    Volatile.Write(ref deadlinePassed, 1);
+                    _waiters.Recheck();
+                },
+                null,
+                _port.SessionTimeout,
+                Timeout.InfiniteTimeSpan);
         }
 
         return done;

@@ -32,7 +32,8 @@ internal sealed class StateWaiters
 
     /// <summary>
     /// A task that completes with the state of the first observation for which <paramref name="isDone"/>
-    /// holds, the latest one included. The condition may keep its own notes: it sees observations in order.
+    /// holds, the latest one included. The condition may keep its own notes: it sees observations in order,
+    /// the latest one again on a <see cref="Recheck"/>.
     /// </summary>
     public Task<MemberState> WaitAsync(Func<Observation, bool> isDone, CancellationToken cancellationToken)
     {
@@ -67,12 +68,18 @@ internal sealed class StateWaiters
     }
 
     /// <summary>Records an observation and completes the waiters it satisfies.</summary>
-    public void Observe(Observation observation)
+    public void Observe(Observation observation) => CompleteSatisfied(observation);
+
+    /// <summary>Checks every waiter again against the latest observation, for conditions that also depend on something else (a deadline).</summary>
+    public void Recheck() => CompleteSatisfied(null);
+
+    private void CompleteSatisfied(Observation? next)
     {
         List<(Waiter Waiter, CancellationTokenRegistration Registration)>? done = null;
+        Observation observation;
         lock (_gate)
         {
-            _latest = observation;
+            observation = _latest = next ?? _latest;
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].IsDone(observation))

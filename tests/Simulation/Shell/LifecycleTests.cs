@@ -123,6 +123,22 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task FinishAsync_WhenThePortNeverAnswers_CompletesOneSessionTimeoutLater()
+    {
+        // Given a member whose finish sends a delete that is never answered.
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var finishing = partitioner.FinishAsync();
+        Assert.Equal("delete", _port.Calls.Single().Operation);
+
+        // When just under a session timeout passes, it is still waiting; at the timeout it gives up waiting.
+        _time.Advance(_port.SessionTimeout - TimeSpan.FromTicks(1));
+        Assert.False(finishing.IsCompleted);
+        _time.Advance(TimeSpan.FromTicks(1));
+        await finishing.WaitAsync(HangGuard);
+        Assert.True(partitioner.Failed);
+    }
+
+    [Fact]
     public async Task DisposeAsync_FinishesTheMemberAndStopsItsTimersAndSessionListener()
     {
         _decider.OnStart = config => new MemberState { Config = config }.Then(new StartTimer(5, TimeSpan.FromSeconds(60)));
