@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Partitioner.Integration.Partitioner;
+
+/// <summary>
+/// A member running in its own process (a kazoo driver, or <c>partitioner worker</c>) that prints one JSON
+/// object per line: keeps every line, lets a test wait for one, sends it commands on stdin, and can be
+/// stopped (SIGSTOP), resumed or killed. Dispose kills it, so a failing test leaves no process behind.
+/// </summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<JsonElement> _lines = [];
+    private readonly List<string> _errors = [];
+
+    private ChildProcess(string name, ProcessStartInfo start)
+    {
+        Name = name;
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Receive(e.Data);
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_errors)
+                {
+                    _errors.Add(e.Data);
+                }
+            }
+        };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>The name the test gave the member, used in failure messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The process id, for signals.</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The JSON lines received so far, in order.</summary>
+    public IReadOnlyList<JsonElement> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The last <c>{"event":"state"}</c> line's state, or null.</summary>
+    public string? LastState => LastOf("state")?.GetProperty("state").GetString();
+
+    /// <summary>The items of the last state line.</summary>
+    public IReadOnlyList<string> LastItems =>
+        LastOf("state") is { } line ? [.. line.GetProperty("items").EnumerateArray().Select(i => i.GetString()!)] : [];
+
+    public static ChildProcess Start(string name, string fileName, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new ChildProcess(name, start);
+    }
+
+    /// <summary>A file of the test tree, found by walking up from the test assembly's folder.</summary>
+    public static string SourceFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{relative} was not found above {AppContext.BaseDirectory}.", relative);
+    }
+
+    public void Send(string command)
+    {
+        _process.StandardInput.WriteLine(command);
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Waits for a line (any received so far counts) that satisfies <paramref name="match"/>.</summary>
+    public async Task<JsonElement> WaitForLine(Func<JsonElement, bool> match, string what, TimeSpan? within = null)
+    {
+        JsonElement found = default;
+        await PartitionerTestKit.Eventually(
+            () =>
+            {
+                var hit = Lines.Where(match).Take(1).ToList();
+                if (hit.Count == 1)
+                {
+                    found = hit[0];
+                    return true;
+                }
+
+                return false;
+            },
+            $"{Name}: {what} (stderr: {StandardErrorTail()})",
+            within);
+        return found;
+    }
+
+    /// <summary>Waits until the process has exited by itself.</summary>
+    public Task WaitForExit(string what) =>
+        PartitionerTestKit.Eventually(() => _process.HasExited, $"{Name}: {what}");
+
+    public void Pause() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
+    /// <summary>Kills the process at once, without letting it close its session.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+    }
+
+    public string StandardErrorTail()
+    {
+        lock (_errors)
+        {
+            return string.Join(" | ", _errors.TakeLast(5));
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Resume();
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // The process never started or is already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private JsonElement? LastOf(string eventName)
+    {
+        lock (_lines)
+        {
+            for (var i = _lines.Count - 1; i >= 0; i--)
+            {
+                if (_lines[i].TryGetProperty("event", out var e) && e.GetString() == eventName)
+                {
+                    return _lines[i];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private void Receive(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line) || line[0] != '{')
+        {
+            return;
+        }
+
+        var element = JsonDocument.Parse(line).RootElement.Clone();
+        lock (_lines)
+        {
+            _lines.Add(element);
+        }
+    }
+
+    /// <summary>Sends a signal with the system's kill command and waits for it to be sent.</summary>
+    private void Signal(string signal)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("/bin/kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0 && !_process.HasExited)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed with exit code {kill.ExitCode}");
+        }
+    }
+}
