@@ -68,7 +68,8 @@ public sealed partial class SetPartitioner
         var working = StartWork(work, acquired.AcquiredItems, workCancellation.Token);
         if (await Task.WhenAny(working, left) == left)
         {
-            await workCancellation.CancelAsync();
+            // Cancel, not CancelAsync: the work's callbacks run here, in the caller's context, not on the thread pool.
+            workCancellation.Cancel();
         }
 
         try
