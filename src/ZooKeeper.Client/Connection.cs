@@ -129,6 +129,19 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
         Write(_sendBuffer, length);
     }
 
+    /// <summary>True when a small write would not wait for buffer space.</summary>
+    public bool IsWritable()
+    {
+        try
+        {
+            return !IsDead && socket.Poll(0, SelectMode.SelectWrite);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     public bool Write(byte[] bytes, int count)
     {
         try
@@ -148,7 +161,10 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
         }
     }
 
-    /// <summary>Opens a TCP connection within <paramref name="timeout"/> without blocking on an unbounded connect.</summary>
+    /// <summary>
+    /// Opens a TCP connection within <paramref name="timeout"/> without blocking on an unbounded connect,
+    /// trying each address the host resolves to (localhost may give ::1 before 127.0.0.1).
+    /// </summary>
     public static Socket Open(ServerAddress server, TimeSpan timeout)
     {
         var addresses = IPAddress.TryParse(server.Host, out var parsed) ? [parsed] : Dns.GetHostAddresses(server.Host);
@@ -157,17 +173,23 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
             throw new SocketException((int)SocketError.HostNotFound);
         }
 
-        var socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        Exception? last = null;
+        foreach (var address in addresses)
         {
-            ConnectWithin(socket, new IPEndPoint(addresses[0], server.Port), timeout);
-            return socket;
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                ConnectWithin(socket, new IPEndPoint(address, server.Port), timeout / addresses.Length);
+                return socket;
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                socket.Dispose();
+                last = e;
+            }
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+
+        throw new IOException($"connecting to {server} failed: {last!.Message}", last);
     }
 
     public static void CloseQuietly(Socket socket)

@@ -119,12 +119,36 @@ internal sealed partial class Session
             request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
             BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
             (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
+            if (TryWriteInline(request))
+            {
+                return;
+            }
+
             _outgoing.Enqueue(request);
             if (_writerWaiting)
             {
                 Monitor.Pulse(_sync);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes a small request on the caller's thread when the writer is idle, saving a thread wake on the
+    /// latency of every request issued one at a time. Called under the lock: the writer is parked in its
+    /// wait with nothing queued, so it cannot be writing, and frames still reach the socket in xid order.
+    /// The socket is checked writable first, so the send only copies into free kernel buffer space and
+    /// never waits on the network.
+    /// </summary>
+    private bool TryWriteInline(Request request)
+    {
+        if (!_writerWaiting || _outgoing.Count > 0 || request.FrameLength > WireLimits.InlineSendBytesMax || !_current!.IsWritable())
+        {
+            return false;
+        }
+
+        _current.Write(request.Frame, request.FrameLength);
+        Interlocked.Exchange(ref _lastSend, _time.GetTimestamp());
+        return true;
     }
 
     /// <summary>Remembers credentials so that every later connection sends them again.</summary>

@@ -42,12 +42,12 @@ internal sealed partial class Session
             if (batch.Count > 0)
             {
                 connection.Send(batch);
-                _lastSend = now;
+                Interlocked.Exchange(ref _lastSend, now);
             }
-            else if (_time.GetElapsedTime(_lastSend, now) >= pingInterval)
+            else if (_time.GetElapsedTime(Interlocked.Read(ref _lastSend), now) >= pingInterval)
             {
                 connection.Write(PingFrame, PingFrame.Length);
-                _lastSend = now;
+                Interlocked.Exchange(ref _lastSend, now);
             }
         }
     }
@@ -58,7 +58,7 @@ internal sealed partial class Session
         while (_outgoing.Count == 0 && !connection.IsDead)
         {
             var now = _time.GetTimestamp();
-            var untilPing = pingInterval - _time.GetElapsedTime(_lastSend, now);
+            var untilPing = pingInterval - _time.GetElapsedTime(Interlocked.Read(ref _lastSend), now);
             var untilTimeout = readTimeout - _time.GetElapsedTime(LastHeardTimestamp, now);
             var wait = untilPing < untilTimeout ? untilPing : untilTimeout;
             if (wait <= TimeSpan.Zero)

@@ -207,7 +207,7 @@ internal sealed partial class Session
 
         var now = _time.GetTimestamp();
         Interlocked.Exchange(ref _lastHeard, now);
-        _lastSend = now;
+        Interlocked.Exchange(ref _lastSend, now);
         RaiseState(_everConnected ? SessionEvent.Reconnected : SessionEvent.Connected);
         _everConnected = true;
         _firstConnect.TrySetResult();

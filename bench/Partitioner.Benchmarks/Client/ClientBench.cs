@@ -22,62 +22,42 @@ internal static class ClientBench
         var connectIndex = Array.IndexOf(args, "--connect");
         var connect = connectIndex >= 0 && connectIndex + 1 < args.Length ? args[connectIndex + 1] : null;
         var count = isShort ? 200 : 2000;
-        var repetitions = isShort ? 3 : 7;
+        var repetitions = isShort ? 2 : 4;
+        var rounds = isShort ? 1 : 3;
 
         using var server = connect is null ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000 }) : null;
         var connectString = connect ?? server!.ConnectString;
         await using var zk = await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20) });
         Console.WriteLine($"ZooKeeper client benchmark: one session to {connectString} ({(server is null ? "external server" : "local ZooKeeper 3.8, started for the run")}), "
-            + $"N = {count}, {repetitions} repetitions, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+            + $"N = {count}; {rounds} round(s), each running every scenario {repetitions} times (after one warm-up) with this client, then with the Java client; "
+            + $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine($"{"client",-20} {"scenario",-58} {"ops",6} {"median ms",10} {"min ms",8} {"max ms",8} {"µs/op",8}");
 
-        var scenarios = new (string Name, int Ops, Func<string, Task> Prepare, Func<string, Task> Run)[]
+        var scenarios = Scenarios(zk, count);
+        var ours = scenarios.Select(_ => new List<double>()).ToList();
+        var java = scenarios.Select(_ => new List<double>()).ToList();
+        for (var round = 0; round < rounds; round++)
         {
-            ("create, serial", count, _ => Task.CompletedTask, root => CreateSerial(zk, root, count)),
-            ("get-children, serial", count, root => CreatePipelined(zk, root, 10), root => GetChildrenSerial(zk, root, count)),
-            ("delete, serial", count, root => CreatePipelined(zk, root, count), root => DeleteSerial(zk, root, count)),
-            ("create, pipelined", count, _ => Task.CompletedTask, root => CreatePipelined(zk, root, count)),
-            ("get-children, pipelined", count, root => CreatePipelined(zk, root, 10), root => GetChildrenPipelined(zk, root, count)),
-            ("delete, pipelined", count, root => CreatePipelined(zk, root, count), root => DeletePipelined(zk, root, count)),
-            ($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, single pipelined", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedPipelined(zk, root)),
-            ($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, multi/multiRead x{BatchSize}", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedBatched(zk, root)),
-        };
-
-        var ours = new List<Result>();
-        var run = 0;
-        foreach (var (name, ops, prepare, body) in scenarios)
-        {
-            var timings = new List<double>();
-            for (var rep = 0; rep < repetitions + 1; rep++)
+            for (var i = 0; i < scenarios.Length; i++)
             {
-                var root = $"/bench-client-{Environment.ProcessId}-{run++}";
-                await zk.CreateAsync(root, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe);
-                await prepare(root);
-                var watch = Stopwatch.StartNew();
-                await body(root);
-                watch.Stop();
-                // The first repetition warms up the JIT and the server; it is not counted.
-                if (rep > 0)
-                {
-                    timings.Add(watch.Elapsed.TotalMilliseconds);
-                }
-
-                await DeleteTree(zk, root);
+                ours[i].AddRange(await Measure(zk, scenarios[i], repetitions, $"{round}-{i}"));
             }
 
-            timings.Sort();
-            ours.Add(new Result(name, ops, timings[timings.Count / 2], timings[0], timings[^1]));
-            Print("C# ZooKeeper.Client", ours[^1]);
+            // Alternating the two clients within each round spreads drifts in machine load over both.
+            var javaRound = JavaSideBySide.Run(connectString, count, repetitions);
+            for (var i = 0; i < javaRound.Count && i < java.Count; i++)
+            {
+                java[i].AddRange(javaRound[i].Timings);
+            }
         }
 
-        var java = JavaSideBySide.Run(connectString, count, repetitions);
-        foreach (var result in java)
-        {
-            Print("Java client 3.8.0", result);
-        }
-
-        PrintComparison(ours, java);
+        Console.WriteLine($"{"client",-20} {"scenario",-58} {"ops",6} {"median ms",10} {"min ms",8} {"max ms",8} {"µs/op",8}");
+        var oursResults = scenarios.Select((s, i) => Summarise(s.Name, s.Ops, ours[i])).ToList();
+        oursResults.ForEach(r => Print("C# ZooKeeper.Client", r));
+        var javaResults = java.All(t => t.Count > 0) ? scenarios.Select((s, i) => Summarise(s.Name, s.Ops, java[i])).ToList() : [];
+        javaResults.ForEach(r => Print("Java client 3.8.0", r));
+        PrintComparison(oursResults, javaResults);
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
         return 0;
     }
 
@@ -86,11 +66,57 @@ internal static class ClientBench
         public double MicrosPerOp => MedianMs * 1000 / Ops;
     }
 
+    private sealed record Scenario(string Name, int Ops, Func<string, Task> Prepare, Func<string, Task> Body);
+
+    private static Scenario[] Scenarios(ZooKeeperClient zk, int count) =>
+    [
+        new("create, serial", count, _ => Task.CompletedTask, root => CreateSerial(zk, root, count)),
+        new("get-children, serial", count, root => CreatePipelined(zk, root, 10), root => GetChildrenSerial(zk, root, count)),
+        new("delete, serial", count, root => CreatePipelined(zk, root, count), root => DeleteSerial(zk, root, count)),
+        new("create, pipelined", count, _ => Task.CompletedTask, root => CreatePipelined(zk, root, count)),
+        new("get-children, pipelined", count, root => CreatePipelined(zk, root, 10), root => GetChildrenPipelined(zk, root, count)),
+        new("delete, pipelined", count, root => CreatePipelined(zk, root, count), root => DeletePipelined(zk, root, count)),
+        new($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, single pipelined", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedPipelined(zk, root)),
+        new($"{BatchedOps} eph-seq creates + {BatchedOps} get-children, multi/multiRead x{BatchSize}", 2 * BatchedOps, root => MakeLockParents(zk, root), root => MixedBatched(zk, root)),
+    ];
+
+    /// <summary>Runs a scenario once to warm up, then <paramref name="repetitions"/> timed times, each under a fresh root.</summary>
+    private static async Task<List<double>> Measure(ZooKeeperClient zk, Scenario scenario, int repetitions, string tag)
+    {
+        var timings = new List<double>();
+        for (var rep = 0; rep < repetitions + 1; rep++)
+        {
+            var root = $"/bench-client-{Environment.ProcessId}-{tag}-{rep}";
+            await zk.CreateAsync(root, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, Acl.OpenUnsafe);
+            await scenario.Prepare(root);
+            var watch = Stopwatch.StartNew();
+            await scenario.Body(root);
+            watch.Stop();
+            if (rep > 0)
+            {
+                timings.Add(watch.Elapsed.TotalMilliseconds);
+            }
+
+            await DeleteTree(zk, root);
+        }
+
+        return timings;
+    }
+
+    private static Result Summarise(string name, int ops, List<double> timings)
+    {
+        var sorted = timings.Order().ToList();
+        return new Result(name, ops, sorted[sorted.Count / 2], sorted[0], sorted[^1]);
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+
     private static void Print(string client, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{client,-20} {r.Name,-58} {r.Ops,6} {r.MedianMs,10:F1} {r.MinMs,8:F1} {r.MaxMs,8:F1} {r.MicrosPerOp,8:F1}"));
 
-    private static void PrintComparison(List<Result> ours, IReadOnlyList<Result> java)
+    private static void PrintComparison(List<Result> ours, List<Result> java)
     {
         if (java.Count != ours.Count)
         {
@@ -99,7 +125,7 @@ internal static class ClientBench
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"scenario",-58} {"C# µs/op",9} {"Java µs/op",11} {"C#/Java",8}");
+        Console.WriteLine($"{"scenario (medians)",-58} {"C# µs/op",9} {"Java µs/op",11} {"C#/Java",8}");
         for (var i = 0; i < ours.Count; i++)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

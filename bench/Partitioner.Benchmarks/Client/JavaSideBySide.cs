@@ -11,8 +11,8 @@ namespace Partitioner.Benchmarks.Client;
 /// </summary>
 internal static class JavaSideBySide
 {
-    /// <summary>The Java client's results, in scenario order; empty (with a note on stderr) when javac or the jars are missing.</summary>
-    public static IReadOnlyList<ClientBench.Result> Run(string connectString, int count, int repetitions)
+    /// <summary>The Java client's timings (ms) per scenario, in scenario order; empty (with a note on stderr) when javac or the jars are missing.</summary>
+    public static IReadOnlyList<(string Name, List<double> Timings)> Run(string connectString, int count, int repetitions)
     {
         var source = Path.Combine(SourceFolder(), "java", "JavaClientBench.java");
         if (!File.Exists(source) || !File.Exists("/usr/bin/javac"))
@@ -36,11 +36,10 @@ internal static class JavaSideBySide
         }
     }
 
-    private static ClientBench.Result Parse(string line)
+    private static (string Name, List<double> Timings) Parse(string line)
     {
-        var f = line.Split('\t');
-        double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
-        return new ClientBench.Result(f[1], int.Parse(f[2], CultureInfo.InvariantCulture), D(3), D(4), D(5));
+        var fields = line.Split('\t');
+        return (fields[1], [.. fields[3].Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))]);
     }
 
     private static string RunProcess(string file, IEnumerable<string> arguments)

@@ -52,6 +52,9 @@ internal static class WireLimits
     /// <summary>setWatches requests are split so that no single one grows past this many bytes (as Java does).</summary>
     public const int SetWatchesBatchBytesMax = 128 * 1024;
 
+    /// <summary>Requests up to this size may be written on the caller's thread when the writer is idle.</summary>
+    public const int InlineSendBytesMax = 4096;
+
     /// <summary>A ping is sent at the latest after this long without sending anything.</summary>
     public static readonly TimeSpan PingIntervalMax = TimeSpan.FromSeconds(10);
 }

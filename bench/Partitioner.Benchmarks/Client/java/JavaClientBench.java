@@ -1,8 +1,7 @@
 // The same scenarios as ClientBench.cs, run with ZooKeeper's own Java client (3.8.0) against the same server,
 // so that the two clients are compared side by side on the same machine at the same time.
-// Prints one line per scenario: RESULT <tab> name <tab> ops <tab> median ms <tab> min ms <tab> max ms.
+// Prints one line per scenario: RESULT <tab> name <tab> ops <tab> each counted repetition's ms, comma-separated.
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,8 +54,9 @@ public final class JavaClientBench {
             if (rep > 0) timings.add(ms);
             ZKUtil.deleteRecursive(zk, root);
         }
-        Collections.sort(timings);
-        System.out.printf("RESULT\t%s\t%d\t%.1f\t%.1f\t%.1f%n", name, ops, timings.get(timings.size() / 2), timings.get(0), timings.get(timings.size() - 1));
+        StringBuilder line = new StringBuilder("RESULT\t" + name + "\t" + ops + "\t");
+        for (int i = 0; i < timings.size(); i++) line.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.3f", timings.get(i)));
+        System.out.println(line);
     }
 
     private static void createSerial(String root, int count) throws Exception {
