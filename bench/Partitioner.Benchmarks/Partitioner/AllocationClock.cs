@@ -79,6 +79,9 @@ internal sealed class AllocationClock : IEventLogSink
     /// <summary>Seconds of the process's CPU the caller measured around the acquisition; 0 when not measured.</summary>
     public double CpuSeconds { get; set; }
 
+    /// <summary>Seconds of the server's CPU the caller measured around the acquisition; NaN when not measured.</summary>
+    public double ServerCpuSeconds { get; set; } = double.NaN;
+
     /// <summary>When tracing: every decision's time, event and commands, for finding where an allocation spends its time.</summary>
     public List<(long Timestamp, string Line)>? Trace { get; init; }
 

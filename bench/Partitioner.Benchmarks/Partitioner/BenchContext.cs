@@ -3,7 +3,8 @@ using ZooKeeper.Client;
 namespace Partitioner.Benchmarks.Partitioner;
 
 /// <summary>What every part of one benchmark run shares: the server, the mode, kazoo's runner and a client for cleaning up.</summary>
-internal sealed class BenchContext(BenchMode mode, string connectString, TimeSpan timeBoundary, KazooRunner kazoo, ZooKeeperClient admin)
+internal sealed class BenchContext(
+    BenchMode mode, string connectString, TimeSpan timeBoundary, KazooRunner kazoo, ZooKeeperClient admin, ServerCpu? serverCpu)
 {
     private int _paths;
 
@@ -15,6 +16,9 @@ internal sealed class BenchContext(BenchMode mode, string connectString, TimeSpa
     public TimeSpan TimeBoundary => timeBoundary;
 
     public KazooRunner Kazoo => kazoo;
+
+    /// <summary>The server's CPU seconds so far; NaN when the server is not one the benchmark started.</summary>
+    public double ServerCpuSeconds() => serverCpu?.Seconds() ?? double.NaN;
 
     /// <summary>A party path no earlier run used, so every run creates its lock folders, as a first start does.</summary>
     public string NewPath() => $"/bench-cs-{Environment.ProcessId}-{Interlocked.Increment(ref _paths)}";

@@ -3,7 +3,9 @@ using System.Globalization;
 namespace Partitioner.Benchmarks.Partitioner;
 
 /// <summary>Everything one run measured.</summary>
-internal sealed record BenchReport(BenchMode Mode, List<AcquireFigures> Acquire, RebalanceFigures Rebalance, MemoryFigures Memory);
+/// <param name="Instant">Per acquisition size (and the memory case's), Core's and the shell's time over the instant in-memory port.</param>
+internal sealed record BenchReport(
+    BenchMode Mode, List<AcquireFigures> Acquire, RebalanceFigures Rebalance, MemoryFigures Memory, List<(int Items, List<double> Seconds)> Instant);
 
 /// <summary>Prints a run's figures as Markdown, ready for the README: medians, run counts, ratios, targets.</summary>
 internal static class BenchTable
@@ -49,8 +51,11 @@ internal static class BenchTable
             + "to the change to Acquired. Rebalance: from creating the joiner (client already connected) until all nine are Acquired, minus the time boundary.");
         output.WriteLine("Ours from creating the member to Acquired, minus the time boundary (setup, party read and timer included): "
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
-        output.WriteLine("This process's CPU over the same span (the client's own cost; the rest is the server and waiting for a core): "
-            + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursCpu))}")) + ".");
+        output.WriteLine("Core and the shell alone, this process's CPU for a whole run over an in-memory port that answers at once (no wire, no server): "
+            + string.Join(", ", report.Instant.Select(i => $"{Format.Count(i.Items)} items {Format.Duration(Median.Of(i.Seconds))}")) + ".");
+        output.WriteLine("CPU from creating the member to Acquired, this process (Core, shell and client) / the ZooKeeper server: "
+            + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursCpu))} / {Format.Duration(Median.Of(s.ServerCpu))}"))
+            + "; on 2 cores the rest of the wall time is waiting for a core (other work on the machine) or for the disk.");
     }
 
     private static void PrintOperations(TextWriter output, BenchReport report)

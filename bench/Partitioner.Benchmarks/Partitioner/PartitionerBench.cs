@@ -41,9 +41,11 @@ internal static class PartitionerBench
         string connect = settings.Connect ?? server!.ConnectString;
         await using var admin = await ZooKeeperClient.ConnectAsync(connect);
         var context = new BenchContext(settings.Mode, connect, settings.TimeBoundary,
-            new KazooRunner(script, connect, settings.TimeBoundary), admin);
+            new KazooRunner(script, connect, settings.TimeBoundary), admin, server is null ? null : ServerCpu.Find(server.DataDir));
         if (settings.Trace)
         {
+            await new InstantBench(context).RunAsync(context.Mode.AcquireSizes.Max());
+            await new InstantBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
             await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
             await new RebalanceBench(context).TraceAsync();
             return 0;
@@ -52,6 +54,11 @@ internal static class PartitionerBench
         if (settings.MemoryOnly)
         {
             await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
+            foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
+            {
+                await new InstantBench(context).RunAsync(items);
+            }
+
             return 0;
         }
 
@@ -63,6 +70,7 @@ internal static class PartitionerBench
     private static async Task<BenchReport> MeasureAsync(BenchContext context)
     {
         var acquire = new AcquireBench(context);
+        await acquire.WarmUpServerAsync();
         var sizes = new List<AcquireFigures>();
         foreach (int items in context.Mode.AcquireSizes)
         {
@@ -71,7 +79,13 @@ internal static class PartitionerBench
 
         var rebalance = await new RebalanceBench(context).RunAsync();
         var memory = await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
-        return new BenchReport(context.Mode, sizes, rebalance, memory);
+        var instant = new List<(int, List<double>)>();
+        foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
+        {
+            instant.Add((items, await new InstantBench(context).RunAsync(items)));
+        }
+
+        return new BenchReport(context.Mode, sizes, rebalance, memory, instant);
     }
 
     private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server) =>

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Partitioner.ZooKeeper;
+
+namespace Partitioner.Benchmarks.Partitioner;
+
+/// <summary>
+/// One member acquiring N items over <see cref="InstantPort"/>: the allocation runs start to end inside the
+/// stability timer's callback, so its time is Core's and the shell's CPU and nothing else.
+/// </summary>
+internal sealed class InstantBench(BenchContext context)
+{
+    private static readonly TimeSpan AcquireTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Seconds of this process's CPU for one whole run (join, allocation, finish), one per timed run, after a
+    /// warm-up. CPU rather than wall time, because on a busy machine the wall time of CPU-bound work mostly
+    /// measures the wait for a core.
+    /// </summary>
+    public async Task<List<double>> RunAsync(int items)
+    {
+        await RunOnceAsync(items);
+        var seconds = new List<double>();
+        var wall = new List<double>();
+        for (int run = 0; run < context.Mode.OurRepetitions; run++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            wall.Add(await RunOnceAsync(items));
+            seconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+        }
+
+        context.Progress($"core+shell acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))}, allocation wall time median {Format.Duration(Median.Of(wall))}");
+        return seconds;
+    }
+
+    /// <summary>One more run that prints the decisions that took longest (each one's time since the previous decision).</summary>
+    public async Task TraceAsync(int items)
+    {
+        var clock = new AllocationClock { Trace = [] };
+        double seconds = await RunOnceAsync(items, clock);
+        context.Progress($"core+shell acquire {items}: {Format.Duration(seconds)}; the slowest decisions:");
+        var trace = clock.Trace!;
+        var slowest = Enumerable.Range(1, trace.Count - 1)
+            .Select(i => (Took: Stopwatch.GetElapsedTime(trace[i - 1].Timestamp, trace[i].Timestamp).TotalSeconds, trace[i].Line))
+            .OrderByDescending(t => t.Took)
+            .Take(12);
+        foreach (var (took, line) in slowest)
+        {
+            context.Progress($"  {Format.Duration(took),10} {line[..Math.Min(line.Length, 160)]}");
+        }
+    }
+
+    private static async Task<double> RunOnceAsync(int items, AllocationClock? traced = null)
+    {
+        var clock = traced ?? new AllocationClock();
+        await using var member = new SetPartitioner(new InstantPort(), "/instant", MemberHarness.Items(items), new SetPartitionerOptions
+        {
+            Identifier = "solo",
+            TimeBoundary = TimeSpan.FromMilliseconds(1),
+            EventLog = clock,
+        });
+        if (!await member.WaitForAcquireAsync(AcquireTimeout))
+        {
+            throw new InvalidOperationException($"The member over the instant port is {member.State}: {member.FailureReason}");
+        }
+
+        return Stopwatch.GetElapsedTime(clock.AllocationStarted, clock.AcquiredAt).TotalSeconds;
+    }
+}
