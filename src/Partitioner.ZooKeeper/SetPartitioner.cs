@@ -150,8 +150,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
                 return o.Current.State == PartitionState.Failure || (seen && o.Current.State != PartitionState.Release);
             },
             CancellationToken.None);
-        _loop.Post(request);
-        return done;
+        return _loop.Post(request) ? done : Task.CompletedTask;
     }
 
     /// <summary>

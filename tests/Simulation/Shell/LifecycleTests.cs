@@ -45,6 +45,31 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task WaitForAcquireAsync_WithAnInfiniteTimeout_WaitsUntilAcquired()
+    {
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var waiting = partitioner.WaitForAcquireAsync(Timeout.InfiniteTimeSpan);
+
+        _time.Advance(TimeSpan.FromDays(400));
+        Assert.False(waiting.IsCompleted);
+        _port.ChangeSession(SessionChange.Reconnected);
+
+        Assert.True(await waiting.WaitAsync(HangGuard));
+    }
+
+    [Fact]
+    public async Task WaitForAcquireAsync_WhenCancelled_ThrowsOperationCanceled()
+    {
+        var partitioner = Shell.Start(_port, _time, _decider);
+        using var cancel = new CancellationTokenSource();
+        var waiting = partitioner.WaitForAcquireAsync(TimeSpan.FromSeconds(30), cancel.Token);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(HangGuard));
+    }
+
+    [Fact]
     public async Task WaitForAcquireAsync_WhenTheTimeoutPassesFirst_ReturnsFalse()
     {
         var partitioner = Shell.Start(_port, _time, _decider);
