@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using Partitioner.Core;
+using Partitioner.ZooKeeper;
+using ZooKeeper.Client;
+using Command = System.CommandLine.Command;
+
+namespace Partitioner.Cli.Worker;
+
+/// <summary>
+/// <c>partitioner worker</c>: one member on a real ZooKeeper, running the standard loop, reporting what it
+/// does as JSON lines (the same shape as the kazoo driver's) so that tests and operators can watch it:
+/// <c>{"event":"state","state":"ACQUIRED","items":["a"]}</c> on each state change, and
+/// <c>{"event":"ownership","items":[...]}</c> whenever the items it may act on change, which includes
+/// dropping to none when it has not heard from ZooKeeper for too long. "finish" on stdin, or stdin closing,
+/// makes it leave the party and exit.
+/// </summary>
+internal static class WorkerCommand
+{
+    /// <summary>Exit code when the member reached Failure without being asked to finish (its session expired).</summary>
+    public const int FailedExitCode = 3;
+
+    /// <summary>Exit code when it could not connect.</summary>
+    public const int ConnectFailedExitCode = 4;
+
+    public static Command Create()
+    {
+        var connect = new Option<string>("--connect") { Description = "ZooKeeper connect string, host:port[,host:port...][/chroot].", DefaultValueFactory = _ => "127.0.0.1:2181" };
+        var path = new Option<string>("--path") { Description = "The party's root znode.", Required = true };
+        var items = new Option<string>("--items") { Description = "The items, comma-separated (every member must be given the same ones).", Required = true };
+        var identifier = new Option<string?>("--identifier") { Description = "This member's identifier, unique in the party (default host-pid)." };
+        var timeBoundary = new Option<double>("--time-boundary") { Description = "Seconds the party must stay unchanged before sharing.", DefaultValueFactory = _ => 30.0 };
+        var sessionTimeout = new Option<double>("--session-timeout") { Description = "Session timeout asked of the server, in seconds.", DefaultValueFactory = _ => 10.0 };
+        var releaseDelay = new Option<double>("--release-delay") { Description = "Seconds the work takes to stop once asked (a slow consumer).", DefaultValueFactory = _ => 0.0 };
+        var prefix = new Option<string?>("--prefix") { Description = "The 32-hex-digit contender prefix (default random)." };
+        var command = new Command("worker", "Run one member against ZooKeeper and print its states as JSON lines.")
+        {
+            connect, path, items, identifier, timeBoundary, sessionTimeout, releaseDelay, prefix,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new WorkerSettings(
+                parse.GetValue(connect)!,
+                parse.GetValue(path)!,
+                [.. parse.GetValue(items)!.Split(',', StringSplitOptions.RemoveEmptyEntries)],
+                parse.GetValue(identifier),
+                Seconds(parse.GetValue(timeBoundary), "--time-boundary"),
+                Seconds(parse.GetValue(sessionTimeout), "--session-timeout"),
+                Seconds(parse.GetValue(releaseDelay), "--release-delay"),
+                parse.GetValue(prefix)),
+            cancellationToken));
+        return command;
+    }
+
+    private static TimeSpan Seconds(double value, string option) =>
+        value >= 0 && double.IsFinite(value)
+            ? TimeSpan.FromSeconds(value)
+            : throw new ArgumentException($"{option} {value.ToString(CultureInfo.InvariantCulture)} must be a number of seconds, zero or more.", option);
+
+    private static async Task<int> RunAsync(WorkerSettings settings, CancellationToken cancellationToken)
+    {
+        var output = new WorkerOutput(Console.Out);
+        ZooKeeperClient client;
+        try
+        {
+            client = await ZooKeeperClient.ConnectAsync(
+                settings.Connect, new ZooKeeperClientOptions { SessionTimeout = settings.SessionTimeout }, cancellationToken);
+        }
+        catch (Exception e) when (e is KeeperException or OperationCanceledException)
+        {
+            output.Write(new { @event = "exit", reason = $"could not connect to {settings.Connect}: {e.Message}" });
+            return ConnectFailedExitCode;
+        }
+
+        await using (client)
+        {
+            output.Write(new { @event = "connected", session = $"0x{client.SessionId:x}", timeout_ms = (long)client.NegotiatedTimeout.TotalMilliseconds });
+            return await RunMemberAsync(client, settings, output, cancellationToken);
+        }
+    }
+
+    private static async Task<int> RunMemberAsync(ZooKeeperClient client, WorkerSettings settings, WorkerOutput output, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var options = new SetPartitionerOptions
+        {
+            Identifier = settings.Identifier,
+            TimeBoundary = settings.TimeBoundary,
+            ContenderPrefix = settings.Prefix,
+            TimeProvider = client.TimeProvider,
+        };
+        await using var member = new SetPartitioner(client, settings.Path, settings.Items, options);
+        member.StateChanged += (_, change) => output.Write(new
+        {
+            @event = "state",
+            state = change.NewState.ToString().ToUpperInvariant(),
+            items = change.NewState == PartitionState.Acquired ? member.AcquiredItems.ToArray() : [],
+        });
+        _ = WatchStdinAsync(stop);
+        using var ownership = new OwnershipReporter(member, output, client.TimeProvider);
+        try
+        {
+            await member.RunAsync((_, ct) => WorkAsync(settings.ReleaseDelay, ct), stop.Token);
+            output.Write(new { @event = "exit", reason = "finished" });
+            return 0;
+        }
+        catch (PartitionerFailedException e)
+        {
+            output.Write(new { @event = "exit", reason = e.Message });
+            return FailedExitCode;
+        }
+    }
+
+    /// <summary>The work itself is nothing: hold the items until asked to stop, then take the configured time to stop.</summary>
+    private static async Task WorkAsync(TimeSpan releaseDelay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await Task.Delay(releaseDelay, CancellationToken.None);
+        }
+    }
+
+    /// <summary>"finish" on stdin, or stdin closing (the parent is gone), stops the loop; the member then leaves the party.</summary>
+    private static async Task WatchStdinAsync(CancellationTokenSource stop)
+    {
+        using var input = Console.OpenStandardInput();
+        using var reader = new StreamReader(input);
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Trim() == "finish")
+            {
+                break;
+            }
+        }
+
+        await stop.CancelAsync();
+    }
+}
+
+/// <summary>What <c>partitioner worker</c> was told to do.</summary>
+internal sealed record WorkerSettings(
+    string Connect,
+    string Path,
+    string[] Items,
+    string? Identifier,
+    TimeSpan TimeBoundary,
+    TimeSpan SessionTimeout,
+    TimeSpan ReleaseDelay,
+    string? Prefix);
