@@ -17,9 +17,10 @@
 //   session (its ephemeral nodes go) and the client learns it is Expired when it reconnects.
 // - SessionExpiry: the server ends the member's session by decree, as kazoo's test harness does; the
 //   client reads the close one latency later. (The lock-agreement check exempts that one latency.)
-//   It only strikes a running, reachable, connected member: a real server expires a session only after
-//   not hearing from it for the timeout, and a decree against a paused or cut-off member, which cannot
-//   learn of it, would be a fault no lock service can survive without fencing.
+//   It only strikes a running, reachable, connected member, and its close reaches the client one
+//   latency later even if a cut starts meanwhile: a real server expires a session only after not
+//   hearing from it for the timeout, and a decree that the member cannot learn of would be a fault no
+//   lock service can survive without fencing.
 // - ServerRestart: the server stops for the duration; every connection closes; sessions and nodes
 //   survive and every live session gets a full timeout again when it is back, as ZooKeeper does.
 // - Crash: the member's process dies at once; its session lives until the server expires it. A new
@@ -104,6 +105,7 @@ internal sealed class FaultInjector
                 {
                     Note($"server expires the session of {member.Name}");
                     cluster.Server.ExpireSession(session.SessionId, forced: true);
+                    session.ResetConnection();
                 }
 
                 break;

@@ -9,14 +9,21 @@ namespace Partitioner.Simulation.Running;
 /// <summary>
 /// One member: a process holding a ZooKeeper session and a real <see cref="SetPartitioner"/>, driven by
 /// a consumer that follows the standard loop. On Acquired it works on its share; on Release it stops
-/// after its release delay (a slow consumer's is long) and calls ReleaseSetAsync; on Failure it does what
-/// a user would: it disposes the partitioner, closes the session and creates both anew.
+/// after its release delay (a slow consumer's is long) and releases; on Failure it does what a user
+/// would: it disposes the partitioner, closes the session and creates both anew. Each partitioner's
+/// consumer is drawn from the seed: either one that reacts to <see cref="SetPartitioner.StateChanged"/>
+/// and calls ReleaseSetAsync itself, or (with <see cref="SimulationOptions.RunLoopConsumers"/>) the shell's own
+/// convenience loop <see cref="SetPartitioner.RunAsync"/> with work that stops after the release delay once
+/// the member has left Acquired.
 /// </summary>
 internal sealed class SimulatedMember
 {
     private readonly SimCluster cluster;
     private readonly VirtualTimeProvider clock;
     private int partitioners;
+    private TaskCompletionSource? currentWork;
+    private CancellationTokenSource? runLoopCancellation;
+    private Task? runLoop;
 
     public SimulatedMember(SimCluster cluster, string slot, int generation)
     {
@@ -76,7 +83,15 @@ internal sealed class SimulatedMember
 
     private async Task LeaveAsync()
     {
-        if (Partitioner is { } partitioner)
+        if (runLoopCancellation is { } loop)
+        {
+            // The convenience loop finishes the member itself once its token is cancelled and the work returned.
+            // Cancel, not CancelAsync: the callbacks must run here, on the simulation's thread.
+            loop.Cancel();
+            currentWork?.TrySetResult();
+            await runLoop!.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else if (Partitioner is { } partitioner)
         {
             await partitioner.FinishAsync();
         }
@@ -120,7 +135,32 @@ internal sealed class SimulatedMember
             : new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options, new DeciderFunctions(Decider.Start, decide));
         partitioner.StateChanged += (_, change) => OnStateChanged(partitioner, change);
         Partitioner = partitioner;
-        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x})");
+        bool runLoop = cluster.Random.Chance(0.5) && cluster.Options.RunLoopConsumers;
+        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x}, consumer: {(runLoop ? "RunAsync" : "StateChanged")})");
+        runLoopCancellation = null;
+        if (runLoop)
+        {
+            StartRunLoop(partitioner);
+        }
+    }
+
+    private void StartRunLoop(SetPartitioner partitioner)
+    {
+        var cancellation = new CancellationTokenSource();
+        runLoopCancellation = cancellation;
+
+        // A failed member ends the loop with PartitionerFailedException; the StateChanged handler recreates it.
+        runLoop = partitioner.RunAsync((items, _) => StartWork(items), cancellation.Token);
+    }
+
+    private Task StartWork(IReadOnlyList<string> items)
+    {
+        // The work ends when OnStateChanged sees the member leave Acquired, after the release delay: it does
+        // not register on the token, whose callbacks the loop's CancelAsync would run on the thread pool.
+        var work = new TaskCompletionSource();
+        currentWork = work;
+        cluster.Trace.Detail($"{Name} works on {items.Count} items");
+        return work.Task;
     }
 
     private JsonLinesEventLogSink? EventLogFor(int index)
@@ -148,9 +188,15 @@ internal sealed class SimulatedMember
         }
 
         cluster.Trace.Timeline(line);
+        if (runLoopCancellation is not null && change.NewState != PartitionState.Acquired && currentWork is { } work)
+        {
+            currentWork = null;
+            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () => work.TrySetResult(), Process);
+        }
+
         switch (change.NewState)
         {
-            case PartitionState.Release:
+            case PartitionState.Release when runLoopCancellation is null:
                 var delay = cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax);
                 cluster.Scheduler.Schedule(delay, () => ReleaseIfStillAsked(partitioner), Process);
                 break;

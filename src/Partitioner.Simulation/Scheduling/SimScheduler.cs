@@ -81,15 +81,16 @@ public sealed class SimScheduler
         ArgumentNullException.ThrowIfNull(run);
 
         // The model's core assumption: one thread runs everything. A call from elsewhere (a thread-pool
-        // continuation in the code under test) would make the run unrepeatable, so it is refused loudly.
+        // continuation in the code under test) would make the run unrepeatable. Throwing on that thread
+        // would crash the process unobserved, so the call is dropped and recorded; the run loop reads
+        // the record and ends the run as a crash.
         if (Environment.CurrentManagedThreadId != threadId)
         {
-            var error = $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}";
-
-            // The caller is probably a thread-pool continuation whose exception nobody observes; the run
-            // loop reads this and ends the run as a crash.
+            var error = $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}: {Environment.StackTrace}";
             Interlocked.CompareExchange(ref foreignThreadError, error, null);
-            throw new InvalidOperationException(error);
+            var dropped = new ScheduledAction(NowTicks, -1, owner, run);
+            dropped.Cancel();
+            return dropped;
         }
 
         if (queue.Count >= QueuedActionsMax)

@@ -90,14 +90,19 @@ public sealed class SchedulerTests
     }
 
     [Fact]
-    public void Schedule_FromAnotherThread_IsRefused()
+    public void Schedule_FromAnotherThread_IsDroppedAndRecorded()
     {
         var scheduler = new SimScheduler();
-        Exception? refused = null;
-        var thread = new Thread(() => refused = Record.Exception(() => scheduler.Schedule(TimeSpan.Zero, () => { })));
+        bool ran = false;
+        var thread = new Thread(() => scheduler.Schedule(TimeSpan.Zero, () => ran = true));
         thread.Start();
         thread.Join();
 
-        Assert.IsType<InvalidOperationException>(refused);
+        while (scheduler.Step(TimeSpan.FromSeconds(1).Ticks))
+        {
+        }
+
+        Assert.False(ran);
+        Assert.StartsWith($"scheduled from thread {thread.ManagedThreadId}, not the simulation's thread", scheduler.ForeignThreadError);
     }
 }
