@@ -153,15 +153,18 @@ public static class Simulator
         private long[] Signature()
         {
             var members = cluster.Members;
-            var signature = new long[2 + (3 * members.Count)];
+            const int PerMember = 4;
+            var signature = new long[2 + (PerMember * members.Count)];
             signature[0] = cluster.Server.LastZxid;
             signature[1] = members.Count;
             for (int i = 0; i < members.Count; i++)
             {
                 var m = members[i];
-                signature[2 + (3 * i)] = m.Partitioner?.StateId ?? -1;
-                signature[3 + (3 * i)] = m.Owned.Count;
-                signature[4 + (3 * i)] = m.Session?.SessionId ?? 0;
+                int at = 2 + (PerMember * i);
+                signature[at] = m.Partitioner?.StateId ?? -1;
+                signature[at + 1] = m.Owned.Count;
+                signature[at + 2] = m.Session?.SessionId ?? 0;
+                signature[at + 3] = m.Session is { } session ? (long)session.State : -1;
             }
 
             return signature;
