@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Partitioner.Benchmarks.Partitioner;
 
 /// <summary>Everything one run measured.</summary>
+/// <param name="CoreOnly">Per size, Core's CPU alone from the start to Acquired, driven by a bare loop over the same port.</param>
 /// <param name="Instant">Per acquisition size (and the memory case's), Core's and the shell's time over the instant in-memory port.</param>
 internal sealed record BenchReport(
-    BenchMode Mode, List<AcquireFigures> Acquire, RebalanceFigures Rebalance, MemoryFigures Memory, List<(int Items, List<double> Seconds)> Instant);
+    BenchMode Mode, List<AcquireFigures> Acquire, RebalanceFigures Rebalance, MemoryFigures Memory, List<(int Items, List<double> Seconds)> Instant,
+    List<(int Items, List<double> Seconds)> CoreOnly);
 
 /// <summary>Prints a run's figures as Markdown, ready for the README: medians, run counts, ratios, targets.</summary>
 internal static class BenchTable
@@ -53,6 +55,8 @@ internal static class BenchTable
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
         output.WriteLine("Core and the shell alone, this process's CPU for a whole run over an in-memory port that answers at once (no wire, no server): "
             + string.Join(", ", report.Instant.Select(i => $"{Format.Count(i.Items)} items {Format.Duration(Median.Of(i.Seconds))}")) + ".");
+        output.WriteLine("Core alone, CPU from the start to Acquired, driven by a bare loop over the same port: "
+            + string.Join(", ", report.CoreOnly.Select(i => $"{Format.Count(i.Items)} items {Format.Duration(Median.Of(i.Seconds))}")) + ".");
         output.WriteLine("CPU from creating the member to Acquired, this process (Core, shell and client) / the ZooKeeper server: "
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursCpu))} / {Format.Duration(Median.Of(s.ServerCpu))}"))
             + "; on 2 cores the rest of the wall time is waiting for a core (other work on the machine) or for the disk.");

@@ -44,6 +44,7 @@ internal static class PartitionerBench
             new KazooRunner(script, connect, settings.TimeBoundary), admin, server is null ? null : ServerCpu.Find(server.DataDir));
         if (settings.Trace)
         {
+            new CoreOnlyBench(context).Run(context.Mode.AcquireSizes.Max());
             await new InstantBench(context).RunAsync(context.Mode.AcquireSizes.Max());
             await new InstantBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
             await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
@@ -57,6 +58,7 @@ internal static class PartitionerBench
             foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
             {
                 await new InstantBench(context).RunAsync(items);
+                new CoreOnlyBench(context).Run(items);
             }
 
             return 0;
@@ -80,12 +82,14 @@ internal static class PartitionerBench
         var rebalance = await new RebalanceBench(context).RunAsync();
         var memory = await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
         var instant = new List<(int, List<double>)>();
+        var core = new List<(int, List<double>)>();
         foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
         {
             instant.Add((items, await new InstantBench(context).RunAsync(items)));
+            core.Add((items, new CoreOnlyBench(context).Run(items)));
         }
 
-        return new BenchReport(context.Mode, sizes, rebalance, memory, instant);
+        return new BenchReport(context.Mode, sizes, rebalance, memory, instant, core);
     }
 
     private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server) =>

@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Partitioner.Core;
+
+namespace Partitioner.Benchmarks.Partitioner;
+
+/// <summary>
+/// Core's decider alone: one member acquiring N items, driven by a bare loop over <see cref="InstantPort"/>
+/// (results fed straight back, timers fired when nothing else is queued), on one thread. Its figure is this
+/// process's CPU for the run (Core's decisions and the port's few dictionary operations): CPU rather than wall
+/// time, which on a busy machine mostly measures the wait for a core. Set beside <see cref="InstantBench"/>,
+/// it splits Core's cost from the shell's.
+/// </summary>
+internal sealed class CoreOnlyBench(BenchContext context)
+{
+    private const int DecisionsMax = 1_000_000;
+
+    /// <summary>CPU seconds from the start to Acquired, one per timed run, after a warm-up.</summary>
+    public List<double> Run(int items)
+    {
+        RunOnce(items);
+        var seconds = new List<double>();
+        for (int run = 0; run < context.Mode.OurRepetitions; run++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            RunOnce(items);
+            seconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+        }
+
+        context.Progress($"core alone acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))}");
+        return seconds;
+    }
+
+    private static void RunOnce(int items)
+    {
+        var config = PartitionerConfig.Create(
+            "/core", MemberHarness.Items(items), "solo", new string('a', 32), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
+        var port = new InstantPort();
+        var queue = new Queue<Event>();
+        var timers = new SortedSet<long>();
+        var decision = Decider.Start(config);
+        Execute(port, decision.Commands, queue, timers);
+        for (int i = 0; decision.State.State != PartitionState.Acquired; i++)
+        {
+            if (i == DecisionsMax || (queue.Count == 0 && timers.Count == 0))
+            {
+                throw new InvalidOperationException($"Core did not reach Acquired: {decision.State.State} {decision.State.FailureReason}");
+            }
+
+            var next = queue.Count > 0 ? queue.Dequeue() : FireFirst(timers);
+            decision = Decider.Decide(decision.State, next);
+            Execute(port, decision.Commands, queue, timers);
+        }
+    }
+
+    private static TimerFired FireFirst(SortedSet<long> timers)
+    {
+        long id = timers.Min;
+        timers.Remove(id);
+        return new TimerFired(id);
+    }
+
+    /// <summary>Runs the commands against the port and queues their results, as the shell's loop would.</summary>
+    private static void Execute(InstantPort port, ImmutableArray<Command> commands, Queue<Event> queue, SortedSet<long> timers)
+    {
+        foreach (var command in commands.IsDefault ? [] : commands)
+        {
+            switch (command)
+            {
+                case StartTimer c:
+                    timers.Add(c.TimerId);
+                    break;
+                case CancelTimer c:
+                    timers.Remove(c.TimerId);
+                    break;
+                default:
+                    queue.Enqueue(Answer(port, command));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The port's answer as Core's event. The instant port's tasks are always complete, so Result never blocks.</summary>
+    private static Event Answer(InstantPort port, Command command)
+    {
+        switch (command)
+        {
+            case CreateNode c:
+                var created = port.CreateAsync(c.Path, c.Data.AsMemory(), c.Kind).Result;
+                return new CreateCompleted(c.OpId, created.Error, created.CreatedPath);
+            case DeleteNode c:
+                return new DeleteCompleted(c.OpId, port.DeleteAsync(c.Path).Result);
+            case GetChildren c:
+                var children = port.GetChildrenAsync(c.Path, null).Result;
+                return new ChildrenCompleted(c.OpId, children.Error, children.Children);
+            case Exists c:
+                return new ExistsCompleted(c.OpId, port.ExistsAsync(c.Path, null).Result);
+            case Multi c:
+                var multi = port.MultiAsync(c.Ops).Result;
+                return new MultiCompleted(c.OpId, multi.Error, multi.Results);
+            case MultiGetChildren c:
+                var reads = port.MultiGetChildrenAsync(c.Paths).Result;
+                return new MultiReadCompleted(c.OpId, reads.Error, reads.Results);
+            default:
+                throw new InvalidOperationException($"The benchmark's loop cannot run the command {command}.");
+        }
+    }
+}
