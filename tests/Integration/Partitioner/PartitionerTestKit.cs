@@ -139,8 +139,8 @@ internal static class PartitionerTestKit
     }
 
     /// <summary>
-    /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once,
-    /// then checks that their shares are disjoint and cover <paramref name="items"/>.
+    /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once
+    /// with shares that are disjoint and cover <paramref name="items"/>.
     /// </summary>
     public static async Task Settle(IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items)
     {
@@ -148,7 +148,7 @@ internal static class PartitionerTestKit
             async () =>
             {
                 await Task.WhenAll(members.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(WaitMax);
-                return members.All(m => m.Acquired);
+                return members.All(m => m.Acquired) && IsDisjointCover(members.Select(m => m.AcquiredItems), items);
             },
             $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired");
         AssertDisjointCover(members.Select(m => (m.Config.Identifier, (IReadOnlyList<string>)m.AcquiredItems)), items);
@@ -167,5 +167,11 @@ internal static class PartitionerTestKit
         }
 
         Assert.Equal(items.Order(StringComparer.Ordinal), owners.Keys.Order(StringComparer.Ordinal));
+    }
+
+    private static bool IsDisjointCover(IEnumerable<IReadOnlyList<string>> shares, IReadOnlyCollection<string> items)
+    {
+        var all = shares.SelectMany(s => s).ToList();
+        return all.Count == items.Count && all.ToHashSet(StringComparer.Ordinal).SetEquals(items);
     }
 }
