@@ -176,7 +176,7 @@ public sealed partial class InMemoryZooKeeper
 
         public (ZooKeeperError Error, string? CreatedPath) Create(string path, byte[] data, NodeKind kind, long sessionId)
         {
-            if (!IsValidPath(path) || path.EndsWith('/'))
+            if (!IsValidPath(path))
             {
                 return (ZooKeeperError.BadArguments, null);
             }

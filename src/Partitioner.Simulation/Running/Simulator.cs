@@ -173,10 +173,14 @@ public static class Simulator
         private string? Unconverged()
         {
             var present = cluster.Present
-                .Select(m => (m.Name, Acquired: m.Partitioner is { State: PartitionState.Acquired } p && p.Acquired, m.Owned))
+                .Select(m => ($"{m.Name} ({Describe(m)})", Acquired: m.Partitioner is { State: PartitionState.Acquired } p && p.Acquired, m.Owned))
                 .ToArray();
             return LivenessChecker.Converged(cluster.Items, present);
         }
+
+        private static string Describe(SimulatedMember member) => member.Partitioner is { } p
+            ? $"{p.State}, session {member.Session?.State}"
+            : $"no partitioner yet, session {member.Session?.State}";
 
         private SimulationResult Result(Violation? violation, TimeSpan quiet)
         {
