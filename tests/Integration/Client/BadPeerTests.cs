@@ -69,6 +69,23 @@ public sealed class BadPeerTests
         Assert.InRange(fake.Connections, 2, 40);
     }
 
+    [Fact]
+    public async Task Connect_ByHostName_ResolvesTheNameAndConnects()
+    {
+        await using var fake = new FakeServer(async (connection, _) =>
+        {
+            await connection.AcceptHandshake();
+            await connection.ServePolitely();
+        });
+        var port = fake.ConnectString.Split(':')[1];
+
+        var zk = await ZooKeeperClient.ConnectAsync($"localhost:{port}", FastOptions()).Within();
+
+        Assert.Equal(FakeServer.SessionId, zk.SessionId);
+        Assert.Equal(new ServerAddress("localhost", int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)), zk.CurrentServer);
+        await zk.CloseAsync().Within();
+    }
+
     private static ZooKeeperClientOptions FastOptions() => new()
     {
         SessionTimeout = TimeSpan.FromSeconds(10),
