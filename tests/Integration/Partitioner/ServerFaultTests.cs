@@ -1,0 +1,91 @@
+using Partitioner.Integration.Infrastructure;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Partitioner.PartitionerTestKit;
+
+namespace Partitioner.Integration.Partitioner;
+
+/// <summary>
+/// Faults of the servers themselves, on servers of the test's own (tickTime 200 ms): a restart shorter and
+/// longer than the members' session timeout, and a three-server ensemble losing the server a member is
+/// connected to. An <see cref="OwnershipObserver"/> fails each test on any item owned twice.
+/// </summary>
+[Collection(OwnServerCollection.Name)]
+public sealed class ServerFaultTests
+{
+    private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task ServerRestart_ShorterThanTheSessionTimeout_MembersKeepTheirSessionsAndShareAgain()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 200, MinSessionTimeoutMs = 400 });
+        await RestartAndResettle(server, outage: TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public async Task ServerRestart_LongerThanTheSessionTimeout_NobodyClaimsDuringTheOutage_AndTheSharesReturn()
+    {
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 200, MinSessionTimeoutMs = 400 });
+        await RestartAndResettle(server, outage: MemberSession * 2);
+    }
+
+    [Fact]
+    public async Task Ensemble_LosingTheServerAMemberIsConnectedTo_TheMemberMovesWithItsSession_AndTheSharesReturn()
+    {
+        using var ensemble = ZooKeeperEnsemble.Start(3);
+        var items = Range(6);
+        var path = "/ensemble";
+        await using var group = await MemberGroup.Connect(ensemble.ConnectString, path);
+        await using var observer = OwnershipObserver.Start(ensemble.ConnectString, path, items);
+        var movingClient = await Connect(ensemble.ConnectString, MemberSession * 2);
+        var sessionId = movingClient.SessionId;
+        var a = group.Add(movingClient, "a", items);
+        var b = group.Add(await Connect(ensemble.ConnectString, MemberSession * 2), "b", items);
+        observer.Watch(a);
+        observer.Watch(b);
+        await Settle([a, b], items);
+        var lost = movingClient.CurrentServer!.Port;
+
+        ensemble.ServerOn(lost).Stop();
+
+        await Eventually(() => movingClient.State == ZooKeeperState.Connected && movingClient.CurrentServer?.Port != lost, "a's client on another server");
+        Assert.Equal(sessionId, movingClient.SessionId);
+        await Settle([a, b], items);
+        Assert.False(a.Failed);
+        await observer.AssertNoViolations();
+    }
+
+    /// <summary>
+    /// Two members settle, the server stops for <paramref name="outage"/> and starts again on the same data. The
+    /// server does not expire sessions while it is down (it restores them with a fresh timeout), so the members
+    /// keep their sessions; what must hold is that nobody claims anything while they cannot hear the server,
+    /// and that the shares come back.
+    /// </summary>
+    private static async Task RestartAndResettle(ZooKeeperServerProcess server, TimeSpan outage)
+    {
+        var items = Range(6);
+        var path = "/restart";
+        await using var group = await MemberGroup.Connect(server.ConnectString, path);
+        await using var observer = OwnershipObserver.Start(server.ConnectString, path, items);
+        var a = group.Add(await Connect(server.ConnectString, MemberSession), "a", items);
+        var b = group.Add(await Connect(server.ConnectString, MemberSession), "b", items);
+        observer.Watch(a);
+        observer.Watch(b);
+        await Settle([a, b], items);
+
+        server.Stop();
+        await Eventually(() => a.AcquiredItems.Count == 0 && b.AcquiredItems.Count == 0, "nobody claims while the server is down");
+        var outageEnd = DateTime.UtcNow + outage;
+        while (DateTime.UtcNow < outageEnd)
+        {
+            Assert.Empty(a.AcquiredItems);
+            Assert.Empty(b.AcquiredItems);
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        server.Start();
+
+        await Settle([a, b], items);
+        Assert.False(a.Failed || b.Failed, $"a: {a.FailureReason}, b: {b.FailureReason}");
+        await observer.AssertNoViolations();
+    }
+}
