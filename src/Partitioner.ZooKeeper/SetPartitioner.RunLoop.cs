@@ -64,9 +64,9 @@ public sealed partial class SetPartitioner
         Func<IReadOnlyList<string>, CancellationToken, Task> work, MemberState acquired, CancellationToken cancellationToken)
     {
         using var workCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var left = WaitForAsync(o => o.Current.StateId != acquired.StateId, CancellationToken.None);
+        var left = WaitForAsync(o => o.Current.StateId != acquired.StateId, cancellationToken);
         var working = StartWork(work, acquired.AcquiredItems, workCancellation.Token);
-        if (await Task.WhenAny(working, left) == left)
+        if (await FirstOfAsync(working, left) == left)
         {
             // Cancel, not CancelAsync: the work's callbacks run here, in the caller's context, not on the thread pool.
             workCancellation.Cancel();
@@ -82,7 +82,35 @@ public sealed partial class SetPartitioner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await left.WaitAsync(cancellationToken);
+        await left;
+    }
+
+    /// <summary>
+    /// The first of two tasks to finish, found with plain awaits only. Task.WhenAny and Task.WaitAsync would
+    /// complete on the thread pool when a task of the shell (completed with RunContinuationsAsynchronously)
+    /// finishes first, and from there post to the caller's context: a simulator's single thread would see a
+    /// foreign thread. A plain await posts from the thread that completed the task.
+    /// </summary>
+    private static async Task<Task> FirstOfAsync(Task first, Task second)
+    {
+        var winner = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = ReportWhenDoneAsync(first, winner);
+        _ = ReportWhenDoneAsync(second, winner);
+        return await winner.Task;
+    }
+
+    private static async Task ReportWhenDoneAsync(Task task, TaskCompletionSource<Task> winner)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // The caller awaits the task itself and sees its outcome there.
+        }
+
+        winner.TrySetResult(task);
     }
 
     private static Task StartWork(
