@@ -62,11 +62,24 @@ internal static class SimulateCommand
         PrintHeader(scenario);
 
         var wall = Stopwatch.StartNew();
-        var result = Simulator.Run(scenario);
-        var elapsed = wall.Elapsed;
+        SimulationResult result, again;
+        TimeSpan elapsed;
+        try
+        {
+            result = Simulator.Run(scenario);
+            elapsed = wall.Elapsed;
 
-        // The second run records event logs and must give the same trace: determinism is checked every time.
-        var again = Simulator.Run(scenario, new SimulationOptions { RecordEventLogs = true });
+            // The second run records event logs and must give the same trace: determinism is checked every time.
+            again = Simulator.Run(scenario, new SimulationOptions { RecordEventLogs = true });
+        }
+        catch (Exception e)
+        {
+            // Failures inside a run are reported by the run; this is the simulator itself failing to start.
+            Console.Error.WriteLine($"partitioner simulate: CRASH: {e}");
+            Console.WriteLine($"reproduce: {reproduce}");
+            return (int)SimulationOutcome.Crash;
+        }
+
         bool deterministic = again.TraceHash == result.TraceHash;
         PrintTimeline(result);
         PrintChecks(result, deterministic, again.TraceHash);
@@ -82,7 +95,7 @@ internal static class SimulateCommand
     private static void PrintHeader(Scenario scenario)
     {
         Console.WriteLine("partitioner simulate: real SetPartitioners on an in-memory ZooKeeper, under faults");
-        Console.WriteLine("knobs drawn from the seed:");
+        Console.WriteLine("knobs (drawn from the seed unless a scenario spec was given):");
         foreach (var knob in Simulator.DescribeKnobs(scenario))
         {
             Console.WriteLine("  " + knob);
