@@ -8,7 +8,8 @@ namespace Partitioner.Tests.Sim;
 /// <summary>
 /// The checks must catch a wrong decision. Every member here runs a deliberately broken Core that stays
 /// Acquired when the party changes (kazoo's ACQUIRED -> RELEASE on a membership change is dropped), and
-/// the same property that passes with Core must fail, with a scenario shrunk to a few faults.
+/// the same property that passes with Core must fail, with a scenario shrunk to a few faults (typically one
+/// join: a lone member keeps both items, and the newcomer never gets its share).
 /// </summary>
 public sealed class BrokenDeciderTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -22,7 +23,7 @@ public sealed class BrokenDeciderTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.NotNull(failure);
         output.WriteLine(failure.Report);
         Assert.NotEqual(SimulationOutcome.Passed, failure.Result.Outcome);
-        Assert.True(failure.Scenario.Faults.Length <= 2, $"not shrunk to at most two faults:\n{failure.Report}");
+        Assert.True(failure.Scenario.Faults.Length <= 3, $"not shrunk to at most three faults:\n{failure.Report}");
         Assert.True(failure.Scenario.Members <= 3, $"not shrunk to at most three members:\n{failure.Report}");
         Assert.Contains("reproduce: dotnet run --project src/Partitioner.Cli", failure.Report);
     }
