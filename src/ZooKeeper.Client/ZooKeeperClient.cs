@@ -96,7 +96,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         ReplyDecoder<string> decode = mode == CreateMode.Container
             ? (ref JuteReader r) => CreatedPath(ref r, withStat: true)
             : (ref JuteReader r) => CreatedPath(ref r, withStat: false);
-        return Send(new Request<string>(OpCodeOf(mode), path, frame, decode), cancellationToken);
+        return Send(new Request<string>(OpCodeOf(mode), path, frame, decode), cancellationToken, nameof(data));
     }
 
     /// <summary>Deletes a node; <paramref name="version"/> -1 means any version.</summary>
@@ -144,7 +144,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         frame.WriteString(_connection.ToServerPath(path));
         frame.WriteBuffer(data.Span);
         frame.WriteInt(version);
-        return Send(new Request<Stat>(OpCode.SetData, path, frame, static (ref JuteReader r) => r.ReadStat()), cancellationToken);
+        return Send(new Request<Stat>(OpCode.SetData, path, frame, static (ref JuteReader r) => r.ReadStat()), cancellationToken, nameof(data));
     }
 
     /// <summary>Returns the node's children (names only, sorted ordinally); the watcher (armed only when the node exists) fires on a change of children or deletion.</summary>
@@ -200,7 +200,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
 
         MultiCodec.WriteEnd(frame);
-        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r) => MultiCodec.ReadMulti(ref r, list.Count, _connection)), cancellationToken);
+        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r) => MultiCodec.ReadMulti(ref r, list.Count, _connection)), cancellationToken, nameof(ops));
     }
 
     /// <summary>Runs children and data reads in one request (ZooKeeper 3.6+); each read succeeds or fails on its own, and none leaves a watch.</summary>
@@ -215,7 +215,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
 
         MultiCodec.WriteEnd(frame);
-        return Send(new Request<IReadOnlyList<ReadResult>>(OpCode.MultiRead, null, frame, (ref JuteReader r) => MultiCodec.ReadMultiRead(ref r, list.Count)), cancellationToken);
+        return Send(new Request<IReadOnlyList<ReadResult>>(OpCode.MultiRead, null, frame, (ref JuteReader r) => MultiCodec.ReadMultiRead(ref r, list.Count)), cancellationToken, nameof(ops));
     }
 
     /// <summary>Waits until the server this session is connected to has caught up with the leader on <paramref name="path"/>.</summary>
@@ -308,10 +308,18 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     private static WatchRegistration? WatchFor(OpCode op, string path, Action<WatchedEvent>? watcher) =>
         watcher is null ? null : new WatchRegistration(op, path, watcher);
 
-    private Task<T> Send<T>(Request<T> request, CancellationToken cancellationToken)
+    private Task<T> Send<T>(Request<T> request, CancellationToken cancellationToken, string parameterName = "path")
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closeStarted) != 0, this);
+        // The server drops the connection on a frame over its jute.maxbuffer, so refuse it here instead.
+        if (request.FrameLength - 4 > _options.FrameBytesMax)
+        {
+            throw new ArgumentException(
+                $"The request for '{request.Path ?? request.Op.ToString()}' is {request.FrameLength - 4} bytes, over FrameBytesMax ({_options.FrameBytesMax}).",
+                parameterName);
+        }
+
         _session.Submit(request);
         return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
     }

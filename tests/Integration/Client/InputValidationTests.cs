@@ -32,6 +32,21 @@ public sealed class InputValidationTests(ZooKeeperServerFixture server)
     }
 
     [Fact]
+    public async Task OversizedData_IsRefusedBeforeSending_AndTheSessionStaysUp()
+    {
+        await using var zk = await Connect(server.ConnectString);
+        var path = server.UniqueRoot("big");
+        var states = new StateLog(zk);
+
+        var error = Assert.Throws<ArgumentException>(() => { _ = zk.CreateAsync(path, new byte[2_000_000], CreateMode.Persistent, Acl.OpenUnsafe); });
+
+        Assert.Equal("data", error.ParamName);
+        Assert.Contains("over FrameBytesMax (1048575)", error.Message, StringComparison.Ordinal);
+        Assert.Null(await zk.ExistsAsync(path).Within());
+        Assert.Empty(states.Events);
+    }
+
+    [Fact]
     public async Task SequentialCreate_AllowsAPathEndingInSlash()
     {
         await using var zk = await Connect(server.ConnectString);
