@@ -15,7 +15,10 @@ public sealed class ZooKeeperClientOptions
     /// <summary>The largest frame accepted from the server, in bytes; a larger length drops the connection. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).</summary>
     public int FrameBytesMax { get; init; } = WireLimits.FrameBytesDefault;
 
-    /// <summary>The clock for timestamps and timer decisions. The default is <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>
+    /// The clock that <see cref="ZooKeeperClient.LastHeardTimestamp"/>, the ping schedule and the read timeout are
+    /// measured with; the client's own threads still sleep in real time between checks. The default is <see cref="TimeProvider.System"/>.
+    /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The seed of the reconnect jitter, for reproducible runs; null draws one. The default is null.</summary>
