@@ -15,7 +15,6 @@ internal sealed record AcquireFigures(int Items, List<double> Ours, List<double>
 /// <summary>One member acquiring N items on a fresh party path, ours then kazoo's, on the same server.</summary>
 internal sealed class AcquireBench(BenchContext context)
 {
-    private const int ServerWarmUpRuns = 3;
     private static readonly TimeSpan AcquireTimeout = TimeSpan.FromMinutes(5);
 
     public async Task<AcquireFigures> RunAsync(int items, bool withKazoo)
@@ -50,7 +49,7 @@ internal sealed class AcquireBench(BenchContext context)
     /// </summary>
     public async Task WarmUpServerAsync()
     {
-        for (int run = 0; run < ServerWarmUpRuns; run++)
+        for (int run = 0; run < context.Mode.ServerWarmUpRuns; run++)
         {
             await RunOursAsync(context.Mode.AcquireSizes.Max());
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Partitioner.Integration.Infrastructure;
 using ZooKeeper.Client;
@@ -55,7 +56,7 @@ internal static class PartitionerBench
         if (settings.MemoryOnly)
         {
             await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
-            foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
+            foreach (int items in context.Mode.InstantSizes)
             {
                 await new InstantBench(context).RunAsync(items);
                 new CoreOnlyBench(context).Run(items);
@@ -64,8 +65,9 @@ internal static class PartitionerBench
             return 0;
         }
 
+        long started = Stopwatch.GetTimestamp();
         var report = await MeasureAsync(context);
-        BenchTable.Print(Console.Out, report, Describe(settings, server));
+        BenchTable.Print(Console.Out, report, Describe(settings, server, Stopwatch.GetElapsedTime(started)));
         return 0;
     }
 
@@ -83,7 +85,7 @@ internal static class PartitionerBench
         var memory = await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
         var instant = new List<(int, List<double>)>();
         var core = new List<(int, List<double>)>();
-        foreach (int items in context.Mode.AcquireSizes.Append(context.Mode.MemoryItems))
+        foreach (int items in context.Mode.InstantSizes)
         {
             instant.Add((items, await new InstantBench(context).RunAsync(items)));
             core.Add((items, new CoreOnlyBench(context).Run(items)));
@@ -92,11 +94,11 @@ internal static class PartitionerBench
         return new BenchReport(context.Mode, sizes, rebalance, memory, instant, core);
     }
 
-    private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server) =>
+    private static string Describe(BenchSettings settings, ZooKeeperServerProcess? server, TimeSpan took) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"mode: {settings.Mode.Name} ({settings.Mode.OurRepetitions} timed runs of ours after a warm-up, {settings.Mode.KazooRepetitions} of kazoo per case); "
+            $"mode: {settings.Mode.Name} ({settings.Mode.OurRepetitions} timed runs of ours after untimed warm-up runs, {settings.Mode.KazooRepetitions} of kazoo per case); "
             + $"server: {(server is null ? settings.Connect : $"ZooKeeper standalone started by the benchmark on {server.ConnectString}, tickTime 2000, JVM {ServerJavaOptions}")}; "
-            + $"time boundary {settings.TimeBoundary.TotalMilliseconds} ms for both; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
+            + $"time boundary {settings.TimeBoundary.TotalMilliseconds} ms for both; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}; measured in {took.TotalSeconds:0} s");
 
     /// <summary>The 1, 5 and 15 minute load averages: other work on the machine slows both sides, the server most.</summary>
     private static string LoadAverage() =>
