@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Partitioner.Core;
+using Partitioner.Integration.Infrastructure;
+using Partitioner.ZooKeeper.Adapter;
+using Partitioner.ZooKeeper.Port;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Partitioner.PartitionerTestKit;
+
+namespace Partitioner.Integration.Partitioner;
+
+/// <summary>The adapter on a real server: outcomes as codes, never exceptions; order kept; watches and session changes mapped.</summary>
+[Collection(SharedServerCollection.Name)]
+public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
+{
+    [Fact]
+    public async Task Outcomes_ComeBackAsCoreCodes_NotExceptions()
+    {
+        await using var client = await Connect(server.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var root = server.UniqueRoot("port-codes");
+
+        Assert.Equal(ZooKeeperError.NoNode, (await port.CreateAsync($"{root}/missing/child", default, NodeKind.Persistent)).Error);
+        var created = await port.CreateAsync(root, default, NodeKind.Persistent);
+        Assert.Equal(new CreateOutcome(ZooKeeperError.Ok, root), created);
+        Assert.Equal(ZooKeeperError.NodeExists, (await port.CreateAsync(root, default, NodeKind.Persistent)).Error);
+        var sequential = await port.CreateAsync($"{root}/{NextPrefix()}__lock__", default, NodeKind.EphemeralSequential);
+        Assert.Matches(@"__lock__\d{10}$", sequential.CreatedPath);
+        Assert.Equal(ZooKeeperError.NotEmpty, await port.DeleteAsync(root));
+        Assert.Equal(ZooKeeperError.NoChildrenForEphemerals, (await port.CreateAsync($"{sequential.CreatedPath}/x", default, NodeKind.Persistent)).Error);
+        Assert.Equal(ZooKeeperError.NoNode, await port.DeleteAsync($"{root}/nothing"));
+        Assert.Equal(ZooKeeperError.NoNode, (await port.GetChildrenAsync($"{root}/nothing", null)).Error);
+        Assert.Equal(ZooKeeperError.NoNode, await port.ExistsAsync($"{root}/nothing", null));
+        Assert.Equal(ZooKeeperError.Ok, await port.ExistsAsync(root, null));
+        Assert.Equal(ZooKeeperError.Ok, await port.DeleteAsync(sequential.CreatedPath!));
+        Assert.Equal(ZooKeeperError.Ok, await port.DeleteAsync(root));
+    }
+
+    [Fact]
+    public async Task Multi_ReportsEachOpsResult_AndMultiReadEachPathsChildren()
+    {
+        await using var client = await Connect(server.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var root = server.UniqueRoot("port-multi");
+        await port.CreateAsync(root, default, NodeKind.Persistent);
+
+        var ok = await port.MultiAsync([new Core.CreateOp($"{root}/a", [], NodeKind.Persistent), new Core.CreateOp($"{root}/a/x", [], NodeKind.Persistent)]);
+        var failed = await port.MultiAsync([new Core.CreateOp($"{root}/b", [], NodeKind.Persistent), new Core.CreateOp($"{root}/a", [], NodeKind.Persistent), new Core.DeleteOp($"{root}/a/x")]);
+        var reads = await port.MultiGetChildrenAsync([$"{root}/a", $"{root}/none", root]);
+
+        Assert.Equal(ZooKeeperError.Ok, ok.Error);
+        Assert.Equal<WriteResult>([new WriteResult(ZooKeeperError.Ok, $"{root}/a"), new WriteResult(ZooKeeperError.Ok, $"{root}/a/x")], ok.Results);
+        Assert.Equal(ZooKeeperError.NodeExists, failed.Error);
+        Assert.Equal([ZooKeeperError.Ok, ZooKeeperError.NodeExists, ZooKeeperError.RuntimeInconsistency], failed.Results.Select(r => r.Error));
+        Assert.Equal(ZooKeeperError.NoNode, await port.ExistsAsync($"{root}/b", null));
+        Assert.Equal(ZooKeeperError.Ok, reads.Error);
+        Assert.Equal<string>(["x"], reads.Results[0].Children);
+        Assert.Equal(ZooKeeperError.NoNode, reads.Results[1].Error);
+        Assert.Equal<string>(["a"], reads.Results[2].Children);
+    }
+
+    [Fact]
+    public async Task Results_CompleteInTheOrderTheRequestsWereMade()
+    {
+        await using var client = await Connect(server.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var root = server.UniqueRoot("port-order");
+        await port.CreateAsync(root, default, NodeKind.Persistent);
+        var order = new ConcurrentQueue<int>();
+
+        // The shell continues synchronously on each result, as here; those continuations must run in request order.
+        // Each one takes an uneven while, so that continuations running side by side would overtake each other.
+        void Record(int i)
+        {
+            Thread.SpinWait((i * 7919) % 50_000);
+            order.Enqueue(i);
+        }
+
+        var tasks = Enumerable.Range(0, 500).Select(i =>
+            (i % 2 == 0 ? port.CreateAsync($"{root}/n{i}", default, NodeKind.Ephemeral).ContinueWith(_ => Record(i), TaskContinuationOptions.ExecuteSynchronously)
+                        : port.GetChildrenAsync(root, null).ContinueWith(_ => Record(i), TaskContinuationOptions.ExecuteSynchronously)))
+            .ToList();
+        await Task.WhenAll(tasks).WaitAsync(WaitMax);
+
+        Assert.Equal(Enumerable.Range(0, 500), order);
+    }
+
+    [Fact]
+    public async Task Watches_ReportTheNodeEvent_AfterTheReadThatLeftThem_AndBeforeTheResultOfTheWriteThatFiredThem()
+    {
+        await using var client = await Connect(server.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var root = server.UniqueRoot("port-watch");
+        await port.CreateAsync(root, default, NodeKind.Persistent);
+        var seen = new ConcurrentQueue<string>();
+
+        var read = port.GetChildrenAsync(root, kind => seen.Enqueue($"children watch {kind}"))
+            .ContinueWith(_ => seen.Enqueue("read done"), TaskContinuationOptions.ExecuteSynchronously);
+        var exists = port.ExistsAsync($"{root}/c", kind => seen.Enqueue($"exists watch {kind}"))
+            .ContinueWith(_ => seen.Enqueue("exists done"), TaskContinuationOptions.ExecuteSynchronously);
+        var write = port.CreateAsync($"{root}/c", default, NodeKind.Ephemeral)
+            .ContinueWith(_ => seen.Enqueue("create done"), TaskContinuationOptions.ExecuteSynchronously);
+        await Task.WhenAll(read, exists, write).WaitAsync(WaitMax);
+
+        // The server sends the node's own event before its parent's, but the test only needs both between the reads and the write.
+        var order = seen.ToList();
+        Assert.Equal(["read done", "exists done"], order.Take(2));
+        Assert.Equal(["children watch NodeChildrenChanged", "exists watch NodeCreated"], order.Skip(2).Take(2).Order(StringComparer.Ordinal));
+        Assert.Equal(["create done"], order.Skip(4));
+    }
+
+    [Fact]
+    public async Task SessionChanges_SuspendedAndReconnectedOnACut_ExpiredOnClose_AndLaterRequestsGiveCodes()
+    {
+        await using var proxy = TcpProxy.Start(server.Port);
+        var client = await Connect(proxy.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var changes = new ConcurrentQueue<SessionChange>();
+        port.SessionChanged += changes.Enqueue;
+
+        proxy.CutAll();
+        await Eventually(() => changes.Contains(SessionChange.Reconnected), "Reconnected after the cut");
+        await client.CloseAsync();
+        await Eventually(() => changes.Contains(SessionChange.Expired), "Expired after close");
+
+        Assert.Equal([SessionChange.Suspended, SessionChange.Reconnected, SessionChange.Expired], changes);
+        Assert.Equal(ZooKeeperError.SessionExpired, (await port.CreateAsync("/after-close", default, NodeKind.Persistent)).Error);
+        Assert.Equal(ZooKeeperError.SessionExpired, (await port.MultiAsync([new Core.DeleteOp("/x")])).Error);
+    }
+
+    [Fact]
+    public async Task SessionChanged_AListenerAddedAfterTheSessionEnded_HearsExpiredAtOnce()
+    {
+        var client = await Connect(server.ConnectString);
+        await client.CloseAsync();
+        var port = new ZooKeeperPort(client);
+        var changes = new ConcurrentQueue<SessionChange>();
+
+        port.SessionChanged += changes.Enqueue;
+
+        Assert.Equal([SessionChange.Expired], changes);
+    }
+
+    [Fact]
+    public async Task Constructor_WithAClientAndAnotherTimeProvider_IsRefusedNamingTheOption()
+    {
+        await using var client = await Connect(server.ConnectString);
+        var options = new global::Partitioner.ZooKeeper.SetPartitionerOptions { TimeProvider = new OtherClock() };
+
+        var error = Assert.Throws<ArgumentException>(() => new global::Partitioner.ZooKeeper.SetPartitioner(client, "/p", ["a"], options));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("TimeProvider", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class OtherClock : TimeProvider;
+}
