@@ -30,6 +30,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     private readonly StateWaiters _waiters;
     private readonly MemberLoop _loop;
     private PartitionState _published;
+    private ITimer? _finishDeadline;
     private int _finishRequested;
     private int _disposed;
 
@@ -137,7 +138,8 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
     /// <summary>
     /// Asks the member to release its set and re-allocate (kazoo's <c>release_set</c>). Completes when the
-    /// member has left Release, or is in Failure. Call it once work on the set has stopped.
+    /// member has left Release, or is in Failure (at once if the member has stopped). Call it once work on the
+    /// set has stopped.
     /// </summary>
     public Task ReleaseSetAsync()
     {
@@ -182,8 +184,9 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
         if (!done.IsCompleted)
         {
-            // A timer that fires after the finish completed only finds nothing left to recheck.
-            _time.CreateTimer(
+            // Kept in a field: an unreferenced system timer may be collected before it fires. One that fires
+            // after the finish completed only finds nothing left to recheck.
+            var deadline = _time.CreateTimer(
                 _ =>
                 {
                     Volatile.Write(ref deadlinePassed, 1);
@@ -192,6 +195,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
                 null,
                 _port.SessionTimeout,
                 Timeout.InfiniteTimeSpan);
+            Interlocked.Exchange(ref _finishDeadline, deadline)?.Dispose();
         }
 
         return done;
@@ -230,6 +234,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
         await FinishAsync();
         _loop.Stop();
+        Interlocked.Exchange(ref _finishDeadline, null)?.Dispose();
     }
 
     /// <summary>Enumerates <see cref="AcquiredItems"/>.</summary>
