@@ -25,23 +25,47 @@ internal static class SimulateCommand
         var seed = new Option<ulong?>("--seed") { Description = "The seed of every random draw; random (and printed) when not given." };
         var logDir = new Option<string?>("--log-dir") { Description = "Write every member's event log here (always written on a failure, by default to partitioner-sim-logs/seed-N)." };
         var scenario = new Option<string?>("--scenario") { Description = "Run this exact scenario spec (as printed by a failing property test) instead of drawing one." };
+        var runs = new Option<int>("--runs") { Description = "Run this many seeds in a row (seed, seed+1, ...), one line each, stopping at the first failure with its full report.", DefaultValueFactory = _ => 1 };
         var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
         {
-            members, items, duration, faultRate, seed, logDir, scenario,
+            members, items, duration, faultRate, seed, logDir, scenario, runs,
         };
-        command.SetAction(parse => Run(
-            parse.GetValue(scenario),
-            parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue),
-            parse.GetValue(members),
-            parse.GetValue(items),
-            parse.GetValue(duration),
-            parse.GetValue(faultRate),
-            parse.GetValue(logDir)));
+        command.SetAction(parse =>
+        {
+            var settings = new Settings(
+                parse.GetValue(members), parse.GetValue(items), parse.GetValue(duration), parse.GetValue(faultRate), parse.GetValue(logDir));
+            var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
+            var spec = parse.GetValue(scenario);
+            int count = parse.GetValue(runs);
+            return spec is not null || count <= 1 ? Run(spec, first, settings, quiet: false) : RunMany(first, count, settings);
+        });
         return command;
     }
 
-    private static int Run(string? spec, ulong seed, int members, int items, double duration, double faultRate, string? logDir)
+    /// <summary>Runs consecutive seeds, one line each; a failing seed is run again with its full report, and ends the loop.</summary>
+    private static int RunMany(ulong first, int count, Settings settings)
     {
+        var wall = Stopwatch.StartNew();
+        for (ulong seed = first; seed < first + (ulong)count; seed++)
+        {
+            int exitCode = Run(null, seed, settings, quiet: true);
+            if (exitCode != 0)
+            {
+                Console.WriteLine($"seed {seed} failed (exit code {exitCode}); its full report follows");
+                Console.WriteLine();
+                return Run(null, seed, settings, quiet: false);
+            }
+        }
+
+        Console.WriteLine($"all {count} seeds from {first} passed");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds, each run twice (this line alone varies between runs)"));
+        return 0;
+    }
+
+    private static int Run(string? spec, ulong seed, Settings settings, bool quiet)
+    {
+        var (members, items, duration, faultRate, logDir) = settings;
         Scenario scenario;
         try
         {
@@ -59,7 +83,10 @@ internal static class SimulateCommand
             ? $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --scenario \"{spec}\""
             : string.Create(CultureInfo.InvariantCulture,
                 $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}");
-        PrintHeader(scenario);
+        if (!quiet)
+        {
+            PrintHeader(scenario);
+        }
 
         var wall = Stopwatch.StartNew();
         SimulationResult result, again;
@@ -81,9 +108,16 @@ internal static class SimulateCommand
         }
 
         bool deterministic = again.TraceHash == result.TraceHash;
+        int exitCode = !deterministic && result.Outcome == SimulationOutcome.Passed ? NondeterminismExitCode : result.ExitCode;
+        if (quiet)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}"));
+            return exitCode;
+        }
+
         PrintTimeline(result);
         PrintChecks(result, deterministic, again.TraceHash);
-        int exitCode = !deterministic && result.Outcome == SimulationOutcome.Passed ? NondeterminismExitCode : result.ExitCode;
         WriteLogs(again, exitCode != 0 ? logDir ?? $"partitioner-sim-logs/seed-{scenario.Seed}" : logDir);
         Console.WriteLine(exitCode == 0 ? "result: PASSED (exit code 0)" : $"result: FAILED (exit code {exitCode})");
         Console.WriteLine($"reproduce: {reproduce}");
@@ -91,6 +125,9 @@ internal static class SimulateCommand
             $"speed: {result.SimulatedTime.TotalSeconds / elapsed.TotalSeconds:0} simulated seconds per wall second ({elapsed.TotalSeconds:0.00} s wall; this line alone varies between runs)"));
         return exitCode;
     }
+
+    /// <summary>The options that shape a drawn scenario.</summary>
+    private readonly record struct Settings(int Members, int Items, double Duration, double FaultRate, string? LogDir);
 
     private static void PrintHeader(Scenario scenario)
     {
