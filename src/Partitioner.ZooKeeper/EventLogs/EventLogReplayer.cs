@@ -49,9 +49,23 @@ public sealed class EventLogReplayer
         MemberState? state = null;
         long lineNumber = 1;
         long seq = 0;
+        long? blankLine = null;
         for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNumber++;
+
+            // Blank lines may end a log (an editor's extra newline); inside one they mean damage.
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                blankLine ??= lineNumber;
+                continue;
+            }
+
+            if (blankLine is { } blank)
+            {
+                throw new EventLogFormatException(blank, "is blank, inside the log (a corrupt log?)");
+            }
+
             var mismatch = ReplayLine(new EventLogParser(lineNumber), line, config, seq, ref state, timeline);
             if (mismatch is not null)
             {

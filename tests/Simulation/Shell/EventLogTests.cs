@@ -125,6 +125,20 @@ public sealed class EventLogTests
     }
 
     [Fact]
+    public void Replay_OfALogEndingInBlankLines_Succeeds_ButABlankLineInside_IsNamed()
+    {
+        var lines = Lines(Record().Log);
+
+        var trailing = Replayer().Replay(new StringReader(string.Join('\n', lines) + "\n\n  \n"));
+        var inside = Assert.Throws<EventLogFormatException>(() =>
+            Replayer().Replay(new StringReader(string.Join('\n', lines[..3]) + "\n\n" + string.Join('\n', lines[3..]))));
+
+        Assert.True(trailing.Succeeded);
+        Assert.Equal(4, inside.LineNumber);
+        Assert.Contains("blank", inside.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Replay_OfAnotherFormatVersion_RefusesOnLineOne()
     {
         var lines = Lines(Record().Log);
