@@ -24,6 +24,8 @@ internal sealed class AllocationClock : IEventLogSink
     private long _decisions;
     private PartitionState _state;
     private OperationCounts _countsAtStart;
+    private long _folderReadOpId = -1;
+    private PhaseMarks _phases;
     private OperationCounts _countsAtAcquired;
 
     /// <param name="counts">The member's port counts, read at the allocation start and at Acquired; null to skip.</param>
@@ -73,6 +75,18 @@ internal sealed class AllocationClock : IEventLogSink
         }
     }
 
+    /// <summary>The phase boundaries of the member's last rebalance, with the allocation start and Acquired filled in.</summary>
+    public PhaseMarks Phases
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _phases with { AllocationStarted = _allocationStarted, Acquired = _acquiredAt };
+            }
+        }
+    }
+
     /// <summary>How many decisions Core made for this member.</summary>
     public long Decisions => Interlocked.Read(ref _decisions);
 
@@ -97,12 +111,7 @@ internal sealed class AllocationClock : IEventLogSink
         bool entered;
         lock (_gate)
         {
-            if (commands.Any(c => c is GetChildren { Watch: false } read && read.Path == _locksPath))
-            {
-                _allocationStarted = now;
-                _countsAtStart = _counts?.Invoke() ?? default;
-            }
-
+            MarkPhases(now, @event, state, commands);
             entered = state.State == PartitionState.Acquired && _state != PartitionState.Acquired;
             if (entered)
             {
@@ -120,6 +129,37 @@ internal sealed class AllocationClock : IEventLogSink
         }
     }
 
+    /// <summary>The latest time of each phase boundary a rebalance goes through (under the gate).</summary>
+    private void MarkPhases(long now, Event? @event, MemberState state, ImmutableArray<Command> commands)
+    {
+        if (commands.FirstOrDefault(c => c is GetChildren { Watch: false } read && read.Path == _locksPath) is ZooKeeperCommand folderRead)
+        {
+            _allocationStarted = now;
+            _folderReadOpId = folderRead.OpId;
+            _countsAtStart = _counts?.Invoke() ?? default;
+        }
+
+        if (@event is ChildrenCompleted answer && answer.OpId == _folderReadOpId)
+        {
+            _phases = _phases with { FoldersRead = now };
+        }
+
+        if (state.State == PartitionState.Release && _state != PartitionState.Release)
+        {
+            _phases = _phases with { Release = now };
+        }
+
+        if (state.State == PartitionState.Allocating && _state == PartitionState.Release)
+        {
+            _phases = _phases with { Released = now };
+        }
+
+        if (state.State == PartitionState.Allocating && commands.Any(c => c is StartTimer))
+        {
+            _phases = _phases with { TimerStarted = now };
+        }
+    }
+
     private static string Describe(Event? @event) => @event switch
     {
         OperationCompleted completed => $"#{completed.OpId} {completed.Error}",
@@ -127,3 +167,15 @@ internal sealed class AllocationClock : IEventLogSink
         _ => "",
     };
 }
+
+/// <summary>
+/// <see cref="Stopwatch.GetTimestamp"/>s of the steps between a party change and Acquired; 0 for a step the
+/// member did not take (the joiner has nothing to release).
+/// </summary>
+/// <param name="Release">Entered Release (it saw the party change).</param>
+/// <param name="Released">Its lock nodes were deleted: back to Allocating.</param>
+/// <param name="TimerStarted">The party was read and the stability timer started.</param>
+/// <param name="AllocationStarted">The timer fired: the read of P/locks was sent.</param>
+/// <param name="FoldersRead">The read of P/locks came back.</param>
+/// <param name="Acquired">Entered Acquired.</param>
+internal readonly record struct PhaseMarks(long Release, long Released, long TimerStarted, long AllocationStarted, long FoldersRead, long Acquired);

@@ -25,6 +25,8 @@ internal static class BenchTable
         output.WriteLine();
         PrintOperations(output, report);
         output.WriteLine();
+        PrintCriticalPath(output, report.Rebalance);
+        output.WriteLine();
         PrintMemory(output, report.Memory);
     }
 
@@ -76,6 +78,17 @@ internal static class BenchTable
         output.WriteLine($"| allocation of {Format.Count(report.Memory.Items)} items | {Format.Count(m.Requests)} | {Format.Count(m.Operations)} | {Format.Count(m.Multis)} | {Format.Count(m.MultiReads)} |");
         var r = report.Rebalance;
         output.WriteLine($"| rebalance, all {BenchMode.RebalanceMembers + 1} members, join to all Acquired | {Format.Count(r.Requests)} | {Format.Count(r.Operations)} | | |");
+    }
+
+    /// <summary>Where the rebalance's time goes: the slowest member's steps, as medians over the runs.</summary>
+    private static void PrintCriticalPath(TextWriter output, RebalanceFigures rebalance)
+    {
+        string[] steps = ["sees the join (Release)", "locks deleted (Allocating)", "party read, timer started", "timer fired, P/locks read sent", "P/locks read back", "Acquired"];
+        output.WriteLine("| rebalance, the last member to be Acquired | " + string.Join(" | ", steps) + " |");
+        output.WriteLine("|---" + string.Concat(Enumerable.Repeat("|---", steps.Length)) + "|");
+        var medians = Enumerable.Range(0, steps.Length)
+            .Select(i => Median.Of([.. rebalance.CriticalPath.Select(path => path[i]).Where(t => !double.IsNaN(t))]));
+        output.WriteLine("| median time since the join | " + string.Join(" | ", medians.Select(Format.Duration)) + " |");
     }
 
     private static void PrintMemory(TextWriter output, MemoryFigures memory)

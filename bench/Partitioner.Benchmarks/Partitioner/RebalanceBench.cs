@@ -7,7 +7,11 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// <param name="Requests">Requests all members sent from the join until all were Acquired (the last run's).</param>
 /// <param name="Operations">ZooKeeper operations inside those requests (the last run's).</param>
 /// <param name="Kazoo">kazoo's figure, one per run.</param>
-internal sealed record RebalanceFigures(List<double> Ours, long Requests, long Operations, List<double> Kazoo);
+/// <param name="CriticalPath">
+/// Per timed run, the last member to reach Acquired: seconds from the join to each of its steps, in the order of
+/// <see cref="PhaseMarks"/> (NaN for a step it did not take).
+/// </param>
+internal sealed record RebalanceFigures(List<double> Ours, long Requests, long Operations, List<double> Kazoo, List<double[]> CriticalPath);
 
 /// <summary>
 /// Eight members share 2,000 items; a ninth joins. The clock starts just before the ninth member is created
@@ -25,11 +29,12 @@ internal sealed class RebalanceBench(BenchContext context)
         {
             await RunOursAsync(); // Not counted: nine members' release and re-allocation paths get compiled.
         }
-        var figures = new RebalanceFigures([], 0, 0, []);
+        var figures = new RebalanceFigures([], 0, 0, [], []);
         for (int run = 0; run < context.Mode.OurRepetitions; run++)
         {
-            var (seconds, counts) = await RunOursAsync();
+            var (seconds, counts, path) = await RunOursAsync();
             figures.Ours.Add(seconds);
+            figures.CriticalPath.Add(path);
             figures = figures with { Requests = counts.Requests, Operations = counts.Operations };
             context.Progress($"ours  rebalance: {Format.Duration(seconds)}, {counts.Requests} requests, {counts.Operations} ops");
         }
@@ -48,7 +53,7 @@ internal sealed class RebalanceBench(BenchContext context)
     /// <summary>One more run, printing every member's decisions after the join with their times since it (for profiling).</summary>
     public async Task TraceAsync()
     {
-        var (seconds, _) = await RunOursAsync(trace: (joined, group) =>
+        var (seconds, _, _) = await RunOursAsync(trace: (joined, group) =>
         {
             foreach (var member in group)
             {
@@ -62,7 +67,7 @@ internal sealed class RebalanceBench(BenchContext context)
         context.Progress($"rebalance: {Format.Duration(seconds)} after subtracting the time boundary");
     }
 
-    private async Task<(double Seconds, OperationCounts Counts)> RunOursAsync(Action<long, List<MemberHarness>>? trace = null)
+    private async Task<(double Seconds, OperationCounts Counts, double[] CriticalPath)> RunOursAsync(Action<long, List<MemberHarness>>? trace = null)
     {
         string path = context.NewPath();
         var items = MemberHarness.Items(BenchMode.RebalanceItems);
@@ -88,7 +93,8 @@ internal sealed class RebalanceBench(BenchContext context)
             long end = group.Max(m => m.Clock.AcquiredAt);
             trace?.Invoke(joined, group);
             double seconds = (Stopwatch.GetElapsedTime(joined, end) - context.TimeBoundary).TotalSeconds;
-            return (seconds, Sum(group) - before);
+            var last = group.MaxBy(m => m.Clock.AcquiredAt)!.Clock.Phases;
+            return (seconds, Sum(group) - before, SinceJoin(joined, last));
         }
         finally
         {
@@ -117,6 +123,10 @@ internal sealed class RebalanceBench(BenchContext context)
             await acquired.WaitAsync(TimeSpan.FromMilliseconds(50));
         }
     }
+
+    private static double[] SinceJoin(long joined, PhaseMarks marks) =>
+        [.. new[] { marks.Release, marks.Released, marks.TimerStarted, marks.AllocationStarted, marks.FoldersRead, marks.Acquired }
+            .Select(t => t > joined ? Stopwatch.GetElapsedTime(joined, t).TotalSeconds : double.NaN)];
 
     private static OperationCounts Sum(List<MemberHarness> members) =>
         members.Aggregate(default(OperationCounts), (total, m) => total + m.Port.Counts);
