@@ -154,6 +154,30 @@ public sealed class SessionTests(ZooKeeperServerFixture server)
     }
 
     [Fact]
+    public async Task ManyWatches_AreAllReArmedAfterAReconnect()
+    {
+        await using var proxy = TcpProxy.Start(server.Port);
+        await using var zk = await Connect(proxy.ConnectString);
+        await using var other = await Connect(server.ConnectString);
+        var states = new StateLog(zk);
+        var root = server.UniqueRoot("many-watches");
+        await other.CreateAsync(root, Bytes(""), CreateMode.Persistent, Acl.OpenUnsafe).Within();
+        // 2,000 paths of about 120 bytes: the client splits them over several setWatches requests of at most 128 KB.
+        var paths = Enumerable.Range(0, 2000).Select(i => $"{root}/{new string('w', 100)}-{i:D5}").ToList();
+        var watches = paths.Select(_ => new AwaitableWatch()).ToList();
+        await Task.WhenAll(paths.Select((p, i) => zk.ExistsAsync(p, watches[i].Callback))).Within();
+
+        proxy.CutAll();
+        await states.WaitFor(SessionEvent.Reconnected);
+        await other.CreateAsync(paths[0], Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+        await other.CreateAsync(paths[^1], Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+
+        Assert.Equal(EventType.NodeCreated, (await watches[0].Task.Within()).Type);
+        Assert.Equal(EventType.NodeCreated, (await watches[^1].Task.Within()).Type);
+        Assert.Equal(paths[^1], (await watches[^1].Task).Path);
+    }
+
+    [Fact]
     public async Task Expiry_DeletesEphemeralsFiresWatchesWithExpiredAndEndsTheClient()
     {
         await using var proxy = TcpProxy.Start(server.Port);
