@@ -10,7 +10,10 @@ namespace Partitioner.ZooKeeper;
 /// Writes a member's decisions as JSON Lines: a header line with the format version and configuration,
 /// then one line per decision: <c>{"seq", "event", "state", "commands"}</c>. <see cref="EventLogReplayer"/> reads it back.
 /// </summary>
-/// <remarks>Each line is flushed as it is written, so a crashed process leaves a log that ends on a whole line.</remarks>
+/// <remarks>
+/// Each line is flushed as it is written, so a crashed process leaves a log that ends on a whole line.
+/// Give each member its own sink: a sink is not safe to share between members.
+/// </remarks>
 public sealed class JsonLinesEventLogSink : IEventLogSink, IDisposable
 {
     private readonly ArrayBufferWriter<byte> _buffer = new();
