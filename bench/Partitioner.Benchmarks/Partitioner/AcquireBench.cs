@@ -66,7 +66,34 @@ internal sealed class AcquireBench(BenchContext context)
         }
     }
 
-    private async Task<(double Seconds, double Whole, OperationCounts Counts, AllocationClock Clock)> RunOursAsync(int items, bool trace = false)
+    /// <summary>
+    /// The acquisition of the largest size with each batch size in turn, round after round, so that the machine's
+    /// changing load falls on all of them alike; prints each one's median (for choosing the default).
+    /// </summary>
+    public async Task CompareBatchSizesAsync(int[] batchSizes)
+    {
+        int items = context.Mode.AcquireSizes.Max();
+        var seconds = batchSizes.ToDictionary(size => size, _ => new List<double>());
+        for (int round = 0; round <= context.Mode.OurRepetitions; round++)
+        {
+            foreach (int size in batchSizes)
+            {
+                var (figure, _, _, _) = await RunOursAsync(items, batchSize: size);
+                if (round > 0)
+                {
+                    seconds[size].Add(figure); // Round 0 warms every size up.
+                }
+            }
+        }
+
+        foreach (int size in batchSizes)
+        {
+            context.Progress($"acquire {items} with batch size {size,5}: median {Format.Duration(Median.Of(seconds[size]))} (n={seconds[size].Count})");
+        }
+    }
+
+    private async Task<(double Seconds, double Whole, OperationCounts Counts, AllocationClock Clock)> RunOursAsync(
+        int items, bool trace = false, int? batchSize = null)
     {
         string path = context.NewPath();
         var names = MemberHarness.Items(items);
@@ -77,7 +104,7 @@ internal sealed class AcquireBench(BenchContext context)
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             double serverCpu = context.ServerCpuSeconds();
             created = Stopwatch.GetTimestamp();
-            harness.Start(path, names, "solo", context.TimeBoundary);
+            harness.Start(path, names, "solo", context.TimeBoundary, batchSize);
             await harness.WaitAcquiredAsync(AcquireTimeout);
             clock = harness.Clock;
             clock.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;

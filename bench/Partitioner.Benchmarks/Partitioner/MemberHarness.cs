@@ -38,7 +38,7 @@ internal sealed class MemberHarness : IAsyncDisposable
     }
 
     /// <summary>Creates and starts the member; on Release it releases at once, as a consumer with no work to stop would.</summary>
-    public SetPartitioner Start(string path, IReadOnlyList<string> items, string identifier, TimeSpan timeBoundary)
+    public SetPartitioner Start(string path, IReadOnlyList<string> items, string identifier, TimeSpan timeBoundary, int? batchSize = null)
     {
         var member = new SetPartitioner(Port, path, items, new SetPartitionerOptions
         {
@@ -46,6 +46,7 @@ internal sealed class MemberHarness : IAsyncDisposable
             TimeBoundary = timeBoundary,
             EventLog = Clock,
             TimeProvider = Client.TimeProvider,
+            BatchSize = batchSize ?? new SetPartitionerOptions().BatchSize,
         });
         member.StateChanged += (_, change) =>
         {

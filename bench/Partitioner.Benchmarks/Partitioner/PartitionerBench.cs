@@ -12,7 +12,7 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// </summary>
 internal static class PartitionerBench
 {
-    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only]";
+    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only | --batch-sizes N,N,...]";
 
     /// <summary>A server as one would run it: the full JIT and room for 100,000 items' nodes (the tests' launcher default is C1 and 128 MB).</summary>
     private const string ServerJavaOptions = "-Xmx1g";
@@ -50,6 +50,12 @@ internal static class PartitionerBench
             await new InstantBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
             await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
             await new RebalanceBench(context).TraceAsync();
+            return 0;
+        }
+
+        if (settings.BatchSizes is { } batchSizes)
+        {
+            await new AcquireBench(context).CompareBatchSizesAsync(batchSizes);
             return 0;
         }
 
@@ -104,7 +110,7 @@ internal static class PartitionerBench
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false);
+    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false, int[]? BatchSizes = null);
 
     private static bool TryParse(string[] args, out BenchSettings settings, out string? error)
     {
@@ -120,6 +126,10 @@ internal static class PartitionerBench
                     break;
                 case "--trace":
                     settings = settings with { Trace = true };
+                    break;
+                case "--batch-sizes" when value is not null && ParseSizes(value) is { } sizes:
+                    settings = settings with { BatchSizes = sizes };
+                    i++;
                     break;
                 case "--memory-only":
                     settings = settings with { MemoryOnly = true };
@@ -143,5 +153,11 @@ internal static class PartitionerBench
         }
 
         return true;
+    }
+
+    private static int[]? ParseSizes(string text)
+    {
+        var sizes = text.Split(',').Select(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0).ToArray();
+        return sizes.All(n => n > 0) ? sizes : null;
     }
 }
