@@ -18,12 +18,11 @@ public sealed record SimulationOptions
     public Func<MemberState, Event, Decision>? DecideOverride { get; init; }
 
     /// <summary>
-    /// Whether about half of the partitioners are driven by the shell's own <c>RunAsync</c> loop instead of a
-    /// StateChanged consumer. The default is false: <c>RunAsync</c> awaits <c>Task.WhenAny</c> over a task
-    /// the shell completes with RunContinuationsAsynchronously, so it resumes on the thread pool, which a
-    /// deterministic run cannot allow (the run ends as a crash naming the thread). Turn it on once that is fixed.
+    /// Whether about half of the partitioners (drawn from the seed) are driven by the shell's own
+    /// <c>RunAsync</c> loop instead of a StateChanged consumer. The default is true. Turning it off keeps
+    /// every consumer on StateChanged, for instance to tell a fault of the loop from one of the partitioner.
     /// </summary>
-    public bool RunLoopConsumers { get; init; }
+    public bool RunLoopConsumers { get; init; } = true;
 
     /// <summary>How long the run continues after the party has converged, still checking safety. The default is 1 second.</summary>
     public TimeSpan SettleAfterConvergence { get; init; } = TimeSpan.FromSeconds(1);
