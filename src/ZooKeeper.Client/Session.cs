@@ -40,6 +40,9 @@ internal sealed partial class Session
     private int _negotiatedMs;
     private long _lastZxid;
     private long _lastHeard;
+    private long _lastConfirmed;
+    private long _connectStarted;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _pingsInFlight = new();
     private long _lastSend;
     private bool _everConnected;
 
@@ -51,6 +54,7 @@ internal sealed partial class Session
         _jitter = options.JitterSeed is { } seed ? new Random(seed) : new Random();
         _negotiatedMs = (int)options.SessionTimeout.TotalMilliseconds;
         _lastHeard = _time.GetTimestamp();
+        _lastConfirmed = _lastHeard;
         _thread = new Thread(Run) { IsBackground = true, Name = "zookeeper-session" };
     }
 
@@ -76,6 +80,8 @@ internal sealed partial class Session
     public TimeSpan NegotiatedTimeout => TimeSpan.FromMilliseconds(Volatile.Read(ref _negotiatedMs));
 
     public long LastHeardTimestamp => Interlocked.Read(ref _lastHeard);
+
+    public long LastConfirmedTimestamp => Interlocked.Read(ref _lastConfirmed);
 
     public long LastZxid => Interlocked.Read(ref _lastZxid);
 
@@ -117,6 +123,7 @@ internal sealed partial class Session
             }
 
             request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
+            request.SubmittedTimestamp = _time.GetTimestamp();
             BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
             (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
             if (TryWriteInline(request))

@@ -46,6 +46,7 @@ internal sealed partial class Session
             }
             else if (_time.GetElapsedTime(Interlocked.Read(ref _lastSend), now) >= pingInterval)
             {
+                _pingsInFlight.Enqueue(now);
                 connection.Write(PingFrame, PingFrame.Length);
                 Interlocked.Exchange(ref _lastSend, now);
             }
@@ -103,6 +104,11 @@ internal sealed partial class Session
         switch (xid)
         {
             case Xids.Ping:
+                if (_pingsInFlight.TryDequeue(out var pingSent))
+                {
+                    Confirm(pingSent);
+                }
+
                 return;
             case Xids.Notification:
                 HandleNotification(ref reader);
@@ -134,6 +140,8 @@ internal sealed partial class Session
 
             _pending.Dequeue();
         }
+
+        Confirm(head.SubmittedTimestamp);
 
         if (zxid > 0)
         {
@@ -202,6 +210,26 @@ internal sealed partial class Session
             var empty = new JuteReader([]);
             auth.OnReply(err, ref empty);
             Dispatcher.Post(auth);
+        }
+    }
+
+    /// <summary>
+    /// Moves <see cref="LastConfirmedTimestamp"/> forward to <paramref name="sent"/>, the sending time of a request or
+    /// ping the server has just answered. Notifications and other unsolicited frames never count: a server sends
+    /// watch events to a session it is expiring, and a paused process reads them long after they were sent.
+    /// </summary>
+    private void Confirm(long sent)
+    {
+        var seen = Interlocked.Read(ref _lastConfirmed);
+        while (sent > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _lastConfirmed, sent, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
         }
     }
 }

@@ -106,6 +106,8 @@ internal sealed partial class Session
     /// <summary>Opens a socket and performs the handshake within the connect timeout.</summary>
     private (Connection? Connection, bool Expired) TryConnect(ServerAddress server)
     {
+        // The handshake's answer proves the session alive only from the moment it was asked for.
+        Interlocked.Exchange(ref _connectStarted, _time.GetTimestamp());
         Socket socket;
         try
         {
@@ -208,6 +210,8 @@ internal sealed partial class Session
         var now = _time.GetTimestamp();
         Interlocked.Exchange(ref _lastHeard, now);
         Interlocked.Exchange(ref _lastSend, now);
+        _pingsInFlight.Clear();
+        Confirm(Interlocked.Read(ref _connectStarted));
         RaiseState(_everConnected ? SessionEvent.Reconnected : SessionEvent.Connected);
         _everConnected = true;
         _firstConnect.TrySetResult();

@@ -41,6 +41,14 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> at which anything (a reply, a ping answer, a notification) last arrived.</summary>
     public long LastHeardTimestamp => _session.LastHeardTimestamp;
 
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> at which the client sent the latest request or ping that the server
+    /// has since answered (or completed the handshake): the session was certainly alive on the server after this moment.
+    /// Unlike <see cref="LastHeardTimestamp"/> it does not move for watch notifications, nor for replies that waited in
+    /// the socket while the process was paused, so it is the safe basis for deciding that the session may have expired.
+    /// </summary>
+    public long LastConfirmedTimestamp => _session.LastConfirmedTimestamp;
+
     /// <summary>The clock of <see cref="LastHeardTimestamp"/>.</summary>
     public TimeProvider TimeProvider => _options.TimeProvider;
 

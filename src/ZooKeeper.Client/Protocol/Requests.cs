@@ -40,6 +40,9 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
     /// <summary>The request id; assigned under the session lock when the request is queued.</summary>
     public int Xid { get; set; }
 
+    /// <summary>When the request was queued for sending; its reply proves the session was alive on the server after this.</summary>
+    public long SubmittedTimestamp { get; set; }
+
     public OpCode Op { get; } = op;
 
     /// <summary>The caller's path, for error messages.</summary>
