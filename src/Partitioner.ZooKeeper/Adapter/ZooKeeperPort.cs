@@ -40,8 +40,13 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     /// <inheritdoc/>
     public TimeSpan SessionTimeout => _client.NegotiatedTimeout;
 
-    /// <inheritdoc/>
-    public long LastHeardTimestamp => _client.LastHeardTimestamp;
+    /// <summary>
+    /// When the session was last confirmed alive: the sending time of the latest request or ping the server has
+    /// answered (<see cref="ZooKeeperClient.LastConfirmedTimestamp"/>). Not the time bytes last arrived: a process
+    /// resumed after a pause reads the watch events that the server sent while expiring its session, and those
+    /// must not make it believe it still owns anything.
+    /// </summary>
+    public long LastHeardTimestamp => _client.LastConfirmedTimestamp;
 
     /// <inheritdoc/>
     /// <remarks>A listener added while the client is already suspended or ended hears that at once.</remarks>
