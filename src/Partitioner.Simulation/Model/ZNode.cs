@@ -1,5 +1,3 @@
-using Partitioner.Core;
-
 namespace Partitioner.Simulation.Model;
 
 /// <summary>One node of the in-memory ZooKeeper tree, with the stat fields the model needs.</summary>
@@ -55,7 +53,4 @@ public sealed class ZNode
 
     /// <summary>True for ephemeral nodes.</summary>
     public bool IsEphemeral => EphemeralOwner != 0;
-
-    /// <summary>The kind this node was created as, ignoring the sequential flag.</summary>
-    public NodeKind BaseKind => IsEphemeral ? NodeKind.Ephemeral : NodeKind.Persistent;
 }

@@ -35,8 +35,6 @@ internal sealed class SimConnection : IServerConnection
 
     public bool FullyClosed => ClientClosed && ServerClosed;
 
-    public SimNetwork Network => network;
-
     /// <summary>Sends to the server; <paramref name="atServer"/> runs on arrival unless the server is down (then the connection resets).</summary>
     public void SendToServer(Action atServer) => toServer.Send(() =>
     {
