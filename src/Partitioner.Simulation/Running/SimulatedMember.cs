@@ -78,7 +78,9 @@ internal sealed class SimulatedMember
     public void Leave()
     {
         Leaving = true;
-        cluster.Scheduler.RunNow(() => _ = LeaveAsync(), Process);
+
+        // Through the process, so that a paused member leaves only once it runs again.
+        cluster.Scheduler.Schedule(TimeSpan.Zero, () => _ = LeaveAsync(), Process);
     }
 
     private async Task LeaveAsync()
