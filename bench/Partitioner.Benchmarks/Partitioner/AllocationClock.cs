@@ -21,7 +21,6 @@ internal sealed class AllocationClock : IEventLogSink
     private string _locksPath = "";
     private long _allocationStarted;
     private long _acquiredAt;
-    private long _decisions;
     private PartitionState _state;
     private OperationCounts _countsAtStart;
     private long _folderReadOpId = -1;
@@ -87,9 +86,6 @@ internal sealed class AllocationClock : IEventLogSink
         }
     }
 
-    /// <summary>How many decisions Core made for this member.</summary>
-    public long Decisions => Interlocked.Read(ref _decisions);
-
     /// <summary>Seconds of the process's CPU the caller measured around the acquisition; 0 when not measured.</summary>
     public double CpuSeconds { get; set; }
 
@@ -107,7 +103,6 @@ internal sealed class AllocationClock : IEventLogSink
     public void WriteDecision(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands)
     {
         long now = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref _decisions);
         bool entered;
         lock (_gate)
         {

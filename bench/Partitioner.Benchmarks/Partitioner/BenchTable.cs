@@ -38,8 +38,9 @@ internal static class BenchTable
         {
             double ours = Median.Of(size.Ours);
             double kazoo = Median.Of(size.Kazoo);
+            string ratioVerdict = double.IsNaN(kazoo) ? "kazoo not run" : Verdict(kazoo / ours >= AcquireTargetRatio);
             string target = size.Items == 5_000
-                ? $"< 250 ms and >= 100x: {Verdict(ours < AcquireTargetSeconds && (double.IsNaN(kazoo) || kazoo / ours >= AcquireTargetRatio))}"
+                ? $"< 250 ms: {Verdict(ours < AcquireTargetSeconds)}; >= 100x: {ratioVerdict}"
                 : "";
             output.WriteLine($"| one member acquires {Format.Count(size.Items)} items | {Cell(ours, size.Ours.Count)} | {Cell(kazoo, size.Kazoo.Count)} | {Format.Ratio(kazoo, ours)} | {target} |");
         }

@@ -43,31 +43,8 @@ internal static class PartitionerBench
         await using var admin = await ZooKeeperClient.ConnectAsync(connect);
         var context = new BenchContext(settings.Mode, connect, settings.TimeBoundary,
             new KazooRunner(script, connect, settings.TimeBoundary), admin, server is null ? null : ServerCpu.Find(server.DataDir));
-        if (settings.Trace)
+        if (await RunStudyAsync(settings, context))
         {
-            new CoreOnlyBench(context).Run(context.Mode.AcquireSizes.Max());
-            await new InstantBench(context).RunAsync(context.Mode.AcquireSizes.Max());
-            await new InstantBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
-            await new AcquireBench(context).TraceAsync(context.Mode.AcquireSizes.Max());
-            await new RebalanceBench(context).TraceAsync();
-            return 0;
-        }
-
-        if (settings.BatchSizes is { } batchSizes)
-        {
-            await new AcquireBench(context).CompareBatchSizesAsync(batchSizes);
-            return 0;
-        }
-
-        if (settings.MemoryOnly)
-        {
-            await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
-            foreach (int items in context.Mode.InstantSizes)
-            {
-                await new InstantBench(context).RunAsync(items);
-                new CoreOnlyBench(context).Run(items);
-            }
-
             return 0;
         }
 
@@ -75,6 +52,39 @@ internal static class PartitionerBench
         var report = await MeasureAsync(context);
         BenchTable.Print(Console.Out, report, Describe(settings, server, Stopwatch.GetElapsedTime(started)));
         return 0;
+    }
+
+    /// <summary>Runs a profiling study instead of the benchmark when one was asked for; false when none was.</summary>
+    private static async Task<bool> RunStudyAsync(BenchSettings settings, BenchContext context)
+    {
+        int largest = context.Mode.AcquireSizes.Max();
+        if (settings.Trace)
+        {
+            new CoreOnlyBench(context).Run(largest);
+            await new InstantBench(context).RunAsync(largest);
+            await new InstantBench(context).TraceAsync(largest);
+            await new AcquireBench(context).TraceAsync(largest);
+            await new RebalanceBench(context).TraceAsync();
+        }
+        else if (settings.BatchSizes is { } batchSizes)
+        {
+            await new AcquireBench(context).CompareBatchSizesAsync(batchSizes);
+        }
+        else if (settings.MemoryOnly)
+        {
+            await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
+            foreach (int items in context.Mode.InstantSizes)
+            {
+                await new InstantBench(context).RunAsync(items);
+                new CoreOnlyBench(context).Run(items);
+            }
+        }
+        else
+        {
+            return false;
+        }
+
+        return true;
     }
 
     private static async Task<BenchReport> MeasureAsync(BenchContext context)
