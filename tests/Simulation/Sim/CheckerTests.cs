@@ -40,7 +40,7 @@ public sealed class CheckerTests
     }
 
     [Fact]
-    public void LockAgreement_WhenTheOwnersSessionHasExpired_ReportsIt_UnlessByDecreeAndUnread()
+    public void LockAgreement_WhenTheOwnersSessionHasExpired_ReportsIt()
     {
         var h = new ModelHarness();
         var (a, _) = h.Connect("a");
