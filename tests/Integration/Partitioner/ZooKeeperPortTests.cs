@@ -153,5 +153,40 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         Assert.Contains("TimeProvider", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LastHeard_IsNotMovedByAWatchEventReadAfterAPause_OnlyByAnAnsweredRequest()
+    {
+        var clock = new SteppedClock();
+        var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
+        await using var client = await ZooKeeperClient.ConnectAsync(server.ConnectString, options).WaitAsync(WaitMax);
+        await using var other = await Connect(server.ConnectString);
+        var port = new ZooKeeperPort(client);
+        var root = server.UniqueRoot("port-heard");
+        await port.CreateAsync(root, default, NodeKind.Persistent);
+        var fired = new TaskCompletionSource<WatchEventKind>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await port.GetChildrenAsync(root, kind => fired.TrySetResult(kind));
+        var beforePause = port.LastHeardTimestamp;
+
+        // A pause, as this process sees it: a minute passes on its clock, then the first thing it reads is an event.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await other.CreateAsync($"{root}/c", ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral, Acl.OpenUnsafe);
+        Assert.Equal(WatchEventKind.NodeChildrenChanged, await fired.Task.WaitAsync(WaitMax));
+
+        Assert.True(client.LastHeardTimestamp > beforePause, "the client did read the event after the pause");
+        Assert.Equal(beforePause, port.LastHeardTimestamp);
+        await port.ExistsAsync(root, null);
+        Assert.True(port.LastHeardTimestamp > beforePause, "an answered request confirms the session again");
+    }
+
     private sealed class OtherClock : TimeProvider;
+
+    /// <summary>The system clock plus an offset that a test moves forward, to stand for time lost in a pause.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long _offset;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _offset, (long)(by.TotalSeconds * TimestampFrequency));
+
+        public override long GetTimestamp() => System.GetTimestamp() + Interlocked.Read(ref _offset);
+    }
 }
