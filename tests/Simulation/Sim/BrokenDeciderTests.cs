@@ -18,7 +18,8 @@ public sealed class BrokenDeciderTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         var options = new SimulationOptions { DecideOverride = StaysAcquiredOnPartyChange };
 
-        var failure = ScenarioCheck.Find(ScenarioGenerators.Scenarios(faultsMax: 6), runs: 300, options);
+        // A fixed FsCheck seed: what the failure shrinks to must not depend on the draw of one CI run.
+        var failure = ScenarioCheck.Find(ScenarioGenerators.Scenarios(faultsMax: 6), runs: 300, options, fsCheckSeed: 20261128);
 
         Assert.NotNull(failure);
         output.WriteLine(failure.Report);

@@ -39,8 +39,12 @@ internal static class ScenarioCheck
         return Math.Max(defaultRuns, (int)(total * share));
     }
 
-    /// <summary>Checks <paramref name="runs"/> scenarios; null when all passed, else the shrunk failure.</summary>
-    public static PropertyFailure? Find(Gen<Scenario> scenarios, int runs, SimulationOptions? options = null)
+    /// <summary>
+    /// Checks <paramref name="runs"/> scenarios; null when all passed, else the shrunk failure. With
+    /// <paramref name="fsCheckSeed"/> FsCheck draws the same scenarios every time (for tests whose point is
+    /// what a failure shrinks to); without it each run explores new ones.
+    /// </summary>
+    public static PropertyFailure? Find(Gen<Scenario> scenarios, int runs, SimulationOptions? options = null, ulong? fsCheckSeed = null)
     {
         options ??= new SimulationOptions();
         (Scenario Scenario, SimulationResult Result)? lastFailing = null;
@@ -58,7 +62,15 @@ internal static class ScenarioCheck
         });
         try
         {
-            Check.One(Config.QuickThrowOnFailure.WithMaxTest(runs), property);
+            var config = Config.QuickThrowOnFailure.WithMaxTest(runs);
+            if (fsCheckSeed is { } seed)
+            {
+                // The gamma of a SplitMix generator must be odd; this one is the usual golden-ratio constant.
+                var replay = new Replay(new Rnd(seed, 0x9E3779B97F4A7C15UL), Microsoft.FSharp.Core.FSharpOption<int>.None);
+                config = config.WithReplay(Microsoft.FSharp.Core.FSharpOption<Replay>.Some(replay));
+            }
+
+            Check.One(config, property);
             return null;
         }
         catch (Exception fsCheckReport) when (lastFailing is { } failing)
