@@ -3,7 +3,8 @@
 #   1. installs what the tests need (scripts/install-test-deps.sh: ZooKeeper, kazoo);
 #   2. builds the solution in Release;
 #   3. runs every test project, writing TRX results under artifacts/test-results;
-#   4. counts the results (scripts/count-test-results.sh) and exits non-zero on any failure.
+#   4. runs the benchmarks in their short mode against a server they start (figures only, no verdict);
+#   5. counts the results (scripts/count-test-results.sh) and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,18 @@ status=0
 dotnet test Partitioner.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$results" || status=$?
+
+# The benchmarks print figures and judge nothing; a benchmark that crashes is still a failure.
+# PARTITIONER_SKIP_BENCH=1 leaves them out (for a quick local run).
+if [ -z "${PARTITIONER_SKIP_BENCH:-}" ]; then
+  for bench in client partitioner; do
+    echo "== benchmark: $bench --short"
+    if ! dotnet run -c Release --no-build --project bench/Partitioner.Benchmarks -- "$bench" --short; then
+      echo "benchmark '$bench' failed" >&2
+      status=1
+    fi
+  done
+fi
 
 scripts/count-test-results.sh "$results" || status=$?
 exit "$status"
