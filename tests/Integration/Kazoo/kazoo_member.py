@@ -37,9 +37,11 @@ def main():
     parser.add_argument("--identifier", required=True)
     parser.add_argument("--time-boundary", type=float, default=0.2)
     parser.add_argument("--manual-release", action="store_true")
+    parser.add_argument("--session-timeout", type=float, default=10.0,
+                        help="seconds; small values make a killed member's session expire fast")
     args = parser.parse_args()
 
-    client = KazooClient(hosts=args.hosts)
+    client = KazooClient(hosts=args.hosts, timeout=args.session_timeout)
     client.start(timeout=15)
     partitioner = client.SetPartitioner(
         path=args.path,

@@ -41,6 +41,29 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task MixedParty_WhenMembersOfEitherKindAreKilled_TheSurvivorsAgreeOnTheirItems_WithNoItemOwnedTwice()
+    {
+        var path = server.UniqueRoot("mixed-kill");
+        var session = TimeSpan.FromSeconds(2);
+        await using var group = await MemberGroup.Connect(server.ConnectString, path);
+        await using var observer = OwnershipObserver.Start(server.ConnectString, path, Items);
+        var cs1 = group.Add(await Connect(server.ConnectString, session), "cs-1", Items);
+        observer.Watch(cs1);
+        var py1 = StartKazooMember(path, "py-1", session);
+        var worker = WorkerProcess.Start(server.ConnectString, path, Items, "cs-worker", NextPrefix(), session);
+        _children.Add(worker);
+        await AssertAgreement([cs1], [py1, worker]);
+
+        py1.Kill();
+        await AssertAgreement([cs1], [worker]);
+
+        worker.Kill();
+        var py2 = StartKazooMember(path, "py-2", session);
+        await AssertAgreement([cs1], [py2]);
+        await observer.AssertNoViolations();
+    }
+
+    [Fact]
     public async Task KazooLockHeld_ACSharpMemberWaitsForIt_AndTakesTheItemWhenKazooReleases()
     {
         var path = server.UniqueRoot("mixed-lock1");
@@ -112,7 +135,7 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
             Items);
     }
 
-    private ChildProcess StartKazooMember(string path, string identifier)
+    private ChildProcess StartKazooMember(string path, string identifier, TimeSpan? sessionTimeout = null)
     {
         var child = ChildProcess.Start(
             identifier,
@@ -122,7 +145,8 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
             "--path", path,
             "--items", JsonSerializer.Serialize(Items),
             "--identifier", identifier,
-            "--time-boundary", "0.2");
+            "--time-boundary", "0.2",
+            "--session-timeout", (sessionTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _children.Add(child);
         return child;
     }
