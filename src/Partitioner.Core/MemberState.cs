@@ -40,6 +40,13 @@ public sealed record MemberState
     /// <summary>Every lock node this member has or may have.</summary>
     internal LockLedger Ledger { get; init; } = LockLedger.Empty;
 
+    /// <summary>
+    /// Items whose lock folder this member has seen or created. Folders are never deleted by the recipe, so a
+    /// round whose share is all known skips the read of <c>P/locks</c>; a NoNode on a lock create or folder read
+    /// (a folder deleted by hand) forgets the item and lists the folders again.
+    /// </summary>
+    internal ImmutableSortedSet<string> KnownFolders { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
     /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
     internal long? RetryTimerId { get; init; }
 }

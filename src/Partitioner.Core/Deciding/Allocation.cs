@@ -5,7 +5,8 @@ namespace Partitioner.Core;
 /// <summary>
 /// The start of a round, after the stability wait: compute the share, then make sure its lock folders
 /// exist with one read of <c>P/locks</c> and batched creates of the missing ones (kazoo ensures each
-/// folder with its own round trips, one item at a time).
+/// folder with its own round trips, one item at a time). Folders this member already saw or created are
+/// not read again: the recipe never deletes them.
 /// </summary>
 internal static class Allocation
 {
@@ -29,7 +30,7 @@ internal static class Allocation
         step.SetPhase(new RoundPhase(round));
         LedgerDecisions.DeleteUnwanted(step, round);
         LedgerDecisions.Sweep(step);
-        if (share.IsEmpty)
+        if (share.All(step.State.KnownFolders.Contains))
         {
             Locking.Begin(step, round);
         }
@@ -54,6 +55,7 @@ internal static class Allocation
             case ZooKeeperError.Ok:
                 var existing = result.Children.ToImmutableHashSet(StringComparer.Ordinal);
                 var missing = round.Share.Where(item => !existing.Contains(item)).ToImmutableArray();
+                RememberFolders(step, round.Share.Where(existing.Contains));
                 CreateFolders(step, round, missing);
                 break;
             case ZooKeeperError.ConnectionLoss:
@@ -87,6 +89,7 @@ internal static class Allocation
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
+                RememberFolders(step, items);
                 break;
             case ZooKeeperError.NodeExists:
                 // A peer created one of them meanwhile and the whole multi failed: create each on its own.
@@ -116,6 +119,7 @@ internal static class Allocation
         switch (result.Error)
         {
             case ZooKeeperError.Ok or ZooKeeperError.NodeExists:
+                RememberFolders(step, [item]);
                 ContinueCreatingFolders(step, round, creating.Batches.Remove(result.OpId));
                 break;
             case ZooKeeperError.ConnectionLoss:
@@ -145,6 +149,21 @@ internal static class Allocation
         }
     }
 
+    /// <summary>
+    /// A lock create or folder read found no folder for <paramref name="items"/>: someone deleted it by hand.
+    /// The items are no longer known; a round that is locking lists the folders again (creating the missing
+    /// ones), and the results of its earlier reads are then ignored. A round already listing needs nothing more:
+    /// its read was sent after the failed request, so it sees the folder missing.
+    /// </summary>
+    public static void OnFoldersMissing(Step step, IEnumerable<string> items)
+    {
+        step.Update(s => s with { KnownFolders = s.KnownFolders.Except(items) });
+        if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } round })
+        {
+            ListFolders(step, round);
+        }
+    }
+
     /// <summary>A party change during acquisition: delete this member's lock nodes and wait again, at once.</summary>
     public static void Abort(Step step)
     {
@@ -164,6 +183,9 @@ internal static class Allocation
             step.SetPhase(new RoundPhase(round.At(new CreatingFolders(batches))));
         }
     }
+
+    private static void RememberFolders(Step step, IEnumerable<string> items) =>
+        step.Update(s => s with { KnownFolders = s.KnownFolders.Union(items) });
 
     private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
 }

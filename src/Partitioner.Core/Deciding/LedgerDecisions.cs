@@ -142,6 +142,10 @@ internal static class LedgerDecisions
                 step.SetLedger(step.Ledger.BecameUncertain(items));
                 Retries.Schedule(step);
                 break;
+            case MultiCompleted { Error: ZooKeeperError.NoNode }:
+                // A folder is gone and the whole multi failed: no node of these items was created.
+                Allocation.OnFoldersMissing(step, items);
+                break;
             case MultiCompleted multi:
                 var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
                 Failures.Unexpected(step, "multi create", path, error);

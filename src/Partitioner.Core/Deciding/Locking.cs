@@ -53,7 +53,7 @@ internal static class Locking
                 ? result.Results[i]
                 : new ChildrenResult(ZooKeeperError.BadArguments, []);
             locking = OnRead(step, round, locking, items[i], result.OpId, read);
-            if (step.Phase is not RoundPhase { Round.Lost: false })
+            if (step.Phase is not RoundPhase { Round: { Lost: false, Step: LockingStep } })
             {
                 return;
             }
@@ -67,7 +67,7 @@ internal static class Locking
     {
         string item = locking.Reads[result.OpId][0];
         locking = OnRead(step, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
-        if (step.Phase is RoundPhase { Round.Lost: false })
+        if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } })
         {
             Continue(step, round, locking);
         }
@@ -106,6 +106,12 @@ internal static class Locking
     {
         if (locking.Items[item] is not ReadingItem reading || reading.OpId != opId)
         {
+            return locking;
+        }
+
+        if (read.Error == ZooKeeperError.NoNode)
+        {
+            Allocation.OnFoldersMissing(step, [item]);
             return locking;
         }
 
