@@ -9,12 +9,14 @@ internal static class SessionDecisions
     public static void OnSuspended(Step step)
     {
         step.Update(s => s with { Suspended = true });
+        UserRequests.DropWaitOfRelease(step);
         EnterRelease(step);
     }
 
     public static void OnReconnected(Step step)
     {
         step.Update(s => s with { Suspended = false });
+        UserRequests.DropWaitOfRelease(step);
         EnterRelease(step);
         Retries.Resume(step);
     }

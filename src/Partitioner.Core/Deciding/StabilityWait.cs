@@ -8,8 +8,19 @@ namespace Partitioner.Core;
 /// <remarks>kazoo samples again after a fixed sleep; here any change restarts the full wait.</remarks>
 internal static class StabilityWait
 {
-    /// <summary>Starts (or restarts) the wait: cancels a running stability timer and reads the party.</summary>
-    public static void Begin(Step step)
+    /// <summary>
+    /// Starts (or restarts) the wait: cancels a running stability timer and reads the party. A restart of a
+    /// wait that began with a release still waits for that release.
+    /// </summary>
+    public static void Begin(Step step) => Begin(step, releasing: step.Phase is WaitingPhase { Releasing: true });
+
+    /// <summary>
+    /// Starts the wait while this member's release deletes are in flight, so that the party read and the
+    /// time boundary overlap them; the member allocates only once they are done (see <see cref="UserRequests"/>).
+    /// </summary>
+    public static void BeginReleasing(Step step) => Begin(step, releasing: true);
+
+    private static void Begin(Step step, bool releasing)
     {
         if (step.Phase is WaitingPhase { TimerId: { } timer })
         {
@@ -18,7 +29,7 @@ internal static class StabilityWait
 
         long id = step.NewId();
         step.Emit(new GetChildren(id, ZnodePaths.Party(step.Config.Path), Watch: true));
-        step.SetPhase(WaitingPhase.Reading(id));
+        step.SetPhase(WaitingPhase.Reading(id, releasing));
     }
 
     public static bool TryHandle(Step step, WaitingPhase wait, ChildrenCompleted result)
@@ -56,10 +67,19 @@ internal static class StabilityWait
         }
     }
 
-    /// <summary>The party stayed unchanged for the whole time boundary: allocate.</summary>
+    /// <summary>The party stayed unchanged for the whole time boundary: allocate, or once the release is done.</summary>
     public static void OnTimer(Step step, WaitingPhase wait, TimerFired fired)
     {
-        if (fired.TimerId == wait.TimerId && wait.Children is { } children)
+        if (fired.TimerId != wait.TimerId || wait.Children is not { } children)
+        {
+            return;
+        }
+
+        if (wait.Releasing)
+        {
+            step.SetPhase(wait.TimedOutWhileReleasing());
+        }
+        else
         {
             Allocation.StartRound(step, children, wait.ReadOpId);
         }

@@ -5,12 +5,14 @@ internal static class UserRequests
 {
     /// <summary>
     /// Release: delete every lock node of this member; once all deletes are done (Ok or NoNode) and no create
-    /// is pending or uncertain, go to Allocating and wait for a stable party again. From Acquired the state
-    /// moves to Release at once, so that the items stop counting as owned before their locks go.
+    /// is pending or uncertain, go to Allocating. From Acquired the state moves to Release at once, so that
+    /// the items stop counting as owned before their locks go. The next stability wait (its party read and
+    /// timer) starts in the same step as the deletes, so that it overlaps them; a round starts only when
+    /// both the wait and the release are done.
     /// </summary>
     public static void OnReleaseRequested(Step step)
     {
-        if (step.Phase is ReleasingPhase)
+        if (IsReleasing(step))
         {
             return;
         }
@@ -20,19 +22,46 @@ internal static class UserRequests
             step.SetState(PartitionState.Release, []);
         }
 
-        StabilityWait.Cancel(step);
-        step.SetPhase(new ReleasingPhase());
         LedgerDecisions.DeleteAllOwnNodes(step);
+        StabilityWait.BeginReleasing(step);
         LedgerDecisions.Sweep(step);
     }
 
-    /// <summary>Ends a release whose deletes are all done: Allocating, and a new stability wait.</summary>
+    /// <summary>
+    /// The connection was lost during a release: the party read may be stale, so the release goes on without a
+    /// wait and a new wait begins once the deletes are done (they are sent again on reconnect).
+    /// </summary>
+    public static void DropWaitOfRelease(Step step)
+    {
+        if (step.Phase is WaitingPhase { Releasing: true })
+        {
+            StabilityWait.Cancel(step);
+            step.SetPhase(new ReleasingPhase());
+        }
+    }
+
+    /// <summary>Ends a release whose deletes are all done: Allocating, then the round if the wait is over too.</summary>
     public static void CompleteReleaseIfSettled(Step step)
     {
-        if (step.Phase is ReleasingPhase && step.Ledger.IsSettled)
+        if (!IsReleasing(step) || !step.Ledger.IsSettled)
         {
-            step.SetState(PartitionState.Allocating, []);
+            return;
+        }
+
+        step.SetState(PartitionState.Allocating, []);
+        if (step.Phase is WaitingPhase wait)
+        {
+            step.SetPhase(wait.Released());
+            if (wait is { Due: true, Children: { } children })
+            {
+                Allocation.StartRound(step, children, wait.ReadOpId);
+            }
+        }
+        else
+        {
             StabilityWait.Begin(step);
         }
     }
+
+    private static bool IsReleasing(Step step) => step.Phase is ReleasingPhase or WaitingPhase { Releasing: true };
 }

@@ -17,12 +17,22 @@ internal abstract record Phase;
 /// <param name="Children">The party's children from that read; null until it succeeds.</param>
 /// <param name="TimerId">The stability timer, started when the read succeeded.</param>
 /// <param name="ReadLost">The read failed with ConnectionLoss and waits for a retry.</param>
-internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost) : Phase
+/// <param name="Releasing">The wait began with a release whose deletes are not all done: the state stays Release and
+/// the member may not allocate until they are.</param>
+/// <param name="Due">The timer fired while <paramref name="Releasing"/>: the round starts as soon as the deletes are done.</param>
+internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost, bool Releasing, bool Due) : Phase
 {
     // Evolve.
 
     /// <summary>A wait whose party read <paramref name="readOpId"/> is in flight.</summary>
-    public static WaitingPhase Reading(long readOpId) => new(readOpId, Children: null, TimerId: null, ReadLost: false);
+    public static WaitingPhase Reading(long readOpId, bool releasing) =>
+        new(readOpId, Children: null, TimerId: null, ReadLost: false, Releasing: releasing, Due: false);
+
+    /// <summary>The timer fired before the release's deletes were done.</summary>
+    public WaitingPhase TimedOutWhileReleasing() => this with { Due = true };
+
+    /// <summary>The release's deletes are all done.</summary>
+    public WaitingPhase Released() => this with { Releasing = false, Due = false };
 
     /// <summary>The party read returned <paramref name="children"/>; the timer <paramref name="timerId"/> runs.</summary>
     public WaitingPhase Read(ImmutableArray<string> children, long timerId) => this with { Children = children, TimerId = timerId };
@@ -40,7 +50,10 @@ internal sealed record HoldingPhase(long PartyWatchOpId) : Phase;
 /// <summary>Release: waiting for the user to release. Locks acquired before are kept until then.</summary>
 internal sealed record AwaitingReleasePhase : Phase;
 
-/// <summary>Deleting every lock node of this member after a release request; then a new stability wait.</summary>
+/// <summary>
+/// Deleting every lock node of this member after a release request, with no stability wait running (the
+/// connection was lost meanwhile); a new wait begins once the deletes are done.
+/// </summary>
 internal sealed record ReleasingPhase : Phase;
 
 /// <summary>Failure: terminal; every input is a no-op.</summary>

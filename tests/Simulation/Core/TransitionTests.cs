@@ -71,7 +71,7 @@ public sealed class TransitionTests
         var request = cluster.Deliver(member, new ReleaseRequested());
 
         Assert.Equal(PartitionState.Release, member.State.State);
-        Assert.Equal(2, Assert.IsType<Multi>(Assert.Single(request.Commands)).Ops.Length);
+        Assert.Equal(2, Assert.IsType<Multi>(Assert.Single(request.Commands, c => c is Multi)).Ops.Length);
         member.Paused = false;
         cluster.Settle();
         Assert.Equal(PartitionState.Allocating, member.State.State);
