@@ -80,7 +80,7 @@ public sealed partial class SimulatedSession
         }
 
         int xid = nextXid++;
-        pending.Enqueue(new PendingRequest(xid, error => completion.TrySetResult(failed(error))));
+        pending.Enqueue(new PendingRequest(xid, clock.GetTimestamp(), error => completion.TrySetResult(failed(error))));
         lastSendTicks = Scheduler.NowTicks;
         var open = connection;
         long id = SessionId;
@@ -119,11 +119,11 @@ public sealed partial class SimulatedSession
 
         pending.Dequeue();
         LastZxid = zxid;
-        Heard();
+        Confirmed(head.SentTimestamp);
         complete();
     }
 
-    private sealed record PendingRequest(int Xid, Action<ZooKeeperError> Fail);
+    private sealed record PendingRequest(int Xid, long SentTimestamp, Action<ZooKeeperError> Fail);
 
     private enum WatchKind
     {

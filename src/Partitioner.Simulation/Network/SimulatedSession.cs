@@ -61,6 +61,8 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     private ScheduledAction? pingCheck;
     private ScheduledAction? connectDeadline;
     private long lastSendTicks;
+    private long lastReceivedTimestamp;
+    private long connectSentTimestamp;
     private int nextXid = 1;
 
     /// <summary>Creates a client in <paramref name="process"/>; call <see cref="Start"/> to connect.</summary>
@@ -73,6 +75,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         WatchMode = watchMode;
         SessionTimeout = requestedTimeout;
         LastHeardTimestamp = clock.GetTimestamp();
+        lastReceivedTimestamp = LastHeardTimestamp;
         process.OnResume(CheckReadTimeout);
     }
 
@@ -82,7 +85,12 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     /// <inheritdoc />
     public TimeSpan SessionTimeout { get; private set; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// When the latest request or ping was sent whose reply has come back: the last instant at which
+    /// the member knows the server still had its session. A notification, or a reply that waited in
+    /// the socket while the process was paused, does not move it past its request's send time (the
+    /// real adapter keeps the same meaning, from the client's LastConfirmedTimestamp).
+    /// </summary>
     public long LastHeardTimestamp { get; private set; }
 
     /// <summary>The session id; 0 before the first connect.</summary>
@@ -169,6 +177,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         }
 
         State = ClientState.Connecting;
+        connectSentTimestamp = clock.GetTimestamp();
         var attempt = network.Open(this, process);
         connection = attempt;
         long id = SessionId;
@@ -212,7 +221,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         SessionTimeout = timeout;
         LastZxid = Math.Max(LastZxid, zxid);
         State = ClientState.Connected;
-        Heard();
+        Confirmed(connectSentTimestamp);
         lastSendTicks = Scheduler.NowTicks;
         ArmReadCheck();
         ArmPing();
@@ -302,9 +311,17 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         }
     }
 
-    private void Heard() => LastHeardTimestamp = clock.GetTimestamp();
+    /// <summary>Anything arrived: the read timeout starts again (as in ZooKeeper's client).</summary>
+    private void Heard() => lastReceivedTimestamp = clock.GetTimestamp();
 
-    private long HeardTicksAgo => clock.GetTimestamp() - LastHeardTimestamp;
+    /// <summary>A reply to something sent at <paramref name="sentTimestamp"/> arrived: the session was alive then.</summary>
+    private void Confirmed(long sentTimestamp)
+    {
+        Heard();
+        LastHeardTimestamp = Math.Max(LastHeardTimestamp, sentTimestamp);
+    }
+
+    private long HeardTicksAgo => clock.GetTimestamp() - lastReceivedTimestamp;
 
     private void ArmReadCheck() =>
         readCheck = Scheduler.Schedule(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo), CheckReadTimeout, process);
@@ -348,21 +365,22 @@ public sealed partial class SimulatedSession : IZooKeeperPort
             var open = connection;
             long id = SessionId;
             lastSendTicks = Scheduler.NowTicks;
+            long sent = clock.GetTimestamp();
             open.SendToServer(() =>
             {
                 network.Server.Heard(id, open);
-                open.SendToClient(() => OnPingReply(open));
+                open.SendToClient(() => OnPingReply(open, sent));
             });
         }
 
         ArmPing();
     }
 
-    private void OnPingReply(SimConnection from)
+    private void OnPingReply(SimConnection from, long sentTimestamp)
     {
         if (ReferenceEquals(from, connection) && State == ClientState.Connected)
         {
-            Heard();
+            Confirmed(sentTimestamp);
         }
     }
 

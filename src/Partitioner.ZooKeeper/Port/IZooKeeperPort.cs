@@ -50,9 +50,11 @@ public interface IZooKeeperPort
     TimeSpan SessionTimeout { get; }
 
     /// <summary>
-    /// The <see cref="TimeProvider.GetTimestamp"/> of the last time anything was heard from the server
-    /// on this session, by the member's own clock. The shell uses it to stop claiming ownership when
-    /// the session may have expired without the member having noticed (a paused process).
+    /// The <see cref="TimeProvider.GetTimestamp"/> at which the latest request or ping was SENT whose reply
+    /// has come back, by the member's own clock: the last instant the member knows the server still had its
+    /// session. Watch notifications, and replies that waited in the socket while the process was paused,
+    /// must not move it later than their request's send time. The shell uses it to stop claiming ownership
+    /// when the session may have expired without the member having noticed (a paused process).
     /// </summary>
     long LastHeardTimestamp { get; }
 

@@ -1,5 +1,6 @@
 using Partitioner.Core;
 using Partitioner.Simulation.Network;
+using Partitioner.Simulation.Scheduling;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Tests.Sim;
@@ -57,6 +58,46 @@ public sealed class SimulatedSessionTests
         Assert.Equal(["a Suspended", "a Expired"], h.Events);
         Assert.False(h.Server.Session(c.SessionId)!.Alive);
         Assert.Equal(ZooKeeperError.SessionExpired, h.Await(c.DeleteAsync("/x")));
+    }
+
+    [Fact]
+    public void LastHeardTimestamp_OnAReply_IsTheRequestsSendTimeNotItsArrival()
+    {
+        // Given a client on a slow link (50 ms each way)
+        var h = new ModelHarness(latency: TimeSpan.FromMilliseconds(50));
+        var (c, p) = h.Connect("a");
+        var clock = new VirtualTimeProvider(h.Scheduler, p, 0);
+
+        // When a request is sent and its reply arrives about 100 ms later
+        long sent = clock.GetTimestamp();
+        var reply = c.CreateAsync("/x", default, NodeKind.Persistent);
+        h.RunFor(TimeSpan.FromMilliseconds(300));
+
+        // Then the session is known alive as of the send, not the arrival
+        Assert.Equal(ZooKeeperError.Ok, h.Await(reply).Error);
+        Assert.True(clock.GetTimestamp() - sent >= TimeSpan.FromMilliseconds(100).Ticks, "the reply took a round trip");
+        Assert.True(c.LastHeardTimestamp >= sent, "the reply confirmed the session");
+        Assert.True(c.LastHeardTimestamp < sent + TimeSpan.FromMilliseconds(100).Ticks, "confirmed at the arrival, not the send");
+    }
+
+    [Fact]
+    public void LastHeardTimestamp_OnAWatchNotification_DoesNotMove()
+    {
+        // Given a client with a watch, idle long enough that no ping is due yet
+        var h = new ModelHarness();
+        var (c, _) = h.Connect("a");
+        var (other, _) = h.Connect("b");
+        bool fired = false;
+        h.Await(c.ExistsAsync("/n", _ => fired = true));
+        var before = c.LastHeardTimestamp;
+
+        // When another session's write fires the watch
+        h.Await(other.CreateAsync("/n", default, NodeKind.Persistent));
+        h.RunFor(TimeSpan.FromMilliseconds(50));
+
+        // Then the notification arrived, but it confirms nothing about this session's liveness
+        Assert.True(fired);
+        Assert.Equal(before, c.LastHeardTimestamp);
     }
 
     [Fact]
