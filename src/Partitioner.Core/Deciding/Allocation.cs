@@ -67,11 +67,24 @@ internal static class Allocation
         }
     }
 
-    /// <summary>Step 2: the missing folders in multi batches (persistent, never deleted, as kazoo leaves them).</summary>
+    /// <summary>
+    /// Step 2: the missing folders in multi batches (persistent, never deleted, as kazoo leaves them). An item
+    /// with no lock node of this member, known or possible, gets its lock node in the same multi, right after its
+    /// folder: if the multi applies, that node is the folder's first and the lock is held without a read.
+    /// </summary>
     public static void CreateFolders(Step step, Round round, ImmutableArray<string> missing)
     {
+        var ledger = step.Ledger;
+        var withLock = missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
         var batches = ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty;
-        foreach (var batch in Batches.Of(missing, step.Config.BatchSize))
+        foreach (var batch in Batches.Of(withLock, Math.Max(1, step.Config.BatchSize / 2)))
+        {
+            long id = step.NewId();
+            batches = batches.Add(id, batch);
+            LedgerDecisions.CreateFoldersWithLockNodes(step, id, batch);
+        }
+
+        foreach (var batch in Batches.Of(missing.Except(withLock, StringComparer.Ordinal), step.Config.BatchSize))
         {
             long id = step.NewId();
             var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent));
@@ -79,7 +92,27 @@ internal static class Allocation
             batches = batches.Add(id, batch);
         }
 
-        ContinueCreatingFolders(step, round, batches);
+        ContinueCreatingFolders(step, round, new CreatingFolders(batches, ImmutableSortedSet.Create<string>(StringComparer.Ordinal)));
+    }
+
+    /// <summary>
+    /// A multi of folders with lock nodes came back (the ledger has recorded the nodes; <paramref name="kept"/>
+    /// are those it kept for this round). Applied: those items are held. NodeExists: a peer created a folder,
+    /// nothing applied, and the batch falls back to single folder creates; the lock nodes come in step 3.
+    /// </summary>
+    public static void OnFoldersWithLockNodes(Step step, MultiCompleted result, ImmutableArray<string> kept)
+    {
+        if (step.Phase is not RoundPhase { Round: { Lost: false, Step: CreatingFolders creating } round } || !creating.Batches.ContainsKey(result.OpId))
+        {
+            return;
+        }
+
+        if (result.Error == ZooKeeperError.Ok)
+        {
+            creating = creating with { Held = creating.Held.Union(kept) };
+        }
+
+        OnFolderMulti(step, round, creating, result);
     }
 
     public static void OnFolderMulti(Step step, Round round, CreatingFolders creating, MultiCompleted result)
@@ -110,7 +143,7 @@ internal static class Allocation
                 return;
         }
 
-        ContinueCreatingFolders(step, round, batches);
+        ContinueCreatingFolders(step, round, creating with { Batches = batches });
     }
 
     public static void OnFolderCreate(Step step, Round round, CreatingFolders creating, CreateCompleted result)
@@ -120,7 +153,7 @@ internal static class Allocation
         {
             case ZooKeeperError.Ok or ZooKeeperError.NodeExists:
                 RememberFolders(step, [item]);
-                ContinueCreatingFolders(step, round, creating.Batches.Remove(result.OpId));
+                ContinueCreatingFolders(step, round, creating with { Batches = creating.Batches.Remove(result.OpId) });
                 break;
             case ZooKeeperError.ConnectionLoss:
                 MarkLost(step, round);
@@ -172,15 +205,15 @@ internal static class Allocation
         StabilityWait.Begin(step);
     }
 
-    private static void ContinueCreatingFolders(Step step, Round round, ImmutableSortedDictionary<long, ImmutableArray<string>> batches)
+    private static void ContinueCreatingFolders(Step step, Round round, CreatingFolders creating)
     {
-        if (batches.IsEmpty)
+        if (creating.Batches.IsEmpty)
         {
-            Locking.Begin(step, round);
+            Locking.Begin(step, round, creating.Held);
         }
         else
         {
-            step.SetPhase(new RoundPhase(round.At(new CreatingFolders(batches))));
+            step.SetPhase(new RoundPhase(round.At(creating)));
         }
     }
 

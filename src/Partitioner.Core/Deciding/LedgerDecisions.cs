@@ -28,6 +28,16 @@ internal static class LedgerDecisions
         step.SetLedger(step.Ledger.CreatesSent(id, items));
     }
 
+    /// <summary>
+    /// Creates, in one multi <paramref name="opId"/>, each item's folder and then this member's lock node in it.
+    /// The result comes back here first (to keep or delete the nodes), then goes to the round.
+    /// </summary>
+    public static void CreateFoldersWithLockNodes(Step step, long opId, ImmutableArray<string> items)
+    {
+        step.Emit(new Multi(opId, [.. FolderAndLockOps(step, items)]));
+        step.SetLedger(step.Ledger.FirstCreatesSent(opId, items));
+    }
+
     /// <summary>Deletes every lock node this member knows it has, in multi batches.</summary>
     public static void DeleteAllOwnNodes(Step step)
     {
@@ -116,6 +126,14 @@ internal static class LedgerDecisions
             return true;
         }
 
+        if (ledger.PendingFirstCreates.TryGetValue(result.OpId, out var firsts) && result is MultiCompleted multi)
+        {
+            step.SetLedger(ledger.FirstCreatesAnswered(result.OpId));
+            var kept = OnFirstCreated(step, firsts, multi);
+            Allocation.OnFoldersWithLockNodes(step, multi, kept);
+            return true;
+        }
+
         if (ledger.Sweeps.TryGetValue(result.OpId, out var swept) && result is MultiReadCompleted read)
         {
             step.SetLedger(ledger.SweepAnswered(result.OpId));
@@ -134,7 +152,7 @@ internal static class LedgerDecisions
             case MultiCompleted { Error: ZooKeeperError.Ok } multi:
                 for (int i = 0; i < items.Length && i < multi.Results.Length; i++)
                 {
-                    KeepOrDelete(step, items[i], multi.Results[i].CreatedPath);
+                    _ = KeepOrDelete(step, items[i], multi.Results[i].CreatedPath);
                 }
 
                 break;
@@ -156,15 +174,58 @@ internal static class LedgerDecisions
         }
     }
 
+    /// <summary>The lock nodes of a folder-and-lock multi: kept or deleted when applied, uncertain when lost. Returns the items kept.</summary>
+    private static ImmutableArray<string> OnFirstCreated(Step step, ImmutableArray<string> items, MultiCompleted result)
+    {
+        switch (result.Error)
+        {
+            case ZooKeeperError.Ok:
+                var kept = ImmutableArray.CreateBuilder<string>();
+                for (int i = 0; i < items.Length && 2 * i + 1 < result.Results.Length; i++)
+                {
+                    if (KeepOrDelete(step, items[i], result.Results[2 * i + 1].CreatedPath))
+                    {
+                        kept.Add(items[i]);
+                    }
+                }
+
+                return kept.ToImmutable();
+            case ZooKeeperError.NodeExists:
+                // A peer created a folder first: nothing applied, the round creates the folders one by one.
+                break;
+            case ZooKeeperError.ConnectionLoss:
+                step.SetLedger(step.Ledger.BecameUncertain(items));
+                Retries.Schedule(step);
+                break;
+            default:
+                var (path, error) = Failures.FailingOp([.. FolderAndLockOps(step, items).Select(op => op.Path)], result);
+                Failures.Unexpected(step, "multi create", path, error);
+                break;
+        }
+
+        return [];
+    }
+
+    private static IEnumerable<WriteOp> FolderAndLockOps(Step step, ImmutableArray<string> items)
+    {
+        var config = step.Config;
+        var data = Batches.IdentifierData(config);
+        foreach (string item in items)
+        {
+            yield return new CreateOp(ZnodePaths.LockFolder(config.Path, item), [], NodeKind.Persistent);
+            yield return new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential);
+        }
+    }
+
     /// <summary>
     /// A lock create applied. The node is kept when the current round wants the item and has no node for it
     /// yet; otherwise (its round was aborted or released meanwhile) it is deleted at once.
     /// </summary>
-    private static void KeepOrDelete(Step step, string item, string? createdPath)
+    private static bool KeepOrDelete(Step step, string item, string? createdPath)
     {
         if (createdPath is null)
         {
-            return;
+            return false;
         }
 
         string node = ZnodePaths.NameOf(createdPath);
@@ -177,6 +238,8 @@ internal static class LedgerDecisions
         {
             DeletePaths(step, [NodePath(step, item, node)]);
         }
+
+        return keep;
     }
 
     private static void OnDeleted(Step step, ImmutableArray<string> paths, OperationCompleted result)

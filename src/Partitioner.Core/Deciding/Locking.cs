@@ -15,7 +15,10 @@ namespace Partitioner.Core;
 /// </remarks>
 internal static class Locking
 {
-    public static void Begin(Step step, Round round)
+    public static void Begin(Step step, Round round) => Begin(step, round, ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+
+    /// <summary>Step 3: creates and reads for the share; <paramref name="held"/> items (first in a new folder) need neither.</summary>
+    public static void Begin(Step step, Round round, ImmutableSortedSet<string> held)
     {
         var config = step.Config;
         // An uncertain item (a create lost with the connection) is read first: its node may exist already.
@@ -25,8 +28,8 @@ internal static class Locking
             LedgerDecisions.CreateLockNodes(step, batch);
         }
 
-        var locking = LockingStep.Empty;
-        foreach (var batch in Batches.Of(round.Share, config.BatchSize))
+        var locking = held.Aggregate(LockingStep.Empty, (progress, item) => progress.Held(item));
+        foreach (var batch in Batches.Of(round.Share.Where(item => !held.Contains(item)), config.BatchSize))
         {
             long id = step.NewId();
             locking = locking.ReadSent(id, batch);

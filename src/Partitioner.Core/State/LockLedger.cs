@@ -13,13 +13,16 @@ namespace Partitioner.Core;
 /// <param name="PendingDeletes">Deletes in flight: op id to paths.</param>
 /// <param name="LostDeletes">Paths whose delete failed with ConnectionLoss, retried when the connection is back.</param>
 /// <param name="Sweeps">Reads of uncertain folders in flight: op id to items.</param>
+/// <param name="PendingFirstCreates">Multis that create each item's folder and this member's lock node in it,
+/// in flight: op id to items, in request order (two ops per item, the folder first).</param>
 internal sealed record LockLedger(
     ImmutableSortedDictionary<string, string> OwnNodes,
     ImmutableSortedSet<string> Uncertain,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingCreates,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingDeletes,
     ImmutableSortedSet<string> LostDeletes,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> Sweeps)
+    ImmutableSortedDictionary<long, ImmutableArray<string>> Sweeps,
+    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates)
 {
     /// <summary>No nodes, nothing in flight.</summary>
     public static LockLedger Empty { get; } = new(
@@ -28,12 +31,19 @@ internal sealed record LockLedger(
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty);
 
     // Evolve: each method records one fact about this member's lock nodes and returns the new ledger.
 
     /// <summary>Lock creates for <paramref name="items"/> were sent as <paramref name="opId"/>.</summary>
     public LockLedger CreatesSent(long opId, ImmutableArray<string> items) => this with { PendingCreates = PendingCreates.Add(opId, items) };
+
+    /// <summary>Folder-and-lock creates for <paramref name="items"/> were sent as <paramref name="opId"/>.</summary>
+    public LockLedger FirstCreatesSent(long opId, ImmutableArray<string> items) => this with { PendingFirstCreates = PendingFirstCreates.Add(opId, items) };
+
+    /// <summary>The result of the folder-and-lock creates <paramref name="opId"/> came back.</summary>
+    public LockLedger FirstCreatesAnswered(long opId) => this with { PendingFirstCreates = PendingFirstCreates.Remove(opId) };
 
     /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
@@ -77,5 +87,6 @@ internal sealed record LockLedger(
 
     /// <summary>True when nothing about lock nodes is pending or unknown (used to finish a release).</summary>
     public bool IsSettled =>
-        Uncertain.IsEmpty && PendingCreates.IsEmpty && PendingDeletes.IsEmpty && LostDeletes.IsEmpty && Sweeps.IsEmpty;
+        Uncertain.IsEmpty && PendingCreates.IsEmpty && PendingDeletes.IsEmpty && LostDeletes.IsEmpty && Sweeps.IsEmpty
+        && PendingFirstCreates.IsEmpty;
 }

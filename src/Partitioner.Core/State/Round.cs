@@ -32,8 +32,12 @@ internal abstract record RoundStep;
 /// <summary>Step 1: one read of <c>P/locks</c> (no watch) to find which lock folders exist.</summary>
 internal sealed record ListingFolders(long OpId) : RoundStep;
 
-/// <summary>Step 2: creating the missing lock folders, op id to the folders' items.</summary>
-internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches) : RoundStep;
+/// <summary>
+/// Step 2: creating the missing lock folders, op id to the folders' items. <paramref name="Held"/> are the items
+/// whose folder was created together with this member's lock node: that node is the folder's first, so the lock
+/// is held without a read.
+/// </summary>
+internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableSortedSet<string> Held) : RoundStep;
 
 /// <summary>
 /// Steps 3 and 4: lock nodes created, contenders read, predecessors watched.

@@ -18,36 +18,65 @@ public sealed class AllocationTests
     }
 
     [Fact]
-    public void Allocation_WhenFoldersAreMissing_CreatesThemInMultiBatchesOfBatchSize()
+    public void Allocation_WhenFoldersAreMissing_CreatesEachWithItsLockNodeInMultisOfAtMostBatchSizeOps()
     {
-        var (cluster, member) = Waiting(Configs.For("0", 5, batchSize: 2));
+        var (cluster, member) = Waiting(Configs.For("0", 5, batchSize: 4));
         int before = member.Commands.Count;
 
         cluster.FireTimers(member);
 
         var folderBatches = member.SentSince(before).OfType<Multi>()
-            .Where(m => m.Ops.All(op => op is CreateOp { Kind: NodeKind.Persistent })).ToList();
-        Assert.Equal([2, 2, 1], folderBatches.Select(m => m.Ops.Length));
-        Assert.Equal(["/p/locks/0", "/p/locks/1", "/p/locks/2", "/p/locks/3", "/p/locks/4"], folderBatches.SelectMany(m => m.Ops).Select(op => op.Path));
+            .Where(m => m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent })).ToList();
+        Assert.Equal([4, 4, 2], folderBatches.Select(m => m.Ops.Length));
+        Assert.Equal(
+            ["/p/locks/0", "/p/locks/0/" + Prefix0 + "__lock__", "/p/locks/1", "/p/locks/1/" + Prefix0 + "__lock__"],
+            folderBatches[0].Ops.Select(op => op.Path));
+        Assert.Equal(
+            [NodeKind.Persistent, NodeKind.EphemeralSequential, NodeKind.Persistent, NodeKind.EphemeralSequential],
+            folderBatches[0].Ops.Select(op => ((CreateOp)op).Kind));
         Assert.Equal(["0", "1", "2", "3", "4"], member.Acquired);
     }
 
     [Fact]
-    public void Allocation_WhenAllLocksAreFree_TakesAThousandItemsInThirteenRequests()
+    public void Allocation_WhenAllFoldersAreMissing_TakesAThousandItemsInNineRequestsWithoutReadingAFolder()
     {
         var (cluster, member) = Waiting(Configs.For("0", 1000));
         int before = member.Commands.Count;
 
         cluster.FireTimers(member);
 
-        // One read of P/locks, 4 multis of folders, 4 multis of lock nodes, 4 multiReads: no per-item request.
+        // One read of P/locks and 8 multis of 125 folders each with its lock node: the nodes are first, so held.
         var sent = member.SentSince(before);
-        Assert.Equal(13, sent.Length);
-        Assert.Single(sent.OfType<GetChildren>());
+        Assert.Equal(9, sent.Length);
+        Assert.Equal("/p/locks", Assert.Single(sent.OfType<GetChildren>()).Path);
         Assert.Equal(8, sent.OfType<Multi>().Count());
-        Assert.Equal(4, sent.OfType<MultiGetChildren>().Count());
+        Assert.Empty(sent.OfType<MultiGetChildren>());
         Assert.Equal(1000, member.Acquired.Length);
+        Assert.Equal(1000, cluster.LockNodesOf(member).Length);
         Assert.Equal(1, member.State.StateId);
+    }
+
+    [Fact]
+    public void Allocation_WhenThePartyChangesBeforeTheFolderAndLockMultiIsAnswered_DeletesTheNodesItCreated()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        long partyWatch = member.Commands.OfType<GetChildren>().Last(c => c.Path == "/p/party").OpId;
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        cluster.Deliver(member, Assert.IsType<ChildrenCompleted>(inbox.Dequeue()));
+        var created = Assert.IsType<MultiCompleted>(inbox.Dequeue());
+        Assert.Equal(2, cluster.LockNodesOf(member).Length);
+
+        cluster.Deliver(member, new WatchFired(partyWatch, "/p/party", WatchEventKind.NodeChildrenChanged));
+        cluster.Deliver(member, created);
+        while (inbox.Count > 0)
+        {
+            cluster.Deliver(member, inbox.Dequeue());
+        }
+
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Empty(cluster.LockNodesOf(member));
     }
 
     [Fact]
@@ -86,7 +115,7 @@ public sealed class AllocationTests
     public void Allocation_WhenTheFolderMultiLosesTheConnection_RestartsTheRoundOnRetry()
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
-        cluster.Zk.FailNext(c => c is Multi m && m.Ops.All(op => op is CreateOp { Kind: NodeKind.Persistent }), ZooKeeperError.ConnectionLoss);
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }), ZooKeeperError.ConnectionLoss);
         cluster.FireTimers(member);
         Assert.Equal(PartitionState.Allocating, member.State.State);
         var retry = Assert.Single(member.Timers);
@@ -201,6 +230,7 @@ public sealed class AllocationTests
     public void Allocation_WhenALockCreateIsRefusedWithNoAuth_FailsNamingThePathAndCode()
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.NoAuth);
 
         cluster.FireTimers(member);
@@ -214,6 +244,7 @@ public sealed class AllocationTests
     public void Allocation_WhenALockFolderRead_FailsWithNoAuth_FailsAndDeletesItsNodes()
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
         cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.NoAuth);
 
         cluster.FireTimers(member);
@@ -229,6 +260,8 @@ public sealed class AllocationTests
     public void Allocation_WhenACreatesOutcomeIsUnknownButItApplied_FindsTheNodeByPrefixAndReusesIt()
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
         cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
         cluster.FireTimers(member);

@@ -50,6 +50,8 @@ public sealed class LedgerTests
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", ["a", "b"]));
         cluster.Settle();
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
         cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
         member.Paused = true;
