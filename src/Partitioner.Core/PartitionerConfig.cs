@@ -32,10 +32,13 @@ public sealed record PartitionerConfig
     /// <summary>A name for the partition function, written to event logs so that a replay can check it uses the same one.</summary>
     public string PartitionFunctionName { get; init; } = "round-robin";
 
-    /// <summary>How many writes or reads go into one multi or multiRead request.</summary>
+    /// <summary>
+    /// How many writes or reads go into one multi or multiRead request. A request also stays under 512 KiB of
+    /// encoded ops whatever this says, so long item names give smaller batches.
+    /// </summary>
     public int BatchSize { get; init; } = 250;
 
-    /// <summary>The largest <see cref="BatchSize"/>: ZooKeeper refuses frames above 1 MB by default.</summary>
+    /// <summary>The largest <see cref="BatchSize"/>; requests are split by size too, as ZooKeeper refuses frames above 1 MiB by default.</summary>
     public const int BatchSizeMax = 1000;
 
     /// <summary>The length of <see cref="ContenderPrefix"/>: a UUID's 32 lowercase hex digits, as kazoo writes it.</summary>

@@ -77,14 +77,14 @@ internal static class Allocation
         var ledger = step.Ledger;
         var withLock = missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
         var batches = ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty;
-        foreach (var batch in Batches.Of(withLock, Math.Max(1, step.Config.BatchSize / 2)))
+        foreach (var batch in Batches.OfItems(step.Config, withLock, Math.Max(1, step.Config.BatchSize / 2)))
         {
             long id = step.NewId();
             batches = batches.Add(id, batch);
             LedgerDecisions.CreateFoldersWithLockNodes(step, id, batch);
         }
 
-        foreach (var batch in Batches.Of(missing.Except(withLock, StringComparer.Ordinal), step.Config.BatchSize))
+        foreach (var batch in Batches.OfItems(step.Config, missing.Except(withLock, StringComparer.Ordinal), step.Config.BatchSize))
         {
             long id = step.NewId();
             var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent));

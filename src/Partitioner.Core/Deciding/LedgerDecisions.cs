@@ -56,7 +56,7 @@ internal static class LedgerDecisions
 
     public static void DeletePaths(Step step, ImmutableArray<string> paths)
     {
-        foreach (var batch in Batches.Of(paths, step.Config.BatchSize))
+        foreach (var batch in Batches.OfPaths(paths, step.Config.BatchSize))
         {
             long id = step.NewId();
             step.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
@@ -71,7 +71,7 @@ internal static class LedgerDecisions
         var sweeping = ledger.Sweeps.Values.SelectMany(items => items).ToImmutableHashSet(StringComparer.Ordinal);
         var round = (step.Phase as RoundPhase)?.Round;
         var items = ledger.Uncertain.Where(item => !sweeping.Contains(item) && round?.Wants(item) != true);
-        foreach (var batch in Batches.Of(items, step.Config.BatchSize))
+        foreach (var batch in Batches.OfItems(step.Config, items, step.Config.BatchSize))
         {
             long id = step.NewId();
             step.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(step.Config.Path, item))]));

@@ -23,13 +23,13 @@ internal static class Locking
         var config = step.Config;
         // An uncertain item (a create lost with the connection) is read first: its node may exist already.
         var toCreate = round.Share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item) && !step.Ledger.Uncertain.Contains(item));
-        foreach (var batch in Batches.Of(toCreate, config.BatchSize))
+        foreach (var batch in Batches.OfItems(config, toCreate, config.BatchSize))
         {
             LedgerDecisions.CreateLockNodes(step, batch);
         }
 
         var locking = held.Aggregate(LockingStep.Empty, (progress, item) => progress.Held(item));
-        foreach (var batch in Batches.Of(round.Share.Where(item => !held.Contains(item)), config.BatchSize))
+        foreach (var batch in Batches.OfItems(config, round.Share.Where(item => !held.Contains(item)), config.BatchSize))
         {
             long id = step.NewId();
             locking = locking.ReadSent(id, batch);
