@@ -21,7 +21,7 @@ internal static class WorkerProcess
             "--session-timeout", sessionTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The CLI built in the same configuration as these tests.</summary>
-    private static string CliPath()
+    internal static string CliPath()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? "Release"
