@@ -45,7 +45,7 @@ public sealed record MemberState
     /// round whose share is all known skips the read of <c>P/locks</c>; a NoNode on a lock create or folder read
     /// (a folder deleted by hand) forgets the item and lists the folders again.
     /// </summary>
-    internal ImmutableSortedSet<string> KnownFolders { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+    internal KnownFolders KnownFolders { get; init; } = new([]);
 
     /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
     internal long? RetryTimerId { get; init; }

@@ -30,7 +30,7 @@ internal static class Allocation
         step.SetPhase(new RoundPhase(round));
         LedgerDecisions.DeleteUnwanted(step, round);
         LedgerDecisions.Sweep(step);
-        if (share.All(step.State.KnownFolders.Contains))
+        if (share.All(item => step.State.KnownFolders.Contains(step.Config, item)))
         {
             Locking.Begin(step, round);
         }
@@ -55,7 +55,8 @@ internal static class Allocation
             case ZooKeeperError.Ok:
                 var existing = result.Children.ToImmutableHashSet(StringComparer.Ordinal);
                 var missing = round.Share.Where(item => !existing.Contains(item)).ToImmutableArray();
-                RememberFolders(step, round.Share.Where(existing.Contains));
+                // Every folder listed is remembered, not only the share's: the next round's share may be another.
+                RememberFolders(step, result.Children);
                 CreateFolders(step, round, missing);
                 break;
             case ZooKeeperError.ConnectionLoss:
@@ -190,7 +191,7 @@ internal static class Allocation
     /// </summary>
     public static void OnFoldersMissing(Step step, IEnumerable<string> items)
     {
-        step.Update(s => s with { KnownFolders = s.KnownFolders.Except(items) });
+        step.Update(s => s with { KnownFolders = s.KnownFolders.Without(s.Config, items) });
         if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } round })
         {
             ListFolders(step, round);
@@ -218,7 +219,7 @@ internal static class Allocation
     }
 
     private static void RememberFolders(Step step, IEnumerable<string> items) =>
-        step.Update(s => s with { KnownFolders = s.KnownFolders.Union(items) });
+        step.Update(s => s with { KnownFolders = s.KnownFolders.With(s.Config, items) });
 
     private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
 }

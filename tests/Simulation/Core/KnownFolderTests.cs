@@ -53,6 +53,28 @@ public sealed class KnownFolderTests
     }
 
     [Fact]
+    public void Round_WhenTheNewShareHoldsAFolderListedForAnEarlierShare_DoesNotReadTheLocksFolder()
+    {
+        var cluster = new Cluster();
+        var member = cluster.Join(Configs.For("0", ["a", "b"]));
+        var peer = cluster.Join(Configs.For("1", ["a", "b"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
+        cluster.RunUntilQuiet();
+        Assert.Equal(["a"], member.Acquired);
+        cluster.Deliver(peer, new FinishRequested());
+        cluster.Settle();
+        cluster.Deliver(member, new ReleaseRequested());
+        cluster.Settle();
+        int before = member.Commands.Count;
+
+        cluster.RunUntilQuiet();
+
+        Assert.Equal(["a", "b"], member.Acquired);
+        Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+    }
+
+    [Fact]
     public void Round_WhenAKnownFolderWasDeletedByHand_ListsAndCreatesTheFoldersAgain()
     {
         var (cluster, member) = ReleasedAfterAcquiring("a", "b");
