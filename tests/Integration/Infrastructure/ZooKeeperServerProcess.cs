@@ -342,24 +342,47 @@ public static class FourLetterWord
 /// <summary>Free loopback ports, never the same twice in one test run.</summary>
 public static class FreePort
 {
+    // Below Linux's ephemeral range (32768-60999 by default), so that no outgoing connection of any
+    // process takes a stopped server's port as its local port before the server starts again.
+    private const int RangeStart = 20_000;
+    private const int RangeLength = 12_000;
+
     private static readonly HashSet<int> Given = [];
+
+    // Each test process starts at its own place in the range, so that two runs on one machine rarely meet.
+    private static int _next = Environment.ProcessId * 97 % RangeLength;
 
     /// <summary>A port nothing listens on now and that this run has not handed out before.</summary>
     public static int Next()
     {
-        while (true)
+        lock (Given)
         {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            lock (Given)
+            for (int tries = 0; tries < RangeLength; tries++)
             {
-                if (Given.Add(port))
+                int port = RangeStart + (_next++ % RangeLength);
+                if (!Given.Contains(port) && IsFree(port))
                 {
+                    Given.Add(port);
                     return port;
                 }
             }
+        }
+
+        throw new InvalidOperationException($"no free loopback port in {RangeStart}-{RangeStart + RangeLength - 1}");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 }
