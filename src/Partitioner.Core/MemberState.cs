@@ -47,6 +47,14 @@ public sealed record MemberState
     /// </summary>
     internal KnownFolders KnownFolders { get; init; } = new([]);
 
+    /// <summary>
+    /// True once this member has been Acquired. Every member of that stable party then had its share's folders
+    /// created, so from now on every folder is presumed to exist: a round skips the read of <c>P/locks</c>, and
+    /// the rare folder that is missing (its member failed before creating it, or it was deleted by hand) costs a
+    /// NoNode on the lock create and a read of <c>P/locks</c> then, as for a known folder.
+    /// </summary>
+    internal bool WasAcquired { get; init; }
+
     /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
     internal long? RetryTimerId { get; init; }
 }

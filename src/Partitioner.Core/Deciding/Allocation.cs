@@ -5,8 +5,8 @@ namespace Partitioner.Core;
 /// <summary>
 /// The start of a round, after the stability wait: compute the share, then make sure its lock folders
 /// exist with one read of <c>P/locks</c> and batched creates of the missing ones (kazoo ensures each
-/// folder with its own round trips, one item at a time). Folders this member already saw or created are
-/// not read again: the recipe never deletes them.
+/// folder with its own round trips, one item at a time). Folders this member already saw or created, and
+/// after its first Acquired every folder, are not read again: the recipe never deletes them.
 /// </summary>
 internal static class Allocation
 {
@@ -30,7 +30,7 @@ internal static class Allocation
         step.SetPhase(new RoundPhase(round));
         LedgerDecisions.DeleteUnwanted(step, round);
         LedgerDecisions.Sweep(step);
-        if (share.All(item => step.State.KnownFolders.Contains(step.Config, item)))
+        if (step.State.WasAcquired || share.All(item => step.State.KnownFolders.Contains(step.Config, item)))
         {
             Locking.Begin(step, round);
         }

@@ -192,6 +192,7 @@ internal static class Locking
             return;
         }
 
+        step.Update(s => s with { WasAcquired = true });
         step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
         step.SetState(PartitionState.Acquired, round.Share);
     }

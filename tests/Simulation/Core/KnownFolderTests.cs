@@ -20,7 +20,7 @@ public sealed class KnownFolderTests
     }
 
     [Fact]
-    public void Round_WhenEveryFolderOfTheShareIsKnown_DoesNotReadTheLocksFolder()
+    public void Round_AfterAcquiringAndReleasingTheSameShare_DoesNotReadOrCreateFolders()
     {
         var (cluster, member) = ReleasedAfterAcquiring("a", "b");
         int before = member.Commands.Count;
@@ -33,7 +33,7 @@ public sealed class KnownFolderTests
     }
 
     [Fact]
-    public void Round_WhenAFolderOfTheShareIsNotKnown_ReadsTheLocksFolder()
+    public void Round_WhenTheMemberWasAcquiredBefore_PresumesTheFoldersOfANewShareExist()
     {
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", ["a", "b"]));
@@ -42,6 +42,26 @@ public sealed class KnownFolderTests
         Assert.Equal(["a"], member.Acquired);
         cluster.Deliver(peer, new FinishRequested());
         cluster.Settle();
+        cluster.Deliver(member, new ReleaseRequested());
+        cluster.Settle();
+        int before = member.Commands.Count;
+
+        cluster.RunUntilQuiet();
+
+        Assert.Equal(["a", "b"], member.Acquired);
+        Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+    }
+
+    [Fact]
+    public void Round_WhenAPresumedFolderIsMissing_ListsAndCreatesItThenAcquires()
+    {
+        var cluster = new Cluster();
+        var member = cluster.Join(Configs.For("0", ["a", "b"]));
+        var peer = cluster.Join(Configs.For("1", ["a", "b"]));
+        cluster.RunUntilQuiet();
+        cluster.Deliver(peer, new FinishRequested());
+        cluster.Settle();
+        cluster.Zk.DeleteAs(99, "/p/locks/b");
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
         int before = member.Commands.Count;
@@ -50,27 +70,28 @@ public sealed class KnownFolderTests
 
         Assert.Equal(["a", "b"], member.Acquired);
         Assert.Single(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+        Assert.Equal(2, cluster.LockNodesOf(member).Length);
     }
 
     [Fact]
-    public void Round_WhenTheNewShareHoldsAFolderListedForAnEarlierShare_DoesNotReadTheLocksFolder()
+    public void Round_WhenNeverAcquiredButTheFolderWasListedBefore_DoesNotReadTheLocksFolder()
     {
         var cluster = new Cluster();
-        var member = cluster.Join(Configs.For("0", ["a", "b"]));
-        var peer = cluster.Join(Configs.For("1", ["a", "b"]));
-        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
-        cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
+        var member = cluster.Join(Configs.For("0", ["a"]));
         cluster.RunUntilQuiet();
-        Assert.Equal(["a"], member.Acquired);
-        cluster.Deliver(peer, new FinishRequested());
-        cluster.Settle();
-        cluster.Deliver(member, new ReleaseRequested());
+        Assert.Single(member.Commands, c => c is GetChildren { Path: "/p/locks" });
+        cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
         cluster.Settle();
         int before = member.Commands.Count;
 
-        cluster.RunUntilQuiet();
+        cluster.FireTimers(member);
 
-        Assert.Equal(["a", "b"], member.Acquired);
+        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Contains(member.SentSince(before), c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }));
         Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
     }
 
