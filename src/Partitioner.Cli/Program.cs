@@ -1,12 +1,15 @@
 using System.CommandLine;
 using Partitioner.Cli;
+using Partitioner.Cli.Input;
+using Partitioner.Cli.Inspect;
 using Partitioner.Cli.Worker;
 
-// `partitioner`: the simulator and the replayer from the command line.
+// `partitioner`: the simulator, the replayer, a worker and the inspector from the command line.
 var root = new RootCommand("Partitioner: divide a set of items among the live members of a ZooKeeper party.")
 {
     SimulateCommand.Create(),
     ReplayCommand.Create(),
     WorkerCommand.Create(),
+    InspectCommand.Create(),
 };
-return root.Parse(args).Invoke();
+return CommandLineRunner.Run(root, args);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Partitioner.Cli.Input;
 using Partitioner.ZooKeeper;
 
 namespace Partitioner.Cli;
@@ -13,8 +14,6 @@ internal static class ReplayCommand
     /// <summary>Exit code when Core decided differently from the log.</summary>
     public const int MismatchExitCode = 5;
 
-    /// <summary>Exit code when a log cannot be read (missing, truncated, corrupt, another version).</summary>
-    public const int UnreadableExitCode = 6;
 
     public static Command Create()
     {
@@ -26,15 +25,20 @@ internal static class ReplayCommand
 
     private static int Run(string target)
     {
+        if (!Directory.Exists(target) && !File.Exists(target))
+        {
+            throw new BadInputException($"'{target}' is neither an event log nor a folder");
+        }
+
         var files = Directory.Exists(target)
             ? Directory.GetFiles(target, "*.jsonl").Order(StringComparer.Ordinal).ToArray()
             : [target];
         if (files.Length == 0)
         {
-            Console.Error.WriteLine($"partitioner replay: no *.jsonl file in '{target}'");
-            return UnreadableExitCode;
+            throw new BadInputException($"no *.jsonl file in '{target}'");
         }
 
+        // Every log is replayed even after a bad one; the worst outcome is the exit code, a bad log counting as bad input.
         return files.Select(ReplayOne).Max();
     }
 
@@ -48,8 +52,8 @@ internal static class ReplayCommand
         }
         catch (Exception e) when (e is EventLogFormatException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"partitioner replay: {file}: {e.Message}");
-            return UnreadableExitCode;
+            Console.Error.WriteLine($"partitioner replay: '{file}' is not a readable event log: {e.Message}");
+            return ExitCodes.BadInput;
         }
 
         var config = result.Config;

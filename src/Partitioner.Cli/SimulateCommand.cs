@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Partitioner.Cli.Input;
+using Partitioner.Cli.Output;
 using Partitioner.Simulation;
 using Partitioner.Simulation.Running;
 
@@ -33,30 +35,43 @@ internal static class SimulateCommand
         command.SetAction(parse =>
         {
             var settings = new Settings(
-                parse.GetValue(members), parse.GetValue(items), parse.GetValue(duration), parse.GetValue(faultRate), parse.GetValue(logDir));
+                Numbers.InRange(parse.GetValue(members), "--members", 1, 9),
+                Numbers.InRange(parse.GetValue(items), "--items", 0, 100_000),
+                Numbers.Seconds(parse.GetValue(duration), "--duration", positive: true).TotalSeconds,
+                NonNegative(parse.GetValue(faultRate), "--fault-rate"),
+                parse.GetValue(logDir));
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
             var spec = parse.GetValue(scenario);
-            int count = parse.GetValue(runs);
+            int count = Numbers.InRange(parse.GetValue(runs), "--runs", 1, 10_000_000);
             return spec is not null || count <= 1 ? Run(spec, first, settings, quiet: false) : RunMany(first, count, settings);
         });
         return command;
     }
 
+    private static double NonNegative(double value, string option) =>
+        double.IsFinite(value) && value >= 0
+            ? value
+            : throw new BadInputException(string.Create(CultureInfo.InvariantCulture, $"{option} {value} is not a number zero or more"));
+
     /// <summary>Runs consecutive seeds, one line each; a failing seed is run again with its full report, and ends the loop.</summary>
     private static int RunMany(ulong first, int count, Settings settings)
     {
         var wall = Stopwatch.StartNew();
+        var progress = Progress.Start("simulate", count);
         for (ulong seed = first; seed < first + (ulong)count; seed++)
         {
             int exitCode = Run(null, seed, settings, quiet: true);
+            progress?.Report((int)(seed - first + 1), $"seed {seed}");
             if (exitCode != 0)
             {
+                progress?.Dispose();
                 Console.WriteLine($"seed {seed} failed (exit code {exitCode}); its full report follows");
                 Console.WriteLine();
                 return Run(null, seed, settings, quiet: false);
             }
         }
 
+        progress?.Dispose();
         Console.WriteLine($"all {count} seeds from {first} passed");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds, each run twice (this line alone varies between runs)"));
@@ -75,8 +90,8 @@ internal static class SimulateCommand
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            Console.Error.WriteLine($"partitioner simulate: {e.Message}");
-            return 1;
+            var message = e is ArgumentException a ? ConnectionOptions.WithoutParameter(a) : e.Message;
+            throw new BadInputException(spec is null ? message : $"--scenario: {message}");
         }
 
         var reproduce = spec is not null

@@ -189,7 +189,8 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
             }
         }
 
-        throw new IOException($"connecting to {server} failed: {last!.Message}", last);
+        // The caller says which server it was; this says only why.
+        throw new IOException(addresses.Length == 1 ? last!.Message : $"{string.Join(", ", addresses.Select(a => a.ToString()))}: {last!.Message}", last);
     }
 
     public static void CloseQuietly(Socket socket)
@@ -224,7 +225,7 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
             var error = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
             if (error != 0)
             {
-                throw new IOException($"connecting to {endPoint} failed (socket error {error})");
+                throw new SocketException(error);
             }
         }
 

@@ -66,8 +66,10 @@ public sealed class ZooKeeperClient : IAsyncDisposable
 
     /// <summary>
     /// Connects to one of the servers in <paramref name="connectString"/> and creates a session. Keeps trying
-    /// the servers (with back-off) until connected or until <paramref name="cancellationToken"/> is cancelled.
+    /// the servers (with back-off) until connected, until <paramref name="cancellationToken"/> is cancelled, or
+    /// until <see cref="ZooKeeperClientOptions.ConnectTimeout"/> passes.
     /// </summary>
+    /// <exception cref="ConnectionLossException">The connect timeout passed; the message names the servers and the last reason.</exception>
     /// <param name="connectString"><c>host[:port][,host[:port]...][/chroot]</c>; the port defaults to 2181.</param>
     /// <param name="options">Settings; null for the defaults.</param>
     /// <param name="cancellationToken">Stops connecting; the client is then closed.</param>
@@ -78,10 +80,24 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         options.Validate();
         var client = new ZooKeeperClient(parsed, options);
         client._session.Start();
+        using var timeout = options.ConnectTimeout is { } limit ? new CancellationTokenSource(limit, options.TimeProvider) : null;
+        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await client._session.FirstConnect.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await client._session.FirstConnect.WaitAsync(linked?.Token ?? cancellationToken).ConfigureAwait(false);
             return client;
+        }
+        catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            // The reason is read before the close replaces it with "the client was closed".
+            var reason = client.LastDisconnectReason ?? "no answer";
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw KeeperException.Create(
+                ErrorCode.ConnectionLoss,
+                null,
+                string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"could not connect to {string.Join(", ", parsed.Servers)} within {options.ConnectTimeout!.Value.TotalSeconds:0.###} s; the last attempt: {reason}"));
         }
         catch
         {

@@ -21,6 +21,13 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// How long <see cref="ZooKeeperClient.ConnectAsync"/> keeps trying the servers before it gives up with a
+    /// <see cref="ConnectionLossException"/> that names them and the last reason; null keeps trying until the
+    /// caller's token is cancelled. The default is null.
+    /// </summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
     /// <summary>The seed of the reconnect jitter, for reproducible runs; null draws one. The default is null.</summary>
     public int? JitterSeed { get; init; }
 
@@ -40,6 +47,11 @@ public sealed class ZooKeeperClientOptions
         if (CloseTimeout < TimeSpan.Zero || CloseTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException($"CloseTimeout {CloseTimeout} must be between 0 and 10 minutes.", nameof(CloseTimeout));
+        }
+
+        if (ConnectTimeout is { } connect && (connect <= TimeSpan.Zero || connect > TimeSpan.FromDays(1)))
+        {
+            throw new ArgumentException($"ConnectTimeout {connect} must be more than 0 and at most 1 day.", nameof(ConnectTimeout));
         }
 
         if (FrameBytesMax < 1024)

@@ -1,5 +1,6 @@
+using System.Collections.Immutable;
 using System.CommandLine;
-using System.Globalization;
+using Partitioner.Cli.Input;
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
 using ZooKeeper.Client;
@@ -20,41 +21,58 @@ internal static class WorkerCommand
     /// <summary>Exit code when the member reached Failure without being asked to finish (its session expired).</summary>
     public const int FailedExitCode = 3;
 
-    /// <summary>Exit code when it could not connect.</summary>
-    public const int ConnectFailedExitCode = 4;
+    /// <summary>Exit code when no server answered within the connect timeout.</summary>
+    public const int ConnectFailedExitCode = ExitCodes.ConnectFailed;
 
     public static Command Create()
     {
-        var connect = new Option<string>("--connect") { Description = "ZooKeeper connect string, host:port[,host:port...][/chroot].", DefaultValueFactory = _ => "127.0.0.1:2181" };
+        var connection = new ConnectionOptions();
         var path = new Option<string>("--path") { Description = "The party's root znode.", Required = true };
-        var items = new Option<string>("--items") { Description = "The items, comma-separated (every member must be given the same ones).", Required = true };
+        var items = new ItemOptions(required: true);
         var identifier = new Option<string?>("--identifier") { Description = "This member's identifier, unique in the party (default host-pid)." };
         var timeBoundary = new Option<double>("--time-boundary") { Description = "Seconds the party must stay unchanged before sharing.", DefaultValueFactory = _ => 30.0 };
-        var sessionTimeout = new Option<double>("--session-timeout") { Description = "Session timeout asked of the server, in seconds.", DefaultValueFactory = _ => 10.0 };
         var releaseDelay = new Option<double>("--release-delay") { Description = "Seconds the work takes to stop once asked (a slow consumer).", DefaultValueFactory = _ => 0.0 };
         var prefix = new Option<string?>("--prefix") { Description = "The 32-hex-digit contender prefix (default random)." };
         var command = new Command("worker", "Run one member against ZooKeeper and print its states as JSON lines.")
         {
-            connect, path, items, identifier, timeBoundary, sessionTimeout, releaseDelay, prefix,
+            path, identifier, timeBoundary, releaseDelay, prefix,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            new WorkerSettings(
-                parse.GetValue(connect)!,
+        connection.AddTo(command);
+        items.AddTo(command);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new WorkerSettings(
+                connection.Read(parse),
                 parse.GetValue(path)!,
-                [.. parse.GetValue(items)!.Split(',', StringSplitOptions.RemoveEmptyEntries)],
+                items.Read(parse)!.Value,
                 parse.GetValue(identifier),
-                Seconds(parse.GetValue(timeBoundary), "--time-boundary"),
-                Seconds(parse.GetValue(sessionTimeout), "--session-timeout"),
-                Seconds(parse.GetValue(releaseDelay), "--release-delay"),
-                parse.GetValue(prefix)),
-            cancellationToken));
+                Numbers.Seconds(parse.GetValue(timeBoundary), "--time-boundary"),
+                Numbers.Seconds(parse.GetValue(releaseDelay), "--release-delay"),
+                parse.GetValue(prefix));
+            CheckMember(settings);
+            return RunAsync(settings, cancellationToken);
+        });
         return command;
     }
 
-    private static TimeSpan Seconds(double value, string option) =>
-        value >= 0 && double.IsFinite(value)
-            ? TimeSpan.FromSeconds(value)
-            : throw new ArgumentException($"{option} {value.ToString(CultureInfo.InvariantCulture)} must be a number of seconds, zero or more.", option);
+    /// <summary>Checks the path, items, identifier and prefix before connecting, so that a bad one costs no session.</summary>
+    private static void CheckMember(WorkerSettings settings)
+    {
+        try
+        {
+            PartitionerConfig.Create(
+                settings.Path,
+                settings.Items,
+                settings.Identifier ?? "default-identifier",
+                settings.Prefix ?? Guid.Empty.ToString("N"),
+                settings.TimeBoundary,
+                TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadInputException(ConnectionOptions.WithoutParameter(e));
+        }
+    }
 
     private static async Task<int> RunAsync(WorkerSettings settings, CancellationToken cancellationToken)
     {
@@ -62,12 +80,20 @@ internal static class WorkerCommand
         ZooKeeperClient client;
         try
         {
-            client = await ZooKeeperClient.ConnectAsync(
-                settings.Connect, new ZooKeeperClientOptions { SessionTimeout = settings.SessionTimeout }, cancellationToken);
+            client = await ConnectionOptions.ConnectAsync(
+                settings.Connection,
+                _ => output.Write(new { @event = "connecting", servers = settings.Connection.Servers, timeout_s = settings.Connection.ConnectTimeout.TotalSeconds }),
+                cancellationToken);
         }
-        catch (Exception e) when (e is KeeperException or OperationCanceledException)
+        catch (ConnectFailedException e)
         {
-            output.Write(new { @event = "exit", reason = $"could not connect to {settings.Connect}: {e.Message}" });
+            output.Write(new { @event = "exit", reason = e.Message });
+            Console.Error.WriteLine($"partitioner worker: {e.Message}");
+            return ConnectFailedExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            output.Write(new { @event = "exit", reason = "stopped before it connected" });
             return ConnectFailedExitCode;
         }
 
@@ -142,11 +168,10 @@ internal static class WorkerCommand
 
 /// <summary>What <c>partitioner worker</c> was told to do.</summary>
 internal sealed record WorkerSettings(
-    string Connect,
+    ConnectionSettings Connection,
     string Path,
-    string[] Items,
+    ImmutableArray<string> Items,
     string? Identifier,
     TimeSpan TimeBoundary,
-    TimeSpan SessionTimeout,
     TimeSpan ReleaseDelay,
     string? Prefix);

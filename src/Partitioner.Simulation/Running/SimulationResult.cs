@@ -8,8 +8,8 @@ public enum SimulationOutcome
     /// <summary>Every check held and the party converged within the bound.</summary>
     Passed = 0,
 
-    /// <summary>The model's assertions or the code under test threw, or the run did not end (exit code 2).</summary>
-    Crash = 2,
+    /// <summary>The model's assertions or the code under test threw, or the run did not end (exit code 1; 2 is the CLI's bad input).</summary>
+    Crash = 1,
 
     /// <summary>The party did not converge within the bound after the last fault (exit code 3).</summary>
     LivenessViolation = 3,

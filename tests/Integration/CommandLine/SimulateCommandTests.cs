@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Partitioner.Integration.Partitioner;
-
 namespace Partitioner.Integration.CommandLine;
 
 /// <summary>
@@ -55,27 +52,7 @@ public sealed class SimulateCommandTests
 
     private static async Task<(int ExitCode, string Output)> RunCli(string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(WorkerProcess.CliPath());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"partitioner {string.Join(' ', arguments)} did not finish within {CommandTimeout}");
-        }
-
-        return (process.ExitCode, await output + await errors);
+        var run = await CliProcess.Run(arguments, CommandTimeout);
+        return (run.ExitCode, run.Output + run.Errors);
     }
 }
