@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Partitioner.Core;
+using Partitioner.ZooKeeper.Diagnostics;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.ZooKeeper;
@@ -36,6 +37,7 @@ internal sealed class MemberLoop
     private readonly Dictionary<long, ITimer> _timers = new();
     private readonly HashSet<long> _inFlight = new();
     private readonly string _identifier;
+    private readonly MemberTelemetry _telemetry;
     private IEventLogSink? _sink;
     private MemberState _state;
     private bool _draining;
@@ -49,8 +51,10 @@ internal sealed class MemberLoop
         DeciderFunctions decider,
         IEventLogSink? sink,
         ILogger logger,
+        MemberTelemetry telemetry,
         Action<Observation> observer)
     {
+        _telemetry = telemetry;
         _port = port;
         _time = time;
         _decider = decider;
@@ -76,6 +80,7 @@ internal sealed class MemberLoop
         }
 
         _port.SessionChanged += OnSessionChanged;
+        _telemetry.Started(_state);
         Decision start;
         try
         {
@@ -125,6 +130,7 @@ internal sealed class MemberLoop
         }
 
         _port.SessionChanged -= OnSessionChanged;
+        _telemetry.Stopped(State);
         ITimer[] timers;
         lock (_timers)
         {
@@ -184,6 +190,7 @@ internal sealed class MemberLoop
         var commands = decision.Commands.IsDefault ? ImmutableArray<Command>.Empty : decision.Commands;
         var seq = _seq++;
         RecordDecision(seq, @event, decision.State, commands);
+        _telemetry.Decided(previous, @event, decision.State, commands);
         Log.Decided(_logger, _identifier, seq, @event, commands.Length);
         foreach (var command in commands)
         {

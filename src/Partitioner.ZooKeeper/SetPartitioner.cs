@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Partitioner.Core;
+using Partitioner.ZooKeeper.Diagnostics;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.ZooKeeper;
@@ -60,11 +61,12 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         var config = CreateConfig(path, items, options);
         _port = port;
         _time = options.TimeProvider;
-        _logger = options.Logger ?? NullLogger.Instance;
+        _logger = options.Logger ?? options.LoggerFactory?.CreateLogger("Partitioner.ZooKeeper.SetPartitioner") ?? NullLogger.Instance;
         var initial = new MemberState { Config = config };
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
         _published = initial.State;
-        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, Observe);
+        var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);
+        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe);
         _loop.Start();
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Partitioner.Core;
 
@@ -39,8 +40,20 @@ public sealed class SetPartitionerOptions
     /// <summary>Where every decision is recorded (see <see cref="JsonLinesEventLogSink"/>). The default (null) records nothing.</summary>
     public IEventLogSink? EventLog { get; set; }
 
-    /// <summary>Receives the state changes and errors. The default (null) logs nothing.</summary>
+    /// <summary>Receives the state changes and errors. The default (null) uses <see cref="LoggerFactory"/>, and without one logs nothing.</summary>
     public ILogger? Logger { get; set; }
+
+    /// <summary>
+    /// Makes the logger (category "Partitioner.ZooKeeper.SetPartitioner") when <see cref="Logger"/> is null; a host
+    /// passes its own. The default (null) logs nothing.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Makes the "Partitioner" meter that the member's metrics go to (see the README's table); a host passes its own,
+    /// so that its metrics pipeline sees them. The default (null) uses a static meter of the same name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The only source of time and timers. The default is <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

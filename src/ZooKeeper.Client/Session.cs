@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZooKeeper.Client.Diagnostics;
 
 namespace ZooKeeper.Client;
 
@@ -56,7 +58,14 @@ internal sealed partial class Session
         _lastHeard = _time.GetTimestamp();
         _lastConfirmed = _lastHeard;
         _thread = new Thread(Run) { IsBackground = true, Name = "zookeeper-session" };
+        Telemetry = new SessionTelemetry(
+            ClientInstruments.Get(options.MeterFactory),
+            options.LoggerFactory?.CreateLogger("ZooKeeper.Client") ?? NullLogger.Instance,
+            _time);
     }
+
+    /// <summary>The session's metrics and log lines.</summary>
+    public SessionTelemetry Telemetry { get; }
 
     public Dispatcher Dispatcher { get; } = new();
 
@@ -105,7 +114,11 @@ internal sealed partial class Session
     /// <summary>Completes when the session thread has finished.</summary>
     public Task Exited => _exited.Task;
 
-    public void Start() => _thread.Start();
+    public void Start()
+    {
+        Telemetry.State(ZooKeeperState.Connecting);
+        _thread.Start();
+    }
 
     /// <summary>
     /// Queues a request on the live connection. With no live connection it fails at once (ConnectionLoss
@@ -117,13 +130,17 @@ internal sealed partial class Session
         {
             if (_current is null || _current.IsDead || (_closing && request.Op != OpCode.CloseSession))
             {
-                request.SetFailure(NotConnectedError(request.Path));
+                var error = NotConnectedError(request.Path);
+                request.SetFailure(error);
+                Telemetry.Refused(request.Op, error.Code);
                 Dispatcher.Post(request);
                 return;
             }
 
             request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
             request.SubmittedTimestamp = _time.GetTimestamp();
+            request.Counted = true;
+            Telemetry.Sent(request.Op);
             BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
             (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
             if (TryWriteInline(request))
@@ -210,7 +227,7 @@ internal sealed partial class Session
     private static bool IsTerminal(ZooKeeperState state) =>
         state is ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed;
 
-    private Exception NotConnectedError(string? path) => _state switch
+    private KeeperException NotConnectedError(string? path) => _state switch
     {
         ZooKeeperState.Expired => KeeperException.Create(ErrorCode.SessionExpired, path, "the session has expired"),
         ZooKeeperState.AuthFailed => KeeperException.Create(ErrorCode.AuthFailed, path, "the server refused the credentials"),

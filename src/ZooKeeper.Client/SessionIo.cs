@@ -156,9 +156,19 @@ internal sealed partial class Session
         {
             var fault = e as ProtocolException ?? new ProtocolException(e.Message);
             var reason = $"dropped the connection: the reply to xid {xid} could not be decoded: {fault.Message}";
+            if (head.Counted)
+            {
+                Telemetry.Dropped(head.Op, ErrorCode.ConnectionLoss);
+            }
+
             head.SetFailure(KeeperException.Create(ErrorCode.ConnectionLoss, head.Path, reason));
             Dispatcher.Post(head);
             throw new ProtocolException($"the reply to xid {xid} could not be decoded: {fault.Message}");
+        }
+
+        if (head.Counted)
+        {
+            Telemetry.Answered(head.Op, head.SubmittedTimestamp, head.HasError ? (ErrorCode)err : null);
         }
 
         // The watch is armed before anything later is read, so a notification right after this reply finds it.
@@ -190,6 +200,11 @@ internal sealed partial class Session
         lock (_sync)
         {
             _authPending.TryDequeue(out auth);
+        }
+
+        if (auth is { Counted: true })
+        {
+            Telemetry.Answered(auth.Op, auth.SubmittedTimestamp, err == 0 ? null : (ErrorCode)err);
         }
 
         if (err == (int)ErrorCode.AuthFailed)

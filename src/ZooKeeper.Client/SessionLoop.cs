@@ -108,6 +108,7 @@ internal sealed partial class Session
     {
         // The handshake's answer proves the session alive only from the moment it was asked for.
         Interlocked.Exchange(ref _connectStarted, _time.GetTimestamp());
+        Telemetry.Connecting(server);
         Socket socket;
         try
         {
@@ -116,6 +117,7 @@ internal sealed partial class Session
         catch (Exception e) when (e is SocketException or IOException)
         {
             LastDisconnectReason = $"connecting to {server} failed: {e.Message}";
+            Telemetry.ConnectFailed(LastDisconnectReason);
             return (null, false);
         }
 
@@ -141,6 +143,7 @@ internal sealed partial class Session
         catch (Exception e) when (e is SocketException or IOException or ProtocolException or ObjectDisposedException)
         {
             LastDisconnectReason = $"the handshake with {server} failed: {e.Message}";
+            Telemetry.ConnectFailed(LastDisconnectReason);
             Connection.CloseQuietly(socket);
             return (null, false);
         }
@@ -212,6 +215,17 @@ internal sealed partial class Session
         Interlocked.Exchange(ref _lastSend, now);
         _pingsInFlight.Clear();
         Confirm(Interlocked.Read(ref _connectStarted));
+        Telemetry.State(ZooKeeperState.Connected);
+        if (_everConnected)
+        {
+            Telemetry.Reconnected();
+            Telemetry.ReconnectedTo(SessionId, connection.Server, Volatile.Read(ref _negotiatedMs));
+        }
+        else
+        {
+            Telemetry.Connected(SessionId, connection.Server, Volatile.Read(ref _negotiatedMs));
+        }
+
         RaiseState(_everConnected ? SessionEvent.Reconnected : SessionEvent.Connected);
         _everConnected = true;
         _firstConnect.TrySetResult();
@@ -243,15 +257,27 @@ internal sealed partial class Session
             }
         }
 
+        var code = _authFailed ? ErrorCode.AuthFailed : ErrorCode.ConnectionLoss;
+        if (suspended)
+        {
+            Telemetry.State(ZooKeeperState.Suspended);
+            Telemetry.Disconnected();
+            Telemetry.ConnectionDropped(SessionId, reason, failed.Count(r => r.Counted));
+        }
+
         // Suspended is raised before the failures, so that a caller sees why its requests failed.
         if (suspended)
         {
             RaiseState(SessionEvent.Suspended);
         }
 
-        var code = _authFailed ? ErrorCode.AuthFailed : ErrorCode.ConnectionLoss;
         foreach (var request in failed)
         {
+            if (request.Counted)
+            {
+                Telemetry.Dropped(request.Op, code);
+            }
+
             request.SetFailure(KeeperException.Create(code, request.Path, reason));
             Dispatcher.Post(request);
         }
@@ -364,6 +390,20 @@ internal sealed partial class Session
             {
                 Dispatcher.Post(new WatchDelivery(watchers, new WatchedEvent(EventType.None, KeeperState.Expired, null)));
             }
+        }
+
+        Telemetry.State(final);
+        switch (final)
+        {
+            case ZooKeeperState.Expired:
+                Telemetry.Expired(SessionId);
+                break;
+            case ZooKeeperState.AuthFailed:
+                Telemetry.AuthFailed(SessionId);
+                break;
+            default:
+                Telemetry.Closed(SessionId);
+                break;
         }
 
         RaiseState(sessionEvent);

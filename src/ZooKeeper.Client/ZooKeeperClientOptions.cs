@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+
 namespace ZooKeeper.Client;
 
 /// <summary>Settings of a <see cref="ZooKeeperClient"/>, checked once when the client connects.</summary>
@@ -27,6 +30,18 @@ public sealed class ZooKeeperClientOptions
     /// caller's token is cancelled. The default is null.
     /// </summary>
     public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>
+    /// Makes the logger (category "ZooKeeper.Client") for connections, reconnects, expiry and the reason of every
+    /// dropped connection. The default (null) logs nothing.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// Makes the "ZooKeeper.Client" meter that the client's metrics go to (see the README's table); a host passes its own.
+    /// The default (null) uses a static meter of the same name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>The seed of the reconnect jitter, for reproducible runs; null draws one. The default is null.</summary>
     public int? JitterSeed { get; init; }

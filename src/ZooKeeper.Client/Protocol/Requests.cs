@@ -55,6 +55,12 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
 
     public WatchRegistration? Watch { get; init; }
 
+    /// <summary>True once the request went into the in-flight queue through <c>Submit</c>, so that metrics count it once.</summary>
+    public bool Counted { get; set; }
+
+    /// <summary>True when the reply (or a failure) makes the caller's task fail.</summary>
+    public abstract bool HasError { get; }
+
     /// <summary>Decodes the reply; a decode fault throws a <see cref="ProtocolException"/> and kills the connection.</summary>
     public abstract void OnReply(int err, ref JuteReader body);
 
@@ -103,6 +109,8 @@ internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, Repl
         }
     }
 
+    public override bool HasError => _error is not null;
+
     public override void SetFailure(Exception error) => _error = error;
 
     public override void Run()
@@ -121,6 +129,8 @@ internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, Repl
 /// <summary>A request nobody awaits: setWatches and the auth packets re-sent after a reconnect.</summary>
 internal sealed class SilentRequest(OpCode op, JuteWriter frame) : Request(op, null, frame)
 {
+    public override bool HasError => false;
+
     public override void OnReply(int err, ref JuteReader body)
     {
     }
