@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Partitioner.Core;
 using Partitioner.ZooKeeper.Diagnostics;
+using Partitioner.ZooKeeper.Liveness;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.ZooKeeper;
@@ -38,7 +39,9 @@ internal sealed class MemberLoop
     private readonly HashSet<long> _inFlight = new();
     private readonly string _identifier;
     private readonly MemberTelemetry _telemetry;
+    private readonly string _syncPath;
     private IEventLogSink? _sink;
+    private ITimer? _syncTimer;
     private MemberState _state;
     private bool _draining;
     private bool _stopped;
@@ -52,7 +55,8 @@ internal sealed class MemberLoop
         IEventLogSink? sink,
         ILogger logger,
         MemberTelemetry telemetry,
-        Action<Observation> observer)
+        Action<Observation> observer,
+        TimeSpan? serverTickTime = null)
     {
         _telemetry = telemetry;
         _port = port;
@@ -62,8 +66,13 @@ internal sealed class MemberLoop
         _logger = logger;
         _observer = observer;
         _identifier = config.Identifier;
+        _syncPath = config.Path;
         _state = new MemberState { Config = config };
+        Confirmation = new LeaderConfirmation(time, serverTickTime);
     }
+
+    /// <summary>What the leader is known to have heard of this member's session: the basis of every claim.</summary>
+    public LeaderConfirmation Confirmation { get; }
 
     /// <summary>The state after the last decision; safe to read from any thread.</summary>
     public MemberState State => Volatile.Read(ref _state);
@@ -81,6 +90,8 @@ internal sealed class MemberLoop
 
         _port.SessionChanged += OnSessionChanged;
         _telemetry.Started(_state);
+        Confirmation.LeaderHeardAfter(_port.AcceptedConnectTimestamp);
+        StartSyncs();
         Decision start;
         try
         {
@@ -131,6 +142,7 @@ internal sealed class MemberLoop
 
         _port.SessionChanged -= OnSessionChanged;
         _telemetry.Stopped(State);
+        Interlocked.Exchange(ref _syncTimer, null)?.Dispose();
         ITimer[] timers;
         lock (_timers)
         {
@@ -227,12 +239,14 @@ internal sealed class MemberLoop
             case CreateNode c:
                 Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind),
                     static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath),
-                    static (id, e) => new CreateCompleted(id, e, null));
+                    static (id, e) => new CreateCompleted(id, e, null),
+                    static r => r.Error);
                 break;
             case DeleteNode c:
                 Issue(c.OpId, () => _port.DeleteAsync(c.Path),
                     static (id, r) => new DeleteCompleted(id, r),
-                    static (id, e) => new DeleteCompleted(id, e));
+                    static (id, e) => new DeleteCompleted(id, e),
+                    static r => r);
                 break;
             case GetChildren c:
                 Issue(c.OpId, () => _port.GetChildrenAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
@@ -247,7 +261,8 @@ internal sealed class MemberLoop
             case Multi c:
                 Issue(c.OpId, () => _port.MultiAsync(c.Ops),
                     static (id, r) => new MultiCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new MultiCompleted(id, e, ImmutableArray<WriteResult>.Empty));
+                    static (id, e) => new MultiCompleted(id, e, ImmutableArray<WriteResult>.Empty),
+                    static r => r.Error);
                 break;
             case MultiGetChildren c:
                 Issue(c.OpId, () => _port.MultiGetChildrenAsync(c.Paths),
@@ -270,9 +285,25 @@ internal sealed class MemberLoop
     /// once (the mailbox queues it); otherwise a synchronous continuation posts it from the thread that
     /// completes the task, so no thread-pool hop reorders results.
     /// </summary>
-    private void Issue<T>(long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed)
+    /// <remarks>
+    /// A write (<paramref name="leaderError"/> given) goes through the leader: when its outcome is the leader's,
+    /// it confirms the session before Core hears of it, so a lock taken is claimed from the decision on.
+    /// </remarks>
+    private void Issue<T>(
+        long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed, Func<T, ZooKeeperError>? leaderError = null)
     {
         _inFlight.Add(opId);
+        var sent = Confirmation.Sending();
+        Event Completed(T result)
+        {
+            if (leaderError is not null && LeaderConfirmation.IsLeaderOutcome(leaderError(result)))
+            {
+                Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
+            }
+
+            return completed(opId, result);
+        }
+
         Task<T> task;
         try
         {
@@ -287,12 +318,12 @@ internal sealed class MemberLoop
 
         if (task.IsCompletedSuccessfully)
         {
-            Post(completed(opId, task.Result));
+            Post(Completed(task.Result));
             return;
         }
 
         task.ContinueWith(
-            t => Post(t.IsCompletedSuccessfully ? completed(opId, t.Result) : Faulted(opId, t, failed)),
+            t => Post(t.IsCompletedSuccessfully ? Completed(t.Result) : Faulted(opId, t, failed)),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -333,8 +364,63 @@ internal sealed class MemberLoop
         timer?.Dispose();
     }
 
+    /// <summary>
+    /// Sends a sync every <see cref="LeaderConfirmation.SyncInterval"/>, on the shell's own timer and outside
+    /// Core: its answer goes to <see cref="Confirmation"/> only, so it changes no decision and no event log.
+    /// </summary>
+    private void StartSyncs()
+    {
+        var interval = LeaderConfirmation.SyncInterval(_port.SessionTimeout);
+        _syncTimer = _time.CreateTimer(_ => SendSync(), null, TimeSpan.Zero, interval);
+    }
+
+    private void SendSync()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+        }
+
+        var sent = Confirmation.Sending();
+        Task<ZooKeeperError> sync;
+        try
+        {
+            sync = _port.SyncAsync(_syncPath);
+        }
+        catch (Exception exception)
+        {
+            Log.PortFaulted(_logger, _identifier, -1, exception);
+            return;
+        }
+
+        sync.ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully && LeaderConfirmation.IsLeaderOutcome(t.Result))
+                {
+                    Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
     private void OnSessionChanged(SessionChange change)
     {
+        if (change == SessionChange.Reconnected)
+        {
+            Confirmation.LeaderHeardAfter(_port.AcceptedConnectTimestamp);
+        }
+        else
+        {
+            // Whatever was sent on the lost connection may have reached a server cut from the leader.
+            Confirmation.ConnectionLost();
+        }
+
         Event @event = change switch
         {
             SessionChange.Suspended => new SessionSuspended(),

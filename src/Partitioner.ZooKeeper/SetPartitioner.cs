@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Partitioner.Core;
 using Partitioner.ZooKeeper.Diagnostics;
+using Partitioner.ZooKeeper.Liveness;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.ZooKeeper;
@@ -43,7 +44,10 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// <param name="path">The party's root znode; its children are <c>locks</c> and <c>party</c>.</param>
     /// <param name="items">The items to divide; every member must be given the same ones.</param>
     /// <param name="options">The options; the defaults when null.</param>
-    /// <exception cref="ArgumentException">A value is not valid; the message names it.</exception>
+    /// <exception cref="ArgumentException">
+    /// A value is not valid, or the session timeout is too short for <see cref="SetPartitionerOptions.ServerTickTime"/>
+    /// for the member ever to claim its items; the message names it.
+    /// </exception>
     public SetPartitioner(IZooKeeperPort port, string path, IEnumerable<string> items, SetPartitionerOptions? options = null)
         : this(port, path, items, options, DeciderFunctions.Core)
     {
@@ -59,6 +63,16 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         ArgumentNullException.ThrowIfNull(decider);
         options ??= new SetPartitionerOptions();
         var config = CreateConfig(path, items, options);
+        if (options.ServerTickTime is { } tick && tick <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"SetPartitionerOptions.ServerTickTime = {tick} must be positive, or null for half the session timeout.", nameof(options));
+        }
+
+        if (LeaderConfirmation.Unworkable(port.SessionTimeout, options.ServerTickTime) is { } why)
+        {
+            throw new ArgumentException($"SetPartitionerOptions.ServerTickTime: {why}.", nameof(options));
+        }
+
         _port = port;
         _time = options.TimeProvider;
         _logger = options.Logger ?? options.LoggerFactory?.CreateLogger("Partitioner.ZooKeeper.SetPartitioner") ?? NullLogger.Instance;
@@ -66,7 +80,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
         _published = initial.State;
         var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);
-        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe);
+        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, options.ServerTickTime);
         _loop.Start();
     }
 
@@ -86,9 +100,11 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     public string? FailureReason => _loop.State.FailureReason;
 
     /// <summary>
-    /// The items this member owns: empty unless it is <see cref="Acquired"/>. Stale-safe: a member that has
-    /// not heard from ZooKeeper for 2/3 of the session timeout (a paused process, a cut network) claims
-    /// nothing, because its session may have expired and its locks gone to another member.
+    /// The items this member owns: empty unless it is <see cref="Acquired"/>. Stale-safe: the member claims
+    /// them only while, by its own clock, the ZooKeeper leader cannot yet have expired its session, judged from
+    /// the syncs and writes the leader answered (not from pings or reads, which a follower cut from the leader
+    /// keeps answering). A paused process, a cut network or a cut follower makes it claim nothing within 95 %
+    /// of the session timeout after the last instant the leader is known to have heard of it.
     /// </summary>
     public IReadOnlyList<string> AcquiredItems
     {
@@ -271,19 +287,13 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     }
 
     /// <summary>
-    /// ZooKeeper's client gives up on a silent server after 2/3 of the session timeout; past that, by this
-    /// member's own clock, the server may already have expired the session and handed the locks on.
+    /// How long this member may still claim its items by its own clock (zero or less: it claims nothing). The one
+    /// ownership rule, <see cref="LeaderConfirmation.ClaimRemaining"/>; <see cref="AcquiredItems"/>,
+    /// <see cref="Acquired"/> and the work deadline all come from it.
     /// </summary>
-    private bool IsOwner(MemberState state)
-    {
-        if (state.State != PartitionState.Acquired)
-        {
-            return false;
-        }
+    internal TimeSpan ClaimRemaining => _loop.Confirmation.ClaimRemaining(_port.SessionTimeout);
 
-        var silence = _time.GetElapsedTime(_port.LastHeardTimestamp);
-        return silence < TimeSpan.FromTicks(_port.SessionTimeout.Ticks * 2 / 3);
-    }
+    private bool IsOwner(MemberState state) => state.State == PartitionState.Acquired && ClaimRemaining > TimeSpan.Zero;
 
     /// <summary>Runs on the draining thread after each decision.</summary>
     private void Observe(Observation observation)

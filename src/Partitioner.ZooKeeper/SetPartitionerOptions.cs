@@ -64,6 +64,17 @@ public sealed class SetPartitionerOptions
     /// </summary>
     public string? ContenderPrefix { get; set; }
 
+    /// <summary>
+    /// The ZooKeeper servers' <c>tickTime</c>, which bounds how late a follower tells the leader that it heard
+    /// from this member (see the README's guarantee section). The default (null) is half the negotiated session
+    /// timeout, the largest tickTime a server can have while its <c>minSessionTimeout</c> is ZooKeeper's default
+    /// of two ticks; a member cannot read the tickTime from the session, and the <c>conf</c> four-letter word
+    /// that shows it is off unless whitelisted. Set it when you know it: a smaller value lets claims survive
+    /// slower round trips. It must be set when an operator lowered <c>minSessionTimeout</c> below two ticks,
+    /// and must never be smaller than the servers' real tickTime.
+    /// </summary>
+    public TimeSpan? ServerTickTime { get; set; }
+
     /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
     public int BatchSize { get; set; } = 250;
 }

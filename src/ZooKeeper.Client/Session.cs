@@ -44,6 +44,8 @@ internal sealed partial class Session
     private long _lastHeard;
     private long _lastConfirmed;
     private long _connectStarted;
+    private long _connectAccepted;
+    private int _hasConnectAccepted;
     private readonly System.Collections.Concurrent.ConcurrentQueue<long> _pingsInFlight = new();
     private long _lastSend;
     private bool _everConnected;
@@ -93,6 +95,8 @@ internal sealed partial class Session
     public long LastConfirmedTimestamp => Interlocked.Read(ref _lastConfirmed);
 
     public long LastZxid => Interlocked.Read(ref _lastZxid);
+
+    public long? AcceptedConnectTimestamp => Volatile.Read(ref _hasConnectAccepted) == 1 ? Interlocked.Read(ref _connectAccepted) : null;
 
     public ServerAddress? CurrentServer
     {

@@ -215,6 +215,8 @@ internal sealed partial class Session
         Interlocked.Exchange(ref _lastSend, now);
         _pingsInFlight.Clear();
         Confirm(Interlocked.Read(ref _connectStarted));
+        Interlocked.Exchange(ref _connectAccepted, Interlocked.Read(ref _connectStarted));
+        Volatile.Write(ref _hasConnectAccepted, 1);
         Telemetry.State(ZooKeeperState.Connected);
         if (_everConnected)
         {

@@ -49,6 +49,14 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// </summary>
     public long LastConfirmedTimestamp => _session.LastConfirmedTimestamp;
 
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> at which the client sent the connect request of its latest
+    /// accepted handshake; null before the first. A server accepts a connect only once the ensemble's leader has
+    /// created the session (a new one) or revalidated it (a reconnect, which renews its timeout on the leader), so
+    /// the leader heard of the session after this moment, even when the server is a follower.
+    /// </summary>
+    public long? AcceptedConnectTimestamp => _session.AcceptedConnectTimestamp;
+
     /// <summary>The clock of <see cref="LastHeardTimestamp"/>.</summary>
     public TimeProvider TimeProvider => _options.TimeProvider;
 

@@ -34,6 +34,11 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
 
     public long LastHeardTimestamp => inner.LastHeardTimestamp;
 
+    public long? AcceptedConnectTimestamp => inner.AcceptedConnectTimestamp;
+
+    /// <summary>Not counted: a sync is the shell's keepalive, a few per session timeout, not work on the share.</summary>
+    public Task<ZooKeeperError> SyncAsync(string path) => inner.SyncAsync(path);
+
     public event Action<SessionChange>? SessionChanged
     {
         add => inner.SessionChanged += value;

@@ -20,6 +20,10 @@ internal sealed class InstantPort : IZooKeeperPort
 
     public long LastHeardTimestamp => TimeProvider.System.GetTimestamp();
 
+    public long? AcceptedConnectTimestamp => TimeProvider.System.GetTimestamp();
+
+    public Task<ZooKeeperError> SyncAsync(string path) => Task.FromResult(ZooKeeperError.Ok);
+
     public event Action<SessionChange>? SessionChanged
     {
         add { }

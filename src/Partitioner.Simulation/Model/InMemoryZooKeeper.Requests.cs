@@ -46,6 +46,9 @@ public sealed partial class InMemoryZooKeeper
         return error;
     }
 
+    /// <summary>A sync: Ok on a live session (this model's one server is its own leader).</summary>
+    public ZooKeeperError Sync(long sessionId) => LiveSession(sessionId) is null ? ZooKeeperError.SessionExpired : ZooKeeperError.Ok;
+
     /// <summary>Lists children (in no particular order); leaves a children watch on success when asked.</summary>
     public (ZooKeeperError Error, ImmutableArray<string> Children) GetChildren(long sessionId, string path, bool watch)
     {

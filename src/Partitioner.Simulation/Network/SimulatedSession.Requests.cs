@@ -64,6 +64,13 @@ public sealed partial class SimulatedSession
         error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty));
 
     /// <inheritdoc />
+    public Task<ZooKeeperError> SyncAsync(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Request(id => network.Server.Sync(id), error => error);
+    }
+
+    /// <inheritdoc />
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Request(
         id => network.Server.MultiGetChildren(id, paths) is var (error, results) ? new MultiReadOutcome(error, results) : default,
         error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty));

@@ -93,6 +93,9 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     /// </summary>
     public long LastHeardTimestamp { get; private set; }
 
+    /// <inheritdoc />
+    public long? AcceptedConnectTimestamp { get; private set; }
+
     /// <summary>The session id; 0 before the first connect.</summary>
     public long SessionId { get; private set; }
 
@@ -222,6 +225,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         LastZxid = Math.Max(LastZxid, zxid);
         State = ClientState.Connected;
         Confirmed(connectSentTimestamp);
+        AcceptedConnectTimestamp = connectSentTimestamp;
         lastSendTicks = Scheduler.NowTicks;
         ArmReadCheck();
         ArmPing();

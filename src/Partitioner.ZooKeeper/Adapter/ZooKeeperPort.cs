@@ -49,6 +49,9 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     public long LastHeardTimestamp => _client.LastConfirmedTimestamp;
 
     /// <inheritdoc/>
+    public long? AcceptedConnectTimestamp => _client.AcceptedConnectTimestamp;
+
+    /// <inheritdoc/>
     /// <remarks>A listener added while the client is already suspended or ended hears that at once.</remarks>
     public event Action<SessionChange>? SessionChanged
     {
@@ -96,6 +99,12 @@ public sealed class ZooKeeperPort : IZooKeeperPort
                 ? ToOutcome(t.Result)
                 : new MultiOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<WriteResult>.Empty));
     }
+
+    /// <inheritdoc/>
+    public Task<ZooKeeperError> SyncAsync(string path) =>
+        _delivery.Track(
+            Send(async () => { await _client.SyncAsync(path).ConfigureAwait(false); return true; }),
+            static t => t.IsCompletedSuccessfully ? ZooKeeperError.Ok : ErrorCodes.Of(t.Exception));
 
     /// <inheritdoc/>
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths)

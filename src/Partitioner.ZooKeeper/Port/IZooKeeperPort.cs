@@ -53,10 +53,19 @@ public interface IZooKeeperPort
     /// The <see cref="TimeProvider.GetTimestamp"/> at which the latest request or ping was SENT whose reply
     /// has come back, by the member's own clock: the last instant the member knows the server still had its
     /// session. Watch notifications, and replies that waited in the socket while the process was paused,
-    /// must not move it later than their request's send time. The shell uses it to stop claiming ownership
-    /// when the session may have expired without the member having noticed (a paused process).
+    /// must not move it later than their request's send time. It is the client's notion of "the server I talk
+    /// to answered", which a follower cut from the leader keeps up; the shell's claims rest on what the leader
+    /// answered instead (syncs and writes, see <c>LeaderConfirmation</c>).
     /// </summary>
     long LastHeardTimestamp { get; }
+
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> at which the connect request of the latest accepted handshake
+    /// was sent; null before the first. A server accepts a connect only after the leader created or revalidated
+    /// the session, so it is an instant the leader is known to have heard of the session after. It must be
+    /// up to date when <see cref="SessionChange.Reconnected"/> is raised.
+    /// </summary>
+    long? AcceptedConnectTimestamp { get; }
 
     /// <summary>Raised on each session change, in order.</summary>
     event Action<SessionChange>? SessionChanged;
@@ -78,4 +87,11 @@ public interface IZooKeeperPort
 
     /// <summary>A batch of children reads in one request, without watches.</summary>
     Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths);
+
+    /// <summary>
+    /// ZooKeeper's sync: the server forwards it to the leader and answers (Ok) only after the leader has. The
+    /// shell sends one on its own schedule to learn that the leader still hears of the session; see
+    /// <c>LeaderConfirmation</c>.
+    /// </summary>
+    Task<ZooKeeperError> SyncAsync(string path);
 }

@@ -17,6 +17,8 @@ public sealed class OptionsTests
         { "identifier with '/'", o => o.Identifier = "host/1", "identifier", "host/1" },
         { "negative time boundary", o => o.TimeBoundary = TimeSpan.FromSeconds(-3), "timeBoundary", "-00:00:03" },
         { "zero max reaction time", o => o.MaxReactionTime = TimeSpan.Zero, "maxReactionTime", "00:00:00" },
+        { "zero server tick time", o => o.ServerTickTime = TimeSpan.Zero, "options", "ServerTickTime = 00:00:00" },
+        { "server tick time too long for the 9 s session", o => o.ServerTickTime = TimeSpan.FromSeconds(6), "options", "tickTime of 6000 ms" },
     };
 
     [Theory]

@@ -3,8 +3,14 @@ using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Tests.Shell;
 
+/// <summary>
+/// The ownership rule as the shell applies it: claims rest on what the leader answered (syncs, writes, an
+/// accepted connect), never on pings or reads, which a follower cut from the leader keeps answering. With a
+/// 9-second session and no tickTime given, the relay allowance is 4.5 s and the claim window 8.55 s.
+/// </summary>
 public sealed class OwnershipTests
 {
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(8550);
     private readonly ManualTimeProvider _time = new();
     private readonly ScriptedPort _port = new() { SessionTimeout = TimeSpan.FromSeconds(9) };
     private readonly ScriptedDecider _decider = new()
@@ -13,43 +19,90 @@ public sealed class OwnershipTests
     };
 
     [Fact]
-    public void AcquiredItems_WhenServerSilentForTwoThirdsOfSessionTimeout_ClaimsNothingThoughCoreSaysAcquired()
+    public void AcquiredItems_WhenTheLeaderAnswersNothingFor95PercentOfTheTimeout_ClaimsNothingThoughPingsAreAnswered()
     {
-        // Given a member that Core says owns a and c, having just heard from the server.
+        // Given a member that Core says owns a and c, just reconnected (the leader revalidated the session),
+        // behind a follower cut from the leader: syncs go unanswered while the follower answers pings.
+        _port.SyncAnswer = null;
         var partitioner = Shell.Start(_port, _time, _decider);
-        _port.LastHeardTimestamp = _time.GetTimestamp();
+        _port.AcceptedConnectTimestamp = _time.GetTimestamp();
         _port.ChangeSession(SessionChange.Reconnected);
-        Assert.True(partitioner.Acquired);
         Assert.Equal(["a", "c"], partitioner.AcquiredItems);
 
-        // When just under 2/3 of the 9-second session timeout passes in silence, it still owns them.
-        _time.Advance(TimeSpan.FromSeconds(6) - TimeSpan.FromTicks(1));
+        // When just under the claim window passes, with the follower answering everything else, it owns them.
+        _time.Advance(Window - TimeSpan.FromTicks(1));
+        _port.LastHeardTimestamp = _time.GetTimestamp();
         Assert.Equal(["a", "c"], partitioner.AcquiredItems);
 
-        // When 6 seconds have passed (a paused process, a cut network), the session may be gone:
-        // it claims nothing, while Core's state is unchanged until the session events come.
+        // When the window has passed, the leader may have expired the session: it claims nothing, though its
+        // follower answered a moment ago and Core's state is unchanged.
         _time.Advance(TimeSpan.FromTicks(1));
+        _port.LastHeardTimestamp = _time.GetTimestamp();
         Assert.False(partitioner.Acquired);
         Assert.Empty(partitioner.AcquiredItems);
         Assert.Empty(partitioner);
         Assert.Equal(PartitionState.Acquired, partitioner.State);
+        Assert.True(_port.Syncs >= 9, $"the shell kept sending syncs (sent {_port.Syncs})");
     }
 
     [Fact]
-    public void AcquiredItems_WhenServerHeardAgain_ClaimsTheItemsAgain()
+    public void AcquiredItems_WhileTheLeaderAnswersSyncs_KeepsTheClaimsWellPastTheTimeout()
     {
-        // Given a member that went silent for 7 seconds while Core says Acquired.
+        // Given a member whose syncs the leader answers.
         var partitioner = Shell.Start(_port, _time, _decider);
+        _port.AcceptedConnectTimestamp = _time.GetTimestamp();
         _port.ChangeSession(SessionChange.Reconnected);
-        _time.Advance(TimeSpan.FromSeconds(7));
+
+        // Then it owns its items at every step over four session timeouts.
+        for (var step = 0; step < 360; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(["a", "c"], partitioner.AcquiredItems);
+        }
+    }
+
+    [Fact]
+    public void AcquiredItems_WhenSyncsAreAnsweredAgainAfterALapse_ClaimsAgainFromTheTouchesTheyConfirm()
+    {
+        // Given a member whose claims lapsed because the leader answered nothing for 10 seconds, though the
+        // shell kept sending a sync every 0.9 s on the same connection.
+        _port.SyncAnswer = null;
+        var partitioner = Shell.Start(_port, _time, _decider);
+        _port.AcceptedConnectTimestamp = _time.GetTimestamp();
+        _port.ChangeSession(SessionChange.Reconnected);
+        _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Empty(partitioner.AcquiredItems);
 
-        // When it hears from the server again.
-        _port.LastHeardTimestamp = _time.GetTimestamp();
-
-        // Then it owns its items again.
-        Assert.True(partitioner.Acquired);
+        // When the leader answers the next sync (sent at 10.8 s), the syncs sent at least 4.5 s before it
+        // reached the follower first and were relayed: the one sent at 6.3 s (exactly 4.5 s before) is confirmed, and it claims again.
+        _port.SyncAnswer = ZooKeeperError.Ok;
+        _time.Advance(TimeSpan.FromSeconds(0.8));
         Assert.Equal(["a", "c"], partitioner);
+
+        // Then the claim lasts the window from 6.3 s, and no longer if nothing more is answered.
+        _port.SyncAnswer = null;
+        _time.Advance(TimeSpan.FromMilliseconds(6300 + 8550 - 10800) - TimeSpan.FromTicks(1));
+        Assert.Equal(["a", "c"], partitioner);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Empty(partitioner);
+    }
+
+    [Fact]
+    public void AcquiredItems_AfterASuspension_IgnoresWhatWasSentOnTheLostConnection()
+    {
+        // Given a member whose syncs were sent for 4 s on a connection that then dropped (unanswered).
+        _port.SyncAnswer = null;
+        var partitioner = Shell.Start(_port, _time, _decider);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        _port.ChangeSession(SessionChange.Suspended);
+
+        // When it reconnects (the connect itself confirmed nothing, say) and a sync is answered 1 s later,
+        // the earlier sends do not count: they went to a server that may have been cut from the leader.
+        _port.ChangeSession(SessionChange.Reconnected);
+        _port.SyncAnswer = ZooKeeperError.Ok;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(PartitionState.Acquired, partitioner.State);
+        Assert.Empty(partitioner.AcquiredItems);
     }
 
     [Fact]
@@ -58,6 +111,7 @@ public sealed class OwnershipTests
         // Given a (deliberately odd) Core state in Release that still lists items.
         _decider.OnDecide = (state, _) => (state with { State = PartitionState.Release, StateId = 1, AcquiredItems = ["a"] }).Then();
         var partitioner = Shell.Start(_port, _time, _decider);
+        _port.AcceptedConnectTimestamp = _time.GetTimestamp();
         _port.ChangeSession(SessionChange.Suspended);
 
         // Then the partitioner claims nothing.

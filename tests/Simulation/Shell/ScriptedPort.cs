@@ -57,6 +57,14 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public long LastHeardTimestamp { get; set; }
 
+    public long? AcceptedConnectTimestamp { get; set; }
+
+    /// <summary>What every sync is answered with, at once; null leaves syncs unanswered (a follower cut from the leader).</summary>
+    public ZooKeeperError? SyncAnswer { get; set; } = ZooKeeperError.Ok;
+
+    /// <summary>How many syncs the shell sent (they are not in <see cref="Calls"/>).</summary>
+    public int Syncs { get; private set; }
+
     /// <summary>Returns the outcome for a request to complete at once, or null to leave it pending.</summary>
     public Func<PortCall, object?>? AnswerAtOnce { get; set; }
 
@@ -93,6 +101,12 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) =>
         Send<MultiReadOutcome>(new PortCall { Operation = "multiRead", Path = string.Join(",", paths) });
+
+    public Task<ZooKeeperError> SyncAsync(string path)
+    {
+        Syncs++;
+        return SyncAnswer is { } answer ? Task.FromResult(answer) : new TaskCompletionSource<ZooKeeperError>().Task;
+    }
 
     private Task<T> Send<T>(PortCall call)
     {

@@ -145,6 +145,8 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
     /// <summary>Always fresh: this server answers at once, so the member has just heard from it.</summary>
     public long LastHeardTimestamp => time.GetTimestamp();
 
+    public long? AcceptedConnectTimestamp => time.GetTimestamp();
+
     public event Action<SessionChange>? SessionChanged;
 
     public long Session { get; } = session;
@@ -207,6 +209,8 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
         var results = Write(ops, out var error);
         return new MultiOutcome(error, results);
     });
+
+    public Task<ZooKeeperError> SyncAsync(string path) => Run(() => _expired ? ZooKeeperError.SessionExpired : ZooKeeperError.Ok);
 
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Run(() => _expired
         ? new MultiReadOutcome(ZooKeeperError.SessionExpired, [])

@@ -1,0 +1,91 @@
+using Partitioner.ZooKeeper.Liveness;
+
+namespace Partitioner.Tests.Shell;
+
+/// <summary>The confirmation rule on its own: what an answer from the leader proves, and what it does not.</summary>
+public sealed class LeaderConfirmationTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(2);
+    private readonly ManualTimeProvider _time = new();
+
+    [Fact]
+    public void LeaderAnswered_ForTheOnlySendOnTheConnection_ConfirmsNothing()
+    {
+        // A follower relays a touch at its next answer to a leader ping: an answer to the very request that
+        // made the touch does not prove that the touch reached the leader.
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        var sent = confirmation.Sending();
+        confirmation.LeaderAnswered(sent, Timeout);
+
+        Assert.Null(confirmation.ConfirmedTimestamp);
+        Assert.True(confirmation.ClaimRemaining(Timeout) <= TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void LeaderAnswered_ConfirmsTheLatestSendAtLeastATickOlder_AnsweredOrNot()
+    {
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        var first = confirmation.Sending();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var second = confirmation.Sending();
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        var third = confirmation.Sending();
+
+        // The third was sent 2.5 s after the first and 1.5 s after the second: only the first is a tick older.
+        confirmation.LeaderAnswered(third, Timeout);
+        Assert.Equal(first, confirmation.ConfirmedTimestamp);
+
+        // A later answer confirms the second, which was never answered itself.
+        _time.Advance(TimeSpan.FromSeconds(0.5));
+        var fourth = confirmation.Sending();
+        confirmation.LeaderAnswered(fourth, Timeout);
+        Assert.Equal(second, confirmation.ConfirmedTimestamp);
+    }
+
+    [Fact]
+    public void ClaimRemaining_IsTheWindowLessTheTimeSinceTheConfirmedSend()
+    {
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        confirmation.LeaderHeardAfter(_time.GetTimestamp());
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        // 95 % of 10 s, less the 3 s since.
+        Assert.Equal(TimeSpan.FromSeconds(6.5), confirmation.ClaimRemaining(Timeout));
+        _time.Advance(TimeSpan.FromSeconds(6.5));
+        Assert.Equal(TimeSpan.Zero, confirmation.ClaimRemaining(Timeout));
+    }
+
+    [Fact]
+    public void ConnectionLost_ForgetsTheSendsButKeepsWhatWasConfirmed()
+    {
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        confirmation.LeaderHeardAfter(_time.GetTimestamp());
+        var confirmed = confirmation.ConfirmedTimestamp;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        confirmation.Sending();
+        confirmation.ConnectionLost();
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        confirmation.LeaderAnswered(confirmation.Sending(), Timeout);
+
+        Assert.Equal(confirmed, confirmation.ConfirmedTimestamp);
+    }
+
+    [Fact]
+    public void RelayAllowance_WithoutATickTime_IsHalfTheSessionTimeout() =>
+        Assert.Equal(TimeSpan.FromSeconds(5), LeaderConfirmation.RelayAllowance(Timeout, null));
+
+    [Theory]
+    [InlineData(4000, null, true)]
+    [InlineData(4000, 2000, true)]
+    [InlineData(3000, 2000, false)]
+    [InlineData(10000, 6000, true)]
+    [InlineData(10000, 6500, false)]
+    public void Unworkable_RefusesATimeoutUnderAbout1Point6Ticks(int timeoutMs, int? tickMs, bool workable)
+    {
+        var why = LeaderConfirmation.Unworkable(
+            TimeSpan.FromMilliseconds(timeoutMs), tickMs is { } t ? TimeSpan.FromMilliseconds(t) : null);
+        Assert.Equal(workable, why is null);
+    }
+}
