@@ -20,7 +20,7 @@ internal static class SimulateCommand
 
     public static Command Create()
     {
-        var members = new Option<int>("--members") { Description = "Members at the start (1-9).", DefaultValueFactory = _ => 5 };
+        var members = new Option<int>("--members") { Description = "Members at the start (1-100).", DefaultValueFactory = _ => 5 };
         var items = new Option<int>("--items") { Description = "Items to divide: \"0\", \"1\", ...", DefaultValueFactory = _ => 20 };
         var duration = new Option<double>("--duration") { Description = "Seconds of simulated time in which faults may start; a liveness phase follows.", DefaultValueFactory = _ => 60.0 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Mean faults per simulated second of the fault phase.", DefaultValueFactory = _ => 0.2 };

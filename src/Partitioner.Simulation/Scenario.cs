@@ -15,7 +15,7 @@ namespace Partitioner.Simulation;
 public sealed record Scenario
 {
     /// <summary>The most members a scenario starts with (joins may not go past it either).</summary>
-    public const int MembersMax = 9;
+    public const int MembersMax = 100;
 
     /// <summary>The most items.</summary>
     public const int ItemsMax = 10_000;

@@ -38,16 +38,28 @@ public sealed class CodePointComparer : IComparer<string>
             return 1;
         }
 
-        int common = Math.Min(x.Length, y.Length);
-        for (int i = 0; i < common; i++)
+        // The common prefix is found with the vectorized span search; only the first differing unit needs the key.
+        int common = x.AsSpan().CommonPrefixLength(y);
+        if (common < x.Length && common < y.Length)
         {
-            if (x[i] != y[i])
-            {
-                return OrderKey(x[i]).CompareTo(OrderKey(y[i]));
-            }
+            return OrderKey(x[common]).CompareTo(OrderKey(y[common]));
         }
 
         return x.Length.CompareTo(y.Length);
+    }
+
+    /// <summary>True when every string is above the one before it: a sort can be skipped (callers often pass sorted sets).</summary>
+    internal static bool IsStrictlyAscending(ReadOnlySpan<string> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (Instance.Compare(values[i - 1], values[i]) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // At the first differing UTF-16 unit, moving surrogates above U+E000..U+FFFF makes the

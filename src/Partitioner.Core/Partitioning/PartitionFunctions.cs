@@ -26,7 +26,8 @@ public static class PartitionFunctions
                 $"The member {ZnodeNameRules.Quote(identifier)} is not among the {workers.Length} members given.", nameof(identifier));
         }
 
-        var sorted = items.Order(CodePointComparer.Instance).ToImmutableArray();
+        // Core hands the items over sorted (the config keeps them so); sorting again would cost O(n log n) per round.
+        var sorted = CodePointComparer.IsStrictlyAscending(items.AsSpan()) ? items : items.Order(CodePointComparer.Instance).ToImmutableArray();
         var share = ImmutableArray.CreateBuilder<string>();
         for (int i = index; i < sorted.Length; i += workers.Length)
         {

@@ -25,30 +25,59 @@ public static class LockAgreementChecker
     /// <summary>The first disagreement, as a message; null when every claim is backed by the server.</summary>
     public static string? Check(InMemoryZooKeeper server, string partyPath, IEnumerable<LockClaim> claims)
     {
+        var locks = server.Find(partyPath + "/locks");
         foreach (var claim in claims)
         {
-            var session = server.Session(claim.SessionId);
-            if (session is null || !session.Alive)
+            if (CheckSession(server, claim, out bool exempt) is { } ended)
             {
-                if (session is { ForcedExpiry: true } && claim.ClientConnected)
-                {
-                    continue;
-                }
+                return ended;
+            }
 
-                return $"{claim.Member} owns {claim.Items.Count} items on session 0x{claim.SessionId:x}, which the server has ended";
+            if (exempt)
+            {
+                continue;
             }
 
             foreach (var item in claim.Items)
             {
-                var problem = CheckItem(server, $"{partyPath}/locks/{item}", claim);
-                if (problem is not null)
+                if (CheckItem(locks, partyPath, claim, item) is { } problem)
                 {
-                    return $"{claim.Member} owns item '{item}' but {problem}";
+                    return problem;
                 }
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The session part of the check: null when the claim's session is alive, or when it was ended by
+    /// decree and the client has not read the close yet (then <paramref name="exempt"/> is true and the
+    /// claim's items are not checked either).
+    /// </summary>
+    public static string? CheckSession(InMemoryZooKeeper server, LockClaim claim, out bool exempt)
+    {
+        exempt = false;
+        var session = server.Session(claim.SessionId);
+        if (session is null || !session.Alive)
+        {
+            if (session is { ForcedExpiry: true } && claim.ClientConnected)
+            {
+                exempt = true;
+                return null;
+            }
+
+            return $"{claim.Member} owns {claim.Items.Count} items on session 0x{claim.SessionId:x}, which the server has ended";
+        }
+
+        return null;
+    }
+
+    /// <summary>The part of the check for one item of a claim; <paramref name="locks"/> is the party's <c>locks</c> node (null if missing).</summary>
+    public static string? CheckItem(ZNode? locks, string partyPath, LockClaim claim, string item)
+    {
+        var problem = CheckFolder(locks?.Child(item), $"{partyPath}/locks/{item}", claim);
+        return problem is null ? null : $"{claim.Member} owns item '{item}' but {problem}";
     }
 
     /// <summary>The sequence number of a contender node name, or null when the name is not a contender.</summary>
@@ -71,9 +100,8 @@ public static class LockAgreementChecker
         return sequence;
     }
 
-    private static string? CheckItem(InMemoryZooKeeper server, string lockPath, LockClaim claim)
+    private static string? CheckFolder(ZNode? lockNode, string lockPath, LockClaim claim)
     {
-        var lockNode = server.Find(lockPath);
         if (lockNode is null)
         {
             return $"{lockPath} does not exist";

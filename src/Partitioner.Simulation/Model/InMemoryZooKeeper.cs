@@ -21,6 +21,9 @@ public sealed partial class InMemoryZooKeeper
     private readonly SimScheduler scheduler;
     private readonly SimRandom random;
     private readonly SortedDictionary<long, ServerSession> sessions = new();
+    private readonly WatchIndex dataWatchers = new();
+    private readonly WatchIndex childWatchers = new();
+    private readonly SortedSet<long> notified = new();
     private long nextSessionId = FirstSessionId;
 
     /// <summary>Creates an empty server (only the root node) that is up.</summary>
@@ -47,6 +50,12 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>Receives one line per server action, for the run's trace.</summary>
     public Action<string>? Trace { get; set; }
 
+    /// <summary>
+    /// When set, collects the path of every node whose children a committed write changed, so that the
+    /// checks after a step re-read only the lock folders that moved instead of all of them.
+    /// </summary>
+    internal HashSet<string>? ChangedParents { get; set; }
+
     /// <summary>The session with <paramref name="id"/>, or null if the server never had it.</summary>
     public ServerSession? Session(long id) => sessions.GetValueOrDefault(id);
 
@@ -58,14 +67,23 @@ public sealed partial class InMemoryZooKeeper
             return Root;
         }
 
+        // Walked segment by segment without splitting: the checks look up thousands of lock folders per step.
         var node = Root;
-        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        int start = 0;
+        while (start < path.Length)
         {
-            node = node.Child(segment);
-            if (node is null)
+            int slash = path.IndexOf('/', start);
+            int end = slash < 0 ? path.Length : slash;
+            if (end > start)
             {
-                return null;
+                node = node.Child(path[start..end]);
+                if (node is null)
+                {
+                    return null;
+                }
             }
+
+            start = end + 1;
         }
 
         return node;
@@ -81,7 +99,7 @@ public sealed partial class InMemoryZooKeeper
         EnsureUp();
         if (sessionId == 0)
         {
-            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks) { Connection = connection };
+            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks, dataWatchers, childWatchers) { Connection = connection };
             sessions.Add(created.Id, created);
             LastZxid++;
             Log($"session 0x{created.Id:x} created timeout={created.Timeout.TotalMilliseconds}ms");
@@ -298,10 +316,34 @@ public sealed partial class InMemoryZooKeeper
 
     private void Trigger(string path, WatchEventKind kind)
     {
+        if (kind == WatchEventKind.NodeChildrenChanged)
+        {
+            ChangedParents?.Add(path);
+        }
+
         bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;
         bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
-        foreach (var session in sessions.Values)
+        // Only the sessions that watch the path, found through the index, in session-id order as before.
+        notified.Clear();
+        if (data)
         {
+            dataWatchers.CollectInto(path, notified);
+        }
+
+        if (children)
+        {
+            childWatchers.CollectInto(path, notified);
+        }
+
+        if (notified.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var id in notified.ToArray())
+        {
+            var session = sessions[id];
+
             // One-shot: a watch is removed as it fires, and a session hears of one event once.
             bool hit = (data && session.DataWatches.Remove(path)) | (children && session.ChildWatches.Remove(path));
             if (hit)

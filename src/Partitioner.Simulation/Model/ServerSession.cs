@@ -15,8 +15,10 @@ public interface IServerConnection
 /// <summary>A session as the server keeps it.</summary>
 public sealed class ServerSession
 {
-    internal ServerSession(long id, TimeSpan timeout, long nowTicks)
+    internal ServerSession(long id, TimeSpan timeout, long nowTicks, WatchIndex dataIndex, WatchIndex childIndex)
     {
+        DataWatches = new WatchPaths(dataIndex, id);
+        ChildWatches = new WatchPaths(childIndex, id);
         Id = id;
         Timeout = timeout;
         LastHeardTicks = nowTicks;
@@ -44,10 +46,10 @@ public sealed class ServerSession
     internal SortedSet<string> Ephemerals { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Paths with a data or exists watch, tied (as in ZooKeeper) to the current connection.</summary>
-    internal SortedSet<string> DataWatches { get; } = new(StringComparer.Ordinal);
+    internal WatchPaths DataWatches { get; }
 
     /// <summary>Paths with a children watch, tied to the current connection.</summary>
-    internal SortedSet<string> ChildWatches { get; } = new(StringComparer.Ordinal);
+    internal WatchPaths ChildWatches { get; }
 
     /// <summary>The pending expiry check.</summary>
     internal ScheduledAction? ExpiryCheck { get; set; }

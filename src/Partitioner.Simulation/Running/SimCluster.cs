@@ -20,7 +20,8 @@ internal sealed class SimCluster
         Random = root.Fork();
         Server = new InMemoryZooKeeper(Scheduler, root.Fork(), TimeSpan.FromMilliseconds(500));
         Network = new SimNetwork(Scheduler, root.Fork(), Server, scenario.LatencyMax / 10, scenario.LatencyMax);
-        Items = scenario.ItemNames;
+        // In code-point order, as a caller with a sorted set passes them; the partitioner then skips its sort.
+        Items = scenario.ItemNames.Sort(Partitioner.Core.CodePointComparer.Instance);
         Server.Trace = Trace.Detail;
     }
 

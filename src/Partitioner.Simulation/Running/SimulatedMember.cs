@@ -65,6 +65,9 @@ internal sealed class SimulatedMember
     /// <summary>The items this member may work on now, as the partitioner reports them (stale-safe).</summary>
     public IReadOnlyList<string> Owned => Process.Crashed || Partitioner is null ? Array.Empty<string>() : Partitioner.AcquiredItems;
 
+    /// <summary>What the step checks last read as this member's owned items.</summary>
+    internal IReadOnlyList<string> LastChecked { get; set; } = Array.Empty<string>();
+
     public void Start() => OpenSession();
 
     /// <summary>The process dies; nothing of it runs again.</summary>

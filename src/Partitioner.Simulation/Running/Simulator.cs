@@ -48,14 +48,16 @@ public static class Simulator
     {
         private readonly SimCluster cluster;
         private readonly FaultInjector faults;
-        private long[] lastSignature = [];
+        private readonly StepChecker checks;
         private TimeSpan? convergedAt;
+        private bool lookedAfterQuiet;
 
         public SimulationRun(Scenario scenario, SimulationOptions options)
         {
             cluster = new SimCluster(scenario, options);
             cluster.Trace.UseClock(() => cluster.Scheduler.Now);
             faults = new FaultInjector(cluster);
+            checks = new StepChecker(cluster);
         }
 
         public SimulationResult Execute()
@@ -99,16 +101,21 @@ public static class Simulator
                     return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");
                 }
 
-                if (CheckAfterStep(quiet) is { } found)
+                if (checks.Check() is { } found)
                 {
                     return found;
                 }
 
-                if (convergedAt is null && scheduler.Now >= quiet && Unconverged() is null)
+                // Convergence can only have changed when something the checks read moved (or at the first step past quiet).
+                if (convergedAt is null && scheduler.Now >= quiet && (checks.Moved || !lookedAfterQuiet))
                 {
-                    convergedAt = scheduler.Now;
-                    cluster.Trace.Timeline("converged: every present member is Acquired and the set is covered once");
-                    until = scheduler.Now + cluster.Options.SettleAfterConvergence;
+                    lookedAfterQuiet = true;
+                    if (Unconverged() is null)
+                    {
+                        convergedAt = scheduler.Now;
+                        cluster.Trace.Timeline("converged: every present member is Acquired and the set is covered once");
+                        until = scheduler.Now + cluster.Options.SettleAfterConvergence;
+                    }
                 }
 
                 if (!stepped)
@@ -119,55 +126,6 @@ public static class Simulator
                         : null;
                 }
             }
-        }
-
-        private Violation? CheckAfterStep(TimeSpan quiet)
-        {
-            // The checks read only what changes the answer; skip them when none of it moved.
-            var signature = Signature();
-            if (signature.AsSpan().SequenceEqual(lastSignature))
-            {
-                return null;
-            }
-
-            lastSignature = signature;
-            var now = cluster.Scheduler.Now;
-            var owners = cluster.Members.Select(m => (m.Name, m.Owned)).Where(o => o.Owned.Count > 0).ToArray();
-            if (SingleOwnerChecker.Check(owners) is { } twice)
-            {
-                return new Violation(ViolationKind.SingleOwner, now, twice);
-            }
-
-            var claims = cluster.Members
-                .Where(m => m.Owned.Count > 0 && m.Session is not null && m.ContenderPrefix is not null)
-                .Select(m => new LockClaim(m.Name, m.Session!.SessionId, m.ContenderPrefix!, m.Owned,
-                    m.Session.State == Network.ClientState.Connected));
-            if (LockAgreementChecker.Check(cluster.Server, SimCluster.PartyPath, claims) is { } disagreement)
-            {
-                return new Violation(ViolationKind.LockAgreement, now, disagreement);
-            }
-
-            return null;
-        }
-
-        private long[] Signature()
-        {
-            var members = cluster.Members;
-            const int PerMember = 4;
-            var signature = new long[2 + (PerMember * members.Count)];
-            signature[0] = cluster.Server.LastZxid;
-            signature[1] = members.Count;
-            for (int i = 0; i < members.Count; i++)
-            {
-                var m = members[i];
-                int at = 2 + (PerMember * i);
-                signature[at] = m.Partitioner?.StateId ?? -1;
-                signature[at + 1] = m.Owned.Count;
-                signature[at + 2] = m.Session?.SessionId ?? 0;
-                signature[at + 3] = m.Session is { } session ? (long)session.State : -1;
-            }
-
-            return signature;
         }
 
         private string? Unconverged()

@@ -11,7 +11,7 @@ namespace Partitioner.Tests.Sim;
 internal static class ScenarioGenerators
 {
     /// <summary>
-    /// Scenarios of 1-9 members and 0-200 items (mostly small, so a thousand run in well under a minute),
+    /// Scenarios of 1-100 members and 0-10,000 items (mostly small, so thousands run in well under a minute),
     /// with timings and up to <paramref name="faultsMax"/> faults of every kind in a short fault phase.
     /// </summary>
     public static Gen<Scenario> Scenarios(int faultsMax) =>
@@ -77,9 +77,16 @@ internal static class ScenarioGenerators
         }
     }
 
+    /// <summary>
+    /// Mostly small parties (fast, and where most interleavings are), with a tail up to
+    /// <see cref="Scenario.MembersMax"/> members and <see cref="Scenario.ItemsMax"/> items; a big party gets
+    /// fewer items and the other way round, so that no scenario costs more than about a second.
+    /// </summary>
     private static Gen<(int Members, int Items)> Party() =>
-        from members in Gen.Choose(1, Scenario.MembersMax)
-        from items in Gen.Frequency((4, Gen.Choose(0, 12)), (2, Gen.Choose(13, 60)), (1, Gen.Choose(61, 200)))
+        from members in Gen.Frequency((12, Gen.Choose(1, 9)), (3, Gen.Choose(10, 30)), (1, Gen.Choose(31, Scenario.MembersMax)))
+        from items in members > 30
+            ? Gen.Frequency((3, Gen.Choose(0, 200)), (1, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
+            : Gen.Frequency((8, Gen.Choose(0, 12)), (4, Gen.Choose(13, 60)), (2, Gen.Choose(61, 200)), (1, Gen.Choose(201, Scenario.ItemsMax)))
         select (members, items);
 
     private static Gen<(int SessionMs, int BoundaryMs, int ReactionMs, int LatencyMs, int ReleaseMs)> Timing() =>

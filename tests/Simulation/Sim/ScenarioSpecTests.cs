@@ -29,12 +29,12 @@ public sealed class ScenarioSpecTests
     [Fact]
     public void Validate_TooManyMembers_NamesTheValue()
     {
-        var scenario = ScenarioGenerator.FromSeed(1, 2, 3, TimeSpan.FromSeconds(5), 0) with { Members = 12 };
+        var scenario = ScenarioGenerator.FromSeed(1, 2, 3, TimeSpan.FromSeconds(5), 0) with { Members = Scenario.MembersMax + 1 };
 
         var error = Assert.Throws<ArgumentException>(() => scenario.Validate());
 
         Assert.Equal("Members", error.ParamName);
-        Assert.Contains("12", error.Message);
+        Assert.Contains("101", error.Message);
     }
 
     [Fact]

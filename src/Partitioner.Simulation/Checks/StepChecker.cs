@@ -1,0 +1,172 @@
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Network;
+using Partitioner.Simulation.Running;
+
+namespace Partitioner.Simulation.Checks;
+
+/// <summary>
+/// Single owner and lock agreement after every scheduler step, done incrementally so that a step costs
+/// what it changed rather than the whole party: a member's owned items are re-read only when its
+/// partitioner's state, owned count or session moved, and a lock folder is re-read only when a write
+/// changed its children or its owner's claim changed. The answers are those of
+/// <see cref="SingleOwnerChecker"/> and <see cref="LockAgreementChecker"/> over everything.
+/// </summary>
+internal sealed class StepChecker
+{
+    private readonly SimCluster cluster;
+    private readonly string locksPrefix = SimCluster.PartyPath + "/locks/";
+    private readonly Dictionary<string, SimulatedMember> ownerOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<SimulatedMember, Seen> seen = new();
+    private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
+    private readonly List<SimulatedMember> changed = new();
+
+    public StepChecker(SimCluster cluster)
+    {
+        this.cluster = cluster;
+        cluster.Server.ChangedParents = changedFolders;
+    }
+
+    /// <summary>True when something the checks or the convergence test read has moved since the last call.</summary>
+    public bool Moved { get; private set; }
+
+    /// <summary>Runs the checks for what moved in the last step; returns the first violation found.</summary>
+    public Violation? Check()
+    {
+        Moved = changedFolders.Count > 0;
+        changed.Clear();
+        foreach (var member in cluster.Members)
+        {
+            var now = Seen.Of(member);
+            if (!seen.TryGetValue(member, out var before) || before != now)
+            {
+                changed.Add(member);
+                seen[member] = now;
+            }
+        }
+
+        Moved |= changed.Count > 0;
+        if (!Moved)
+        {
+            return null;
+        }
+
+        var time = cluster.Scheduler.Now;
+        if (UpdateOwners() is { } twice)
+        {
+            return new Violation(ViolationKind.SingleOwner, time, twice);
+        }
+
+        if (CheckLocks() is { } disagreement)
+        {
+            return new Violation(ViolationKind.LockAgreement, time, disagreement);
+        }
+
+        return null;
+    }
+
+    private string? UpdateOwners()
+    {
+        // Every changed member gives up what it owned before, then takes what it owns now, so an item that
+        // moved between two changed members in one step is not mistaken for one owned twice.
+        foreach (var member in changed)
+        {
+            foreach (var item in member.LastChecked)
+            {
+                if (ownerOf.TryGetValue(item, out var owner) && ReferenceEquals(owner, member))
+                {
+                    ownerOf.Remove(item);
+                }
+            }
+        }
+
+        foreach (var member in changed)
+        {
+            var owned = member.Owned;
+            member.LastChecked = owned;
+            foreach (var item in owned)
+            {
+                if (!ownerOf.TryAdd(item, member))
+                {
+                    return $"item '{item}' is owned by both {ownerOf[item].Name} and {member.Name}";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private string? CheckLocks()
+    {
+        var server = cluster.Server;
+        var locks = server.Find(SimCluster.PartyPath + "/locks");
+
+        // The session part is cheap and can change without a write (a client reading a close): every claim, every step.
+        var exempt = new HashSet<SimulatedMember>();
+        foreach (var member in cluster.Members)
+        {
+            if (Claim(member) is not { } claim)
+            {
+                continue;
+            }
+
+            if (LockAgreementChecker.CheckSession(server, claim, out bool skip) is { } ended)
+            {
+                return ended;
+            }
+
+            if (skip)
+            {
+                exempt.Add(member);
+            }
+        }
+
+        foreach (var member in changed)
+        {
+            if (!exempt.Contains(member) && Claim(member) is { } claim)
+            {
+                foreach (var item in claim.Items)
+                {
+                    if (LockAgreementChecker.CheckItem(locks, SimCluster.PartyPath, claim, item) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+            }
+        }
+
+        // In ordinal order, so that of two disagreements in one step the same one is reported in every process.
+        foreach (var folder in changedFolders.Order(StringComparer.Ordinal))
+        {
+            if (folder.StartsWith(locksPrefix, StringComparison.Ordinal)
+                && ownerOf.TryGetValue(folder[locksPrefix.Length..], out var owner)
+                && !exempt.Contains(owner)
+                && Claim(owner) is { } claim
+                && LockAgreementChecker.CheckItem(locks, SimCluster.PartyPath, claim, folder[locksPrefix.Length..]) is { } problem)
+            {
+                return problem;
+            }
+        }
+
+        changedFolders.Clear();
+        return null;
+    }
+
+    private static LockClaim? Claim(SimulatedMember m) =>
+        m.LastChecked.Count > 0 && m.Session is { } session && m.ContenderPrefix is { } prefix
+            ? new LockClaim(m.Name, session.SessionId, prefix, m.LastChecked, session.State == ClientState.Connected)
+            : null;
+
+    /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
+    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix)
+    {
+        public static Seen Of(SimulatedMember m) => new(
+            m.Present,
+            m.Partitioner,
+            m.Partitioner?.StateId ?? -1,
+            m.Owned.Count,
+            m.Partitioner?.Acquired ?? false,
+            m.Session?.SessionId ?? 0,
+            m.Session?.State,
+            m.ContenderPrefix);
+    }
+}
