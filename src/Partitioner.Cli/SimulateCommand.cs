@@ -35,8 +35,8 @@ internal static class SimulateCommand
         command.SetAction(parse =>
         {
             var settings = new Settings(
-                Numbers.InRange(parse.GetValue(members), "--members", 1, 9),
-                Numbers.InRange(parse.GetValue(items), "--items", 0, 100_000),
+                Numbers.InRange(parse.GetValue(members), "--members", 1, Scenario.MembersMax),
+                Numbers.InRange(parse.GetValue(items), "--items", 0, Scenario.ItemsMax),
                 Numbers.Seconds(parse.GetValue(duration), "--duration", positive: true).TotalSeconds,
                 NonNegative(parse.GetValue(faultRate), "--fault-rate"),
                 parse.GetValue(logDir));

@@ -11,7 +11,7 @@ public sealed class CommandLineErrorTests
     public static TheoryData<string[], string, int> Rows => new()
     {
         { ["bogus"], "partitioner: Unrecognized command or argument 'bogus'. (see partitioner --help)", 2 },
-        { ["simulate", "--members", "0"], "partitioner simulate: --members 0 is not between 1 and 9", 2 },
+        { ["simulate", "--members", "0"], "partitioner simulate: --members 0 is not between 1 and 100", 2 },
         { ["simulate", "--items", "abc"], "partitioner simulate: Cannot parse argument 'abc' for option '--items' as expected type 'System.Int32'. (see partitioner simulate --help)", 2 },
         { ["simulate", "--fault-rate", "-1"], "partitioner simulate: --fault-rate -1 is not a number zero or more", 2 },
         { ["simulate", "--duration", "0"], "partitioner simulate: --duration 0 is not a number of seconds more than zero (at most a day)", 2 },
