@@ -115,6 +115,13 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         }
     }
 
+    /// <summary>
+    /// How long ago, by <see cref="SetPartitionerOptions.TimeProvider"/>, this member last had a confirmed reply from
+    /// ZooKeeper: the time since the latest request whose reply came back was sent. Past 2/3 of the session timeout
+    /// the member claims no items (see <see cref="AcquiredItems"/>); a health check reports it.
+    /// </summary>
+    public TimeSpan SinceLastConfirmedReply => _time.GetElapsedTime(_port.LastHeardTimestamp);
+
     /// <summary>True in Failure, which is terminal.</summary>
     public bool Failed => State == PartitionState.Failure;
 

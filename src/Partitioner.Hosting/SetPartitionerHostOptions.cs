@@ -1,0 +1,37 @@
+namespace Partitioner.Hosting;
+
+/// <summary>
+/// The settings of a hosted <see cref="Partitioner.ZooKeeper.SetPartitioner"/> member, usually bound from a
+/// configuration section (<c>"Partitioner"</c> in the sample). They are checked when the host starts; a bad value
+/// stops the start with an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming its
+/// configuration key, such as <c>Partitioner:Path</c>.
+/// </summary>
+public sealed class SetPartitionerHostOptions
+{
+    /// <summary>The ZooKeeper servers, <c>host[:port][,host[:port]...][/chroot]</c>. Required; there is no default.</summary>
+    public string ConnectString { get; set; } = "";
+
+    /// <summary>
+    /// The session timeout asked of ZooKeeper. The default is 10 seconds. Keep it below the host's shutdown
+    /// timeout: leaving the party on stop waits at most one session timeout.
+    /// </summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The party's root znode, such as <c>/myapp/partitioner</c>. Required; there is no default.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>The items to divide; every member must be given the same ones. Required: at least one, no duplicates.</summary>
+    public IList<string> Items { get; set; } = [];
+
+    /// <summary>This member's identifier, unique in the party. The default (null) is <c>"&lt;host&gt;-&lt;process id&gt;"</c>.</summary>
+    public string? Identifier { get; set; }
+
+    /// <summary>How long the party must stay unchanged before the members allocate. The default is 30 seconds, kazoo's.</summary>
+    public TimeSpan TimeBoundary { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the member may take to notice a party change while taking locks. The default is 1 second.</summary>
+    public TimeSpan MaxReactionTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
+    public int BatchSize { get; set; } = 250;
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Partitioner.Hosting;
+
+/// <summary>Registers a hosted <see cref="Partitioner.ZooKeeper.SetPartitioner"/> member.</summary>
+public static class SetPartitionerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a member of a party whose options come from <paramref name="configuration"/> (keys named as
+    /// <see cref="SetPartitionerHostOptions"/>'s properties, such as <c>Partitioner:Path</c> and
+    /// <c>Partitioner:Items:0</c>), validated when the host starts; the host's <see cref="ZooKeeperConnection"/>;
+    /// the <see cref="SetPartitionerService"/> that runs <typeparamref name="TWork"/> (scoped: a new one per
+    /// acquired set); and <see cref="SetPartitionerHealthCheck"/> for <c>AddHealthChecks().AddCheck</c>.
+    /// </summary>
+    /// <typeparam name="TWork">The work on one acquired set.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The configuration section of the options, such as <c>builder.Configuration.GetSection("Partitioner")</c>.</param>
+    /// <param name="configure">Changes the options after binding (items computed in code, for instance); none when null.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddSetPartitioner<TWork>(
+        this IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure = null)
+        where TWork : class, ISetPartitionerWork
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddOptions<SetPartitionerHostOptions>().Bind(configuration);
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        var prefix = configuration is IConfigurationSection section ? section.Path : SetPartitionerHostOptionsValidator.CodePrefix;
+        return AddCore<TWork>(services, builder, prefix);
+    }
+
+    /// <summary>
+    /// Adds a member of a party whose options are set in code by <paramref name="configure"/>, validated when the host
+    /// starts (errors name keys such as <c>SetPartitionerHostOptions:Path</c>); otherwise as the configuration overload.
+    /// </summary>
+    /// <typeparam name="TWork">The work on one acquired set.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddSetPartitioner<TWork>(this IServiceCollection services, Action<SetPartitionerHostOptions> configure)
+        where TWork : class, ISetPartitionerWork
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
+        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix);
+    }
+
+    private static IServiceCollection AddCore<TWork>(IServiceCollection services, OptionsBuilder<SetPartitionerHostOptions> builder, string prefix)
+        where TWork : class, ISetPartitionerWork
+    {
+        builder.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SetPartitionerHostOptions>>(new SetPartitionerHostOptionsValidator(prefix));
+        services.TryAddSingleton(provider => new ZooKeeperConnection(
+            provider.GetRequiredService<IOptions<SetPartitionerHostOptions>>(), provider.GetService<TimeProvider>()));
+        services.TryAddSingleton<SetPartitionerService>();
+        services.AddHostedService(provider => provider.GetRequiredService<SetPartitionerService>());
+        services.TryAddSingleton<SetPartitionerHealthCheck>();
+        services.TryAddScoped<ISetPartitionerWork, TWork>();
+        return services;
+    }
+}

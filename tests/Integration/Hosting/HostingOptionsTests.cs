@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using static Partitioner.Integration.Hosting.HostedMemberKit;
+
+namespace Partitioner.Integration.Hosting;
+
+/// <summary>
+/// The host refuses to start with bad partitioner settings, naming the configuration key and the value. No server is
+/// needed: validation runs before the member connects (the connect string points at a port nothing listens on).
+/// </summary>
+public sealed class HostingOptionsTests
+{
+    private const string Nowhere = "127.0.0.1:1";
+
+    [Fact]
+    public async Task Start_WithARelativePath_FailsNamingPartitionerPathAndTheValue()
+    {
+        var error = await StartFails(Settings(Nowhere, "myapp/partitioner", ["a", "b"], "m1"));
+        Assert.Contains("Partitioner:Path: The path \"myapp/partitioner\" is not an absolute znode path: it does not start with '/'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithoutConnectString_FailsNamingPartitionerConnectString()
+    {
+        var settings = Settings(Nowhere, "/app", ["a"], "m1");
+        settings.Remove("Partitioner:ConnectString");
+        var error = await StartFails(settings);
+        Assert.Contains("Partitioner:ConnectString is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithABadConnectString_FailsNamingTheKeyAndTheServer()
+    {
+        var error = await StartFails(Settings("127.0.0.1:2181,", "/app", ["a"], "m1"));
+        Assert.Contains("Partitioner:ConnectString: The connect string '127.0.0.1:2181,' has an empty server entry.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithADuplicateItem_FailsNamingPartitionerItemsAndTheItem()
+    {
+        var error = await StartFails(Settings(Nowhere, "/app", ["a", "b", "a"], "m1"));
+        Assert.Contains("Partitioner:Items: The item \"a\" appears more than once.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithNoItems_FailsNamingPartitionerItems()
+    {
+        var error = await StartFails(Settings(Nowhere, "/app", [], "m1"));
+        Assert.Contains("Partitioner:Items is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAnIdentifierHoldingASlash_FailsNamingPartitionerIdentifier()
+    {
+        var error = await StartFails(Settings(Nowhere, "/app", ["a"], "a/b"));
+        Assert.Contains("Partitioner:Identifier: The identifier \"a/b\" is not valid: it contains '/'.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithATooShortSessionTimeout_FailsNamingPartitionerSessionTimeout()
+    {
+        var settings = Settings(Nowhere, "/app", ["a"], "m1");
+        settings["Partitioner:SessionTimeout"] = "00:00:00.010";
+        var error = await StartFails(settings);
+        Assert.Contains("Partitioner:SessionTimeout: SessionTimeout 00:00:00.0100000 must be between 100 ms and 1 day.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithANegativeTimeBoundary_FailsNamingPartitionerTimeBoundary()
+    {
+        var settings = Settings(Nowhere, "/app", ["a"], "m1");
+        settings["Partitioner:TimeBoundary"] = "-00:00:01";
+        var error = await StartFails(settings);
+        Assert.Contains("Partitioner:TimeBoundary:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is negative", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<OptionsValidationException> StartFails(Dictionary<string, string?> settings)
+    {
+        using var host = Build(settings);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(timeout.Token));
+    }
+}
