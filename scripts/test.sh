@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine and prints one counted summary line.
 #   1. installs what the tests need (scripts/install-test-deps.sh: ZooKeeper, kazoo);
-#   2. builds the solution in Release;
+#   2. builds the solution in Release and packs the packages and the tool into artifacts/packages
+#      (the integration tests install them from there as a new user would);
 #   3. runs every test project, writing TRX results under artifacts/test-results;
 #   4. runs the benchmarks in their short mode against a server they start (figures only, no verdict);
 #   5. counts the results (scripts/count-test-results.sh) and exits non-zero on any failure.
@@ -15,6 +16,8 @@ rm -rf "$results"
 mkdir -p "$results"
 
 dotnet build Partitioner.sln -c Release -nologo -v quiet
+rm -rf artifacts/packages
+dotnet pack Partitioner.sln -c Release --no-build -nologo -v quiet -o artifacts/packages
 
 status=0
 dotnet test Partitioner.sln -c Release --no-build -nologo \
