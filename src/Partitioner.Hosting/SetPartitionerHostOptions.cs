@@ -32,6 +32,12 @@ public sealed class SetPartitionerHostOptions
     /// <summary>How long the member may take to notice a party change while taking locks. The default is 1 second.</summary>
     public TimeSpan MaxReactionTime { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The ZooKeeper servers' <c>tickTime</c> (see <see cref="Partitioner.ZooKeeper.SetPartitionerOptions.ServerTickTime"/>).
+    /// The default (null) is half the negotiated session timeout.
+    /// </summary>
+    public TimeSpan? ServerTickTime { get; set; }
+
     /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
     public int BatchSize { get; set; } = 250;
 }

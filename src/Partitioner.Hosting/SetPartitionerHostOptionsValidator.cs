@@ -26,6 +26,11 @@ internal sealed class SetPartitionerHostOptionsValidator(string keyPrefix) : IVa
         }
 
         Check(failures, nameof(options.SessionTimeout), () => new ZooKeeperClientOptions { SessionTimeout = options.SessionTimeout }.Validate());
+        if (options.ServerTickTime is { } tick && tick <= TimeSpan.Zero)
+        {
+            failures.Add($"{Key(nameof(options.ServerTickTime))}: {tick} is not positive; leave it out for half the session timeout.");
+        }
+
         if (string.IsNullOrEmpty(options.Path))
         {
             failures.Add($"{Key(nameof(options.Path))} is required (the party's root znode, such as /myapp/partitioner).");

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,8 @@ public sealed class SetPartitionerService : BackgroundService
     private readonly IServiceScopeFactory _scopes;
     private readonly SetPartitionerHostOptions _options;
     private readonly ILoggerFactory? _loggers;
+    private readonly IMeterFactory? _meters;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private volatile SetPartitioner? _partitioner;
     private volatile bool _stopped;
 
@@ -33,14 +34,14 @@ public sealed class SetPartitionerService : BackgroundService
     /// <param name="connection">The host's ZooKeeper connection.</param>
     /// <param name="scopes">Makes the scope each acquisition's work is resolved from.</param>
     /// <param name="options">The validated options.</param>
-    /// <param name="time">The clock; it must be the connection's. <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="loggers">Gives the member its logger; no logging when null.</param>
+    /// <param name="meters">Makes the member's meter; a static meter when null.</param>
     public SetPartitionerService(
         ZooKeeperConnection connection,
         IServiceScopeFactory scopes,
         IOptions<SetPartitionerHostOptions> options,
-        TimeProvider? time = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null,
+        IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(scopes);
@@ -48,8 +49,8 @@ public sealed class SetPartitionerService : BackgroundService
         _connection = connection;
         _scopes = scopes;
         _options = options.Value;
-        _time = time ?? TimeProvider.System;
         _loggers = loggers;
+        _meters = meters;
         _logger = (ILogger?)loggers?.CreateLogger<SetPartitionerService>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
@@ -74,8 +75,10 @@ public sealed class SetPartitionerService : BackgroundService
                 TimeBoundary = _options.TimeBoundary,
                 MaxReactionTime = _options.MaxReactionTime,
                 BatchSize = _options.BatchSize,
+                ServerTickTime = _options.ServerTickTime,
                 TimeProvider = client.TimeProvider,
-                Logger = _loggers?.CreateLogger<SetPartitioner>(),
+                LoggerFactory = _loggers,
+                MeterFactory = _meters,
             };
             await using var partitioner = new SetPartitioner(client, _options.Path, _options.Items, options);
             _partitioner = partitioner;

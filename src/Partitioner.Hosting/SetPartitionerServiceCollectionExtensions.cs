@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Partitioner.Hosting;
@@ -60,7 +62,10 @@ public static class SetPartitionerServiceCollectionExtensions
         builder.ValidateOnStart();
         services.AddSingleton<IValidateOptions<SetPartitionerHostOptions>>(new SetPartitionerHostOptionsValidator(prefix));
         services.TryAddSingleton(provider => new ZooKeeperConnection(
-            provider.GetRequiredService<IOptions<SetPartitionerHostOptions>>(), provider.GetService<TimeProvider>()));
+            provider.GetRequiredService<IOptions<SetPartitionerHostOptions>>(),
+            provider.GetService<TimeProvider>(),
+            provider.GetService<ILoggerFactory>(),
+            provider.GetService<IMeterFactory>()));
         services.TryAddSingleton<SetPartitionerService>();
         services.AddHostedService(provider => provider.GetRequiredService<SetPartitionerService>());
         services.TryAddSingleton<SetPartitionerHealthCheck>();

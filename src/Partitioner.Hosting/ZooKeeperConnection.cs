@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZooKeeper.Client;
 
@@ -14,17 +16,24 @@ public sealed class ZooKeeperConnection : IAsyncDisposable, IDisposable
     private readonly object _gate = new();
     private readonly SetPartitionerHostOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory? _loggers;
+    private readonly IMeterFactory? _meters;
     private Task<ZooKeeperClient>? _connecting;
     private bool _disposed;
 
     /// <summary>Creates the connection; nothing is sent until <see cref="GetClientAsync"/>.</summary>
     /// <param name="options">The validated host options.</param>
     /// <param name="time">The clock of the client (and so of the member); <see cref="TimeProvider.System"/> when null.</param>
-    public ZooKeeperConnection(IOptions<SetPartitionerHostOptions> options, TimeProvider? time = null)
+    /// <param name="loggers">The host's loggers, for the client's connection logs; none when null.</param>
+    /// <param name="meters">The host's meter factory, for the client's metrics; a static meter when null.</param>
+    public ZooKeeperConnection(
+        IOptions<SetPartitionerHostOptions> options, TimeProvider? time = null, ILoggerFactory? loggers = null, IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _time = time ?? TimeProvider.System;
+        _loggers = loggers;
+        _meters = meters;
     }
 
     /// <summary>The connect string this connection uses.</summary>
@@ -44,7 +53,13 @@ public sealed class ZooKeeperConnection : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
             {
-                var options = new ZooKeeperClientOptions { SessionTimeout = _options.SessionTimeout, TimeProvider = _time };
+                var options = new ZooKeeperClientOptions
+                {
+                    SessionTimeout = _options.SessionTimeout,
+                    TimeProvider = _time,
+                    LoggerFactory = _loggers,
+                    MeterFactory = _meters,
+                };
                 _connecting = ZooKeeperClient.ConnectAsync(_options.ConnectString, options, cancellationToken);
             }
 
