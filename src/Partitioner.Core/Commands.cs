@@ -26,8 +26,11 @@ public abstract record Command;
 /// <summary>A command that is a ZooKeeper request; its result comes back with <see cref="OpId"/>.</summary>
 public abstract record ZooKeeperCommand(long OpId) : Command;
 
-/// <summary>Create <paramref name="Path"/>. The result is an <see cref="CreateCompleted"/>.</summary>
-public sealed record CreateNode(long OpId, string Path, ImmutableArray<byte> Data, NodeKind Kind) : ZooKeeperCommand(OpId);
+/// <summary>
+/// Create <paramref name="Path"/> with the ACL <paramref name="Acl"/> (chosen by Core from <see cref="PartitionerConfig.Acl"/>
+/// by what the node is for). The result is an <see cref="CreateCompleted"/>.
+/// </summary>
+public sealed record CreateNode(long OpId, string Path, ImmutableArray<byte> Data, NodeKind Kind, ImmutableArray<AclEntry> Acl) : ZooKeeperCommand(OpId);
 
 /// <summary>Delete <paramref name="Path"/> whatever its version. The result is a <see cref="DeleteCompleted"/>.</summary>
 public sealed record DeleteNode(long OpId, string Path) : ZooKeeperCommand(OpId);
@@ -49,8 +52,8 @@ public sealed record Exists(long OpId, string Path, bool Watch) : ZooKeeperComma
 /// <summary>One write inside a <see cref="Multi"/>.</summary>
 public abstract record WriteOp(string Path);
 
-/// <summary>A create inside a <see cref="Multi"/>.</summary>
-public sealed record CreateOp(string Path, ImmutableArray<byte> Data, NodeKind Kind) : WriteOp(Path);
+/// <summary>A create inside a <see cref="Multi"/>, with the ACL <paramref name="Acl"/>.</summary>
+public sealed record CreateOp(string Path, ImmutableArray<byte> Data, NodeKind Kind, ImmutableArray<AclEntry> Acl) : WriteOp(Path);
 
 /// <summary>A delete (any version) inside a <see cref="Multi"/>.</summary>
 public sealed record DeleteOp(string Path) : WriteOp(Path);

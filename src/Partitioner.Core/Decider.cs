@@ -90,6 +90,9 @@ public static class Decider
             case SessionExpired:
                 Failures.Expire(step);
                 break;
+            case SessionAuthFailed:
+                Failures.AuthFailed(step);
+                break;
             case ReleaseRequested:
                 UserRequests.OnReleaseRequested(step);
                 break;

@@ -82,6 +82,12 @@ public sealed record SessionReconnected : Event;
 /// <summary>The session is gone (expired, closed or refused): its ephemeral nodes and locks are gone too.</summary>
 public sealed record SessionExpired : Event;
 
+/// <summary>
+/// ZooKeeper refused the session's credentials (AuthFailed) and closed it: its ephemeral nodes are gone, and
+/// retrying with the same credentials would be refused again.
+/// </summary>
+public sealed record SessionAuthFailed : Event;
+
 /// <summary>The user asks to release the acquired set (after <see cref="PartitionState.Release"/>, or at any time).</summary>
 public sealed record ReleaseRequested : Event;
 

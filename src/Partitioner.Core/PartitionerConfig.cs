@@ -38,6 +38,9 @@ public sealed record PartitionerConfig
     /// </summary>
     public int BatchSize { get; init; } = 250;
 
+    /// <summary>The ACLs of the nodes the recipe creates. The default is <see cref="PartyAcl.OpenUnsafe"/>, as kazoo's.</summary>
+    public PartyAcl Acl { get; init; } = PartyAcl.OpenUnsafe;
+
     /// <summary>The largest <see cref="BatchSize"/>; requests are split by size too, as ZooKeeper refuses frames above 1 MiB by default.</summary>
     public const int BatchSizeMax = 1000;
 
@@ -58,6 +61,7 @@ public sealed record PartitionerConfig
     /// <param name="partitionFunction">A custom partition function; kazoo's round-robin when null.</param>
     /// <param name="partitionFunctionName">A name for the function, for event logs; "round-robin" or "custom" when null.</param>
     /// <param name="batchSize">Ops per multi or multiRead request, 1 to <see cref="BatchSizeMax"/>. The default is 250.</param>
+    /// <param name="acl">The ACLs of the nodes the recipe creates; <see cref="PartyAcl.OpenUnsafe"/> when null.</param>
     /// <exception cref="ArgumentException">A value is not valid; the message names it.</exception>
     public static PartitionerConfig Create(
         string path,
@@ -68,7 +72,8 @@ public sealed record PartitionerConfig
         TimeSpan maxReactionTime,
         PartitionFunction? partitionFunction = null,
         string? partitionFunctionName = null,
-        int batchSize = 250)
+        int batchSize = 250,
+        PartyAcl? acl = null)
     {
         ConfigValidation.CheckPath(path);
         var sortedItems = ConfigValidation.CheckItems(items);
@@ -76,6 +81,7 @@ public sealed record PartitionerConfig
         ConfigValidation.CheckContenderPrefix(contenderPrefix);
         ConfigValidation.CheckDurations(timeBoundary, maxReactionTime);
         ConfigValidation.CheckBatchSize(batchSize);
+        acl?.Validate();
         return new PartitionerConfig
         {
             Path = path,
@@ -87,6 +93,7 @@ public sealed record PartitionerConfig
             PartitionFunction = partitionFunction,
             PartitionFunctionName = partitionFunctionName ?? (partitionFunction is null ? "round-robin" : "custom"),
             BatchSize = batchSize,
+            Acl = acl ?? PartyAcl.OpenUnsafe,
         };
     }
 

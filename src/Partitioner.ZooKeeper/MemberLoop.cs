@@ -237,7 +237,7 @@ internal sealed class MemberLoop
         switch (command)
         {
             case CreateNode c:
-                Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind),
+                Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind, c.Acl),
                     static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath),
                     static (id, e) => new CreateCompleted(id, e, null),
                     static r => r.Error);
@@ -425,6 +425,7 @@ internal sealed class MemberLoop
         {
             SessionChange.Suspended => new SessionSuspended(),
             SessionChange.Reconnected => new SessionReconnected(),
+            SessionChange.AuthFailed => new SessionAuthFailed(),
             _ => new SessionExpired(),
         };
         Post(@event);

@@ -290,7 +290,8 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             options.MaxReactionTime,
             options.PartitionFunction,
             options.PartitionFunctionName,
-            options.BatchSize);
+            options.BatchSize,
+            options.Acl);
     }
 
     /// <summary>

@@ -77,4 +77,14 @@ public sealed class SetPartitionerOptions
 
     /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
     public int BatchSize { get; set; } = 250;
+
+    /// <summary>
+    /// The ACLs of the nodes this member creates (<c>P</c>'s missing ancestors, <c>P</c>, <c>P/locks</c>,
+    /// <c>P/party</c>, the lock folders, its party node and its lock nodes). The default is
+    /// <see cref="PartyAcl.OpenUnsafe"/>, kazoo's default: anyone who can reach ZooKeeper can delete a member's
+    /// lock node or plant a member. <see cref="PartyAcl.CreatorAll"/> with digest auth on the client
+    /// (<c>ZooKeeperClientOptions.Auth</c>) protects the party; every member must then use the same credentials.
+    /// Nodes that already exist keep the ACL they were created with.
+    /// </summary>
+    public PartyAcl Acl { get; set; } = PartyAcl.OpenUnsafe;
 }

@@ -87,12 +87,24 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         options ??= new ZooKeeperClientOptions();
         options.Validate();
         var client = new ZooKeeperClient(parsed, options);
+        foreach (var auth in options.Auth)
+        {
+            client._session.RememberAuth(auth.Scheme, auth.Data);
+        }
+
         client._session.Start();
         using var timeout = options.ConnectTimeout is { } limit ? new CancellationTokenSource(limit, options.TimeProvider) : null;
         using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
             await client._session.FirstConnect.WaitAsync(linked?.Token ?? cancellationToken).ConfigureAwait(false);
+            if (options.Auth.Count > 0)
+            {
+                // The server handles the auth packets before the next request and closes the connection on a
+                // refusal, so one answered round trip proves they were accepted.
+                await client.ExistsAsync("/", null, linked?.Token ?? cancellationToken).ConfigureAwait(false);
+            }
+
             return client;
         }
         catch (OperationCanceledException) when (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)

@@ -46,6 +46,14 @@ public sealed class ZooKeeperClientOptions
     /// <summary>The seed of the reconnect jitter, for reproducible runs; null draws one. The default is null.</summary>
     public int? JitterSeed { get; init; }
 
+    /// <summary>
+    /// Credentials sent on every connection right after the handshake, before any request, such as
+    /// <see cref="AuthInfo.Digest"/>. <see cref="ZooKeeperClient.ConnectAsync(string, ZooKeeperClientOptions?, CancellationToken)"/>
+    /// returns only once the server has accepted them, and throws <see cref="AuthFailedException"/> when it refuses them.
+    /// The default is none.
+    /// </summary>
+    public IReadOnlyList<AuthInfo> Auth { get; init; } = [];
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -75,5 +83,39 @@ public sealed class ZooKeeperClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Auth, nameof(Auth));
+        foreach (var auth in Auth)
+        {
+            if (auth is null || string.IsNullOrEmpty(auth.Scheme) || auth.Data is null)
+            {
+                throw new ArgumentException("Auth holds an entry without a scheme or data.", nameof(Auth));
+            }
+        }
     }
+}
+
+/// <summary>
+/// Credentials for one authentication scheme, as the auth packet carries them. <see cref="ToString"/> shows the
+/// scheme only, so that credentials never reach a log by accident.
+/// </summary>
+/// <param name="Scheme">The scheme, such as <c>digest</c>.</param>
+/// <param name="Data">The scheme's credentials; for digest the UTF-8 bytes of <c>user:password</c>.</param>
+public sealed record AuthInfo(string Scheme, byte[] Data)
+{
+    /// <summary>Digest credentials, <c>user:password</c>, which match an ACL entry made by <see cref="Acl.Digest"/>.</summary>
+    /// <exception cref="ArgumentException">The user is empty or contains ':'.</exception>
+    public static AuthInfo Digest(string user, string password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        ArgumentNullException.ThrowIfNull(password);
+        if (user.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The digest user '{user}' must not contain ':'.", nameof(user));
+        }
+
+        return new AuthInfo("digest", System.Text.Encoding.UTF8.GetBytes($"{user}:{password}"));
+    }
+
+    /// <summary>The scheme and a placeholder for the credentials.</summary>
+    public override string ToString() => $"{Scheme}:(credentials not shown)";
 }

@@ -86,7 +86,7 @@ internal sealed class CoreOnlyBench(BenchContext context)
         switch (command)
         {
             case CreateNode c:
-                var created = port.CreateAsync(c.Path, c.Data.AsMemory(), c.Kind).Result;
+                var created = port.CreateAsync(c.Path, c.Data.AsMemory(), c.Kind, c.Acl).Result;
                 return new CreateCompleted(c.OpId, created.Error, created.CreatedPath);
             case DeleteNode c:
                 return new DeleteCompleted(c.OpId, port.DeleteAsync(c.Path).Result);

@@ -50,10 +50,10 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
         Interlocked.Read(ref _requests), Interlocked.Read(ref _operations),
         Interlocked.Read(ref _multis), Interlocked.Read(ref _multiReads));
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind)
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
     {
         Count(1);
-        return inner.CreateAsync(path, data, kind);
+        return inner.CreateAsync(path, data, kind, acl);
     }
 
     public Task<ZooKeeperError> DeleteAsync(string path)

@@ -30,7 +30,7 @@ internal sealed class InstantPort : IZooKeeperPort
         remove { }
     }
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
         Task.FromResult(Create(path, kind));
 
     public Task<ZooKeeperError> DeleteAsync(string path) => Task.FromResult(Delete(path));

@@ -88,7 +88,7 @@ internal static class Allocation
         foreach (var batch in Batches.OfItems(step.Config, missing.Except(withLock, StringComparer.Ordinal), step.Config.BatchSize))
         {
             long id = step.NewId();
-            var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent));
+            var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent, step.Config.Acl.Folder));
             step.Emit(new Multi(id, [.. ops]));
             batches = batches.Add(id, batch);
         }
@@ -130,7 +130,7 @@ internal static class Allocation
                 foreach (string item in items)
                 {
                     long id = step.NewId();
-                    step.Emit(new CreateNode(id, Folder(step, item), [], NodeKind.Persistent));
+                    step.Emit(new CreateNode(id, Folder(step, item), [], NodeKind.Persistent, step.Config.Acl.Folder));
                     batches = batches.Add(id, [item]);
                 }
 

@@ -30,6 +30,13 @@ internal static class Failures
         step.Terminate("session expired");
     }
 
+    /// <summary>The server refused the credentials and closed the session: nothing to delete, nothing to retry.</summary>
+    public static void AuthFailed(Step step)
+    {
+        CancelTimers(step);
+        step.Terminate("authentication failed: ZooKeeper refused this member's credentials (AuthFailed) and closed its session");
+    }
+
     /// <summary>Handles a result code no step expects: SessionExpired ends the member, anything else fails it.</summary>
     public static void Unexpected(Step step, string operation, string path, ZooKeeperError error)
     {
@@ -44,7 +51,32 @@ internal static class Failures
     }
 
     public static string Describe(string operation, string path, ZooKeeperError error) =>
-        string.Create(CultureInfo.InvariantCulture, $"{operation} {path} failed with {error} ({(int)error})");
+        string.Create(CultureInfo.InvariantCulture, $"{operation} {path} failed with {error} ({(int)error}){MissingPermission(operation, path, error)}");
+
+    /// <summary>
+    /// For NoAuth, which permission the session lacked and on which node: ZooKeeper checks a create or a delete
+    /// against the parent's ACL, and a read against the node's own.
+    /// </summary>
+    private static string MissingPermission(string operation, string path, ZooKeeperError error)
+    {
+        if (error == ZooKeeperError.AuthFailed)
+        {
+            return ": ZooKeeper refused this member's credentials";
+        }
+
+        if (error != ZooKeeperError.NoAuth)
+        {
+            return "";
+        }
+
+        string parent = path.LastIndexOf('/') is > 0 and var slash ? path[..slash] : "/";
+        return operation switch
+        {
+            "create" or "multi create" => $": this member's identities lack the Create permission on {parent}",
+            "delete" => $": this member's identities lack the Delete permission on {parent}",
+            _ => $": this member's identities lack the Read permission on {path}",
+        };
+    }
 
     /// <summary>The path and code of the op that failed inside a multi, for the reason.</summary>
     public static (string Path, ZooKeeperError Error) FailingOp(ImmutableArray<string> paths, MultiCompleted result)

@@ -23,7 +23,7 @@ internal static class LedgerDecisions
         var data = Batches.IdentifierData(config);
         long id = step.NewId();
         var ops = items.Select(item =>
-            (WriteOp)new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential));
+            (WriteOp)new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential, config.Acl.Node));
         step.Emit(new Multi(id, [.. ops]));
         step.SetLedger(step.Ledger.CreatesSent(id, items));
     }
@@ -212,8 +212,8 @@ internal static class LedgerDecisions
         var data = Batches.IdentifierData(config);
         foreach (string item in items)
         {
-            yield return new CreateOp(ZnodePaths.LockFolder(config.Path, item), [], NodeKind.Persistent);
-            yield return new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential);
+            yield return new CreateOp(ZnodePaths.LockFolder(config.Path, item), [], NodeKind.Persistent, config.Acl.Folder);
+            yield return new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential, config.Acl.Node);
         }
     }
 

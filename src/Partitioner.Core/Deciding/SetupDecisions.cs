@@ -30,7 +30,7 @@ internal static class SetupDecisions
             {
                 long id = step.NewId();
                 var data = setup[i].Kind == NodeKind.Ephemeral ? Batches.IdentifierData(step.Config) : [];
-                step.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind));
+                step.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind, AclOf(step.Config, setup[i])));
                 setup[i] = setup[i].Sent(id);
             }
         }
@@ -80,6 +80,12 @@ internal static class SetupDecisions
 
         return true;
     }
+
+    /// <summary>The party node is a member's node; <c>P/party</c> holds members' nodes; the rest only hold folders.</summary>
+    private static ImmutableArray<AclEntry> AclOf(PartitionerConfig config, SetupStep setupStep) =>
+        setupStep.Kind == NodeKind.Ephemeral ? config.Acl.Node
+        : setupStep.Path == ZnodePaths.Party(config.Path) ? config.Acl.Folder
+        : config.Acl.Container;
 
     private static int IndexOfOp(ImmutableArray<SetupStep> setup, long opId)
     {

@@ -8,8 +8,13 @@ namespace Partitioner.Simulation.Network;
 /// <summary>The port's requests: each is carried to the server and its reply back, in order.</summary>
 public sealed partial class SimulatedSession
 {
+    /// <summary>Creates a node with the open ACL (the model keeps none); for tests and tools that drive a session by hand.</summary>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+        CreateAsync(path, data, kind, PartyAcl.OpenUnsafe.Node);
+
     /// <inheritdoc />
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind)
+    /// <remarks>The model keeps no ACLs: every simulated member has every right, as under the open default.</remarks>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
     {
         ArgumentNullException.ThrowIfNull(path);
         var bytes = data.ToArray();

@@ -12,7 +12,7 @@ namespace Partitioner.ZooKeeper.Adapter;
 /// <summary>
 /// The shell's port over a connected <see cref="ZooKeeperClient"/>: every ZooKeeper outcome comes back as
 /// a <see cref="ZooKeeperError"/> code, results, watches and session changes are delivered in the order the
-/// server produced them, and nodes are created with the open ACL, as kazoo's recipes do.
+/// server produced them, and nodes are created with the ACL each of Core's commands carries.
 /// </summary>
 /// <remarks>
 /// The port does not own the client: closing the client is the caller's job. It listens to the client's
@@ -25,6 +25,10 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     private readonly OrderedDelivery _delivery = new();
     private readonly object _handlersGate = new();
     private Action<SessionChange>? _handlers;
+    private (ImmutableArray<AclEntry> Core, IReadOnlyList<Acl> Client)[] _aclCache = [];
+
+    /// <summary>How many converted ACL lists are kept; Core uses three.</summary>
+    private const int AclCacheEntriesMax = 4;
 
     /// <summary>Creates a port over <paramref name="client"/>, which should be connected.</summary>
     /// <param name="client">The session to work through; the port neither connects nor closes it.</param>
@@ -60,9 +64,9 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     }
 
     /// <inheritdoc/>
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
         _delivery.Track(
-            Send(() => _client.CreateAsync(path, data, ToMode(kind), Acl.OpenUnsafe)),
+            Send(() => _client.CreateAsync(path, data, ToMode(kind), ToClientAcl(acl))),
             static t => t.IsCompletedSuccessfully
                 ? new CreateOutcome(ZooKeeperError.Ok, t.Result)
                 : new CreateOutcome(ErrorCodes.Of(t.Exception), null));
@@ -154,12 +158,41 @@ public sealed class ZooKeeperPort : IZooKeeperPort
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a node kind the port knows."),
     };
 
-    private static Op ToClientOp(WriteOp op) => op switch
+    private Op ToClientOp(WriteOp op) => op switch
     {
-        CoreCreateOp c => new ClientCreateOp(c.Path, c.Data.IsDefault ? ReadOnlyMemory<byte>.Empty : c.Data.AsMemory(), ToMode(c.Kind), Acl.OpenUnsafe),
+        CoreCreateOp c => new ClientCreateOp(c.Path, c.Data.IsDefault ? ReadOnlyMemory<byte>.Empty : c.Data.AsMemory(), ToMode(c.Kind), ToClientAcl(c.Acl)),
         CoreDeleteOp d => new ClientDeleteOp(d.Path, -1),
         _ => throw new ArgumentException($"The write {op} is not one the port knows.", nameof(op)),
     };
+
+    /// <summary>
+    /// The client's form of Core's ACL. Core always gives one (from <see cref="PartitionerConfig.Acl"/>); an empty
+    /// list is passed on, and the server refuses it with InvalidAcl rather than the port opening the node.
+    /// </summary>
+    /// <remarks>
+    /// Core hands the same three lists (one per kind of node) to every create, so the last few conversions are
+    /// kept by reference: a member creating 100,000 lock nodes converts its lists once, not per node.
+    /// </remarks>
+    private IReadOnlyList<Acl> ToClientAcl(ImmutableArray<AclEntry> acl)
+    {
+        if (acl.IsDefaultOrEmpty)
+        {
+            return [];
+        }
+
+        var cache = Volatile.Read(ref _aclCache);
+        foreach (var (core, client) in cache)
+        {
+            if (core == acl)
+            {
+                return client;
+            }
+        }
+
+        IReadOnlyList<Acl> converted = [.. acl.Select(e => new Acl((Perms)(int)e.Perms, new Id(e.Scheme, e.Id)))];
+        Volatile.Write(ref _aclCache, [(acl, converted), .. cache.Take(AclCacheEntriesMax - 1)]);
+        return converted;
+    }
 
     private static MultiOutcome ToOutcome(MultiResult result) =>
         new(ErrorCodes.ToCore(result.Error), [.. result.Results.Select(ToWriteResult)]);
@@ -222,7 +255,8 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     private static SessionChange? CurrentCondition(ZooKeeperState state) => state switch
     {
         ZooKeeperState.Suspended => SessionChange.Suspended,
-        ZooKeeperState.Expired or ZooKeeperState.AuthFailed or ZooKeeperState.Closed => SessionChange.Expired,
+        ZooKeeperState.AuthFailed => SessionChange.AuthFailed,
+        ZooKeeperState.Expired or ZooKeeperState.Closed => SessionChange.Expired,
         _ => null,
     };
 
@@ -232,7 +266,8 @@ public sealed class ZooKeeperPort : IZooKeeperPort
         {
             SessionEvent.Suspended => SessionChange.Suspended,
             SessionEvent.Reconnected => SessionChange.Reconnected,
-            SessionEvent.Expired or SessionEvent.AuthFailed or SessionEvent.Closed => SessionChange.Expired,
+            SessionEvent.AuthFailed => SessionChange.AuthFailed,
+            SessionEvent.Expired or SessionEvent.Closed => SessionChange.Expired,
             _ => null,
         };
         if (change is { } value)

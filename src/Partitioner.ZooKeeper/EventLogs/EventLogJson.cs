@@ -19,7 +19,11 @@ internal static class EventLogJson
     public const string FormatName = "partitioner-event-log";
 
     /// <summary>The format version this code writes and reads.</summary>
-    public const int Version = 1;
+    /// <remarks>Version 2 added the ACL of every create and the configuration's ACLs.</remarks>
+    public const int Version = 2;
+
+    /// <summary>What a digest id's password hash is written as: an event log never holds anything derived from a password.</summary>
+    public const string RedactedDigest = "(not logged)";
 
     /// <summary>Runs <paramref name="write"/> against a compact writer and returns the text.</summary>
     public static string ToJson<T>(T value, Action<Utf8JsonWriter, T> write)
@@ -47,6 +51,11 @@ internal static class EventLogJson
         WriteDuration(w, "maxReactionTime", config.MaxReactionTime);
         w.WriteString("partitionFunctionName", config.PartitionFunctionName);
         w.WriteNumber("batchSize", config.BatchSize);
+        w.WriteStartObject("acl");
+        WriteAcl(w, "container", config.Acl.Container);
+        WriteAcl(w, "folder", config.Acl.Folder);
+        WriteAcl(w, "node", config.Acl.Node);
+        w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
     }
@@ -105,6 +114,7 @@ internal static class EventLogJson
                 w.WriteString("path", c.Path);
                 WriteBytes(w, "data", c.Data);
                 w.WriteString("kind", c.Kind.ToString());
+                WriteAcl(w, "acl", c.Acl);
                 break;
             case DeleteNode c:
                 w.WriteNumber("opId", c.OpId);
@@ -159,7 +169,7 @@ internal static class EventLogJson
             case TimerFired e:
                 w.WriteNumber("timerId", e.TimerId);
                 break;
-            case SessionSuspended or SessionReconnected or SessionExpired or ReleaseRequested or FinishRequested:
+            case SessionSuspended or SessionReconnected or SessionExpired or SessionAuthFailed or ReleaseRequested or FinishRequested:
                 break;
             default:
                 throw new NotSupportedException($"The event log has no format for the event {@event.GetType().Name}.");
@@ -206,6 +216,7 @@ internal static class EventLogJson
                     w.WriteString("path", create.Path);
                     WriteBytes(w, "data", create.Data);
                     w.WriteString("kind", create.Kind.ToString());
+                    WriteAcl(w, "acl", create.Acl);
                     break;
                 case DeleteOp delete:
                     w.WriteString("type", "delete");
@@ -271,6 +282,33 @@ internal static class EventLogJson
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// An ACL as <c>scheme:id:perms</c> strings. A digest id is <c>user:base64(sha1(user:password))</c>, and an
+    /// unsalted hash of a weak password can be reversed, so only its user is written.
+    /// </summary>
+    private static void WriteAcl(Utf8JsonWriter w, string name, ImmutableArray<AclEntry> acl)
+    {
+        w.WriteStartArray(name);
+        foreach (var entry in acl.IsDefault ? [] : acl)
+        {
+            w.WriteStringValue(Redacted(entry).ToString());
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>The entry as an event log holds it: a digest id keeps its user and loses its hash.</summary>
+    public static AclEntry Redacted(AclEntry entry)
+    {
+        if (entry.Scheme != "digest")
+        {
+            return entry;
+        }
+
+        int colon = entry.Id.IndexOf(':', StringComparison.Ordinal);
+        return entry with { Id = (colon < 0 ? entry.Id : entry.Id[..colon]) + ":" + RedactedDigest };
     }
 
     private static void WriteBytes(Utf8JsonWriter w, string name, ImmutableArray<byte> data) =>

@@ -73,6 +73,7 @@ internal readonly struct EventLogParser(long lineNumber)
             nameof(SessionSuspended) => new SessionSuspended(),
             nameof(SessionReconnected) => new SessionReconnected(),
             nameof(SessionExpired) => new SessionExpired(),
+            nameof(SessionAuthFailed) => new SessionAuthFailed(),
             nameof(ReleaseRequested) => new ReleaseRequested(),
             nameof(FinishRequested) => new FinishRequested(),
             _ => throw Fail($"has an event of unknown type \"{type}\""),
@@ -123,12 +124,35 @@ internal readonly struct EventLogParser(long lineNumber)
                 Duration(config, "maxReactionTime"),
                 function,
                 functionName,
-                checked((int)Int64(config, "batchSize")));
+                checked((int)Int64(config, "batchSize")),
+                ReadPartyAcl(Object(config, "acl")));
         }
         catch (Exception exception) when (exception is ArgumentException or OverflowException)
         {
             throw Fail($"has a configuration Core refuses: {exception.Message}", exception);
         }
+    }
+
+    private PartyAcl ReadPartyAcl(JsonElement acl) => new(ReadAcl(acl, "container"), ReadAcl(acl, "folder"), ReadAcl(acl, "node"));
+
+    /// <summary>Reads <c>scheme:id:perms</c> strings; the id may hold ':' (digest, ip), the scheme and the perms may not.</summary>
+    private ImmutableArray<AclEntry> ReadAcl(JsonElement obj, string name)
+    {
+        var builder = ImmutableArray.CreateBuilder<AclEntry>();
+        foreach (var text in Strings(obj, name))
+        {
+            int first = text.IndexOf(':', StringComparison.Ordinal);
+            int last = text.LastIndexOf(':');
+            var perms = first > 0 && last > first ? AclEntry.ParsePerms(text[(last + 1)..]) : null;
+            if (perms is null)
+            {
+                throw Fail($"has the ACL entry \"{text}\" in \"{name}\", which is not scheme:id:perms (perms of cdrwa)");
+            }
+
+            builder.Add(new AclEntry(perms.Value, text[..first], text[(first + 1)..last]));
+        }
+
+        return builder.ToImmutable();
     }
 
     private ImmutableArray<WriteResult> WriteResults(JsonElement element)

@@ -12,8 +12,11 @@ public enum SessionChange
     /// <summary>Connected again with the same session.</summary>
     Reconnected,
 
-    /// <summary>The session is gone: expired, closed, or refused (auth failed).</summary>
+    /// <summary>The session is gone: expired or closed.</summary>
     Expired,
+
+    /// <summary>The server refused the session's credentials and closed it; the session is gone.</summary>
+    AuthFailed,
 }
 
 /// <summary>The outcome of a create.</summary>
@@ -70,8 +73,8 @@ public interface IZooKeeperPort
     /// <summary>Raised on each session change, in order.</summary>
     event Action<SessionChange>? SessionChanged;
 
-    /// <summary>Creates a node with the open ACL.</summary>
-    Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind);
+    /// <summary>Creates a node with the ACL <paramref name="acl"/>.</summary>
+    Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl);
 
     /// <summary>Deletes a node, any version.</summary>
     Task<ZooKeeperError> DeleteAsync(string path);

@@ -9,6 +9,7 @@ Commands, one per line on stdin: "release", "finish", "status".
 """
 import argparse
 import json
+import os
 import queue
 import sys
 import threading
@@ -16,6 +17,7 @@ import time
 
 from kazoo.client import KazooClient
 from kazoo.recipe.partitioner import PartitionState
+from kazoo.security import CREATOR_ALL_ACL
 
 
 def say(**fields):
@@ -39,9 +41,15 @@ def main():
     parser.add_argument("--manual-release", action="store_true")
     parser.add_argument("--session-timeout", type=float, default=10.0,
                         help="seconds; small values make a killed member's session expire fast")
+    parser.add_argument("--digest-auth-env", default=None,
+                        help="an environment variable holding user:password; the member then authenticates with "
+                             "digest and creates every node with kazoo's CREATOR_ALL_ACL")
     args = parser.parse_args()
 
-    client = KazooClient(hosts=args.hosts, timeout=args.session_timeout)
+    protection = {}
+    if args.digest_auth_env:
+        protection = dict(auth_data=[("digest", os.environ[args.digest_auth_env])], default_acl=CREATOR_ALL_ACL)
+    client = KazooClient(hosts=args.hosts, timeout=args.session_timeout, **protection)
     client.start(timeout=15)
     partitioner = client.SetPartitioner(
         path=args.path,

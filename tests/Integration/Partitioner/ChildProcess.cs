@@ -65,12 +65,21 @@ internal sealed class ChildProcess : IDisposable
     public IReadOnlyList<string> LastItems =>
         LastOf("state") is { } line ? [.. line.GetProperty("items").EnumerateArray().Select(i => i.GetString()!)] : [];
 
-    public static ChildProcess Start(string name, string fileName, params string[] arguments)
+    public static ChildProcess Start(string name, string fileName, params string[] arguments) =>
+        Start(name, new Dictionary<string, string>(), fileName, arguments);
+
+    /// <summary>Starts a child with extra environment variables (how secrets reach it: never on its command line).</summary>
+    public static ChildProcess Start(string name, IReadOnlyDictionary<string, string> environment, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
         }
 
         return new ChildProcess(name, start);

@@ -26,11 +26,13 @@ internal sealed class OwnershipObserver : IAsyncDisposable
     private readonly List<string> _violations = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly AuthInfo[] _auth;
     private ZooKeeperClient? _client;
     private int _rounds;
 
-    private OwnershipObserver(string connectString, string path, ImmutableArray<string> items)
+    private OwnershipObserver(string connectString, string path, ImmutableArray<string> items, AuthInfo[] auth)
     {
+        _auth = auth;
         _connectString = connectString;
         _path = path;
         _items = items;
@@ -40,8 +42,9 @@ internal sealed class OwnershipObserver : IAsyncDisposable
     /// <summary>Rounds in which both the locks and the claims were read.</summary>
     public int Rounds => Volatile.Read(ref _rounds);
 
-    public static OwnershipObserver Start(string connectString, string path, ImmutableArray<string> items) =>
-        new(connectString, path, items);
+    /// <summary>Starts observing; <paramref name="auth"/> are the credentials a protected party's nodes need for reading.</summary>
+    public static OwnershipObserver Start(string connectString, string path, ImmutableArray<string> items, params AuthInfo[] auth) =>
+        new(connectString, path, items, auth);
 
     /// <summary>Watches <paramref name="member"/>'s claims from now on.</summary>
     public void Watch(SetPartitioner member)
@@ -126,7 +129,7 @@ internal sealed class OwnershipObserver : IAsyncDisposable
         }
 
         _client = await ZooKeeperClient.ConnectAsync(
-            _connectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(4), ReconnectDelayMax = TimeSpan.FromMilliseconds(100) }, _stop.Token);
+            _connectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(4), ReconnectDelayMax = TimeSpan.FromMilliseconds(100), Auth = _auth }, _stop.Token);
         return _client;
     }
 

@@ -25,7 +25,7 @@ internal static class PartitionerTestKit
     /// <summary>A fresh contender prefix: 32 lowercase hex digits, unique in the run, so tests can tell whose lock node is whose.</summary>
     public static string NextPrefix() => Interlocked.Increment(ref _prefixes).ToString("x32", CultureInfo.InvariantCulture);
 
-    public static Task<ZooKeeperClient> Connect(string connectString, TimeSpan? sessionTimeout = null)
+    public static Task<ZooKeeperClient> Connect(string connectString, TimeSpan? sessionTimeout = null, params AuthInfo[] auth)
     {
         using var timeout = new CancellationTokenSource(WaitMax);
         var options = new ZooKeeperClientOptions
@@ -33,6 +33,7 @@ internal static class PartitionerTestKit
             SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10),
             ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
             CloseTimeout = TimeSpan.FromSeconds(1),
+            Auth = auth,
         };
         return ZooKeeperClient.ConnectAsync(connectString, options, timeout.Token);
     }

@@ -13,6 +13,8 @@ namespace Partitioner.Integration.Partitioner;
 [Collection(SharedServerCollection.Name)]
 public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
 {
+    private static readonly ImmutableArray<AclEntry> Open = PartyAcl.OpenUnsafe.Node;
+
     [Fact]
     public async Task Outcomes_ComeBackAsCoreCodes_NotExceptions()
     {
@@ -20,14 +22,14 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         var port = new ZooKeeperPort(client);
         var root = server.UniqueRoot("port-codes");
 
-        Assert.Equal(ZooKeeperError.NoNode, (await port.CreateAsync($"{root}/missing/child", default, NodeKind.Persistent)).Error);
-        var created = await port.CreateAsync(root, default, NodeKind.Persistent);
+        Assert.Equal(ZooKeeperError.NoNode, (await port.CreateAsync($"{root}/missing/child", default, NodeKind.Persistent, Open)).Error);
+        var created = await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         Assert.Equal(new CreateOutcome(ZooKeeperError.Ok, root), created);
-        Assert.Equal(ZooKeeperError.NodeExists, (await port.CreateAsync(root, default, NodeKind.Persistent)).Error);
-        var sequential = await port.CreateAsync($"{root}/{NextPrefix()}__lock__", default, NodeKind.EphemeralSequential);
+        Assert.Equal(ZooKeeperError.NodeExists, (await port.CreateAsync(root, default, NodeKind.Persistent, Open)).Error);
+        var sequential = await port.CreateAsync($"{root}/{NextPrefix()}__lock__", default, NodeKind.EphemeralSequential, Open);
         Assert.Matches(@"__lock__\d{10}$", sequential.CreatedPath);
         Assert.Equal(ZooKeeperError.NotEmpty, await port.DeleteAsync(root));
-        Assert.Equal(ZooKeeperError.NoChildrenForEphemerals, (await port.CreateAsync($"{sequential.CreatedPath}/x", default, NodeKind.Persistent)).Error);
+        Assert.Equal(ZooKeeperError.NoChildrenForEphemerals, (await port.CreateAsync($"{sequential.CreatedPath}/x", default, NodeKind.Persistent, Open)).Error);
         Assert.Equal(ZooKeeperError.NoNode, await port.DeleteAsync($"{root}/nothing"));
         Assert.Equal(ZooKeeperError.NoNode, (await port.GetChildrenAsync($"{root}/nothing", null)).Error);
         Assert.Equal(ZooKeeperError.NoNode, await port.ExistsAsync($"{root}/nothing", null));
@@ -42,10 +44,10 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         await using var client = await Connect(server.ConnectString);
         var port = new ZooKeeperPort(client);
         var root = server.UniqueRoot("port-multi");
-        await port.CreateAsync(root, default, NodeKind.Persistent);
+        await port.CreateAsync(root, default, NodeKind.Persistent, Open);
 
-        var ok = await port.MultiAsync([new Core.CreateOp($"{root}/a", [], NodeKind.Persistent), new Core.CreateOp($"{root}/a/x", [], NodeKind.Persistent)]);
-        var failed = await port.MultiAsync([new Core.CreateOp($"{root}/b", [], NodeKind.Persistent), new Core.CreateOp($"{root}/a", [], NodeKind.Persistent), new Core.DeleteOp($"{root}/a/x")]);
+        var ok = await port.MultiAsync([new Core.CreateOp($"{root}/a", [], NodeKind.Persistent, Open), new Core.CreateOp($"{root}/a/x", [], NodeKind.Persistent, Open)]);
+        var failed = await port.MultiAsync([new Core.CreateOp($"{root}/b", [], NodeKind.Persistent, Open), new Core.CreateOp($"{root}/a", [], NodeKind.Persistent, Open), new Core.DeleteOp($"{root}/a/x")]);
         var reads = await port.MultiGetChildrenAsync([$"{root}/a", $"{root}/none", root]);
 
         Assert.Equal(ZooKeeperError.Ok, ok.Error);
@@ -65,7 +67,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         await using var client = await Connect(server.ConnectString);
         var port = new ZooKeeperPort(client);
         var root = server.UniqueRoot("port-order");
-        await port.CreateAsync(root, default, NodeKind.Persistent);
+        await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var order = new ConcurrentQueue<int>();
 
         // The shell continues synchronously on each result, as here; those continuations must run in request order.
@@ -77,7 +79,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         }
 
         var tasks = Enumerable.Range(0, 500).Select(i =>
-            (i % 2 == 0 ? port.CreateAsync($"{root}/n{i}", default, NodeKind.Ephemeral).ContinueWith(_ => Record(i), TaskContinuationOptions.ExecuteSynchronously)
+            (i % 2 == 0 ? port.CreateAsync($"{root}/n{i}", default, NodeKind.Ephemeral, Open).ContinueWith(_ => Record(i), TaskContinuationOptions.ExecuteSynchronously)
                         : port.GetChildrenAsync(root, null).ContinueWith(_ => Record(i), TaskContinuationOptions.ExecuteSynchronously)))
             .ToList();
         await Task.WhenAll(tasks).WaitAsync(WaitMax);
@@ -91,14 +93,14 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         await using var client = await Connect(server.ConnectString);
         var port = new ZooKeeperPort(client);
         var root = server.UniqueRoot("port-watch");
-        await port.CreateAsync(root, default, NodeKind.Persistent);
+        await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var seen = new ConcurrentQueue<string>();
 
         var read = port.GetChildrenAsync(root, kind => seen.Enqueue($"children watch {kind}"))
             .ContinueWith(_ => seen.Enqueue("read done"), TaskContinuationOptions.ExecuteSynchronously);
         var exists = port.ExistsAsync($"{root}/c", kind => seen.Enqueue($"exists watch {kind}"))
             .ContinueWith(_ => seen.Enqueue("exists done"), TaskContinuationOptions.ExecuteSynchronously);
-        var write = port.CreateAsync($"{root}/c", default, NodeKind.Ephemeral)
+        var write = port.CreateAsync($"{root}/c", default, NodeKind.Ephemeral, Open)
             .ContinueWith(_ => seen.Enqueue("create done"), TaskContinuationOptions.ExecuteSynchronously);
         await Task.WhenAll(read, exists, write).WaitAsync(WaitMax);
 
@@ -124,7 +126,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         await Eventually(() => changes.Contains(SessionChange.Expired), "Expired after close");
 
         Assert.Equal([SessionChange.Suspended, SessionChange.Reconnected, SessionChange.Expired], changes);
-        Assert.Equal(ZooKeeperError.SessionExpired, (await port.CreateAsync("/after-close", default, NodeKind.Persistent)).Error);
+        Assert.Equal(ZooKeeperError.SessionExpired, (await port.CreateAsync("/after-close", default, NodeKind.Persistent, Open)).Error);
         Assert.Equal(ZooKeeperError.SessionExpired, (await port.MultiAsync([new Core.DeleteOp("/x")])).Error);
     }
 
@@ -162,7 +164,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         await using var other = await Connect(server.ConnectString);
         var port = new ZooKeeperPort(client);
         var root = server.UniqueRoot("port-heard");
-        await port.CreateAsync(root, default, NodeKind.Persistent);
+        await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var fired = new TaskCompletionSource<WatchEventKind>(TaskCreationOptions.RunContinuationsAsynchronously);
         await port.GetChildrenAsync(root, kind => fired.TrySetResult(kind));
         var beforePause = port.LastHeardTimestamp;

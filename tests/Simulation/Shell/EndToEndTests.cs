@@ -134,7 +134,28 @@ public sealed class EndToEndTests
             result.Timeline.Select(t => t.State));
     }
 
-    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, IEventLogSink? log = null)
+    [Fact]
+    public async Task EventLog_OfARunWithADigestAcl_HoldsNoPasswordHash_AndStillReplaysExactly()
+    {
+        // Given a member whose nodes carry a digest ACL (the id holds base64(sha1(user:password))).
+        const string hash = "p9bbBoCvLBnnL4lSL2A0Ag4wqBE=";
+        var writer = new StringWriter();
+        var (member, _) = Join("0", new JsonLinesEventLogSink(writer), PartyAcl.ForIdentities([("digest", "worker:" + hash)]));
+        Settle(() => member.Acquired);
+        await member.FinishAsync().WaitAsync(HangGuard);
+        var log = writer.ToString();
+
+        // When the log is read and replayed.
+        var result = new EventLogReplayer().Replay(new StringReader(log));
+
+        // Then it names the user but not the hash, and Core's decisions replay exactly from the redacted header.
+        Assert.DoesNotContain(hash, log, StringComparison.Ordinal);
+        Assert.Contains("\"digest:worker:(not logged):cdr\"", log, StringComparison.Ordinal);
+        Assert.True(result.Succeeded, result.Mismatch?.ToString());
+        Assert.Equal(PartitionState.Failure, result.Timeline[^1].State);
+    }
+
+    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, IEventLogSink? log = null, PartyAcl? acl = null)
     {
         var session = ++_sessions;
         var port = new TreePort(_tree, session, _time);
@@ -145,6 +166,7 @@ public sealed class EndToEndTests
             TimeProvider = _time,
             TimeBoundary = TimeSpan.FromSeconds(1),
             EventLog = log,
+            Acl = acl ?? PartyAcl.OpenUnsafe,
         };
         return (new SetPartitioner(port, "/party", ["c", "a", "b"], options), port);
     }

@@ -40,7 +40,7 @@ public sealed class EventLogTests
         var (log, _) = Record();
         var lines = Lines(log);
 
-        Assert.StartsWith("{\"format\":\"partitioner-event-log\",\"version\":1,\"config\":{\"path\":\"/party\",", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("{\"format\":\"partitioner-event-log\",\"version\":2,\"config\":{\"path\":\"/party\",", lines[0], StringComparison.Ordinal);
         Assert.Contains($"\"contenderPrefix\":\"{Shell.Prefix}\"", lines[0], StringComparison.Ordinal);
         Assert.Contains("\"timeBoundary\":\"00:00:01\"", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("{\"seq\":0,\"event\":null,\"state\":{\"state\":\"Allocating\",\"stateId\":0,", lines[1], StringComparison.Ordinal);
@@ -142,12 +142,12 @@ public sealed class EventLogTests
     public void Replay_OfAnotherFormatVersion_RefusesOnLineOne()
     {
         var lines = Lines(Record().Log);
-        lines[0] = lines[0].Replace("\"version\":1", "\"version\":2", StringComparison.Ordinal);
+        lines[0] = lines[0].Replace("\"version\":2", "\"version\":1", StringComparison.Ordinal);
 
         var error = Assert.Throws<EventLogFormatException>(() => Replayer().Replay(new StringReader(string.Join('\n', lines))));
 
         Assert.Equal(1, error.LineNumber);
-        Assert.Contains("format version 2", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("format version 1", error.Problem, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -280,7 +280,7 @@ public sealed class EventLogTests
         {
             var me = $"{config.Path}/party/{config.ContenderPrefix}-{config.Identifier}";
             return new MemberState { Config = config }.Then(
-                new CreateNode(1, me, [.. Encoding.UTF8.GetBytes(config.Identifier)], NodeKind.Ephemeral),
+                new CreateNode(1, me, [.. Encoding.UTF8.GetBytes(config.Identifier)], NodeKind.Ephemeral, PartyAcl.OpenUnsafe.Node),
                 new GetChildren(2, $"{config.Path}/party", Watch: true),
                 new StartTimer(3, config.TimeBoundary));
         }
@@ -292,9 +292,9 @@ public sealed class EventLogTests
             {
                 TimerFired => state.To(PartitionState.Acquired, [.. state.Config.Items]).Then(
                     new Multi(4, [
-                        new CreateOp($"{locks}/a/{state.Config.ContenderPrefix}__lock__", ImmutableArray<byte>.Empty, NodeKind.EphemeralSequential),
+                        new CreateOp($"{locks}/a/{state.Config.ContenderPrefix}__lock__", ImmutableArray<byte>.Empty, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node),
                         new DeleteOp($"{locks}/{OddItem}/old"),
-                        new CreateOp($"{locks}/b", [1, 2, 255], NodeKind.Persistent)]),
+                        new CreateOp($"{locks}/b", [1, 2, 255], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node)]),
                     new MultiGetChildren(5, [$"{locks}/a", $"{locks}/{OddItem}"]),
                     new Exists(6, $"{locks}/a/prev", Watch: true),
                     new StartTimer(8, TimeSpan.FromTicks(12345678))),

@@ -17,10 +17,10 @@ public sealed class MailboxTests
         // request of its own, so results arrive while the shell is still inside a decision.
         _port.AnswerAtOnce = call => new CreateOutcome(ZooKeeperError.Ok, call.Path);
         _decider.OnStart = config => new MemberState { Config = config }.Then(
-            new CreateNode(1, "/party/1", [], NodeKind.Persistent),
-            new CreateNode(2, "/party/2", [], NodeKind.Persistent));
+            new CreateNode(1, "/party/1", [], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node),
+            new CreateNode(2, "/party/2", [], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node));
         _decider.OnDecide = (state, e) => e is CreateCompleted { OpId: 1 }
-            ? state.Then(new CreateNode(3, "/party/3", [], NodeKind.Persistent))
+            ? state.Then(new CreateNode(3, "/party/3", [], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node))
             : state.Then();
 
         // When the member starts.
@@ -37,10 +37,10 @@ public sealed class MailboxTests
     {
         // Given a port that answers only when told.
         _decider.OnStart = config => new MemberState { Config = config }.Then(
-            new CreateNode(1, "/party/party/x", [], NodeKind.Ephemeral),
+            new CreateNode(1, "/party/party/x", [], NodeKind.Ephemeral, PartyAcl.OpenUnsafe.Node),
             new DeleteNode(2, "/party/locks/a/y"),
             new Exists(3, "/party/locks/a/z", Watch: false),
-            new Multi(4, [new CreateOp("/party/locks/b/n", [], NodeKind.EphemeralSequential)]),
+            new Multi(4, [new CreateOp("/party/locks/b/n", [], NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node)]),
             new MultiGetChildren(5, ["/party/locks/a", "/party/locks/b"]));
 
         // When the member starts.

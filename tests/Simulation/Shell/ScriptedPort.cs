@@ -85,7 +85,7 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public void ChangeSession(SessionChange change) => SessionChanged?.Invoke(change);
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
         Send<CreateOutcome>(new PortCall { Operation = "create", Path = path });
 
     public Task<ZooKeeperError> DeleteAsync(string path) => Send<ZooKeeperError>(new PortCall { Operation = "delete", Path = path });

@@ -162,9 +162,9 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
         SessionChanged?.Invoke(SessionChange.Expired);
     }
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) => Run(() =>
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) => Run(() =>
     {
-        var results = Write([new CreateOp(path, [.. data.Span], kind)], out var error);
+        var results = Write([new CreateOp(path, [.. data.Span], kind, acl)], out var error);
         return new CreateOutcome(error, error == ZooKeeperError.Ok ? results[0].CreatedPath : null);
     });
 

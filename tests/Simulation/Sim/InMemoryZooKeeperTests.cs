@@ -54,9 +54,9 @@ public sealed class InMemoryZooKeeperTests
 
         // When a multi creates /a, then /p again, then /b
         var outcome = h.Await(c.MultiAsync([
-            new CreateOp("/a", NoData, NodeKind.Persistent),
-            new CreateOp("/p", NoData, NodeKind.Persistent),
-            new CreateOp("/b", NoData, NodeKind.Persistent)]));
+            new CreateOp("/a", NoData, NodeKind.Persistent, PartyAcl.OpenUnsafe.Node),
+            new CreateOp("/p", NoData, NodeKind.Persistent, PartyAcl.OpenUnsafe.Node),
+            new CreateOp("/b", NoData, NodeKind.Persistent, PartyAcl.OpenUnsafe.Node)]));
 
         // Then: Ok (not applied), NodeExists, RuntimeInconsistency; and /a does not exist
         Assert.Equal(ZooKeeperError.NodeExists, outcome.Error);
@@ -72,8 +72,8 @@ public sealed class InMemoryZooKeeperTests
         h.Await(c.CreateAsync("/l", default, NodeKind.Persistent));
 
         var outcome = h.Await(c.MultiAsync([
-            new CreateOp("/l/x__lock__", NoData, NodeKind.EphemeralSequential),
-            new CreateOp("/l/y__lock__", NoData, NodeKind.EphemeralSequential)]));
+            new CreateOp("/l/x__lock__", NoData, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node),
+            new CreateOp("/l/y__lock__", NoData, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node)]));
 
         Assert.Equal(ZooKeeperError.Ok, outcome.Error);
         Assert.Equal(["/l/x__lock__0000000000", "/l/y__lock__0000000001"], outcome.Results.Select(r => r.CreatedPath));

@@ -38,7 +38,7 @@ internal sealed class ScriptedZooKeeper
 
     /// <summary>Creates a node as another client would (for example a peer's lock node or a Python member).</summary>
     public string CreateAs(long session, string path, NodeKind kind) =>
-        Apply(session, [new CreateOp(path, [], kind)], out _).Single().CreatedPath!;
+        Apply(session, [new CreateOp(path, [], kind, PartyAcl.OpenUnsafe.Node)], out _).Single().CreatedPath!;
 
     public void DeleteAs(long session, string path) => Apply(session, [new DeleteOp(path)], out _);
 
@@ -94,7 +94,7 @@ internal sealed class ScriptedZooKeeper
         switch (command)
         {
             case CreateNode create:
-                var created = Apply(session, [new CreateOp(create.Path, create.Data, create.Kind)], out var error);
+                var created = Apply(session, [new CreateOp(create.Path, create.Data, create.Kind, create.Acl)], out var error);
                 return new CreateCompleted(create.OpId, error, created[0].CreatedPath);
             case DeleteNode delete:
                 Apply(session, [new DeleteOp(delete.Path)], out var deleteError);
