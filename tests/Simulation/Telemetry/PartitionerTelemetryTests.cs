@@ -86,10 +86,10 @@ public sealed class PartitionerTelemetryTests : IDisposable
         var other = new TreePort(_tree, 1000, _time);
         foreach (var folder in new[] { _path, _path + "/locks", _path + "/locks/a" })
         {
-            await other.CreateAsync(folder, ReadOnlyMemory<byte>.Empty, NodeKind.Persistent);
+            await other.CreateAsync(folder, ReadOnlyMemory<byte>.Empty, NodeKind.Persistent, PartyAcl.OpenUnsafe.Folder);
         }
 
-        var held = await other.CreateAsync(_path + "/locks/a/" + new string('f', 32) + "__lock__", ReadOnlyMemory<byte>.Empty, NodeKind.EphemeralSequential);
+        var held = await other.CreateAsync(_path + "/locks/a/" + new string('f', 32) + "__lock__", ReadOnlyMemory<byte>.Empty, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node);
         var member = Join("0");
 
         // When the member has waited 5 s of virtual time beyond its time boundary, and the lock goes.
