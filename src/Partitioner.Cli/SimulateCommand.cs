@@ -177,6 +177,11 @@ internal static class SimulateCommand
             ? $"converged at {at.TotalSeconds:0.000} s ({(at - result.QuietAt).TotalSeconds:0.000} s after the last fault ended, bound {result.Scenario.LivenessBound.TotalSeconds} s)"
             : result.Violation is { Kind: Simulation.Checks.ViolationKind.Liveness } l ? $"VIOLATED: {l.Message}" : "not reached";
         Console.WriteLine($"  liveness: {liveness}");
+        if (result.OperatorOverlaps + result.OperatorLockExemptions > 0)
+        {
+            Console.WriteLine($"  excused, an operator deleted a held lock node (no member can know in time): {result.OperatorOverlaps} overlaps, {result.OperatorLockExemptions} lock checks");
+        }
+
         if (result.Violation is { Kind: Simulation.Checks.ViolationKind.Crash } crash)
         {
             Console.WriteLine($"  CRASH at {crash.At.TotalSeconds:0.000} s: {crash.Message}");

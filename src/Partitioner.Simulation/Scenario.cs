@@ -50,6 +50,46 @@ public sealed record Scenario
     /// <summary>What the members' clients do with watches across a reconnect.</summary>
     public WatchReconnectMode WatchMode { get; init; } = WatchReconnectMode.Rearm;
 
+    /// <summary>The default of <see cref="FrameBytesMax"/>: ZooKeeper's jute.maxbuffer, the real client's default.</summary>
+    public const int FrameBytesDefault = 1_048_575;
+
+    /// <summary>
+    /// The largest reply the members' clients accept, in bytes; a larger one drops the connection as the real
+    /// client does. The default is <see cref="FrameBytesDefault"/>; smaller limits stand for the real one at a
+    /// smaller scale (64 KiB over thousands of folders is 1 MiB over a hundred thousand).
+    /// </summary>
+    public int FrameBytesMax { get; init; } = FrameBytesDefault;
+
+    /// <summary>
+    /// Lock folders already under <c>P/locks</c> when the run starts, left by an earlier, larger item set or by
+    /// other members (named <c>stale-N</c>, never items of this run). The default is 0.
+    /// </summary>
+    public int StaleFolders { get; init; }
+
+    /// <summary>
+    /// The largest clock-rate drift, in parts per thousand: each member's clock and the server's run at a rate
+    /// drawn from the seed in [1 - drift, 1 + drift] of true time. The default is 0 (every clock exact).
+    /// </summary>
+    public int ClockDriftPermille { get; init; }
+
+    /// <summary>The most stale lock folders a scenario may start with.</summary>
+    public const int StaleFoldersMax = 200_000;
+
+    /// <summary>The largest clock drift, in parts per thousand (10%).</summary>
+    public const int ClockDriftPermilleMax = 100;
+
+    /// <summary>The names of the stale folders.</summary>
+    public IEnumerable<string> StaleFolderNames =>
+        Enumerable.Range(0, StaleFolders).Select(i => "stale-" + i.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The size of the reply to a full listing of <c>P/locks</c> once every item has its folder (jute: 16-byte
+    /// header, a 4-byte count, each name as a 4-byte length and its bytes): above <see cref="FrameBytesMax"/>,
+    /// a member that lists all of <c>P/locks</c> cannot read the answer.
+    /// </summary>
+    public long LocksListingBytes =>
+        16 + 4 + ItemNames.Sum(n => 4L + Encoding.UTF8.GetByteCount(n)) + StaleFolderNames.Sum(n => 4L + Encoding.UTF8.GetByteCount(n));
+
     /// <summary>The faults, in any order.</summary>
     public ImmutableArray<FaultEvent> Faults { get; init; } = ImmutableArray<FaultEvent>.Empty;
 
@@ -83,6 +123,10 @@ public sealed record Scenario
             "must be positive and under a tenth of the session timeout");
         Require(ReleaseDelayMax >= TimeSpan.Zero, nameof(ReleaseDelayMax), ReleaseDelayMax, "must not be negative");
         Require(FaultPhase >= TimeSpan.Zero, nameof(FaultPhase), FaultPhase, "must not be negative");
+        Require(FrameBytesMax is >= 4_096 and <= 64 * 1024 * 1024, nameof(FrameBytesMax), FrameBytesMax, "must be 4,096 to 67,108,864 bytes");
+        Require(StaleFolders is >= 0 and <= StaleFoldersMax, nameof(StaleFolders), StaleFolders, $"must be 0 to {StaleFoldersMax}");
+        Require(ClockDriftPermille is >= 0 and <= ClockDriftPermilleMax, nameof(ClockDriftPermille), ClockDriftPermille,
+            $"must be 0 to {ClockDriftPermilleMax} parts per thousand");
         foreach (var fault in Faults)
         {
             Require(fault.At >= TimeSpan.Zero && fault.Duration >= TimeSpan.Zero && fault.Member >= 0, nameof(Faults), fault,
@@ -99,6 +143,7 @@ public sealed record Scenario
         spec.Append(CultureInfo.InvariantCulture, $"seed={Seed};members={Members};items={Items};session={Ms(SessionTimeout)};");
         spec.Append(CultureInfo.InvariantCulture, $"boundary={Ms(TimeBoundary)};reaction={Ms(MaxReactionTime)};latency={Ms(LatencyMax)};");
         spec.Append(CultureInfo.InvariantCulture, $"release={Ms(ReleaseDelayMax)};phase={Ms(FaultPhase)};watches={WatchMode};");
+        spec.Append(CultureInfo.InvariantCulture, $"frame={FrameBytesMax};stale={StaleFolders};drift={ClockDriftPermille};");
         spec.Append("faults=").AppendJoin(',', Faults.Select(f => f.ToString()));
         return spec.ToString();
     }
@@ -125,6 +170,9 @@ public sealed record Scenario
             ? n : throw new FormatException($"scenario value {key}='{Get(key)}' is not a whole number");
         TimeSpan Millis(string key) => TimeSpan.FromMilliseconds(Number(key));
 
+        // Keys added later are optional, so that specs printed before them still replay.
+        long Optional(string key, long fallback) => values.ContainsKey(key) ? Number(key) : fallback;
+
         var faults = values.GetValueOrDefault("faults", string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(FaultEvent.Parse)
@@ -143,6 +191,9 @@ public sealed record Scenario
             FaultPhase = Millis("phase"),
             WatchMode = Enum.TryParse<WatchReconnectMode>(values.GetValueOrDefault("watches", "Rearm"), out var mode)
                 ? mode : throw new FormatException($"scenario value watches='{values["watches"]}' is not Rearm or FireDisconnected"),
+            FrameBytesMax = (int)Math.Clamp(Optional("frame", FrameBytesDefault), 0, int.MaxValue),
+            StaleFolders = (int)Math.Clamp(Optional("stale", 0), 0, int.MaxValue),
+            ClockDriftPermille = (int)Math.Clamp(Optional("drift", 0), 0, int.MaxValue),
             Faults = faults,
         }.Validate();
     }

@@ -42,7 +42,35 @@ public static class ScenarioGenerator
         };
         int count = (int)Math.Round(faultRate * faultPhase.TotalSeconds * (0.5 + (random.Next(1001) / 1000.0)));
         var faults = Enumerable.Range(0, count).Select(_ => DrawFault(random, session, faultPhase)).OrderBy(f => f.At).ToImmutableArray();
-        return (scenario with { Faults = faults }).Validate();
+
+        // The world's knobs come last, from a stream of their own, so that they do not shift the draws above.
+        var world = random.Fork();
+        scenario = scenario with
+        {
+            Faults = faults,
+            ClockDriftPermille = world.Chance(0.5) ? 0 : (int)world.Between(20, 50),
+            FrameBytesMax = world.Chance(0.7) ? Scenario.FrameBytesDefault : world.Chance(0.5) ? 256 * 1024 : 128 * 1024,
+            StaleFolders = world.Chance(0.7) ? 0 : (int)world.Between(1, 5_000),
+        };
+        return FitFrame(scenario).Validate();
+    }
+
+    /// <summary>
+    /// Draws of stale folders and a frame limit that a member's reads of <c>P/locks</c> can live with: the full
+    /// listing takes at most half the frame (the stale folders are cut down, or the limit raised to the
+    /// default). Core today lists all of <c>P/locks</c>, and a listing over the frame is the livelock of issue 9
+    /// (a dropped connection, again and again); until that read is bounded, drawn scenarios stay under it so
+    /// that soaks look for other failures. A <c>--scenario</c> spec with more stale folders shows it.
+    /// </summary>
+    public static Scenario FitFrame(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        while (scenario.StaleFolders > 0 && scenario.LocksListingBytes * 2 > scenario.FrameBytesMax)
+        {
+            scenario = scenario with { StaleFolders = scenario.StaleFolders / 2 };
+        }
+
+        return scenario.LocksListingBytes * 2 > scenario.FrameBytesMax ? scenario with { FrameBytesMax = Scenario.FrameBytesDefault } : scenario;
     }
 
     /// <summary>A typical duration for a fault of <paramref name="kind"/>, given the session timeout; 0..1000 picks within the range.</summary>
@@ -58,6 +86,9 @@ public static class ScenarioGenerator
             FaultKind.Crash => Range(0.0, 2.0),
             FaultKind.Pause => Range(1.1, 2.5),
             FaultKind.SlowConsumer => TimeSpan.FromMilliseconds(500 + Math.Round(2_500 * f)),
+            FaultKind.RequestsHeld or FaultKind.RepliesHeld => Range(0.1, 2.0),
+            FaultKind.BorderlinePartition or FaultKind.BorderlinePause => Range(0.9, 1.2),
+            FaultKind.LateTimers => Range(0.1, 1.0),
             _ => TimeSpan.Zero,
         };
     }

@@ -30,10 +30,31 @@
 // - SlowConsumer: the member's consumer takes up to the duration to stop work and release.
 // - Join / Leave: a new member joins (up to the member limit); a member finishes and leaves for good
 //   (never the last one present).
+// - RequestsHeld / RepliesHeld: a one-way cut for the duration. With requests held, the server hears
+//   nothing (the session may expire) while the server's replies and notifications still arrive; with
+//   replies held, the server hears every request and ping (the session stays alive) while the client
+//   hears nothing and gives up on the connection. Held traffic flows again when the cut heals.
+// - BorderlinePartition / BorderlinePause: a cut or a pause of 0.9 to 1.2 times the session timeout,
+//   where the server's expiry races the client's reconnect (or the resumed process's first request).
+// - LateTimers: for the duration, every timer set on the member's clock (the shell's and the
+//   consumer's) fires late by a random amount up to half the duration, as on a starved thread pool.
+//   The client's own ping and read timers keep time (they run on the client's threads).
+// - OperatorDeletesLock: an operator deletes the lowest contender node of an item of the member (one it
+//   holds, if it holds any). The node's creator holds the lock at that instant and cannot know of the
+//   deletion in time (nothing watches a held lock), and the next contender acquires: an overlap is
+//   recorded apart (SimulationResult.OperatorOverlaps), not reported as a violation, and lock agreement
+//   is not asked of that claim, for as long as the creator's session has no other node in that folder.
+// - OperatorDeletesPartyNode: an operator deletes the member's party node. The member can see that (it
+//   watches the party), so no exemption applies: single owner must hold and the party must converge.
+//
+// The world also has, per scenario, a frame limit (a reply above it drops the client's connection, as
+// the real client does), stale lock folders left under P/locks before the run, and clock-rate drift of
+// every member and the server (within the scenario's drift, drawn from the seed).
 //
 // Faults name their target by index among the members present when they fire, modulo their number,
 // so any fault list is valid for any party, and shrinking never breaks a scenario.
 using System.Globalization;
+using Partitioner.Simulation.Checks;
 using Partitioner.Simulation.Network;
 using Partitioner.Simulation.Running;
 
@@ -95,6 +116,7 @@ internal sealed class FaultInjector
                 break;
             case FaultKind.ShortPartition:
             case FaultKind.LongPartition:
+            case FaultKind.BorderlinePartition:
                 Note($"{member.Name} cut off for {Seconds(d)} (session timeout {Seconds(cluster.Scenario.SessionTimeout)})");
                 cluster.Network.Isolate(member.Process.Name);
                 cluster.Scheduler.Schedule(d, () => Heal(member));
@@ -115,6 +137,7 @@ internal sealed class FaultInjector
                 cluster.Scheduler.Schedule(d, () => Restart(member));
                 break;
             case FaultKind.Pause:
+            case FaultKind.BorderlinePause:
                 Note($"{member.Name} paused for {Seconds(d)}");
                 member.Process.Pause();
                 cluster.Scheduler.Schedule(d, () => Resume(member));
@@ -127,7 +150,81 @@ internal sealed class FaultInjector
                 Note($"{member.Name} finishes and leaves");
                 member.Leave();
                 break;
+            case FaultKind.RequestsHeld:
+            case FaultKind.RepliesHeld:
+                bool toServer = fault.Kind == FaultKind.RequestsHeld;
+                Note($"{member.Name}'s {(toServer ? "requests" : "replies")} held for {Seconds(d)} (one way; session timeout {Seconds(cluster.Scenario.SessionTimeout)})");
+                cluster.Network.HoldOneWay(member.Process.Name, toServer);
+                cluster.Scheduler.Schedule(d, () =>
+                {
+                    Note($"{member.Name}'s {(toServer ? "requests" : "replies")} flow again");
+                    cluster.Network.HealOneWay(member.Process.Name, toServer);
+                });
+                break;
+            case FaultKind.LateTimers:
+                LateTimers(member, d);
+                break;
+            case FaultKind.OperatorDeletesLock:
+                DeleteLock(member);
+                break;
+            case FaultKind.OperatorDeletesPartyNode:
+                DeletePartyNode(member);
+                break;
         }
+    }
+
+    private void LateTimers(SimulatedMember member, TimeSpan window)
+    {
+        var until = cluster.Scheduler.Now + window;
+        var latenessMax = window / 2;
+        var random = cluster.Random.Fork();
+        Note($"{member.Name}'s timers fire late by up to {Seconds(latenessMax)} for {Seconds(window)}");
+        member.Clock.Lateness = () => cluster.Scheduler.Now < until ? random.Between(TimeSpan.Zero, latenessMax) : TimeSpan.Zero;
+    }
+
+    private void DeleteLock(SimulatedMember member)
+    {
+        if (!cluster.Server.Up || cluster.Items.Length == 0)
+        {
+            return;
+        }
+
+        var owned = member.Owned;
+        var item = owned.Count > 0 ? owned[cluster.Random.Next(owned.Count)] : cluster.Items[cluster.Random.Next(cluster.Items.Length)];
+        var folder = cluster.Server.Find($"{SimCluster.PartyPath}/locks/{item}");
+        var lowest = folder?.ChildNames
+            .Where(n => LockAgreementChecker.SequenceOf(n) is not null)
+            .OrderBy(n => LockAgreementChecker.SequenceOf(n))
+            .FirstOrDefault();
+        if (folder is null || lowest is null)
+        {
+            Note($"an operator finds no lock node of item '{item}' to delete");
+            return;
+        }
+
+        var node = folder.Child(lowest)!;
+        var creator = cluster.Members.FirstOrDefault(m => m.Session?.SessionId == node.EphemeralOwner);
+        Note($"an operator deletes {node.Path}{(creator is null ? "" : $", the lock of {creator.Name}")}");
+        cluster.Server.OperatorDelete(node.Path);
+        if (creator is not null)
+        {
+            cluster.OperatorHits.Add(new OperatorHit(creator, node.EphemeralOwner, item, cluster.Scheduler.Now));
+        }
+    }
+
+    private void DeletePartyNode(SimulatedMember member)
+    {
+        var party = cluster.Server.Find($"{SimCluster.PartyPath}/party");
+        var session = member.Session?.SessionId;
+        var name = party?.ChildNames.FirstOrDefault(n => party.Child(n)!.EphemeralOwner == session);
+        if (!cluster.Server.Up || name is null)
+        {
+            Note($"an operator finds no party node of {member.Name} to delete");
+            return;
+        }
+
+        Note($"an operator deletes the party node {name} of {member.Name}");
+        cluster.Server.OperatorDelete($"{SimCluster.PartyPath}/party/{name}");
     }
 
     private void RestartServer(TimeSpan downtime)

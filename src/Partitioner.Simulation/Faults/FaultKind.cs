@@ -32,4 +32,25 @@ public enum FaultKind
 
     /// <summary>The member finishes and leaves the party for good.</summary>
     Leave,
+
+    /// <summary>A one-way cut for the duration: the member's requests and pings are held; replies and notifications still reach it.</summary>
+    RequestsHeld,
+
+    /// <summary>A one-way cut for the duration: the member's requests reach the server; replies and notifications are held.</summary>
+    RepliesHeld,
+
+    /// <summary>The member is cut off for 0.9 to 1.2 times the session timeout, where expiry races the reconnect.</summary>
+    BorderlinePartition,
+
+    /// <summary>The member's process stops for 0.9 to 1.2 times the session timeout.</summary>
+    BorderlinePause,
+
+    /// <summary>For the duration, each timer the member's clock runs fires late, by up to half the duration.</summary>
+    LateTimers,
+
+    /// <summary>An operator deletes a lock node: the lowest contender of one of the member's items (one it holds, if any).</summary>
+    OperatorDeletesLock,
+
+    /// <summary>An operator deletes the member's party node.</summary>
+    OperatorDeletesPartyNode,
 }

@@ -27,6 +27,43 @@ public sealed partial class InMemoryZooKeeper
         return (error, created);
     }
 
+    /// <summary>
+    /// An operator's write from outside the party (zkCli's <c>create</c>): a persistent node, its missing
+    /// parents too. Watches fire as for any write.
+    /// </summary>
+    public ZooKeeperError OperatorCreate(string path)
+    {
+        EnsureUp();
+        var batch = new WriteBatch(this, ++LastZxid);
+        int slash = 0;
+        var error = ZooKeeperError.Ok;
+        while (error is ZooKeeperError.Ok or ZooKeeperError.NodeExists && slash >= 0)
+        {
+            slash = path.IndexOf('/', slash + 1);
+            var prefix = slash < 0 ? path : path[..slash];
+            error = Find(prefix) is null ? batch.Create(prefix, Array.Empty<byte>(), NodeKind.Persistent, 0).Error : ZooKeeperError.NodeExists;
+        }
+
+        batch.Commit();
+        Log($"operator create {path} -> {error}");
+        return error == ZooKeeperError.NodeExists ? ZooKeeperError.Ok : error;
+    }
+
+    /// <summary>An operator deletes a node from outside the party (zkCli's <c>delete</c>), whoever owns it.</summary>
+    public ZooKeeperError OperatorDelete(string path)
+    {
+        EnsureUp();
+        var batch = new WriteBatch(this, ++LastZxid);
+        var error = batch.Delete(path);
+        if (error == ZooKeeperError.Ok)
+        {
+            batch.Commit();
+        }
+
+        Log($"operator delete {path} -> {error}");
+        return error;
+    }
+
     /// <summary>Deletes a node, any version.</summary>
     public ZooKeeperError Delete(long sessionId, string path)
     {

@@ -38,6 +38,12 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The server's tick: session timeouts are clamped to [2, 20] ticks, as ZooKeeper does.</summary>
     public TimeSpan TickTime { get; }
 
+    /// <summary>
+    /// How fast the server's clock runs against true time, in parts per million: at +20,000 it measures a
+    /// session timeout 2% sooner in true time, and so expires sessions early. The default is 0.
+    /// </summary>
+    public int ClockDriftPpm { get; init; }
+
     /// <summary>The root node.</summary>
     public ZNode Root { get; }
 
@@ -215,8 +221,12 @@ public sealed partial class InMemoryZooKeeper
     private void ScheduleExpiryCheck(ServerSession session)
     {
         session.ExpiryCheck?.Cancel();
-        session.ExpiryCheck = scheduler.ScheduleAt(session.LastHeardTicks + session.Timeout.Ticks, () => CheckExpiry(session));
+        session.ExpiryCheck = scheduler.ScheduleAt(session.LastHeardTicks + TrueTimeoutTicks(session), () => CheckExpiry(session));
     }
+
+    /// <summary>The true time the server's drifting clock takes to measure the session's timeout.</summary>
+    private long TrueTimeoutTicks(ServerSession session) =>
+        ClockDriftPpm == 0 ? session.Timeout.Ticks : (long)((Int128)session.Timeout.Ticks * 1_000_000 / (1_000_000 + ClockDriftPpm));
 
     private void CheckExpiry(ServerSession session)
     {
@@ -227,7 +237,7 @@ public sealed partial class InMemoryZooKeeper
         }
 
         // Checked lazily: hearing from the client only moves LastHeardTicks, and the check re-arms itself.
-        if (scheduler.NowTicks - session.LastHeardTicks >= session.Timeout.Ticks)
+        if (scheduler.NowTicks - session.LastHeardTicks >= TrueTimeoutTicks(session))
         {
             EndSession(session, "expired");
         }

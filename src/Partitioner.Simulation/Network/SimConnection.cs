@@ -21,8 +21,8 @@ internal sealed class SimConnection : IServerConnection
         this.network = network;
         this.client = client;
         ClientName = process.Name;
-        toServer = new Channel(this, owner: null, () => ServerClosed || ClientClosed);
-        toClient = new Channel(this, owner: process, () => ClientClosed);
+        toServer = new Channel(this, owner: null, toServer: true, () => ServerClosed || ClientClosed);
+        toClient = new Channel(this, owner: process, toServer: false, () => ClientClosed);
     }
 
     public string ClientName { get; }
@@ -99,20 +99,22 @@ internal sealed class SimConnection : IServerConnection
         toClient.EnsurePump();
     }
 
-    private bool Blocked => network.IsIsolated(ClientName);
+    private bool Blocked(bool toServer) => network.IsHeld(ClientName, toServer);
 
     /// <summary>One direction: messages leave in order and arrive in order, each after its latency.</summary>
     private sealed class Channel
     {
         private readonly SimConnection connection;
         private readonly Func<bool> closed;
+        private readonly bool toServer;
         private readonly Queue<(long ReadyAt, Action Deliver)> queue = new();
         private long lastReadyAt;
         private ScheduledAction? pump;
 
-        public Channel(SimConnection connection, SimProcess? owner, Func<bool> closed)
+        public Channel(SimConnection connection, SimProcess? owner, bool toServer, Func<bool> closed)
         {
             this.connection = connection;
+            this.toServer = toServer;
             Owner = owner;
             this.closed = closed;
         }
@@ -142,7 +144,7 @@ internal sealed class SimConnection : IServerConnection
 
         public void EnsurePump()
         {
-            if (pump is null && queue.Count > 0 && !connection.Blocked)
+            if (pump is null && queue.Count > 0 && !connection.Blocked(toServer))
             {
                 pump = connection.network.Scheduler.ScheduleAt(queue.Peek().ReadyAt, Pump, Owner);
             }
@@ -157,7 +159,7 @@ internal sealed class SimConnection : IServerConnection
                 return;
             }
 
-            if (connection.Blocked || queue.Count == 0)
+            if (connection.Blocked(toServer) || queue.Count == 0)
             {
                 return;
             }

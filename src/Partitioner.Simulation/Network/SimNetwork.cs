@@ -5,13 +5,14 @@ namespace Partitioner.Simulation.Network;
 
 /// <summary>
 /// The network between the members and the server: TCP-like connections with a latency per message
-/// and FIFO order per direction, and isolation of a member (a partition). A partition holds traffic
+/// and FIFO order per direction, and isolation of a member (a partition, both ways or one way). A partition holds traffic
 /// rather than losing it, as TCP retransmission would: held messages go through when it heals, unless
 /// an end has closed the connection meanwhile.
 /// </summary>
 public sealed class SimNetwork
 {
-    private readonly SortedSet<string> isolated = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> toServerHeld = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> toClientHeld = new(StringComparer.Ordinal);
     private readonly List<SimConnection> connections = new();
 
     /// <summary>Creates a network with latencies drawn from [<paramref name="latencyMin"/>, <paramref name="latencyMax"/>].</summary>
@@ -42,20 +43,68 @@ public sealed class SimNetwork
     /// <summary>A one-way latency for one message.</summary>
     public TimeSpan DrawLatency() => Random.Between(LatencyMin, LatencyMax);
 
-    /// <summary>True while <paramref name="member"/> is cut off.</summary>
-    public bool IsIsolated(string member) => isolated.Contains(member);
+    /// <summary>
+    /// The largest reply frame a client accepts, in bytes; a reply above it drops the connection, as the
+    /// real client's frame reader does. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).
+    /// </summary>
+    public int FrameBytesMax { get; init; } = 1_048_575;
+
+    /// <summary>True while any of <paramref name="member"/>'s traffic is held (a full or a one-way cut).</summary>
+    public bool IsIsolated(string member) => toServerHeld.ContainsKey(member) || toClientHeld.ContainsKey(member);
+
+    /// <summary>True while what <paramref name="member"/> sends (or, with <paramref name="toServer"/> false, receives) is held.</summary>
+    public bool IsHeld(string member, bool toServer) => (toServer ? toServerHeld : toClientHeld).ContainsKey(member);
 
     /// <summary>Cuts <paramref name="member"/> off: its traffic in both directions is held.</summary>
-    public void Isolate(string member) => isolated.Add(member);
+    public void Isolate(string member)
+    {
+        Hold(toServerHeld, member);
+        Hold(toClientHeld, member);
+    }
 
-    /// <summary>Ends the cut; held traffic flows again.</summary>
+    /// <summary>Ends the cut; held traffic flows again (unless another cut still holds it).</summary>
     public void Heal(string member)
     {
-        if (!isolated.Remove(member))
-        {
-            return;
-        }
+        Release(toServerHeld, member);
+        Release(toClientHeld, member);
+        Flush(member);
+    }
 
+    /// <summary>
+    /// A one-way cut: what <paramref name="member"/> sends is held (<paramref name="toServer"/> true: its
+    /// requests and pings do not reach the server, while the server's replies and notifications still reach
+    /// it), or what it receives is held (false: requests get through, replies do not).
+    /// </summary>
+    public void HoldOneWay(string member, bool toServer) => Hold(toServer ? toServerHeld : toClientHeld, member);
+
+    /// <summary>Ends a one-way cut started by <see cref="HoldOneWay"/>.</summary>
+    public void HealOneWay(string member, bool toServer)
+    {
+        Release(toServer ? toServerHeld : toClientHeld, member);
+        Flush(member);
+    }
+
+    private static void Hold(SortedDictionary<string, int> held, string member) =>
+        held[member] = held.GetValueOrDefault(member) + 1;
+
+    private static void Release(SortedDictionary<string, int> held, string member)
+    {
+        // Cuts nest: two faults on one member each heal only their own hold.
+        if (held.TryGetValue(member, out int count))
+        {
+            if (count <= 1)
+            {
+                held.Remove(member);
+            }
+            else
+            {
+                held[member] = count - 1;
+            }
+        }
+    }
+
+    private void Flush(string member)
+    {
         connections.RemoveAll(c => c.FullyClosed);
         foreach (var connection in connections.Where(c => c.ClientName == member).ToArray())
         {

@@ -20,7 +20,8 @@ public sealed partial class SimulatedSession
         var bytes = data.ToArray();
         return Request(
             id => network.Server.Create(id, path, bytes, kind) is var (error, created) ? new CreateOutcome(error, created) : default,
-            error => new CreateOutcome(error, null));
+            error => new CreateOutcome(error, null),
+            replyBytes: reply => ReplySize.Create(reply.CreatedPath));
     }
 
     /// <inheritdoc />
@@ -37,7 +38,8 @@ public sealed partial class SimulatedSession
         return Request(
             id => network.Server.GetChildren(id, path, watch is not null) is var (error, children) ? new ChildrenOutcome(error, children) : default,
             error => new ChildrenOutcome(error, ImmutableArray<string>.Empty),
-            reply =>
+            replyBytes: reply => ReplySize.Children(reply.Children),
+            onReply: reply =>
             {
                 // Registered in the step that completes the reply, so no later notification can miss it.
                 if (watch is not null && reply.Error == ZooKeeperError.Ok)
@@ -54,7 +56,7 @@ public sealed partial class SimulatedSession
         return Request(
             id => network.Server.Exists(id, path, watch is not null),
             error => error,
-            reply =>
+            onReply: reply =>
             {
                 if (watch is not null && reply is ZooKeeperError.Ok or ZooKeeperError.NoNode)
                 {
@@ -66,7 +68,8 @@ public sealed partial class SimulatedSession
     /// <inheritdoc />
     public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) => Request(
         id => network.Server.Multi(id, ops) is var (error, results) ? new MultiOutcome(error, results) : default,
-        error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty));
+        error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty),
+        replyBytes: reply => ReplySize.Multi(reply.Results));
 
     /// <inheritdoc />
     public Task<ZooKeeperError> SyncAsync(string path)
@@ -78,9 +81,10 @@ public sealed partial class SimulatedSession
     /// <inheritdoc />
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Request(
         id => network.Server.MultiGetChildren(id, paths) is var (error, results) ? new MultiReadOutcome(error, results) : default,
-        error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty));
+        error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty),
+        replyBytes: reply => ReplySize.MultiRead(reply.Results));
 
-    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Action<T>? onReply = null)
+    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Func<T, int>? replyBytes = null, Action<T>? onReply = null)
     {
         // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
         var completion = new TaskCompletionSource<T>();
@@ -102,7 +106,8 @@ public sealed partial class SimulatedSession
             server.Heard(id, open);
             var reply = atServer(id);
             long zxid = server.LastZxid;
-            open.SendToClient(() => OnReply(open, xid, zxid, () =>
+            int bytes = replyBytes?.Invoke(reply) ?? ReplySize.Header;
+            open.SendToClient(() => OnReply(open, xid, zxid, bytes, () =>
             {
                 onReply?.Invoke(reply);
                 completion.TrySetResult(reply);
@@ -111,10 +116,18 @@ public sealed partial class SimulatedSession
         return completion.Task;
     }
 
-    private void OnReply(SimConnection from, int xid, long zxid, Action complete)
+    private void OnReply(SimConnection from, int xid, long zxid, int bytes, Action complete)
     {
         if (!ReferenceEquals(from, connection) || State != ClientState.Connected)
         {
+            return;
+        }
+
+        // The real client reads the frame's length first and drops the connection when it is over its
+        // limit: every pending request then fails with ConnectionLoss, and the client reconnects.
+        if (bytes > network.FrameBytesMax)
+        {
+            LoseConnection($"a reply of {bytes} bytes is over the {network.FrameBytesMax}-byte frame limit");
             return;
         }
 

@@ -186,7 +186,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         long id = SessionId;
         var rearm = WatchMode == WatchReconnectMode.Rearm && id != 0 ? watches.ToWatchSet(LastZxid) : null;
         attempt.SendToServer(() => ServeConnect(attempt, id, rearm));
-        connectDeadline = Scheduler.Schedule(ReadTimeout / 2, () => ConnectTimedOut(attempt), process);
+        connectDeadline = Scheduler.Schedule(clock.ToTrue(ReadTimeout / 2), () => ConnectTimedOut(attempt), process);
     }
 
     private void ServeConnect(SimConnection attempt, long id, WatchSet? rearm)
@@ -286,7 +286,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
 
         // Java waits a random 0-1 s before each attempt; a bounded random backoff, scaled to the timeout.
         var backoff = network.Random.Between(TimeSpan.Zero, SessionTimeout / 8);
-        Scheduler.Schedule(backoff, BeginConnect, process);
+        Scheduler.Schedule(clock.ToTrue(backoff), BeginConnect, process);
     }
 
     private void Finish(ClientState final, ZooKeeperError pendingError)
@@ -328,7 +328,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     private long HeardTicksAgo => clock.GetTimestamp() - lastReceivedTimestamp;
 
     private void ArmReadCheck() =>
-        readCheck = Scheduler.Schedule(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo), CheckReadTimeout, process);
+        readCheck = Scheduler.Schedule(clock.ToTrue(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo)), CheckReadTimeout, process);
 
     private void CheckReadTimeout()
     {
@@ -352,7 +352,8 @@ public sealed partial class SimulatedSession : IZooKeeperPort
 
     private void ArmPing()
     {
-        var due = lastSendTicks + (ReadTimeout / 2).Ticks;
+        // The client's own clock sets the ping interval; the scheduler runs in true time.
+        var due = lastSendTicks + clock.ToTrue(ReadTimeout / 2).Ticks;
         pingCheck = Scheduler.ScheduleAt(due, CheckPing, process);
     }
 
@@ -364,7 +365,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
             return;
         }
 
-        if (Scheduler.NowTicks - lastSendTicks >= (ReadTimeout / 2).Ticks)
+        if (Scheduler.NowTicks - lastSendTicks >= clock.ToTrue(ReadTimeout / 2).Ticks)
         {
             var open = connection;
             long id = SessionId;

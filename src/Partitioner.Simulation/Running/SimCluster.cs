@@ -18,8 +18,21 @@ internal sealed class SimCluster
         Options = options;
         var root = new SimRandom(scenario.Seed);
         Random = root.Fork();
-        Server = new InMemoryZooKeeper(Scheduler, root.Fork(), TimeSpan.FromMilliseconds(500));
-        Network = new SimNetwork(Scheduler, root.Fork(), Server, scenario.LatencyMax / 10, scenario.LatencyMax);
+        var serverRandom = root.Fork();
+        var networkRandom = root.Fork();
+
+        // Drawn from a stream of their own, so that a scenario without drift runs exactly as before drift existed.
+        Drift = scenario.ClockDriftPermille > 0 ? root.Fork() : null;
+        Server = new InMemoryZooKeeper(Scheduler, serverRandom, TimeSpan.FromMilliseconds(500)) { ClockDriftPpm = DrawDriftPpm() };
+        Network = new SimNetwork(Scheduler, networkRandom, Server, scenario.LatencyMax / 10, scenario.LatencyMax)
+        {
+            FrameBytesMax = scenario.FrameBytesMax,
+        };
+        foreach (var stale in scenario.StaleFolderNames)
+        {
+            Server.OperatorCreate($"{PartyPath}/locks/{stale}");
+        }
+
         // In code-point order, as a caller with a sorted set passes them; the partitioner then skips its sort.
         Items = scenario.ItemNames.Sort(Partitioner.Core.CodePointComparer.Instance);
         Server.Trace = Trace.Detail;
@@ -33,6 +46,54 @@ internal sealed class SimCluster
 
     /// <summary>The random stream of the members and the fault injector.</summary>
     public SimRandom Random { get; }
+
+    /// <summary>The stream the clock rates are drawn from; null when the scenario has no drift.</summary>
+    private SimRandom? Drift { get; }
+
+    /// <summary>Locks an operator deleted under their holders, which no member can know of in time.</summary>
+    public List<OperatorHit> OperatorHits { get; } = new();
+
+    /// <summary>How many times an item was owned twice because an operator had deleted its holder's lock node.</summary>
+    public int OperatorOverlaps { get; set; }
+
+    /// <summary>How many lock-agreement checks failed only because an operator had deleted the claim's lock node.</summary>
+    public int OperatorLockExemptions { get; set; }
+
+    /// <summary>
+    /// True while <paramref name="member"/>'s claim on <paramref name="item"/> can rest only on a lock node an
+    /// operator deleted: an operator deleted the lowest contender of its session in that folder, and the session
+    /// has no contender there now. Once the member creates a new node for the item, the usual checks apply again.
+    /// </summary>
+    public bool IsOperatorStale(SimulatedMember member, string item)
+    {
+        if (OperatorHits.Count == 0 || member.Session is not { } session)
+        {
+            return false;
+        }
+
+        foreach (var hit in OperatorHits)
+        {
+            if (ReferenceEquals(hit.Member, member) && hit.SessionId == session.SessionId && string.Equals(hit.Item, item, StringComparison.Ordinal))
+            {
+                var folder = Server.Find($"{PartyPath}/locks/{item}");
+                return folder is null || !folder.ChildNames.Any(n => folder.Child(n)!.EphemeralOwner == session.SessionId);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A clock rate in parts per million, within the scenario's drift (0 without drift).</summary>
+    public int DrawDriftPpm()
+    {
+        if (Drift is not { } random)
+        {
+            return 0;
+        }
+
+        long bound = Scenario.ClockDriftPermille * 1_000L;
+        return (int)random.Between(-bound, bound);
+    }
 
     public InMemoryZooKeeper Server { get; }
 
@@ -63,3 +124,6 @@ internal sealed class SimCluster
         return member;
     }
 }
+
+/// <summary>An operator deleted the lowest lock node of <paramref name="Item"/>, created by <paramref name="Member"/>'s session <paramref name="SessionId"/>.</summary>
+internal sealed record OperatorHit(SimulatedMember Member, long SessionId, string Item, TimeSpan At);

@@ -31,7 +31,7 @@ internal sealed class SimulatedMember
         Slot = slot;
         Generation = generation;
         Process = new SimProcess(cluster.Scheduler, generation == 1 ? slot : $"{slot}#{generation}");
-        clock = new VirtualTimeProvider(cluster.Scheduler, Process, cluster.Random.Between(0, long.MaxValue / 4));
+        clock = new VirtualTimeProvider(cluster.Scheduler, Process, cluster.Random.Between(0, long.MaxValue / 4), cluster.DrawDriftPpm());
         ReleaseDelayMax = cluster.Scenario.ReleaseDelayMax;
     }
 
@@ -45,6 +45,9 @@ internal sealed class SimulatedMember
     public string Name => Process.Name;
 
     public SimProcess Process { get; }
+
+    /// <summary>The member's clock (its rate may drift; its timers may be made late).</summary>
+    public VirtualTimeProvider Clock => clock;
 
     public SimulatedSession? Session { get; private set; }
 

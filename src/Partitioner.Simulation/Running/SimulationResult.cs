@@ -48,6 +48,18 @@ public sealed record SimulationResult
     /// <summary>When every present member was Acquired with the set covered once; null if never after the faults.</summary>
     public TimeSpan? ConvergedAt { get; init; }
 
+    /// <summary>
+    /// How often an item was seen owned twice because an operator had deleted its holder's lock node (see the
+    /// OperatorDeletesLock fault): reported apart, since no member can know of that in time; 0 without that fault.
+    /// </summary>
+    public int OperatorOverlaps { get; init; }
+
+    /// <summary>
+    /// How many lock-agreement checks failed only because an operator had deleted the claim's lock node under
+    /// its holder (reported apart, as <see cref="OperatorOverlaps"/> are); 0 without that fault.
+    /// </summary>
+    public int OperatorLockExemptions { get; init; }
+
     /// <summary>The members' event logs by file name (empty unless recorded).</summary>
     public required IReadOnlyDictionary<string, string> EventLogs { get; init; }
 

@@ -130,8 +130,15 @@ public static class Simulator
 
         private string? Unconverged()
         {
-            var present = cluster.Present
-                .Select(m => ($"{m.Name} ({Describe(m)})", Acquired: m.Partitioner is { State: PartitionState.Acquired } p && p.Acquired, m.Owned))
+            var members = cluster.Present.ToArray();
+
+            // A claim on a lock an operator deleted does not count where another member holds the item for real.
+            var ownedElsewhere = cluster.OperatorHits.Count == 0
+                ? null
+                : members.SelectMany(m => m.Owned.Where(i => !cluster.IsOperatorStale(m, i))).ToHashSet(StringComparer.Ordinal);
+            var present = members
+                .Select(m => ($"{m.Name} ({Describe(m)})", Acquired: m.Partitioner is { State: PartitionState.Acquired } p && p.Acquired,
+                    ownedElsewhere is null ? m.Owned : (IReadOnlyList<string>)m.Owned.Where(i => !cluster.IsOperatorStale(m, i) || !ownedElsewhere.Contains(i)).ToArray()))
                 .ToArray();
             return LivenessChecker.Converged(cluster.Items, present);
         }
@@ -165,6 +172,8 @@ public static class Simulator
                 SimulatedTime = cluster.Scheduler.Now,
                 QuietAt = quiet,
                 ConvergedAt = convergedAt,
+                OperatorOverlaps = cluster.OperatorOverlaps,
+                OperatorLockExemptions = cluster.OperatorLockExemptions,
                 EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
             };
         }

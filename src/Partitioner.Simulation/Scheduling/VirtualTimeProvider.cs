@@ -16,12 +16,49 @@ public sealed class VirtualTimeProvider : TimeProvider
     private readonly long timestampOffset;
 
     /// <summary>Creates a clock for <paramref name="process"/> (null: the clock of the server and network).</summary>
-    public VirtualTimeProvider(SimScheduler scheduler, SimProcess? process, long timestampOffset)
+    /// <param name="scheduler">The scheduler whose virtual time the clock follows.</param>
+    /// <param name="process">The process whose timers this clock runs.</param>
+    /// <param name="timestampOffset">Where the clock's timestamps start.</param>
+    /// <param name="driftPpm">How fast the clock runs against true (virtual) time, in parts per million:
+    /// +20,000 runs 2% fast, so its timers fire 2% early in true time. The default is 0.</param>
+    public VirtualTimeProvider(SimScheduler scheduler, SimProcess? process, long timestampOffset, int driftPpm = 0)
     {
+        if (driftPpm is <= -500_000 or >= 500_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(driftPpm), driftPpm, "must be within ±500,000 parts per million");
+        }
+
         this.scheduler = scheduler;
         this.process = process;
         this.timestampOffset = timestampOffset;
+        DriftPpm = driftPpm;
     }
+
+    /// <summary>The clock's rate against true time, in parts per million (0: exact).</summary>
+    public int DriftPpm { get; }
+
+    /// <summary>
+    /// When set, how late each timer set from now on fires, beyond its due time (the late-timers fault:
+    /// a starved thread pool or a loaded host). Null: timers fire on time.
+    /// </summary>
+    public Func<TimeSpan>? Lateness { get; set; }
+
+    /// <summary>How much true time passes while this clock measures <paramref name="local"/> (rounded up, never negative).</summary>
+    public TimeSpan ToTrue(TimeSpan local)
+    {
+        if (local <= TimeSpan.Zero || DriftPpm == 0)
+        {
+            return local < TimeSpan.Zero ? TimeSpan.Zero : local;
+        }
+
+        // Integer arithmetic, so that a seed gives the same times on every machine.
+        var ticks = ((Int128)local.Ticks * 1_000_000 + (1_000_000 + DriftPpm - 1)) / (1_000_000 + DriftPpm);
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>This clock's reading of <paramref name="trueTicks"/> of true time.</summary>
+    private long Local(long trueTicks) =>
+        DriftPpm == 0 ? trueTicks : trueTicks + (long)((Int128)trueTicks * DriftPpm / 1_000_000);
 
     /// <inheritdoc />
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
@@ -30,16 +67,16 @@ public sealed class VirtualTimeProvider : TimeProvider
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     /// <inheritdoc />
-    public override DateTimeOffset GetUtcNow() => Epoch + scheduler.Now;
+    public override DateTimeOffset GetUtcNow() => Epoch + TimeSpan.FromTicks(Local(scheduler.NowTicks));
 
     /// <inheritdoc />
-    public override long GetTimestamp() => timestampOffset + scheduler.NowTicks;
+    public override long GetTimestamp() => timestampOffset + Local(scheduler.NowTicks);
 
     /// <inheritdoc />
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        var timer = new SimTimer(scheduler, process, callback, state);
+        var timer = new SimTimer(this, scheduler, process, callback, state);
         timer.Change(dueTime, period);
         return timer;
     }
@@ -47,6 +84,7 @@ public sealed class VirtualTimeProvider : TimeProvider
     /// <summary>A timer whose callback is a scheduled action.</summary>
     private sealed class SimTimer : ITimer
     {
+        private readonly VirtualTimeProvider clock;
         private readonly SimScheduler scheduler;
         private readonly SimProcess? process;
         private readonly TimerCallback callback;
@@ -55,8 +93,9 @@ public sealed class VirtualTimeProvider : TimeProvider
         private TimeSpan period = Timeout.InfiniteTimeSpan;
         private bool disposed;
 
-        public SimTimer(SimScheduler scheduler, SimProcess? process, TimerCallback callback, object? state)
+        public SimTimer(VirtualTimeProvider clock, SimScheduler scheduler, SimProcess? process, TimerCallback callback, object? state)
         {
+            this.clock = clock;
             this.scheduler = scheduler;
             this.process = process;
             this.callback = callback;
@@ -75,11 +114,14 @@ public sealed class VirtualTimeProvider : TimeProvider
             this.period = period;
             if (dueTime != Timeout.InfiniteTimeSpan)
             {
-                pending = scheduler.Schedule(dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime, Fire, process);
+                pending = scheduler.Schedule(TrueDelay(dueTime), Fire, process);
             }
 
             return true;
         }
+
+        /// <summary>The true delay of a timer set for <paramref name="local"/> by this clock, late while the fault lasts.</summary>
+        private TimeSpan TrueDelay(TimeSpan local) => clock.ToTrue(local) + (clock.Lateness?.Invoke() ?? TimeSpan.Zero);
 
         public void Dispose()
         {
@@ -105,7 +147,7 @@ public sealed class VirtualTimeProvider : TimeProvider
             // A zero period would spin forever at one instant; the BCL treats it as "no repeat" too.
             if (period != Timeout.InfiniteTimeSpan && period > TimeSpan.Zero)
             {
-                pending = scheduler.Schedule(period, Fire, process);
+                pending = scheduler.Schedule(TrueDelay(period), Fire, process);
             }
 
             callback(state);

@@ -10,12 +10,12 @@ internal sealed class ModelHarness
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    public ModelHarness(ulong seed = 1, TimeSpan? latency = null)
+    public ModelHarness(ulong seed = 1, TimeSpan? latency = null, int frameBytesMax = Scenario.FrameBytesDefault, int serverDriftPpm = 0)
     {
         var random = new SimRandom(seed);
-        Server = new InMemoryZooKeeper(Scheduler, random.Fork(), TimeSpan.FromMilliseconds(500));
+        Server = new InMemoryZooKeeper(Scheduler, random.Fork(), TimeSpan.FromMilliseconds(500)) { ClockDriftPpm = serverDriftPpm };
         var oneWay = latency ?? TimeSpan.FromMilliseconds(5);
-        Network = new SimNetwork(Scheduler, random.Fork(), Server, oneWay, oneWay);
+        Network = new SimNetwork(Scheduler, random.Fork(), Server, oneWay, oneWay) { FrameBytesMax = frameBytesMax };
     }
 
     public SimScheduler Scheduler { get; } = new();

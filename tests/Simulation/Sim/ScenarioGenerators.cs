@@ -22,7 +22,8 @@ internal static class ScenarioGenerators
         from seed in Gen.Choose(0, int.MaxValue)
         from count in Gen.Choose(0, faultsMax)
         from faults in Gen.ArrayOf(Fault(phaseMs, timing.SessionMs), count)
-        select new Scenario
+        from world in World()
+        select ScenarioGenerator.FitFrame(new Scenario
         {
             Seed = (ulong)seed,
             Members = party.Members,
@@ -35,7 +36,10 @@ internal static class ScenarioGenerators
             FaultPhase = TimeSpan.FromMilliseconds(phaseMs),
             WatchMode = watchMode,
             Faults = faults.OrderBy(f => f.At).ToImmutableArray(),
-        };
+            ClockDriftPermille = world.DriftPermille,
+            FrameBytesMax = world.FrameBytes,
+            StaleFolders = world.Stale,
+        });
 
     /// <summary>Smaller scenarios: each candidate drops a fault, a member, items, or shortens or softens something.</summary>
     public static IEnumerable<Scenario> Shrink(Scenario s)
@@ -47,7 +51,13 @@ internal static class ScenarioGenerators
 
         if (s.Members > 1)
         {
-            yield return s with { Members = 1 };
+            // Every smaller party down to one: with up to 100 members, halving alone stalls where one size
+            // fails and the next smaller passes by chance; small parties come first.
+            for (int members = 1; members < s.Members; members = members < 10 ? members + 1 : members * 2)
+            {
+                yield return s with { Members = members };
+            }
+
             yield return s with { Members = s.Members - 1 };
         }
 
@@ -75,6 +85,21 @@ internal static class ScenarioGenerators
         {
             yield return s with { ReleaseDelayMax = TimeSpan.Zero };
         }
+
+        if (s.StaleFolders > 0)
+        {
+            yield return s with { StaleFolders = 0 };
+        }
+
+        if (s.ClockDriftPermille > 0)
+        {
+            yield return s with { ClockDriftPermille = 0 };
+        }
+
+        if (s.FrameBytesMax != Scenario.FrameBytesDefault)
+        {
+            yield return s with { FrameBytesMax = Scenario.FrameBytesDefault };
+        }
     }
 
     /// <summary>
@@ -88,6 +113,13 @@ internal static class ScenarioGenerators
             ? Gen.Frequency((3, Gen.Choose(0, 200)), (1, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
             : Gen.Frequency((8, Gen.Choose(0, 12)), (4, Gen.Choose(13, 60)), (2, Gen.Choose(61, 200)), (1, Gen.Choose(201, Scenario.ItemsMax)))
         select (members, items);
+
+    /// <summary>Clock drift (none, or 2-5%), the frame limit (mostly the default) and stale folders (mostly none).</summary>
+    private static Gen<(int DriftPermille, int FrameBytes, int Stale)> World() =>
+        from drift in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(20, 50)))
+        from frame in Gen.Frequency((6, Gen.Constant(Scenario.FrameBytesDefault)), (2, Gen.Constant(256 * 1024)), (2, Gen.Constant(128 * 1024)))
+        from stale in Gen.Frequency((7, Gen.Constant(0)), (3, Gen.Choose(1, 5_000)))
+        select (drift, frame, stale);
 
     private static Gen<(int SessionMs, int BoundaryMs, int ReactionMs, int LatencyMs, int ReleaseMs)> Timing() =>
         from session in Gen.Choose(2_000, 5_000)
