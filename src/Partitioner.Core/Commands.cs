@@ -70,6 +70,12 @@ public sealed record Multi(long OpId, ImmutableArray<WriteOp> Ops) : ZooKeeperCo
 /// </summary>
 public sealed record MultiGetChildren(long OpId, ImmutableArray<string> Paths) : ZooKeeperCommand(OpId);
 
+/// <summary>
+/// Reads the stat of each node in <paramref name="Paths"/> in one request (ZooKeeper's multiRead of getData,
+/// without watches), for the nodes' creation zxids. The result is a <see cref="StatsCompleted"/>.
+/// </summary>
+public sealed record MultiGetStat(long OpId, ImmutableArray<string> Paths) : ZooKeeperCommand(OpId);
+
 /// <summary>Start a timer; when <paramref name="Due"/> has passed the shell hands back a <see cref="TimerFired"/>.</summary>
 public sealed record StartTimer(long TimerId, TimeSpan Due) : Command;
 

@@ -141,6 +141,9 @@ public static class Decider
             case (LockingStep locking, ChildrenCompleted reread) when locking.Reads.ContainsKey(reread.OpId):
                 Locking.OnReread(step, round, locking, reread);
                 break;
+            case (LockingStep locking, StatsCompleted stats) when locking.TokenReads.ContainsKey(stats.OpId):
+                Locking.OnTokens(step, round, locking, stats);
+                break;
             case (LockingStep locking, ExistsCompleted exists) when locking.Watches.ContainsKey(exists.OpId):
                 Locking.OnExists(step, round, locking, exists);
                 break;

@@ -14,8 +14,10 @@ public abstract record OperationCompleted(long OpId, ZooKeeperError Error) : Eve
 /// <summary>
 /// The result of <see cref="CreateNode"/>. <paramref name="CreatedPath"/> is the node's full path
 /// (with the sequence suffix for sequential nodes) when <paramref name="Error"/> is Ok, else null.
+/// <paramref name="CreatedZxid"/> is the node's creation zxid when the server gave it with the reply
+/// (a create2), else null.
 /// </summary>
-public sealed record CreateCompleted(long OpId, ZooKeeperError Error, string? CreatedPath) : OperationCompleted(OpId, Error);
+public sealed record CreateCompleted(long OpId, ZooKeeperError Error, string? CreatedPath, long? CreatedZxid = null) : OperationCompleted(OpId, Error);
 
 /// <summary>The result of <see cref="DeleteNode"/>.</summary>
 public sealed record DeleteCompleted(long OpId, ZooKeeperError Error) : OperationCompleted(OpId, Error);
@@ -30,8 +32,10 @@ public sealed record ExistsCompleted(long OpId, ZooKeeperError Error) : Operatio
 /// One op's result inside a <see cref="MultiCompleted"/>. <paramref name="CreatedPath"/> is set for
 /// a successful create. In a failed multi every op carries a code: Ok for the ops before the one that
 /// failed (not applied), the failing op's code, and RuntimeInconsistency for the ops after it.
+/// <paramref name="CreatedZxid"/> is a created node's creation zxid when the server returned its stat
+/// (ZooKeeper 3.8 answers a create inside a multi with the path only, so there it is null).
 /// </summary>
-public sealed record WriteResult(ZooKeeperError Error, string? CreatedPath);
+public sealed record WriteResult(ZooKeeperError Error, string? CreatedPath, long? CreatedZxid = null);
 
 /// <summary>
 /// The result of <see cref="Multi"/>. <paramref name="Error"/> is Ok when every op was applied;
@@ -48,6 +52,18 @@ public sealed record ChildrenResult(ZooKeeperError Error, ImmutableArray<string>
 /// <paramref name="Error"/> is not Ok only when the whole request failed (then <paramref name="Results"/> is empty).
 /// </summary>
 public sealed record MultiReadCompleted(long OpId, ZooKeeperError Error, ImmutableArray<ChildrenResult> Results) : OperationCompleted(OpId, Error);
+
+/// <summary>
+/// One node's result inside a <see cref="StatsCompleted"/>: its creation zxid when <paramref name="Error"/> is Ok
+/// (0 otherwise).
+/// </summary>
+public sealed record StatResult(ZooKeeperError Error, long CreatedZxid);
+
+/// <summary>
+/// The result of <see cref="MultiGetStat"/>: one result per path, in the order asked.
+/// <paramref name="Error"/> is not Ok only when the whole request failed (then <paramref name="Results"/> is empty).
+/// </summary>
+public sealed record StatsCompleted(long OpId, ZooKeeperError Error, ImmutableArray<StatResult> Results) : OperationCompleted(OpId, Error);
 
 /// <summary>What a watch notification says happened.</summary>
 public enum WatchEventKind

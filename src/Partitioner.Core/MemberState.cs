@@ -22,6 +22,9 @@ public sealed record MemberState
     /// <summary>The items this member owns; empty unless <see cref="State"/> is Acquired.</summary>
     public ImmutableArray<string> AcquiredItems { get; init; } = ImmutableArray<string>.Empty;
 
+    /// <summary>The items this member owns with their fencing tokens, in the order of <see cref="AcquiredItems"/>; empty unless Acquired.</summary>
+    public ImmutableArray<OwnedItem> OwnedItems { get; init; } = ImmutableArray<OwnedItem>.Empty;
+
     /// <summary>Why the member is in Failure; null otherwise.</summary>
     public string? FailureReason { get; init; }
 

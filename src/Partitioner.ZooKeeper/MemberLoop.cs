@@ -226,6 +226,7 @@ internal sealed class MemberLoop
             State = PartitionState.Failure,
             StateId = previous.State == PartitionState.Failure ? previous.StateId : previous.StateId + 1,
             AcquiredItems = ImmutableArray<string>.Empty,
+            OwnedItems = ImmutableArray<OwnedItem>.Empty,
             FailureReason = $"the decider threw {exception.GetType().Name} on {@event.GetType().Name}: {exception.Message}",
         };
         Volatile.Write(ref _state, failed);
@@ -238,7 +239,7 @@ internal sealed class MemberLoop
         {
             case CreateNode c:
                 Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind, c.Acl),
-                    static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath),
+                    static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath, r.CreatedZxid),
                     static (id, e) => new CreateCompleted(id, e, null),
                     static r => r.Error);
                 break;
@@ -268,6 +269,11 @@ internal sealed class MemberLoop
                 Issue(c.OpId, () => _port.MultiGetChildrenAsync(c.Paths),
                     static (id, r) => new MultiReadCompleted(id, r.Error, OrEmpty(r.Results)),
                     static (id, e) => new MultiReadCompleted(id, e, ImmutableArray<ChildrenResult>.Empty));
+                break;
+            case MultiGetStat c:
+                Issue(c.OpId, () => _port.MultiGetStatAsync(c.Paths),
+                    static (id, r) => new StatsCompleted(id, r.Error, OrEmpty(r.Results)),
+                    static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty));
                 break;
             case StartTimer c:
                 StartTimer(c.TimerId, c.Due);

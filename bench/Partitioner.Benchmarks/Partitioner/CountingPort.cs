@@ -88,6 +88,13 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
         return inner.MultiGetChildrenAsync(paths);
     }
 
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths)
+    {
+        Count(paths.Length);
+        Interlocked.Increment(ref _multiReads);
+        return inner.MultiGetStatAsync(paths);
+    }
+
     private void Count(int operations)
     {
         Interlocked.Increment(ref _requests);

@@ -15,6 +15,8 @@ internal sealed class InstantPort : IZooKeeperPort
 {
     private readonly Dictionary<string, HashSet<string>> _children = new(StringComparer.Ordinal) { ["/"] = [] };
     private readonly Dictionary<string, int> _sequences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _createdZxids = new(StringComparer.Ordinal);
+    private long _lastZxid;
 
     public TimeSpan SessionTimeout => TimeSpan.FromSeconds(10);
 
@@ -49,7 +51,7 @@ internal sealed class InstantPort : IZooKeeperPort
         var results = ImmutableArray.CreateBuilder<WriteResult>(ops.Length);
         foreach (var op in ops)
         {
-            var (error, created) = op is CreateOp c ? Create(c.Path, c.Kind) : new CreateOutcome(Delete(op.Path), null);
+            var (error, created, _) = op is CreateOp c ? Create(c.Path, c.Kind) : new CreateOutcome(Delete(op.Path), null);
             if (error != ZooKeeperError.Ok)
             {
                 Undo(results, ops);
@@ -68,6 +70,11 @@ internal sealed class InstantPort : IZooKeeperPort
         Task.FromResult(new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _children.TryGetValue(path, out var names)
             ? new ChildrenResult(ZooKeeperError.Ok, [.. names])
             : new ChildrenResult(ZooKeeperError.NoNode, ImmutableArray<string>.Empty))]));
+
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
+        Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _createdZxids.TryGetValue(path, out long zxid)
+            ? new StatResult(ZooKeeperError.Ok, zxid)
+            : new StatResult(ZooKeeperError.NoNode, 0))]));
 
     private CreateOutcome Create(string path, NodeKind kind)
     {
@@ -91,6 +98,7 @@ internal sealed class InstantPort : IZooKeeperPort
         }
 
         _children[path] = [];
+        _createdZxids[path] = ++_lastZxid;
         siblings.Add(path[(path.LastIndexOf('/') + 1)..]);
         return new CreateOutcome(ZooKeeperError.Ok, path);
     }
@@ -108,6 +116,7 @@ internal sealed class InstantPort : IZooKeeperPort
         }
 
         _children.Remove(path);
+        _createdZxids.Remove(path);
         int slash = path.LastIndexOf('/');
         _children[slash == 0 ? "/" : path[..slash]].Remove(path[(slash + 1)..]);
         return ZooKeeperError.Ok;

@@ -152,7 +152,7 @@ internal static class LedgerDecisions
             case MultiCompleted { Error: ZooKeeperError.Ok } multi:
                 for (int i = 0; i < items.Length && i < multi.Results.Length; i++)
                 {
-                    _ = KeepOrDelete(step, items[i], multi.Results[i].CreatedPath);
+                    _ = KeepOrDelete(step, items[i], multi.Results[i].CreatedPath, multi.Results[i].CreatedZxid);
                 }
 
                 break;
@@ -183,7 +183,8 @@ internal static class LedgerDecisions
                 var kept = ImmutableArray.CreateBuilder<string>();
                 for (int i = 0; i < items.Length && 2 * i + 1 < result.Results.Length; i++)
                 {
-                    if (KeepOrDelete(step, items[i], result.Results[2 * i + 1].CreatedPath))
+                    var created = result.Results[2 * i + 1];
+                    if (KeepOrDelete(step, items[i], created.CreatedPath, created.CreatedZxid))
                     {
                         kept.Add(items[i]);
                     }
@@ -221,7 +222,7 @@ internal static class LedgerDecisions
     /// A lock create applied. The node is kept when the current round wants the item and has no node for it
     /// yet; otherwise (its round was aborted or released meanwhile) it is deleted at once.
     /// </summary>
-    private static bool KeepOrDelete(Step step, string item, string? createdPath)
+    private static bool KeepOrDelete(Step step, string item, string? createdPath, long? createdZxid)
     {
         if (createdPath is null)
         {
@@ -232,7 +233,7 @@ internal static class LedgerDecisions
         bool keep = step.Phase is RoundPhase { Round: var round } && round.Wants(item) && !step.Ledger.OwnNodes.ContainsKey(item);
         if (keep)
         {
-            step.SetLedger(step.Ledger.Adopted(item, node));
+            step.SetLedger(step.Ledger.Adopted(item, node, createdZxid));
         }
         else
         {
@@ -319,6 +320,6 @@ internal static class LedgerDecisions
         }
     }
 
-    private static string NodePath(Step step, string item, string node) =>
+    public static string NodePath(Step step, string item, string node) =>
         ZnodePaths.LockFolder(step.Config.Path, item) + "/" + node;
 }

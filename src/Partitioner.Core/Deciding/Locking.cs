@@ -28,7 +28,7 @@ internal static class Locking
             LedgerDecisions.CreateLockNodes(step, batch);
         }
 
-        var locking = held.Aggregate(LockingStep.Empty, (progress, item) => progress.Held(item));
+        var locking = held.Aggregate(LockingStep.Empty, (progress, item) => HeldOrNeedsToken(step, progress, item));
         foreach (var batch in Batches.OfItems(config, round.Share.Where(item => !held.Contains(item)), config.BatchSize))
         {
             long id = step.NewId();
@@ -156,13 +156,83 @@ internal static class Locking
 
         if (predecessor is null)
         {
-            return locking.Held(item);
+            return HeldOrNeedsToken(step, locking, item);
         }
 
         long id = step.NewId();
         step.Emit(new Exists(id, Folder(step, item) + "/" + predecessor, Watch: true));
         return locking.WatchSent(item, id, predecessor);
     }
+
+    /// <summary>
+    /// The stats of this member's lowest nodes came back: each creation zxid becomes the item's fencing token and
+    /// the lock counts as held. A node gone meanwhile (deleted by hand) is forgotten and the folder read again.
+    /// </summary>
+    public static void OnTokens(Step step, Round round, LockingStep locking, StatsCompleted result)
+    {
+        var items = locking.TokenReads[result.OpId];
+        if (result.Error != ZooKeeperError.Ok)
+        {
+            OnReadError(step, round, "multi read", OwnNodePath(step, items[0]), result.Error);
+            return;
+        }
+
+        locking = locking.TokenReadAnswered(result.OpId);
+        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        {
+            string item = items[i];
+            if (locking.Items[item] is not ReadingTokenItem reading || reading.OpId != result.OpId)
+            {
+                continue;
+            }
+
+            var stat = i < result.Results.Length ? result.Results[i] : new StatResult(ZooKeeperError.BadArguments, 0);
+            switch (stat.Error)
+            {
+                case ZooKeeperError.Ok:
+                    step.SetLedger(step.Ledger.TokenRead(item, stat.CreatedZxid));
+                    locking = locking.Held(item);
+                    break;
+                case ZooKeeperError.NoNode:
+                    step.SetLedger(step.Ledger.Resolved(item, null));
+                    locking = Reread(step, locking, item);
+                    break;
+                default:
+                    Failures.Unexpected(step, "get data", OwnNodePath(step, item), stat.Error);
+                    break;
+            }
+        }
+
+        if (!step.IsFailed)
+        {
+            Continue(step, round, locking);
+        }
+    }
+
+    /// <summary>An item whose node is the lowest is held once its fencing token is known; until then its stat is read.</summary>
+    private static LockingStep HeldOrNeedsToken(Step step, LockingStep locking, string item) =>
+        step.Ledger.Tokens.ContainsKey(item) ? locking.Held(item) : locking.NeedsToken(item);
+
+    /// <summary>Reads, in multiRead batches, the stats of the lowest nodes whose creation zxid is unknown.</summary>
+    private static LockingStep RequestTokens(Step step, LockingStep locking)
+    {
+        if (locking.NeedingTokens.IsEmpty)
+        {
+            return locking;
+        }
+
+        foreach (var batch in Batches.OfItems(step.Config, locking.NeedingTokens, step.Config.BatchSize))
+        {
+            long id = step.NewId();
+            step.Emit(new MultiGetStat(id, [.. batch.Select(item => OwnNodePath(step, item))]));
+            locking = locking.TokenReadSent(id, batch);
+        }
+
+        return locking;
+    }
+
+    private static string OwnNodePath(Step step, string item) =>
+        LedgerDecisions.NodePath(step, item, step.Ledger.OwnNodes[item]);
 
     private static LockingStep Reread(Step step, LockingStep locking, string item)
     {
@@ -186,15 +256,17 @@ internal static class Locking
     /// <summary>Step 5: every item held and the party unchanged (else the round was aborted) means Acquired.</summary>
     private static void Continue(Step step, Round round, LockingStep locking)
     {
+        locking = RequestTokens(step, locking);
         if (locking.HeldCount < round.Share.Length)
         {
             step.SetPhase(new RoundPhase(round.At(locking)));
             return;
         }
 
+        var tokens = step.Ledger.Tokens;
         step.Update(s => s with { WasAcquired = true });
         step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
-        step.SetState(PartitionState.Acquired, round.Share);
+        step.SetState(PartitionState.Acquired, [.. round.Share.Select(item => new OwnedItem(item, tokens[item]))]);
     }
 
     private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);

@@ -55,8 +55,8 @@ internal sealed class Step
 
     public void Update(Func<MemberState, MemberState> change) => State = change(State);
 
-    /// <summary>Moves to <paramref name="next"/>; the state id grows by one when the state actually changes.</summary>
-    public void SetState(PartitionState next, ImmutableArray<string> acquiredItems)
+    /// <summary>Moves to <paramref name="next"/> owning <paramref name="owned"/>; the state id grows by one when the state actually changes.</summary>
+    public void SetState(PartitionState next, ImmutableArray<OwnedItem> owned)
     {
         if (IsFailed)
         {
@@ -64,7 +64,7 @@ internal sealed class Step
         }
 
         long stateId = next == State.State ? State.StateId : State.StateId + 1;
-        State = State with { State = next, StateId = stateId, AcquiredItems = acquiredItems };
+        State = State with { State = next, StateId = stateId, AcquiredItems = [.. owned.Select(item => item.Name)], OwnedItems = owned };
     }
 
     /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a step may make.</summary>
@@ -77,6 +77,7 @@ internal sealed class Step
                 State = PartitionState.Failure,
                 StateId = State.StateId + 1,
                 AcquiredItems = [],
+                OwnedItems = [],
                 FailureReason = reason,
                 Phase = new FailedPhase(),
             };

@@ -15,6 +15,9 @@ namespace Partitioner.Core;
 /// <param name="Sweeps">Reads of uncertain folders in flight: op id to items.</param>
 /// <param name="PendingFirstCreates">Multis that create each item's folder and this member's lock node in it,
 /// in flight: op id to items, in request order (two ops per item, the folder first).</param>
+/// <param name="Tokens">Item to the creation zxid of this member's node in <paramref name="OwnNodes"/>, where known: the
+/// fencing token the member hands out while that node holds the lock. A node re-found by prefix has none until
+/// its stat is read.</param>
 internal sealed record LockLedger(
     ImmutableSortedDictionary<string, string> OwnNodes,
     ImmutableSortedSet<string> Uncertain,
@@ -22,7 +25,8 @@ internal sealed record LockLedger(
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingDeletes,
     ImmutableSortedSet<string> LostDeletes,
     ImmutableSortedDictionary<long, ImmutableArray<string>> Sweeps,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates)
+    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates,
+    ImmutableSortedDictionary<string, long> Tokens)
 {
     /// <summary>No nodes, nothing in flight.</summary>
     public static LockLedger Empty { get; } = new(
@@ -32,7 +36,8 @@ internal sealed record LockLedger(
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty);
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+        ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal));
 
     // Evolve: each method records one fact about this member's lock nodes and returns the new ledger.
 
@@ -48,18 +53,34 @@ internal sealed record LockLedger(
     /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
 
-    /// <summary>This member's node for <paramref name="item"/> is <paramref name="node"/>.</summary>
-    public LockLedger Adopted(string item, string node) => this with { OwnNodes = OwnNodes.SetItem(item, node) };
+    /// <summary>This member's node for <paramref name="item"/> is <paramref name="node"/>, created at <paramref name="createdZxid"/> when known.</summary>
+    public LockLedger Adopted(string item, string node, long? createdZxid) => this with
+    {
+        OwnNodes = OwnNodes.SetItem(item, node),
+        Tokens = createdZxid is { } zxid ? Tokens.SetItem(item, zxid) : Tokens.Remove(item),
+    };
 
-    /// <summary>A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing about it is uncertain any more.</summary>
+    /// <summary>The stat of this member's node for <paramref name="item"/> says it was created at <paramref name="createdZxid"/>.</summary>
+    public LockLedger TokenRead(string item, long createdZxid) =>
+        OwnNodes.ContainsKey(item) ? this with { Tokens = Tokens.SetItem(item, createdZxid) } : this;
+
+    /// <summary>
+    /// A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing
+    /// about it is uncertain any more. A node other than the known one (re-found by prefix) has no token yet.
+    /// </summary>
     public LockLedger Resolved(string item, string? own) => this with
     {
         OwnNodes = own is null ? OwnNodes.Remove(item) : OwnNodes.SetItem(item, own),
+        Tokens = own is not null && string.Equals(OwnNodes.GetValueOrDefault(item), own, StringComparison.Ordinal) ? Tokens : Tokens.Remove(item),
         Uncertain = Uncertain.Remove(item),
     };
 
     /// <summary>The nodes of <paramref name="items"/> are being deleted: they are no longer this member's.</summary>
-    public LockLedger Forgot(IEnumerable<string> items) => this with { OwnNodes = OwnNodes.RemoveRange(items) };
+    public LockLedger Forgot(IEnumerable<string> items)
+    {
+        var gone = items.ToImmutableArray();
+        return this with { OwnNodes = OwnNodes.RemoveRange(gone), Tokens = Tokens.RemoveRange(gone) };
+    }
 
     /// <summary>Creates of <paramref name="items"/> were lost with the connection: nodes may exist.</summary>
     public LockLedger BecameUncertain(IEnumerable<string> items) => this with { Uncertain = Uncertain.Union(items) };

@@ -46,18 +46,24 @@ internal sealed record CreatingFolders(ImmutableSortedDictionary<long, Immutable
 /// <param name="Reads">Reads in flight: op id to the items read, in request order.</param>
 /// <param name="Watches">Predecessor watches: exists op id to item.</param>
 /// <param name="HeldCount">How many items are held.</param>
+/// <param name="TokenReads">Stat reads of this member's lowest nodes in flight: op id to the items read, in request order.</param>
+/// <param name="NeedingTokens">Items whose node is the lowest but whose creation zxid is unknown, not yet asked for.</param>
 internal sealed record LockingStep(
     ImmutableSortedDictionary<string, ItemProgress> Items,
     ImmutableSortedDictionary<long, ImmutableArray<string>> Reads,
     ImmutableSortedDictionary<long, string> Watches,
-    int HeldCount) : RoundStep
+    int HeldCount,
+    ImmutableSortedDictionary<long, ImmutableArray<string>> TokenReads,
+    ImmutableSortedSet<string> NeedingTokens) : RoundStep
 {
     /// <summary>Nothing read yet.</summary>
     public static LockingStep Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, ItemProgress>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedDictionary<long, string>.Empty,
-        HeldCount: 0);
+        HeldCount: 0,
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
 
     // Evolve.
 
@@ -73,6 +79,24 @@ internal sealed record LockingStep(
 
     /// <summary>This member's node for <paramref name="item"/> is the lowest: the lock is held.</summary>
     public LockingStep Held(string item) => this with { Items = Items.SetItem(item, HeldItem.Instance), HeldCount = HeldCount + 1 };
+
+    /// <summary>This member's node for <paramref name="item"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
+    public LockingStep NeedsToken(string item) => this with
+    {
+        Items = Items.SetItem(item, NeedingTokenItem.Instance),
+        NeedingTokens = NeedingTokens.Add(item),
+    };
+
+    /// <summary>The stats of <paramref name="items"/>' nodes are being read by <paramref name="opId"/>.</summary>
+    public LockingStep TokenReadSent(long opId, ImmutableArray<string> items) => this with
+    {
+        TokenReads = TokenReads.Add(opId, items),
+        NeedingTokens = NeedingTokens.Except(items),
+        Items = Items.SetItems(items.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingTokenItem(opId)))),
+    };
+
+    /// <summary>The result of the stat read <paramref name="opId"/> came back.</summary>
+    public LockingStep TokenReadAnswered(long opId) => this with { TokenReads = TokenReads.Remove(opId) };
 
     /// <summary><paramref name="item"/> waits on <paramref name="predecessor"/>, watched by <paramref name="opId"/>.</summary>
     public LockingStep WatchSent(string item, long opId, string predecessor) => this with
@@ -94,7 +118,16 @@ internal sealed record ReadingItem(long OpId) : ItemProgress;
 /// <summary>Waiting for the predecessor <paramref name="Predecessor"/> to go; <paramref name="OpId"/> left the watch.</summary>
 internal sealed record WatchingItem(long OpId, string Predecessor) : ItemProgress;
 
-/// <summary>This member's node has the lowest sequence: the lock is held.</summary>
+/// <summary>This member's node has the lowest sequence; its creation zxid is to be read before the lock counts as held.</summary>
+internal sealed record NeedingTokenItem : ItemProgress
+{
+    public static NeedingTokenItem Instance { get; } = new();
+}
+
+/// <summary>This member's node has the lowest sequence; its stat is being read by <paramref name="OpId"/> for its creation zxid.</summary>
+internal sealed record ReadingTokenItem(long OpId) : ItemProgress;
+
+/// <summary>This member's node has the lowest sequence and its creation zxid is known: the lock is held.</summary>
 internal sealed record HeldItem : ItemProgress
 {
     public static HeldItem Instance { get; } = new();

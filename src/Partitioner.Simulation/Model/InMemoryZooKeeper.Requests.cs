@@ -179,6 +179,26 @@ public sealed partial class InMemoryZooKeeper
         return (ZooKeeperError.Ok, results.MoveToImmutable());
     }
 
+    /// <summary>
+    /// Reads several nodes' stats (a multiRead of getData); each read succeeds or fails on its own, without watches.
+    /// Each result carries the node's real creation zxid, the fencing token a lock node gives its holder.
+    /// </summary>
+    public (ZooKeeperError Error, ImmutableArray<StatResult> Results) MultiGetStat(long sessionId, ImmutableArray<string> paths)
+    {
+        if (LiveSession(sessionId) is null)
+        {
+            return (ZooKeeperError.SessionExpired, ImmutableArray<StatResult>.Empty);
+        }
+
+        var results = ImmutableArray.CreateBuilder<StatResult>(paths.Length);
+        foreach (var path in paths)
+        {
+            results.Add(Find(path) is { } node ? new StatResult(ZooKeeperError.Ok, node.Czxid) : new StatResult(ZooKeeperError.NoNode, 0));
+        }
+
+        return (ZooKeeperError.Ok, results.MoveToImmutable());
+    }
+
     private static ImmutableArray<WriteResult> FailedMultiResults(int count, int failedAt, ZooKeeperError error)
     {
         var results = ImmutableArray.CreateBuilder<WriteResult>(count);

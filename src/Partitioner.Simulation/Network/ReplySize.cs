@@ -31,6 +31,18 @@ internal static class ReplySize
         return size;
     }
 
+    /// <summary>A multiRead of getData: each node's data (a lock node's identifier, counted at its 64-character maximum) and its 68-byte stat.</summary>
+    public static int MultiStat(ImmutableArray<StatResult> results)
+    {
+        int size = Header + MultiHeader;
+        foreach (var result in results)
+        {
+            size += MultiHeader + (result.Error == ZooKeeperError.Ok ? 4 + 64 + 68 : 4);
+        }
+
+        return size;
+    }
+
     public static int MultiRead(ImmutableArray<ChildrenResult> results)
     {
         int size = Header + MultiHeader;

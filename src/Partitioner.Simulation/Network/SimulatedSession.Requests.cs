@@ -84,6 +84,12 @@ public sealed partial class SimulatedSession
         error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty),
         replyBytes: reply => ReplySize.MultiRead(reply.Results));
 
+    /// <inheritdoc />
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) => Request(
+        id => network.Server.MultiGetStat(id, paths) is var (error, results) ? new MultiStatOutcome(error, results) : default,
+        error => new MultiStatOutcome(error, ImmutableArray<StatResult>.Empty),
+        replyBytes: reply => ReplySize.MultiStat(reply.Results));
+
     private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Func<T, int>? replyBytes = null, Action<T>? onReply = null)
     {
         // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.

@@ -121,6 +121,17 @@ public sealed class ZooKeeperPort : IZooKeeperPort
                 : new MultiReadOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<ChildrenResult>.Empty));
     }
 
+    /// <inheritdoc/>
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths)
+    {
+        var reads = paths.Select(ReadOp.GetData).ToList();
+        return _delivery.Track(
+            Send(() => _client.MultiReadAsync(reads)),
+            static t => t.IsCompletedSuccessfully
+                ? new MultiStatOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToStatResult)])
+                : new MultiStatOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<StatResult>.Empty));
+    }
+
     /// <summary>
     /// Starts a request; a client that refuses it at once (closed) gives a failed task, so that its
     /// outcome is delivered as a code in its turn like any other.
@@ -199,9 +210,16 @@ public sealed class ZooKeeperPort : IZooKeeperPort
 
     private static WriteResult ToWriteResult(OpResult result) => result switch
     {
-        CreateResult created => new WriteResult(ZooKeeperError.Ok, created.Path),
+        CreateResult created => new WriteResult(ZooKeeperError.Ok, created.Path, created.Stat?.Czxid),
         ErrorResult error => new WriteResult(ErrorCodes.ToCore(error.Error), null),
         _ => new WriteResult(ZooKeeperError.Ok, null),
+    };
+
+    private static StatResult ToStatResult(ReadResult result) => result switch
+    {
+        DataReadResult data => new StatResult(ZooKeeperError.Ok, data.Stat.Czxid),
+        ChildrenReadResult => new StatResult(ZooKeeperError.SystemError, 0),
+        _ => new StatResult(ErrorCodes.ToCore(result.Error), 0),
     };
 
     private static ChildrenResult ToChildrenResult(ReadResult result) => result switch

@@ -88,6 +88,13 @@ internal static class EventLogJson
         w.WriteString("state", state.State.ToString());
         w.WriteNumber("stateId", state.StateId);
         WriteStrings(w, "acquiredItems", state.AcquiredItems);
+        w.WriteStartArray("fencingTokens");
+        foreach (var owned in state.OwnedItems.IsDefault ? [] : state.OwnedItems)
+        {
+            w.WriteNumberValue(owned.FencingToken);
+        }
+
+        w.WriteEndArray();
         w.WriteString("failureReason", state.FailureReason);
         w.WriteEndObject();
     }
@@ -135,6 +142,10 @@ internal static class EventLogJson
                 WriteOps(w, c.Ops);
                 break;
             case MultiGetChildren c:
+                w.WriteNumber("opId", c.OpId);
+                WriteStrings(w, "paths", c.Paths);
+                break;
+            case MultiGetStat c:
                 w.WriteNumber("opId", c.OpId);
                 WriteStrings(w, "paths", c.Paths);
                 break;
@@ -186,6 +197,7 @@ internal static class EventLogJson
         {
             case CreateCompleted e:
                 w.WriteString("createdPath", e.CreatedPath);
+                WriteZxid(w, e.CreatedZxid);
                 break;
             case ChildrenCompleted e:
                 WriteStrings(w, "children", e.Children);
@@ -195,6 +207,9 @@ internal static class EventLogJson
                 break;
             case MultiReadCompleted e:
                 WriteChildrenResults(w, e.Results);
+                break;
+            case StatsCompleted e:
+                WriteStatResults(w, e.Results);
                 break;
             case DeleteCompleted or ExistsCompleted:
                 break;
@@ -240,6 +255,7 @@ internal static class EventLogJson
             w.WriteStartObject();
             WriteError(w, "error", result.Error);
             w.WriteString("createdPath", result.CreatedPath);
+            WriteZxid(w, result.CreatedZxid);
             w.WriteEndObject();
         }
 
@@ -258,6 +274,29 @@ internal static class EventLogJson
         }
 
         w.WriteEndArray();
+    }
+
+    private static void WriteStatResults(Utf8JsonWriter w, ImmutableArray<StatResult> results)
+    {
+        w.WriteStartArray("results");
+        foreach (var result in results.IsDefault ? [] : results)
+        {
+            w.WriteStartObject();
+            WriteError(w, "error", result.Error);
+            w.WriteNumber("createdZxid", result.CreatedZxid);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>A creation zxid the server gave; written only when there is one, so logs from before tokens read the same.</summary>
+    private static void WriteZxid(Utf8JsonWriter w, long? zxid)
+    {
+        if (zxid is { } value)
+        {
+            w.WriteNumber("createdZxid", value);
+        }
     }
 
     /// <summary>Named codes by name; a code Core does not name (the port passes any through) by number.</summary>

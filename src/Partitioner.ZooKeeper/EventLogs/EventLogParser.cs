@@ -62,12 +62,13 @@ internal readonly struct EventLogParser(long lineNumber)
         var type = String(element, "type");
         return type switch
         {
-            nameof(CreateCompleted) => new CreateCompleted(Int64(element, "opId"), Error(element, "error"), NullableString(element, "createdPath")),
+            nameof(CreateCompleted) => new CreateCompleted(Int64(element, "opId"), Error(element, "error"), NullableString(element, "createdPath"), OptionalInt64(element, "createdZxid")),
             nameof(DeleteCompleted) => new DeleteCompleted(Int64(element, "opId"), Error(element, "error")),
             nameof(ChildrenCompleted) => new ChildrenCompleted(Int64(element, "opId"), Error(element, "error"), Strings(element, "children")),
             nameof(ExistsCompleted) => new ExistsCompleted(Int64(element, "opId"), Error(element, "error")),
             nameof(MultiCompleted) => new MultiCompleted(Int64(element, "opId"), Error(element, "error"), WriteResults(element)),
             nameof(MultiReadCompleted) => new MultiReadCompleted(Int64(element, "opId"), Error(element, "error"), ChildrenResults(element)),
+            nameof(StatsCompleted) => new StatsCompleted(Int64(element, "opId"), Error(element, "error"), StatResults(element)),
             nameof(WatchFired) => new WatchFired(Int64(element, "opId"), String(element, "path"), Name<WatchEventKind>(element, "kind")),
             nameof(TimerFired) => new TimerFired(Int64(element, "timerId")),
             nameof(SessionSuspended) => new SessionSuspended(),
@@ -160,11 +161,25 @@ internal readonly struct EventLogParser(long lineNumber)
         var builder = ImmutableArray.CreateBuilder<WriteResult>();
         foreach (var result in Array(element, "results").EnumerateArray())
         {
-            builder.Add(new WriteResult(Error(result, "error"), NullableString(result, "createdPath")));
+            builder.Add(new WriteResult(Error(result, "error"), NullableString(result, "createdPath"), OptionalInt64(result, "createdZxid")));
         }
 
         return builder.ToImmutable();
     }
+
+    private ImmutableArray<StatResult> StatResults(JsonElement element)
+    {
+        var builder = ImmutableArray.CreateBuilder<StatResult>();
+        foreach (var result in Array(element, "results").EnumerateArray())
+        {
+            builder.Add(new StatResult(Error(result, "error"), Int64(result, "createdZxid")));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>A number that logs written before fencing tokens do not have: null when absent.</summary>
+    private long? OptionalInt64(JsonElement obj, string name) => obj.TryGetProperty(name, out _) ? Int64(obj, name) : null;
 
     private ImmutableArray<ChildrenResult> ChildrenResults(JsonElement element)
     {

@@ -19,8 +19,8 @@ public enum SessionChange
     AuthFailed,
 }
 
-/// <summary>The outcome of a create.</summary>
-public readonly record struct CreateOutcome(ZooKeeperError Error, string? CreatedPath);
+/// <summary>The outcome of a create; <see cref="CreatedZxid"/> is the node's creation zxid when the server gave it with the reply.</summary>
+public readonly record struct CreateOutcome(ZooKeeperError Error, string? CreatedPath, long? CreatedZxid = null);
 
 /// <summary>The outcome of a children read; <see cref="Children"/> is empty unless <see cref="Error"/> is Ok.</summary>
 public readonly record struct ChildrenOutcome(ZooKeeperError Error, ImmutableArray<string> Children);
@@ -30,6 +30,9 @@ public readonly record struct MultiOutcome(ZooKeeperError Error, ImmutableArray<
 
 /// <summary>The outcome of a multiRead of children lists: one result per path (empty when the whole request failed).</summary>
 public readonly record struct MultiReadOutcome(ZooKeeperError Error, ImmutableArray<ChildrenResult> Results);
+
+/// <summary>The outcome of a multiRead of stats: one result per path (empty when the whole request failed).</summary>
+public readonly record struct MultiStatOutcome(ZooKeeperError Error, ImmutableArray<StatResult> Results);
 
 /// <summary>
 /// The small slice of ZooKeeper that the shell needs, defined here so that the real client
@@ -97,4 +100,7 @@ public interface IZooKeeperPort
     /// <c>LeaderConfirmation</c>.
     /// </summary>
     Task<ZooKeeperError> SyncAsync(string path);
+
+    /// <summary>A batch of stat reads in one request (multiRead of getData), without watches: each node's creation zxid.</summary>
+    Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths);
 }

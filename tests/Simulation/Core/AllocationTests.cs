@@ -38,18 +38,20 @@ public sealed class AllocationTests
     }
 
     [Fact]
-    public void Allocation_WhenAllFoldersAreMissing_TakesAThousandItemsInNineRequestsWithoutReadingAFolder()
+    public void Allocation_WhenAllFoldersAreMissing_TakesAThousandItemsInThirteenRequestsWithoutReadingAFolder()
     {
         var (cluster, member) = Waiting(Configs.For("0", 1000));
         int before = member.Commands.Count;
 
         cluster.FireTimers(member);
 
-        // One read of P/locks and 8 multis of 125 folders each with its lock node: the nodes are first, so held.
+        // One read of P/locks and 8 multis of 125 folders each with its lock node: the nodes are first, so held
+        // once 4 multiReads of 250 stats each have given their creation zxids (the fencing tokens).
         var sent = member.SentSince(before);
-        Assert.Equal(9, sent.Length);
+        Assert.Equal(13, sent.Length);
         Assert.Equal("/p/locks", Assert.Single(sent.OfType<GetChildren>()).Path);
         Assert.Equal(8, sent.OfType<Multi>().Count());
+        Assert.Equal([250, 250, 250, 250], sent.OfType<MultiGetStat>().Select(r => r.Paths.Length));
         Assert.Empty(sent.OfType<MultiGetChildren>());
         Assert.Equal(1000, member.Acquired.Length);
         Assert.Equal(1000, cluster.LockNodesOf(member).Length);

@@ -108,6 +108,9 @@ internal sealed class ScriptedPort : IZooKeeperPort
         return SyncAnswer is { } answer ? Task.FromResult(answer) : new TaskCompletionSource<ZooKeeperError>().Task;
     }
 
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
+        Send<MultiStatOutcome>(new PortCall { Operation = "multiStat", Path = string.Join(",", paths) });
+
     private Task<T> Send<T>(PortCall call)
     {
         lock (_gate)

@@ -19,10 +19,15 @@ internal sealed class ZooKeeperTree
 {
     public object Gate { get; } = new();
 
-    private readonly SortedDictionary<string, TreeNode> _nodes = new(StringComparer.Ordinal) { ["/"] = new TreeNode(0) };
+    private readonly SortedDictionary<string, TreeNode> _nodes = new(StringComparer.Ordinal) { ["/"] = new TreeNode(0, 0) };
     private readonly List<(string Path, bool Children, Action<WatchEventKind> Callback)> _watches = [];
 
+    private long _lastZxid;
+
     public bool Exists(string path) => _nodes.ContainsKey(path);
+
+    /// <summary>The creation zxid of the node at <paramref name="path"/>, or null when there is none.</summary>
+    public long? CreatedZxidOf(string path) => _nodes.TryGetValue(path, out var node) ? node.Czxid : null;
 
     public string[] ChildrenOf(string path) =>
         _nodes.Keys.Where(p => Parent(p) == path && p != "/").Select(Name).ToArray();
@@ -38,9 +43,10 @@ internal sealed class ZooKeeperTree
         var undo = new SortedDictionary<string, TreeNode>(_nodes, StringComparer.Ordinal);
         var results = ImmutableArray.CreateBuilder<WriteResult>();
         error = ZooKeeperError.Ok;
+        long zxid = ++_lastZxid;
         foreach (var op in ops)
         {
-            var (code, created) = error == ZooKeeperError.Ok ? ApplyOne(session, op, fired) : (ZooKeeperError.RuntimeInconsistency, null);
+            var (code, created) = error == ZooKeeperError.Ok ? ApplyOne(session, zxid, op, fired) : (ZooKeeperError.RuntimeInconsistency, null);
             if (code != ZooKeeperError.Ok && error == ZooKeeperError.Ok)
             {
                 error = code;
@@ -78,7 +84,7 @@ internal sealed class ZooKeeperTree
         Notify(fired);
     }
 
-    private (ZooKeeperError, string?) ApplyOne(long session, WriteOp op, List<(string, WatchEventKind, bool)> fired)
+    private (ZooKeeperError, string?) ApplyOne(long session, long zxid, WriteOp op, List<(string, WatchEventKind, bool)> fired)
     {
         var parent = Parent(op.Path);
         switch (op)
@@ -93,7 +99,7 @@ internal sealed class ZooKeeperTree
                     return (ZooKeeperError.NodeExists, null);
                 }
 
-                _nodes[path] = new TreeNode(create.Kind == NodeKind.Persistent ? 0 : session);
+                _nodes[path] = new TreeNode(create.Kind == NodeKind.Persistent ? 0 : session, zxid);
                 fired.Add((path, WatchEventKind.NodeCreated, false));
                 fired.Add((parent, WatchEventKind.NodeChildrenChanged, true));
                 return (ZooKeeperError.Ok, path);
@@ -127,9 +133,11 @@ internal sealed class ZooKeeperTree
 
     private static string Name(string path) => path[(path.LastIndexOf('/') + 1)..];
 
-    private sealed class TreeNode(long owner)
+    private sealed class TreeNode(long owner, long czxid)
     {
         public long Owner { get; } = owner;
+
+        public long Czxid { get; } = czxid;
 
         public int NextSequence { get; set; }
     }
@@ -217,6 +225,12 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
         : new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.Exists(p)
             ? new ChildrenResult(ZooKeeperError.Ok, [.. tree.ChildrenOf(p)])
             : new ChildrenResult(ZooKeeperError.NoNode, []))]));
+
+    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) => Run(() => _expired
+        ? new MultiStatOutcome(ZooKeeperError.SessionExpired, [])
+        : new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.CreatedZxidOf(p) is { } zxid
+            ? new StatResult(ZooKeeperError.Ok, zxid)
+            : new StatResult(ZooKeeperError.NoNode, 0))]));
 
     private Task<T> Run<T>(Func<T> request)
     {

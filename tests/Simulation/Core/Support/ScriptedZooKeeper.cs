@@ -11,11 +11,22 @@ namespace Partitioner.Tests.Core.Support;
 /// </summary>
 internal sealed class ScriptedZooKeeper
 {
-    private readonly SortedDictionary<string, Znode> nodes = new(StringComparer.Ordinal) { ["/"] = new Znode(null) };
+    private readonly SortedDictionary<string, Znode> nodes = new(StringComparer.Ordinal) { ["/"] = new Znode(null, 0) };
     private readonly List<Watch> watches = [];
     private readonly Dictionary<long, Queue<Event>> inboxes = [];
     private readonly HashSet<long> disconnected = [];
     private readonly List<Fault> faults = [];
+
+    private long lastZxid;
+
+    /// <summary>
+    /// When true, a create inside a multi comes back with its creation zxid, as a create2 result would; ZooKeeper 3.8
+    /// answers it with the path only (the default here too), and Core then reads the node's stat.
+    /// </summary>
+    public bool StatsInMultiResults { get; set; }
+
+    /// <summary>The creation zxid of the node at <paramref name="path"/>.</summary>
+    public long CreatedZxidOf(string path) => nodes[path].Czxid;
 
     /// <summary>Every command executed, per session, in order.</summary>
     public List<(long Session, Command Command)> Log { get; } = [];
@@ -119,6 +130,10 @@ internal sealed class ScriptedZooKeeper
                 return new MultiCompleted(multi.OpId, multiError, results);
             case MultiGetChildren reads:
                 return new MultiReadCompleted(reads.OpId, ZooKeeperError.Ok, [.. reads.Paths.Select(Read)]);
+            case MultiGetStat stats:
+                return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => nodes.TryGetValue(p, out var node)
+                    ? new StatResult(ZooKeeperError.Ok, node.Czxid)
+                    : new StatResult(ZooKeeperError.NoNode, 0))]);
             default:
                 throw new ArgumentException($"Unknown command {command}", nameof(command));
         }
@@ -133,9 +148,10 @@ internal sealed class ScriptedZooKeeper
         var trial = new SortedDictionary<string, Znode>(nodes.ToDictionary(n => n.Key, n => n.Value with { }), StringComparer.Ordinal);
         var results = new List<WriteResult>();
         var changes = new List<(string Path, WatchEventKind Kind)>();
+        long zxid = ++lastZxid;
         foreach (var op in ops)
         {
-            var (result, change) = ApplyOne(trial, session, op);
+            var (result, change) = ApplyOne(trial, session, zxid, op);
             results.Add(result);
             if (result.Error != ZooKeeperError.Ok)
             {
@@ -159,10 +175,10 @@ internal sealed class ScriptedZooKeeper
         }
 
         error = ZooKeeperError.Ok;
-        return [.. results];
+        return StatsInMultiResults ? [.. results.Select(r => r.CreatedPath is not null ? r with { CreatedZxid = zxid } : r)] : [.. results];
     }
 
-    private static (WriteResult, (string, WatchEventKind)) ApplyOne(SortedDictionary<string, Znode> tree, long session, WriteOp op)
+    private static (WriteResult, (string, WatchEventKind)) ApplyOne(SortedDictionary<string, Znode> tree, long session, long zxid, WriteOp op)
     {
         string parent = Parent(op.Path);
         switch (op)
@@ -190,7 +206,7 @@ internal sealed class ScriptedZooKeeper
                     return (new WriteResult(ZooKeeperError.NodeExists, null), default);
                 }
 
-                tree[path] = new Znode(create.Kind == NodeKind.Persistent ? null : session);
+                tree[path] = new Znode(create.Kind == NodeKind.Persistent ? null : session, zxid);
                 return (new WriteResult(ZooKeeperError.Ok, path), (path, WatchEventKind.NodeCreated));
             case DeleteOp delete:
                 if (!tree.ContainsKey(delete.Path))
@@ -240,10 +256,11 @@ internal sealed class ScriptedZooKeeper
         Partitioner.Core.Exists e => new ExistsCompleted(e.OpId, error),
         Multi m => new MultiCompleted(m.OpId, error, []),
         MultiGetChildren r => new MultiReadCompleted(r.OpId, error, []),
+        MultiGetStat s => new StatsCompleted(s.OpId, error, []),
         _ => throw new ArgumentException($"Unknown command {command}", nameof(command)),
     };
 
-    private sealed record Znode(long? Owner)
+    private sealed record Znode(long? Owner, long Czxid)
     {
         public int NextSequence { get; set; }
     }
