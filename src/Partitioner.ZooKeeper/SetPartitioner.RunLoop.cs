@@ -7,20 +7,46 @@ public sealed partial class SetPartitioner
 {
     /// <summary>
     /// Runs the standard loop: on each acquisition calls <paramref name="work"/> with the items and a token;
-    /// when the member leaves Acquired, cancels that token, waits for <paramref name="work"/> to return,
-    /// then releases the set, and goes round again.
+    /// when the member leaves Acquired, or its ownership deadline passes, cancels that token, waits for
+    /// <paramref name="work"/> to return, then releases the set, and goes round again.
     /// </summary>
     /// <remarks>
-    /// If <paramref name="work"/> returns while the member is still Acquired, the loop waits for the member
-    /// to leave Acquired before releasing; it does not call <paramref name="work"/> twice for one acquisition.
+    /// <para>The token is cancelled no later than the instant <see cref="AcquiredItems"/> turns empty by the
+    /// member's own clock (2/3 of the session timeout after the last confirmation from ZooKeeper), by a timer
+    /// re-armed as confirmations come in, not only on a session event: a member cut off from ZooKeeper stops its
+    /// work before its session can expire on the server. The set is then released and allocated again, since the
+    /// member can no longer know its locks are its own. Use <see cref="RunWithTokensAsync"/> to get each item's
+    /// fencing token too, which also fences a paused process that cannot see the deadline pass.</para>
+    /// <para>If <paramref name="work"/> returns while the member is still Acquired, the loop waits for the member
+    /// to leave Acquired before releasing; it does not call <paramref name="work"/> twice for one acquisition.</para>
     /// </remarks>
     /// <param name="work">The work on one acquired set; it should stop soon after its token is cancelled.</param>
     /// <param name="cancellationToken">Stops the loop: the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
     /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
     /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
-    public async Task RunAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
+    public Task RunAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        return RunLoopAsync((acquired, token) => work(acquired.AcquiredItems, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// The loop of <see cref="RunAsync"/>, handing <paramref name="work"/> each owned item with its fencing token
+    /// (see <see cref="OwnedItem.FencingToken"/>): pass the token with every write the work makes for the item, and
+    /// have the store refuse a write whose token is below the highest it has seen for that item.
+    /// </summary>
+    /// <param name="work">The work on one acquired set; it should stop soon after its token is cancelled.</param>
+    /// <param name="cancellationToken">Stops the loop: the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
+    /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
+    /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
+    public Task RunWithTokensAsync(Func<IReadOnlyList<OwnedItem>, CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return RunLoopAsync((acquired, token) => work(acquired.OwnedItems, token), cancellationToken);
+    }
+
+    private async Task RunLoopAsync(Func<MemberState, CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
         try
         {
             await LoopAsync(work, cancellationToken);
@@ -38,7 +64,7 @@ public sealed partial class SetPartitioner
         }
     }
 
-    private async Task LoopAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
+    private async Task LoopAsync(Func<MemberState, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -59,13 +85,18 @@ public sealed partial class SetPartitioner
         }
     }
 
-    /// <summary>Runs the work on one acquired set until it returns, cancelling it when the member leaves Acquired.</summary>
+    /// <summary>
+    /// Runs the work on one acquired set until it returns, cancelling it when the member leaves Acquired or when its
+    /// ownership deadline passes; after the deadline the set is released, so that it is allocated again.
+    /// </summary>
     private async Task WorkOnSetAsync(
-        Func<IReadOnlyList<string>, CancellationToken, Task> work, MemberState acquired, CancellationToken cancellationToken)
+        Func<MemberState, CancellationToken, Task> work, MemberState acquired, CancellationToken cancellationToken)
     {
         using var workCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var deadline = new WorkDeadline(_time, () => ClaimRemaining, workCancellation);
         var left = WaitForAsync(o => o.Current.StateId != acquired.StateId, cancellationToken);
-        var working = StartWork(work, acquired.AcquiredItems, workCancellation.Token);
+        deadline.Start();
+        var working = StartWork(work, acquired, workCancellation.Token);
         if (await FirstOfAsync(working, left) == left)
         {
             // Cancel, not CancelAsync: the work's callbacks run here, in the caller's context, not on the thread pool.
@@ -81,7 +112,14 @@ public sealed partial class SetPartitioner
             // The work stopped because it was asked to.
         }
 
+        // No work left to stop: the timer goes with it.
+        deadline.Dispose();
         cancellationToken.ThrowIfCancellationRequested();
+        if (deadline.Passed && !left.IsCompleted)
+        {
+            await ReleaseSetAsync();
+        }
+
         await left;
     }
 
@@ -113,12 +151,11 @@ public sealed partial class SetPartitioner
         winner.TrySetResult(task);
     }
 
-    private static Task StartWork(
-        Func<IReadOnlyList<string>, CancellationToken, Task> work, IReadOnlyList<string> items, CancellationToken token)
+    private static Task StartWork(Func<MemberState, CancellationToken, Task> work, MemberState acquired, CancellationToken token)
     {
         try
         {
-            return work(items, token) ?? Task.CompletedTask;
+            return work(acquired, token) ?? Task.CompletedTask;
         }
         catch (Exception exception)
         {

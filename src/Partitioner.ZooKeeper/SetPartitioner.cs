@@ -122,6 +122,20 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// </summary>
     public TimeSpan SinceLastConfirmedReply => _time.GetElapsedTime(_port.LastHeardTimestamp);
 
+    /// <summary>
+    /// The items this member owns with their fencing tokens, in the order of <see cref="AcquiredItems"/>, under the same
+    /// rule: empty unless <see cref="Acquired"/>. Pass an item's <see cref="OwnedItem.FencingToken"/> with every write
+    /// the work makes for it, so that the store can refuse a write from an owner that has since been replaced.
+    /// </summary>
+    public IReadOnlyList<OwnedItem> OwnedItems
+    {
+        get
+        {
+            var state = _loop.State;
+            return IsOwner(state) ? state.OwnedItems : ImmutableArray<OwnedItem>.Empty;
+        }
+    }
+
     /// <summary>True in Failure, which is terminal.</summary>
     public bool Failed => State == PartitionState.Failure;
 
@@ -297,7 +311,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// <summary>
     /// How long this member may still claim its items by its own clock (zero or less: it claims nothing). The one
     /// ownership rule, <see cref="LeaderConfirmation.ClaimRemaining"/>; <see cref="AcquiredItems"/>,
-    /// <see cref="Acquired"/> and the work deadline all come from it.
+    /// <see cref="OwnedItems"/>, <see cref="Acquired"/> and the work deadline all come from it.
     /// </summary>
     internal TimeSpan ClaimRemaining => _loop.Confirmation.ClaimRemaining(_port.SessionTimeout);
 
