@@ -88,13 +88,18 @@ internal static class EventLogJson
         w.WriteString("state", state.State.ToString());
         w.WriteNumber("stateId", state.StateId);
         WriteStrings(w, "acquiredItems", state.AcquiredItems);
-        w.WriteStartArray("fencingTokens");
-        foreach (var owned in state.OwnedItems.IsDefault ? [] : state.OwnedItems)
+        if (!state.OwnedItems.IsDefaultOrEmpty)
         {
-            w.WriteNumberValue(owned.FencingToken);
+            // Only when there are some, so that the states of a log written before fencing tokens read the same.
+            w.WriteStartArray("fencingTokens");
+            foreach (var owned in state.OwnedItems)
+            {
+                w.WriteNumberValue(owned.FencingToken);
+            }
+
+            w.WriteEndArray();
         }
 
-        w.WriteEndArray();
         w.WriteString("failureReason", state.FailureReason);
         w.WriteEndObject();
     }

@@ -50,6 +50,33 @@ public sealed class EventLogTests
     }
 
     [Fact]
+    public void Log_RecordsFencingTokensCreationZxidsAndStatReads()
+    {
+        var (log, _) = Record();
+
+        Assert.Contains("\"fencingTokens\":[7,9],\"failureReason\":null", log, StringComparison.Ordinal);
+        Assert.Contains("\"createdZxid\":17", log, StringComparison.Ordinal);
+        Assert.Contains("{\"type\":\"MultiGetStat\",\"opId\":9,", log, StringComparison.Ordinal);
+        Assert.Contains("\"results\":[{\"error\":\"Ok\",\"createdZxid\":42},{\"error\":\"NoNode\",\"createdZxid\":0}]", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"fencingTokens\":[]", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parser_OfResultsWrittenBeforeFencingTokens_ReadsThemWithoutCreationZxids()
+    {
+        var parser = new EventLogParser(7);
+        using var create = System.Text.Json.JsonDocument.Parse("{\"type\":\"CreateCompleted\",\"opId\":3,\"error\":\"Ok\",\"createdPath\":\"/p/x\"}");
+        using var multi = System.Text.Json.JsonDocument.Parse(
+            "{\"type\":\"MultiCompleted\",\"opId\":4,\"error\":\"Ok\",\"results\":[{\"error\":\"Ok\",\"createdPath\":\"/p/l0000000001\"}]}");
+
+        var created = Assert.IsType<CreateCompleted>(parser.ReadEvent(create.RootElement));
+        var applied = Assert.IsType<MultiCompleted>(parser.ReadEvent(multi.RootElement));
+
+        Assert.Equal(new CreateCompleted(3, ZooKeeperError.Ok, "/p/x", null), created);
+        Assert.Equal(new WriteResult(ZooKeeperError.Ok, "/p/l0000000001", null), Assert.Single(applied.Results));
+    }
+
+    [Fact]
     public void Replay_WhenACommandInTheLogWasChanged_ReportsThatLineWithBothSides()
     {
         // Given a log where one decision's command was edited.
@@ -264,7 +291,8 @@ public sealed class EventLogTests
 
     private static object Answer(PortCall call) => call.Operation switch
     {
-        "create" => new CreateOutcome(ZooKeeperError.Ok, call.Path),
+        "create" => new CreateOutcome(ZooKeeperError.Ok, call.Path, 17),
+        "multiStat" => new MultiStatOutcome(ZooKeeperError.Ok, [new StatResult(ZooKeeperError.Ok, 42), new StatResult(ZooKeeperError.NoNode, 0)]),
         "delete" => ZooKeeperError.Ok,
         "exists" => (ZooKeeperError)(-999),
         "children" => new ChildrenOutcome(ZooKeeperError.Ok, ["x-member-2", "y-member-1"]),
@@ -290,13 +318,14 @@ public sealed class EventLogTests
             var locks = $"{state.Config.Path}/locks";
             return e switch
             {
-                TimerFired => state.To(PartitionState.Acquired, [.. state.Config.Items]).Then(
+                TimerFired => (state.To(PartitionState.Acquired, [.. state.Config.Items]) with { OwnedItems = [new("a", 7), new(OddItem, 9)] }).Then(
                     new Multi(4, [
                         new CreateOp($"{locks}/a/{state.Config.ContenderPrefix}__lock__", ImmutableArray<byte>.Empty, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node),
                         new DeleteOp($"{locks}/{OddItem}/old"),
                         new CreateOp($"{locks}/b", [1, 2, 255], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node)]),
                     new MultiGetChildren(5, [$"{locks}/a", $"{locks}/{OddItem}"]),
                     new Exists(6, $"{locks}/a/prev", Watch: true),
+                    new MultiGetStat(9, [$"{locks}/a/mine", $"{locks}/{OddItem}/gone"]),
                     new StartTimer(8, TimeSpan.FromTicks(12345678))),
                 WatchFired => state.To(PartitionState.Release).Then(new CancelTimer(8)),
                 ReleaseRequested => state.Then(new DeleteNode(7, $"{locks}/a/mine")),
