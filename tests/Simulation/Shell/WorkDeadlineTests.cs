@@ -91,25 +91,6 @@ public sealed class WorkDeadlineTests
     }
 
     [Fact]
-    public async Task RunAsync_WhenTheWorkReturnsBeforeTheDeadline_TheDeadlineGoesWithIt()
-    {
-        // Given the work returned at once while the member stays Acquired.
-        _port.SyncAnswer = null;
-        var partitioner = Shell.Start(_port, _time, _decider);
-        var returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = partitioner.RunAsync((_, _) => { returned.SetResult(); return Task.CompletedTask; }, CancellationToken.None);
-        _port.ChangeSession(SessionChange.Reconnected);
-        await returned.Task.WaitAsync(HangGuard);
-        await Task.Delay(50);
-
-        // When the claims lapse, there is no work to stop, and nothing is released for it.
-        _time.Advance(TimeSpan.FromSeconds(30));
-
-        Assert.Empty(partitioner.AcquiredItems);
-        Assert.DoesNotContain(_decider.Seen, e => e is ReleaseRequested);
-    }
-
-    [Fact]
     public async Task RunWithTokensAsync_HandsTheWorkEachItemWithItsFencingToken()
     {
         var partitioner = Shell.Start(_port, _time, _decider);
