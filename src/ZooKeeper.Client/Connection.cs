@@ -6,10 +6,17 @@ namespace ZooKeeper.Client;
 
 /// <summary>
 /// Reads length-prefixed frames from a blocking socket into one reusable buffer, which never grows
-/// past the frame limit plus its prefix; a bad length or a stream that ends early is a fault.
+/// past the frame limit plus its prefix; a bad length or a stream that ends early is a fault. The stream is the
+/// socket's own, or TLS over it.
 /// </summary>
-internal sealed class FrameReader(Socket socket, int frameBytesMax)
+internal sealed class FrameReader(Stream stream, int frameBytesMax)
 {
+    /// <summary>The first byte of a TLS alert record, which a TLS server sends to a client that spoke plaintext.</summary>
+    private const byte TlsAlertRecord = 0x15;
+
+    /// <summary>The reason when the server closed the connection between frames.</summary>
+    public const string ClosedMessage = "the server closed the connection";
+
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -19,6 +26,11 @@ internal sealed class FrameReader(Socket socket, int frameBytesMax)
     {
         Fill(4);
         var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start, 4));
+        if (_buffer[_start] == TlsAlertRecord && _buffer[_start + 1] == 3)
+        {
+            throw new ProtocolException("the server answered with a TLS record: this is a TLS port (secureClientPort); set ZooKeeperClientOptions.Tls");
+        }
+
         if (length < 0 || length > frameBytesMax)
         {
             throw new ProtocolException($"the server sent a frame length of {length}, outside [0, {frameBytesMax}]");
@@ -41,11 +53,11 @@ internal sealed class FrameReader(Socket socket, int frameBytesMax)
         MakeRoom(count);
         while (_end - _start < count)
         {
-            var received = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+            var received = stream.Read(_buffer, _end, _buffer.Length - _end);
             if (received == 0)
             {
                 throw new ProtocolException(_end == _start
-                    ? "the server closed the connection"
+                    ? ClosedMessage
                     : $"the server closed the connection inside a frame ({_end - _start} of {count} bytes)");
             }
 
@@ -69,11 +81,12 @@ internal sealed class FrameReader(Socket socket, int frameBytesMax)
 }
 
 /// <summary>
-/// One TCP connection to one server. Writes happen only on the session thread; reads only on the
-/// connection's reader thread. <see cref="Kill"/> is the single way a connection ends: it records the
-/// first reason and closes the socket, which also wakes a blocked reader.
+/// One TCP connection to one server, plaintext or TLS (<paramref name="stream"/> is then the TLS stream over the
+/// socket). Writes happen only on the session thread; reads only on the connection's reader thread (TLS allows one
+/// of each at a time). <see cref="Kill"/> is the single way a connection ends: it records the first reason and
+/// closes the socket, which also wakes a blocked reader.
 /// </summary>
-internal sealed class Connection(Socket socket, FrameReader reader, ServerAddress server, Action onDead)
+internal sealed class Connection(Socket socket, Stream stream, FrameReader reader, ServerAddress server, Action onDead)
 {
     private readonly object _killLock = new();
     private byte[] _sendBuffer = new byte[64 * 1024];
@@ -102,6 +115,7 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
         }
 
         CloseQuietly(socket);
+        stream.Dispose();
         onDead();
     }
 
@@ -146,15 +160,10 @@ internal sealed class Connection(Socket socket, FrameReader reader, ServerAddres
     {
         try
         {
-            var sent = 0;
-            while (sent < count)
-            {
-                sent += socket.Send(bytes, sent, count - sent, SocketFlags.None);
-            }
-
+            stream.Write(bytes, 0, count);
             return true;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or NotSupportedException)
         {
             Kill($"writing to {Server} failed: {e.Message}");
             return false;

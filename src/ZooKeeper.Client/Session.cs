@@ -32,6 +32,9 @@ internal sealed partial class Session
 
     private Connection? _current;
     private Socket? _connecting;
+
+    /// <summary>TLS certificate refusals in a row, on the session thread only.</summary>
+    private int _tlsRefusals;
     private ZooKeeperState _state = ZooKeeperState.Connecting;
     private bool _closing;
     private bool _authFailed;

@@ -46,8 +46,18 @@ internal sealed partial class Session
             }
 
             failuresInPass %= servers.Count;
+            var refusalsBefore = _tlsRefusals;
             var outcome = ConnectAndServe(servers[index]);
             index = (index + 1) % servers.Count;
+            _tlsRefusals = _tlsRefusals > refusalsBefore ? _tlsRefusals : 0;
+
+            // A certificate every server has refused will be refused again: a first connect gives up with the
+            // reason rather than retrying for ever. Once connected, a refusal is one server's fault; try the next.
+            if (!_everConnected && _tlsRefusals >= servers.Count)
+            {
+                return ZooKeeperState.Closed;
+            }
+
             if (outcome == Outcome.Expired)
             {
                 return ZooKeeperState.Expired;
@@ -126,23 +136,48 @@ internal sealed partial class Session
             _connecting = socket;
         }
 
+        Stream? stream = null;
         try
         {
-            var reader = new FrameReader(socket, _options.FrameBytesMax);
-            socket.ReceiveTimeout = socket.SendTimeout = (int)ConnectTimeout.TotalMilliseconds;
-            if (Handshake(socket, reader))
+            socket.ReceiveTimeout = socket.SendTimeout = (int)(_options.Tls?.HandshakeTimeout ?? ConnectTimeout).TotalMilliseconds;
+            stream = new NetworkStream(socket, ownsSocket: false);
+            if (_options.Tls is { } tls)
             {
+                stream = TlsHandshake.Authenticate(stream, server, tls);
+            }
+
+            socket.ReceiveTimeout = socket.SendTimeout = (int)ConnectTimeout.TotalMilliseconds;
+            var reader = new FrameReader(stream, _options.FrameBytesMax);
+            if (Handshake(stream, reader))
+            {
+                stream.Dispose();
                 Connection.CloseQuietly(socket);
                 return (null, true);
             }
 
             socket.ReceiveTimeout = 0;
             socket.SendTimeout = (int)ReadTimeout.TotalMilliseconds;
-            return (new Connection(socket, reader, server, WakeWriter), false);
+            return (new Connection(socket, stream, reader, server, WakeWriter), false);
         }
-        catch (Exception e) when (e is SocketException or IOException or ProtocolException or ObjectDisposedException)
+        catch (TlsRefusedException e)
         {
-            LastDisconnectReason = $"the handshake with {server} failed: {e.Message}";
+            _tlsRefusals++;
+            LastDisconnectReason = $"the TLS handshake with {server} failed: {e.Message}";
+            Telemetry.ConnectFailed(LastDisconnectReason);
+            stream?.Dispose();
+            Connection.CloseQuietly(socket);
+            return (null, false);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ProtocolException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            var what = _options.Tls is null ? "the handshake" : "the TLS handshake";
+            var hint = _options.Tls is null && e is ProtocolException && e.Message == FrameReader.ClosedMessage
+                ? " before answering (a TLS port, secureClientPort, does that to a plaintext client: set ZooKeeperClientOptions.Tls)"
+                : _options.Tls is { ClientCertificate: null } && e is System.Security.Authentication.AuthenticationException
+                    ? "; a server that needs a client certificate refuses the handshake like this: set ZooKeeperTlsOptions.ClientCertificate"
+                    : "";
+            LastDisconnectReason = $"{what} with {server} failed: {Describe(e)}{hint}";
+            stream?.Dispose();
             Telemetry.ConnectFailed(LastDisconnectReason);
             Connection.CloseQuietly(socket);
             return (null, false);
@@ -156,8 +191,12 @@ internal sealed partial class Session
         }
     }
 
+    /// <summary>The exception's message, with its inner ones (a TLS failure's cause is often one level down).</summary>
+    private static string Describe(Exception e) =>
+        e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({Describe(inner)})" : e.Message;
+
     /// <summary>Sends ConnectRequest and reads ConnectResponse; true when the server says the session is gone.</summary>
-    private bool Handshake(Socket socket, FrameReader reader)
+    private bool Handshake(Stream stream, FrameReader reader)
     {
         var request = new JuteWriter(64);
         request.WriteInt(0);
@@ -167,10 +206,7 @@ internal sealed partial class Session
         request.WriteBuffer(_password);
         request.WriteBool(false);
         var frame = request.ToFrame();
-        for (var sent = 0; sent < request.Length;)
-        {
-            sent += socket.Send(frame, sent, request.Length - sent, SocketFlags.None);
-        }
+        stream.Write(frame, 0, request.Length);
 
         var reply = new JuteReader(reader.ReadFrame());
         reply.ReadInt();
@@ -409,6 +445,7 @@ internal sealed partial class Session
         }
 
         RaiseState(sessionEvent);
-        _firstConnect.TrySetException(KeeperException.Create(code, null, $"the session ended ({final}) before it connected"));
+        var why = LastDisconnectReason is { } reason ? $"; the last attempt: {reason}" : "";
+        _firstConnect.TrySetException(KeeperException.Create(code, null, $"the session ended ({final}) before it connected{why}"));
     }
 }

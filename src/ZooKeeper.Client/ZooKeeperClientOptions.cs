@@ -54,6 +54,13 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public IReadOnlyList<AuthInfo> Auth { get; init; } = [];
 
+    /// <summary>
+    /// Connect over TLS (ZooKeeper's <c>secureClientPort</c>) with these settings, on every connection; null speaks
+    /// plaintext. When the client refuses every server's certificate before the first connect, <see cref="ZooKeeperClient.ConnectAsync(string, ZooKeeperClientOptions?, CancellationToken)"/>
+    /// throws a <see cref="ConnectionLossException"/> with the reason. The default is null.
+    /// </summary>
+    public ZooKeeperTlsOptions? Tls { get; init; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

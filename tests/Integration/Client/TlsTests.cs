@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using Partitioner.Core;
+using Partitioner.Integration.Infrastructure;
+using Partitioner.ZooKeeper;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Client.ClientTestKit;
+
+namespace Partitioner.Integration.Client;
+
+/// <summary>Certificates and two TLS servers shared by the TLS tests: one that takes a client certificate if given, one that needs it.</summary>
+public sealed class TlsServersFixture : IDisposable
+{
+    public TlsServersFixture()
+    {
+        Certificates = TestCertificates.Create();
+        WantPort = FreePort.Next();
+        NeedPort = FreePort.Next();
+        Want = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { ExtraConfig = Certificates.ServerConfig(WantPort, "want") });
+        Need = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { ExtraConfig = Certificates.ServerConfig(NeedPort, "need") });
+    }
+
+    public TestCertificates Certificates { get; }
+
+    /// <summary>The server whose TLS port takes a client certificate when one is offered.</summary>
+    public ZooKeeperServerProcess Want { get; }
+
+    /// <summary>The server whose TLS port refuses a client without a certificate.</summary>
+    public ZooKeeperServerProcess Need { get; }
+
+    public int WantPort { get; }
+
+    public int NeedPort { get; }
+
+    public void Dispose()
+    {
+        Want.Dispose();
+        Need.Dispose();
+        Certificates.Dispose();
+    }
+}
+
+/// <summary>The client over TLS to ZooKeeper's secureClientPort (the Netty connection factory) on real servers.</summary>
+public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServersFixture>
+{
+    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(5);
+
+    private TestCertificates Certificates => fixture.Certificates;
+
+    [Fact]
+    public async Task Partitioner_OverTls_TwoMembersShareTheItems_AndTheSessionSurvivesAServerRestart()
+    {
+        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientCertificateFile, Certificates.ClientKeyFile);
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { ExtraConfig = Certificates.ServerConfig(FreePort.Next(), "want") });
+        var connect = SecureConnectString(server);
+        await using var first = await TlsConnect(connect, tls);
+        await using var second = await TlsConnect(connect, tls);
+        var options = new SetPartitionerOptions { TimeBoundary = TimeSpan.FromMilliseconds(200), MaxReactionTime = TimeSpan.FromMilliseconds(500) };
+        await using var a = new SetPartitioner(first, "/tls/p", ["a", "b", "c", "d"], new SetPartitionerOptions { Identifier = "m-1", TimeBoundary = options.TimeBoundary, MaxReactionTime = options.MaxReactionTime });
+        await using var b = new SetPartitioner(second, "/tls/p", ["a", "b", "c", "d"], new SetPartitionerOptions { Identifier = "m-2", TimeBoundary = options.TimeBoundary, MaxReactionTime = options.MaxReactionTime });
+        await Shares(a, b);
+        var session = first.SessionId;
+
+        server.Stop();
+        server.Start();
+
+        await Shares(a, b);
+        Assert.Equal(session, first.SessionId);
+        Assert.Equal(ZooKeeperState.Connected, first.State);
+    }
+
+    [Fact]
+    public async Task Connect_WithAPkcs12ClientCertificate_ToAServerThatNeedsOne_Works()
+    {
+        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientPkcs12File, null, TestCertificates.StorePassword);
+
+        await using var zk = await TlsConnect(Secure(fixture.NeedPort), tls);
+
+        await zk.CreateAsync("/pkcs12", default, CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+    }
+
+    [Fact]
+    public async Task Connect_WithAnotherCa_FailsAtOnceSayingTheCertificateIsNotTrusted()
+    {
+        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.OtherCaFile, null, null);
+
+        var error = await Refused(Secure(fixture.WantPort), tls);
+
+        Assert.Contains("the server's certificate was refused", error.Message, StringComparison.Ordinal);
+        Assert.Contains("it is not signed by the given CA", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_WhenTheCertificateDoesNotNameTheHost_FailsAtOnceNamingTheHost()
+    {
+        var tls = new ZooKeeperTlsOptions
+        {
+            TrustedCertificates = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null).TrustedCertificates,
+            TargetHost = "zookeeper.example.org",
+        };
+
+        var error = await Refused(Secure(fixture.WantPort), tls);
+
+        Assert.Contains("does not name the host 'zookeeper.example.org'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_WhenTheServersCertificateHasExpired_FailsAtOnceSayingSo()
+    {
+        var port = FreePort.Next();
+        using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { ExtraConfig = Certificates.ServerConfig(port, "want", expired: true) });
+        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null);
+
+        var error = await Refused(Secure(port), tls);
+
+        Assert.Contains("it has expired or is not valid yet (NotTimeValid", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_WithoutAClientCertificate_ToAServerThatNeedsOne_FailsWithinTheTimeoutWithTheReason()
+    {
+        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null);
+
+        var error = await Refused(Secure(fixture.NeedPort), tls, timeout: true);
+
+        Assert.Contains("bad certificate", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set ZooKeeperTlsOptions.ClientCertificate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_InPlaintextToTheTlsPort_FailsWithinTheTimeoutSayingItIsATlsPort()
+    {
+        var error = await Refused(Secure(fixture.WantPort), tls: null, timeout: true);
+
+        Assert.Contains("a TLS port, secureClientPort, does that to a plaintext client", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromFiles_WithAMissingCaFile_IsRefusedNamingIt()
+    {
+        var missing = Path.Combine(Certificates.Folder, "missing.pem");
+
+        var error = Assert.Throws<ArgumentException>(() => ZooKeeperTlsOptions.FromFiles(missing, null, null));
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    private static string Secure(int port) => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}");
+
+    private static string SecureConnectString(ZooKeeperServerProcess server) =>
+        Secure(int.Parse(server.Settings.ExtraConfig[0]["secureClientPort=".Length..], CultureInfo.InvariantCulture));
+
+    private static Task<ZooKeeperClient> TlsConnect(string connectString, ZooKeeperTlsOptions tls) =>
+        ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions
+        {
+            Tls = tls,
+            SessionTimeout = TimeSpan.FromSeconds(10),
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        }).WaitAsync(WaitMax);
+
+    /// <summary>
+    /// Connects and expects a ConnectionLoss with the reason: at once (well inside <see cref="ConnectLimit"/>) when the
+    /// client refuses the certificate, or at the connect timeout when the server drops the connection.
+    /// </summary>
+    private static async Task<ConnectionLossException> Refused(string connectString, ZooKeeperTlsOptions? tls, bool timeout = false)
+    {
+        var options = new ZooKeeperClientOptions
+        {
+            Tls = tls,
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
+            ConnectTimeout = timeout ? TimeSpan.FromSeconds(2) : null,
+        };
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync(connectString, options).WaitAsync(ConnectLimit));
+        Assert.True(watch.Elapsed < ConnectLimit, $"took {watch.Elapsed}");
+        return error;
+    }
+
+    private static async Task Shares(SetPartitioner a, SetPartitioner b)
+    {
+        var deadline = DateTime.UtcNow + WaitMax;
+        while (!(a.Acquired && b.Acquired && a.AcquiredItems.Count + b.AcquiredItems.Count == 4))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"m-1 {a.State} ({a.FailureReason}), m-2 {b.State} ({b.FailureReason})");
+            foreach (var member in new[] { a, b }.Where(m => m.Release))
+            {
+                await member.ReleaseSetAsync().Within();
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Equal<string>(["a", "c"], a.AcquiredItems.ToArray());
+        Assert.Equal<string>(["b", "d"], b.AcquiredItems.ToArray());
+    }
+}
