@@ -23,6 +23,7 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <param name="configuration">The configuration section of the options, such as <c>builder.Configuration.GetSection("Partitioner")</c>.</param>
     /// <param name="configure">Changes the options after binding (items computed in code, for instance); none when null.</param>
     /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitioner<TWork>(
         this IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure = null)
         where TWork : class, ISetPartitionerWork
@@ -47,6 +48,7 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitioner<TWork>(this IServiceCollection services, Action<SetPartitionerHostOptions> configure)
         where TWork : class, ISetPartitionerWork
     {
@@ -59,6 +61,12 @@ public static class SetPartitionerServiceCollectionExtensions
     private static IServiceCollection AddCore<TWork>(IServiceCollection services, OptionsBuilder<SetPartitionerHostOptions> builder, string prefix)
         where TWork : class, ISetPartitionerWork
     {
+        if (services.Any(d => d.ServiceType == typeof(SetPartitionerService)))
+        {
+            // A second call would bind the same options into a second hosted registration of the one service.
+            throw new InvalidOperationException("AddSetPartitioner was already called on these services; a host runs one member.");
+        }
+
         builder.ValidateOnStart();
         services.AddSingleton<IValidateOptions<SetPartitionerHostOptions>>(new SetPartitionerHostOptionsValidator(prefix));
         services.TryAddSingleton(provider => new ZooKeeperConnection(

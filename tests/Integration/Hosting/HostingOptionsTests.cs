@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Partitioner.Hosting;
 using Microsoft.Extensions.Options;
 using static Partitioner.Integration.Hosting.HostedMemberKit;
 
@@ -73,6 +75,30 @@ public sealed class HostingOptionsTests
         var error = await StartFails(settings);
         Assert.Contains("Partitioner:TimeBoundary:", error.Message, StringComparison.Ordinal);
         Assert.Contains("is negative", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithOptionsSetInCode_NamesTheKeyAfterTheOptionsClass()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSetPartitioner<RecordingWork>(o =>
+        {
+            o.ConnectString = Nowhere;
+            o.Path = "/app";
+            o.Items = ["a", "a"];
+        });
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("SetPartitionerHostOptions:Items: The item \"a\" appears more than once.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddSetPartitioner_Twice_IsRefused()
+    {
+        var services = new ServiceCollection();
+        services.AddSetPartitioner<RecordingWork>(o => o.Path = "/a");
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddSetPartitioner<RecordingWork>(o => o.Path = "/b"));
+        Assert.Equal("AddSetPartitioner was already called on these services; a host runs one member.", error.Message);
     }
 
     private static async Task<OptionsValidationException> StartFails(Dictionary<string, string?> settings)
