@@ -27,7 +27,7 @@ public sealed class PackageInstallTests(ZooKeeperServerFixture server) : IDispos
     private static string Cache => Path.Combine(RepositoryFiles.Root, "artifacts", "nuget-cache");
 
     [Fact]
-    public async Task EveryPackage_CarriesItsIdLicenceRepositoryReadmeAndXmlDocs_AtTheOneVersion()
+    public async Task EveryPackage_CarriesItsIdLicenceRepositoryReadmeXmlDocsAndSourceLink_AtTheOneVersion()
     {
         await EnsurePacked();
         foreach (var id in LibraryIds)
@@ -48,6 +48,17 @@ public sealed class PackageInstallTests(ZooKeeperServerFixture server) : IDispos
             Assert.NotNull(package.GetEntry("README.md"));
             Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));
             Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.xml"));
+
+            // Source Link: the symbol package's PDB maps the sources to the repository at the packed commit.
+            using var symbols = ZipFile.OpenRead(Path.ChangeExtension(PackageFile(id), ".snupkg"));
+            using var pdb = new MemoryStream();
+            using (var stream = symbols.GetEntry($"lib/net10.0/{id}.pdb")!.Open())
+            {
+                stream.CopyTo(pdb);
+            }
+
+            var sourceLink = $"/{repository.Attribute("commit")!.Value}/*\"}}";
+            Assert.Contains(sourceLink, System.Text.Encoding.UTF8.GetString(pdb.ToArray()), StringComparison.Ordinal);
         }
 
         using var tool = ZipFile.OpenRead(PackageFile(ToolId));
