@@ -7,6 +7,12 @@ namespace Partitioner.Cli.Input;
 /// <summary>What a command was told about reaching ZooKeeper, checked.</summary>
 internal sealed record ConnectionSettings(string ConnectString, ConnectionString Parsed, TimeSpan ConnectTimeout, TimeSpan SessionTimeout)
 {
+    /// <summary>TLS settings, or null for plaintext.</summary>
+    public ZooKeeperTlsOptions? Tls { get; init; }
+
+    /// <summary>Credentials sent before the first request; never printed (only their schemes are).</summary>
+    public IReadOnlyList<AuthInfo> Auth { get; init; } = [];
+
     /// <summary>The servers, as the error and progress lines name them.</summary>
     public string Servers => string.Join(", ", Parsed.Servers) + (Parsed.Chroot is { } chroot ? $" (chroot {chroot})" : "");
 }
@@ -38,11 +44,38 @@ internal sealed class ConnectionOptions
         DefaultValueFactory = _ => 10.0,
     };
 
+    /// <summary>The environment variable that may hold the credentials, <c>scheme:credentials</c>, when <c>--auth-file</c> is not given.</summary>
+    public const string AuthVariable = "PARTITIONER_ZK_AUTH";
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "Connect over TLS, trusting the CA certificates in this PEM file (without it, --tls-cert alone trusts the system store).",
+    };
+
+    public Option<string?> TlsCert { get; } = new("--tls-cert")
+    {
+        Description = "Connect over TLS with this client certificate: PEM (with --tls-key) or PKCS#12 (its password from PARTITIONER_TLS_PASSWORD).",
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key") { Description = "The PEM private key of --tls-cert." };
+
+    public Option<bool> Tls { get; } = new("--tls") { Description = "Connect over TLS, trusting the system store (implied by --tls-ca and --tls-cert)." };
+
+    public Option<string?> AuthFile { get; } = new("--auth-file")
+    {
+        Description = $"A file whose first line is scheme:credentials (digest:user:password), sent before the first request. Without it, the {AuthVariable} environment variable is read. Never on the command line.",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Connect);
         command.Options.Add(ConnectTimeout);
         command.Options.Add(SessionTimeout);
+        command.Options.Add(Tls);
+        command.Options.Add(TlsCa);
+        command.Options.Add(TlsCert);
+        command.Options.Add(TlsKey);
+        command.Options.Add(AuthFile);
     }
 
     /// <exception cref="BadInputException">The connect string or a timeout is not valid.</exception>
@@ -65,7 +98,71 @@ internal sealed class ConnectionOptions
             throw new BadInputException(string.Create(CultureInfo.InvariantCulture, $"--session-timeout {session.TotalSeconds} is under 0.1 s"));
         }
 
-        return new ConnectionSettings(text, parsed, Numbers.Seconds(parse.GetValue(ConnectTimeout), "--connect-timeout", positive: true), session);
+        return new ConnectionSettings(text, parsed, Numbers.Seconds(parse.GetValue(ConnectTimeout), "--connect-timeout", positive: true), session)
+        {
+            Tls = ReadTls(parse),
+            Auth = ReadAuth(parse.GetValue(AuthFile)),
+        };
+    }
+
+    /// <exception cref="BadInputException">A TLS file is missing or unreadable; the message names it.</exception>
+    private ZooKeeperTlsOptions? ReadTls(ParseResult parse)
+    {
+        var (ca, cert, key) = (parse.GetValue(TlsCa), parse.GetValue(TlsCert), parse.GetValue(TlsKey));
+        if (ca is null && cert is null && key is null)
+        {
+            return parse.GetValue(Tls) ? new ZooKeeperTlsOptions() : null;
+        }
+
+        try
+        {
+            return ZooKeeperTlsOptions.FromFiles(ca, cert, key, Environment.GetEnvironmentVariable("PARTITIONER_TLS_PASSWORD"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadInputException($"--tls: {WithoutParameter(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Reads <c>scheme:credentials</c> from the file, or else from <see cref="AuthVariable"/>; none when neither is set.
+    /// The errors never quote the credentials.
+    /// </summary>
+    /// <exception cref="BadInputException">The file is missing, or the text is not scheme:credentials.</exception>
+    internal static IReadOnlyList<AuthInfo> ReadAuth(string? file)
+    {
+        string? text;
+        string source;
+        if (file is not null)
+        {
+            source = $"--auth-file {file}";
+            try
+            {
+                text = File.ReadLines(file).FirstOrDefault() ?? "";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BadInputException($"{source}: cannot be read ({e.GetType().Name})");
+            }
+        }
+        else
+        {
+            source = $"the {AuthVariable} environment variable";
+            text = Environment.GetEnvironmentVariable(AuthVariable);
+            if (string.IsNullOrEmpty(text))
+            {
+                return [];
+            }
+        }
+
+        text = text.Trim();
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            throw new BadInputException($"{source}: expected scheme:credentials, such as digest:user:password (the text is not shown)");
+        }
+
+        return [new AuthInfo(text[..colon], System.Text.Encoding.UTF8.GetBytes(text[(colon + 1)..]))];
     }
 
     /// <summary>
@@ -76,10 +173,20 @@ internal sealed class ConnectionOptions
     {
         status(string.Create(CultureInfo.InvariantCulture,
             $"connecting to {settings.Servers} (giving up after {settings.ConnectTimeout.TotalSeconds:0.###} s)"));
-        var options = new ZooKeeperClientOptions { SessionTimeout = settings.SessionTimeout, ConnectTimeout = settings.ConnectTimeout };
+        var options = new ZooKeeperClientOptions
+        {
+            SessionTimeout = settings.SessionTimeout,
+            ConnectTimeout = settings.ConnectTimeout,
+            Tls = settings.Tls,
+            Auth = settings.Auth,
+        };
         try
         {
             return await ZooKeeperClient.ConnectAsync(settings.ConnectString, options, cancellationToken);
+        }
+        catch (AuthFailedException)
+        {
+            throw new ConnectFailedException($"{settings.Servers} refused the credentials (scheme {string.Join(", ", settings.Auth.Select(a => a.Scheme))})");
         }
         catch (KeeperException e)
         {

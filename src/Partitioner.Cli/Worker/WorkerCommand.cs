@@ -33,9 +33,15 @@ internal static class WorkerCommand
         var timeBoundary = new Option<double>("--time-boundary") { Description = "Seconds the party must stay unchanged before sharing.", DefaultValueFactory = _ => 30.0 };
         var releaseDelay = new Option<double>("--release-delay") { Description = "Seconds the work takes to stop once asked (a slow consumer).", DefaultValueFactory = _ => 0.0 };
         var prefix = new Option<string?>("--prefix") { Description = "The 32-hex-digit contender prefix (default random)." };
+        var acl = new Option<string>("--acl")
+        {
+            Description = "The ACL of the nodes this member creates: open (anyone may do anything, kazoo's default) or creator-all (only the credentials of --auth-file or PARTITIONER_ZK_AUTH, with what members need).",
+            DefaultValueFactory = _ => "open",
+        };
+        var eventLog = new Option<string?>("--event-log") { Description = "Write every decision to this file (JSON Lines, for partitioner replay)." };
         var command = new Command("worker", "Run one member against ZooKeeper and print its states as JSON lines.")
         {
-            path, identifier, timeBoundary, releaseDelay, prefix,
+            path, identifier, timeBoundary, releaseDelay, prefix, acl, eventLog,
         };
         connection.AddTo(command);
         items.AddTo(command);
@@ -48,12 +54,28 @@ internal static class WorkerCommand
                 parse.GetValue(identifier),
                 Numbers.Seconds(parse.GetValue(timeBoundary), "--time-boundary"),
                 Numbers.Seconds(parse.GetValue(releaseDelay), "--release-delay"),
-                parse.GetValue(prefix));
+                parse.GetValue(prefix))
+            {
+                Acl = ReadAcl(parse.GetValue(acl)!),
+                EventLog = parse.GetValue(eventLog),
+            };
             CheckMember(settings);
+            if (settings.Acl != PartyAcl.OpenUnsafe && settings.Connection.Auth.Count == 0)
+            {
+                throw new BadInputException($"--acl creator-all needs credentials: --auth-file, or the {ConnectionOptions.AuthVariable} environment variable");
+            }
+
             return RunAsync(settings, cancellationToken);
         });
         return command;
     }
+
+    private static PartyAcl ReadAcl(string text) => text switch
+    {
+        "open" => PartyAcl.OpenUnsafe,
+        "creator-all" => PartyAcl.CreatorAll,
+        _ => throw new BadInputException($"--acl {text}: expected open or creator-all"),
+    };
 
     /// <summary>Checks the path, items, identifier and prefix before connecting, so that a bad one costs no session.</summary>
     private static void CheckMember(WorkerSettings settings)
@@ -82,7 +104,14 @@ internal static class WorkerCommand
         {
             client = await ConnectionOptions.ConnectAsync(
                 settings.Connection,
-                _ => output.Write(new { @event = "connecting", servers = settings.Connection.Servers, timeout_s = settings.Connection.ConnectTimeout.TotalSeconds }),
+                _ => output.Write(new
+                {
+                    @event = "connecting",
+                    servers = settings.Connection.Servers,
+                    timeout_s = settings.Connection.ConnectTimeout.TotalSeconds,
+                    tls = settings.Connection.Tls is not null,
+                    auth = settings.Connection.Auth.Select(a => a.Scheme).ToArray(),
+                }),
                 cancellationToken);
         }
         catch (ConnectFailedException e)
@@ -113,7 +142,10 @@ internal static class WorkerCommand
             TimeBoundary = settings.TimeBoundary,
             ContenderPrefix = settings.Prefix,
             TimeProvider = client.TimeProvider,
+            Acl = settings.Acl,
         };
+        using var eventLog = settings.EventLog is null ? null : new JsonLinesEventLogSink(File.Create(settings.EventLog));
+        options.EventLog = eventLog;
         await using var member = new SetPartitioner(client, settings.Path, settings.Items, options);
         member.StateChanged += (_, change) => output.Write(new
         {
@@ -174,4 +206,11 @@ internal sealed record WorkerSettings(
     string? Identifier,
     TimeSpan TimeBoundary,
     TimeSpan ReleaseDelay,
-    string? Prefix);
+    string? Prefix)
+{
+    /// <summary>The ACL of the nodes the member creates.</summary>
+    public PartyAcl Acl { get; init; } = PartyAcl.OpenUnsafe;
+
+    /// <summary>Where the event log goes, or null for none.</summary>
+    public string? EventLog { get; init; }
+}

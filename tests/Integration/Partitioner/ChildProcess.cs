@@ -145,6 +145,24 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Everything written to stderr so far (all of it, once the process has exited).</summary>
+    public string StandardError()
+    {
+        if (_process.HasExited)
+        {
+            // Waiting without a timeout also waits for the redirected streams to be read to their end.
+            _process.WaitForExit();
+        }
+
+        lock (_errors)
+        {
+            return string.Join("\n", _errors);
+        }
+    }
+
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public string StandardErrorTail()
     {
         lock (_errors)
