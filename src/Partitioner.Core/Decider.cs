@@ -126,14 +126,11 @@ public static class Decider
     {
         switch (round.Step, result)
         {
-            case (ListingFolders listing, ChildrenCompleted children) when children.OpId == listing.OpId:
-                Allocation.OnFolderList(step, round, children);
-                break;
             case (CreatingFolders creating, MultiCompleted multi) when creating.Batches.ContainsKey(multi.OpId):
                 Allocation.OnFolderMulti(step, round, creating, multi);
                 break;
-            case (CreatingFolders creating, CreateCompleted single) when creating.Batches.ContainsKey(single.OpId):
-                Allocation.OnFolderCreate(step, round, creating, single);
+            case (CreatingFolders creating, MultiReadCompleted probe) when creating.Batches.ContainsKey(probe.OpId):
+                Allocation.OnFolderProbe(step, round, creating, probe);
                 break;
             case (LockingStep locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
                 Locking.OnReads(step, round, locking, reads);

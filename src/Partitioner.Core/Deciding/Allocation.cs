@@ -3,10 +3,13 @@ using System.Collections.Immutable;
 namespace Partitioner.Core;
 
 /// <summary>
-/// The start of a round, after the stability wait: compute the share, then make sure its lock folders
-/// exist with one read of <c>P/locks</c> and batched creates of the missing ones (kazoo ensures each
-/// folder with its own round trips, one item at a time). Folders this member already saw or created, and
-/// after its first Acquired every folder, are not read again: the recipe never deletes them.
+/// The start of a round, after the stability wait: compute the share, then make sure its lock folders exist.
+/// The folders this member does not know are created at once, each with this member's lock node, in multi
+/// batches; a batch that finds a folder already there reads its folders (a multiRead) to learn which exist, and
+/// creates the rest. Every request and every reply is bounded by the share: <c>P/locks</c> is never listed,
+/// however many folders earlier item sets or other members left there (kazoo ensures each folder with its own
+/// round trips, one item at a time). Folders this member already saw or created, and after its first Acquired
+/// every folder, are not touched again: the recipe never deletes them.
 /// </summary>
 internal static class Allocation
 {
@@ -26,45 +29,32 @@ internal static class Allocation
             return;
         }
 
-        var round = new Round(partyWatchOpId, share, new ListingFolders(0), Lost: false);
+        var round = new Round(partyWatchOpId, share, CreatingFolders.Empty, Lost: false);
         step.SetPhase(new RoundPhase(round));
         LedgerDecisions.DeleteUnwanted(step, round);
         LedgerDecisions.Sweep(step);
-        if (step.State.WasAcquired || share.All(item => step.State.KnownFolders.Contains(step.Config, item)))
+        EnsureFolders(step, round, []);
+    }
+
+    /// <summary>
+    /// Step 1 (also the restart after a lost round, or after a folder was found missing): create the share's
+    /// folders that are not known to exist. Once acquired, a member presumes every folder exists except
+    /// <paramref name="missing"/>, those a request just found gone.
+    /// </summary>
+    public static void EnsureFolders(Step step, Round round, IEnumerable<string> missing)
+    {
+        round = round.Restarted(CreatingFolders.Empty);
+        var gone = missing.ToImmutableHashSet(StringComparer.Ordinal);
+        var unknown = step.State.WasAcquired
+            ? round.Share.Where(gone.Contains).ToImmutableArray()
+            : round.Share.Where(item => gone.Contains(item) || !step.State.KnownFolders.Contains(step.Config, item)).ToImmutableArray();
+        if (unknown.IsEmpty)
         {
             Locking.Begin(step, round);
         }
         else
         {
-            ListFolders(step, round);
-        }
-    }
-
-    /// <summary>Step 1 (also the restart after a lost round): one read of <c>P/locks</c>.</summary>
-    public static void ListFolders(Step step, Round round)
-    {
-        long id = step.NewId();
-        step.Emit(new GetChildren(id, ZnodePaths.Locks(step.Config.Path), Watch: false));
-        step.SetPhase(new RoundPhase(round.Restarted(id)));
-    }
-
-    public static void OnFolderList(Step step, Round round, ChildrenCompleted result)
-    {
-        switch (result.Error)
-        {
-            case ZooKeeperError.Ok:
-                var existing = result.Children.ToImmutableHashSet(StringComparer.Ordinal);
-                var missing = round.Share.Where(item => !existing.Contains(item)).ToImmutableArray();
-                // Every folder listed is remembered, not only the share's: the next round's share may be another.
-                RememberFolders(step, result.Children);
-                CreateFolders(step, round, missing);
-                break;
-            case ZooKeeperError.ConnectionLoss:
-                MarkLost(step, round);
-                break;
-            default:
-                Failures.Unexpected(step, "get children", ZnodePaths.Locks(step.Config.Path), result.Error);
-                break;
+            CreateFolders(step, round, unknown);
         }
     }
 
@@ -75,24 +65,7 @@ internal static class Allocation
     /// </summary>
     public static void CreateFolders(Step step, Round round, ImmutableArray<string> missing)
     {
-        var ledger = step.Ledger;
-        var withLock = missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
-        var batches = ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty;
-        foreach (var batch in Batches.OfItems(step.Config, withLock, Math.Max(1, step.Config.BatchSize / 2)))
-        {
-            long id = step.NewId();
-            batches = batches.Add(id, batch);
-            LedgerDecisions.CreateFoldersWithLockNodes(step, id, batch);
-        }
-
-        foreach (var batch in Batches.OfItems(step.Config, missing.Except(withLock, StringComparer.Ordinal), step.Config.BatchSize))
-        {
-            long id = step.NewId();
-            var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent, step.Config.Acl.Folder));
-            step.Emit(new Multi(id, [.. ops]));
-            batches = batches.Add(id, batch);
-        }
-
+        var batches = SendFolderCreates(step, ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty, missing);
         ContinueCreatingFolders(step, round, new CreatingFolders(batches, ImmutableSortedSet.Create<string>(StringComparer.Ordinal)));
     }
 
@@ -126,14 +99,12 @@ internal static class Allocation
                 RememberFolders(step, items);
                 break;
             case ZooKeeperError.NodeExists:
-                // A peer created one of them meanwhile and the whole multi failed: create each on its own.
-                foreach (string item in items)
-                {
-                    long id = step.NewId();
-                    step.Emit(new CreateNode(id, Folder(step, item), [], NodeKind.Persistent, step.Config.Acl.Folder));
-                    batches = batches.Add(id, [item]);
-                }
-
+                // A folder of the batch exists (left by an earlier run, or a peer made it meanwhile) and the whole
+                // multi failed: read the batch's folders to learn which exist. The reply holds each folder's
+                // contenders, so it is bounded by the batch and the party, not by P/locks.
+                long id = step.NewId();
+                step.Emit(new MultiGetChildren(id, [.. items.Select(item => Folder(step, item))]));
+                batches = batches.Add(id, items);
                 break;
             case ZooKeeperError.ConnectionLoss:
                 MarkLost(step, round);
@@ -147,22 +118,42 @@ internal static class Allocation
         ContinueCreatingFolders(step, round, creating with { Batches = batches });
     }
 
-    public static void OnFolderCreate(Step step, Round round, CreatingFolders creating, CreateCompleted result)
+    /// <summary>
+    /// The read of a batch whose folder creates met NodeExists came back: the folders it found are known, the
+    /// others are created again (with lock nodes where the ledger allows).
+    /// </summary>
+    public static void OnFolderProbe(Step step, Round round, CreatingFolders creating, MultiReadCompleted result)
     {
-        string item = creating.Batches[result.OpId][0];
-        switch (result.Error)
+        var items = creating.Batches[result.OpId];
+        var batches = creating.Batches.Remove(result.OpId);
+        if (result.Error != ZooKeeperError.Ok)
         {
-            case ZooKeeperError.Ok or ZooKeeperError.NodeExists:
-                RememberFolders(step, [item]);
-                ContinueCreatingFolders(step, round, creating with { Batches = creating.Batches.Remove(result.OpId) });
-                break;
-            case ZooKeeperError.ConnectionLoss:
-                MarkLost(step, round);
-                break;
-            default:
-                Failures.Unexpected(step, "create", Folder(step, item), result.Error);
-                break;
+            OnError(step, round, "multi read", Folder(step, items[0]), result.Error);
+            return;
         }
+
+        var found = ImmutableArray.CreateBuilder<string>();
+        var missing = ImmutableArray.CreateBuilder<string>();
+        for (int i = 0; i < items.Length; i++)
+        {
+            var error = i < result.Results.Length ? result.Results[i].Error : ZooKeeperError.BadArguments;
+            switch (error)
+            {
+                case ZooKeeperError.Ok:
+                    found.Add(items[i]);
+                    break;
+                case ZooKeeperError.NoNode:
+                    missing.Add(items[i]);
+                    break;
+                default:
+                    OnError(step, round, "get children", Folder(step, items[i]), error);
+                    return;
+            }
+        }
+
+        RememberFolders(step, found);
+        batches = SendFolderCreates(step, batches, missing.ToImmutable());
+        ContinueCreatingFolders(step, round, creating with { Batches = batches });
     }
 
     /// <summary>
@@ -179,22 +170,23 @@ internal static class Allocation
     {
         if (step.Phase is RoundPhase { Round: { Lost: true } round })
         {
-            ListFolders(step, round);
+            EnsureFolders(step, round, []);
         }
     }
 
     /// <summary>
     /// A lock create or folder read found no folder for <paramref name="items"/>: someone deleted it by hand.
-    /// The items are no longer known; a round that is locking lists the folders again (creating the missing
-    /// ones), and the results of its earlier reads are then ignored. A round already listing needs nothing more:
-    /// its read was sent after the failed request, so it sees the folder missing.
+    /// The items are no longer known; a round that is locking goes back to step 1 and creates them (and the results
+    /// of its earlier reads are then ignored). A round still creating folders needs nothing more: its lock creates,
+    /// sent later, meet the folder missing again if it is, and come back here then.
     /// </summary>
     public static void OnFoldersMissing(Step step, IEnumerable<string> items)
     {
-        step.Update(s => s with { KnownFolders = s.KnownFolders.Without(s.Config, items) });
+        var gone = items.ToImmutableArray();
+        step.Update(s => s with { KnownFolders = s.KnownFolders.Without(s.Config, gone) });
         if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } round })
         {
-            ListFolders(step, round);
+            EnsureFolders(step, round, gone);
         }
     }
 
@@ -204,6 +196,47 @@ internal static class Allocation
         LedgerDecisions.DeleteAllOwnNodes(step);
         LedgerDecisions.Sweep(step);
         StabilityWait.Begin(step);
+    }
+
+    /// <summary>
+    /// Sends the creates of <paramref name="missing"/>'s folders and adds their batches. An item with no lock node of
+    /// this member, known or possible, gets its lock node in the same multi, right after its folder: if the multi
+    /// applies, that node is the folder's first and the lock is held without a read.
+    /// </summary>
+    private static ImmutableSortedDictionary<long, ImmutableArray<string>> SendFolderCreates(
+        Step step, ImmutableSortedDictionary<long, ImmutableArray<string>> batches, ImmutableArray<string> missing)
+    {
+        var ledger = step.Ledger;
+        var withLock = missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
+        foreach (var batch in Batches.OfItems(step.Config, withLock, Math.Max(1, step.Config.BatchSize / 2)))
+        {
+            long id = step.NewId();
+            batches = batches.Add(id, batch);
+            LedgerDecisions.CreateFoldersWithLockNodes(step, id, batch);
+        }
+
+        var withoutLock = missing.Where(item => ledger.OwnNodes.ContainsKey(item) || ledger.Uncertain.Contains(item));
+        foreach (var batch in Batches.OfItems(step.Config, withoutLock, step.Config.BatchSize))
+        {
+            long id = step.NewId();
+            var ops = batch.Select(item => (WriteOp)new CreateOp(Folder(step, item), [], NodeKind.Persistent, step.Config.Acl.Folder));
+            step.Emit(new Multi(id, [.. ops]));
+            batches = batches.Add(id, batch);
+        }
+
+        return batches;
+    }
+
+    private static void OnError(Step step, Round round, string operation, string path, ZooKeeperError error)
+    {
+        if (error == ZooKeeperError.ConnectionLoss)
+        {
+            MarkLost(step, round);
+        }
+        else
+        {
+            Failures.Unexpected(step, operation, path, error);
+        }
     }
 
     private static void ContinueCreatingFolders(Step step, Round round, CreatingFolders creating)

@@ -160,9 +160,11 @@ internal static class LedgerDecisions
                 step.SetLedger(step.Ledger.BecameUncertain(items));
                 Retries.Schedule(step);
                 break;
-            case MultiCompleted { Error: ZooKeeperError.NoNode }:
-                // A folder is gone and the whole multi failed: no node of these items was created.
-                Allocation.OnFoldersMissing(step, items);
+            case MultiCompleted { Error: ZooKeeperError.NoNode } multi:
+                // A folder is gone and the whole multi failed: no node of these items was created. Only the items
+                // whose op met NoNode lack a folder (when the results say which); the round creates those again.
+                var gone = items.Where((_, i) => i < multi.Results.Length && multi.Results[i].Error == ZooKeeperError.NoNode).ToImmutableArray();
+                Allocation.OnFoldersMissing(step, gone.IsEmpty ? items : gone);
                 break;
             case MultiCompleted multi:
                 var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
@@ -192,7 +194,7 @@ internal static class LedgerDecisions
 
                 return kept.ToImmutable();
             case ZooKeeperError.NodeExists:
-                // A peer created a folder first: nothing applied, the round creates the folders one by one.
+                // A folder of the batch exists: nothing applied; the round reads the batch's folders and creates the rest.
                 break;
             case ZooKeeperError.ConnectionLoss:
                 step.SetLedger(step.Ledger.BecameUncertain(items));

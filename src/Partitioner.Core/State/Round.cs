@@ -19,8 +19,8 @@ internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, 
     /// <summary>The round moved on to <paramref name="next"/>.</summary>
     public Round At(RoundStep next) => this with { Step = next };
 
-    /// <summary>The round starts again from step 1 with the read <paramref name="listingOpId"/>.</summary>
-    public Round Restarted(long listingOpId) => this with { Step = new ListingFolders(listingOpId), Lost = false };
+    /// <summary>The round starts again from step 1 at <paramref name="first"/>; a lost round is no longer lost.</summary>
+    public Round Restarted(RoundStep first) => this with { Step = first, Lost = false };
 
     /// <summary>The round lost a request with the connection; it waits for a retry.</summary>
     public Round MarkedLost() => this with { Lost = true };
@@ -29,15 +29,19 @@ internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, 
 /// <summary>A round's progress.</summary>
 internal abstract record RoundStep;
 
-/// <summary>Step 1: one read of <c>P/locks</c> (no watch) to find which lock folders exist.</summary>
-internal sealed record ListingFolders(long OpId) : RoundStep;
-
 /// <summary>
-/// Step 2: creating the missing lock folders, op id to the folders' items. <paramref name="Held"/> are the items
-/// whose folder was created together with this member's lock node: that node is the folder's first, so the lock
-/// is held without a read.
+/// Steps 1 and 2: creating the lock folders not known to exist, op id to the folders' items (a multi of creates,
+/// or the multiRead of a batch whose creates met NodeExists). <paramref name="Held"/> are the items whose folder
+/// was created together with this member's lock node: that node is the folder's first, so the lock is held
+/// without a read.
 /// </summary>
-internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableSortedSet<string> Held) : RoundStep;
+internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableSortedSet<string> Held) : RoundStep
+{
+    /// <summary>Nothing sent yet.</summary>
+    public static CreatingFolders Empty { get; } = new(
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+}
 
 /// <summary>
 /// Steps 3 and 4: lock nodes created, contenders read, predecessors watched.

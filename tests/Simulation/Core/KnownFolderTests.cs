@@ -3,7 +3,7 @@ using Partitioner.Tests.Core.Support;
 
 namespace Partitioner.Tests.Core;
 
-/// <summary>A round skips the read of P/locks when every folder of its share is known, and recovers when one was deleted by hand.</summary>
+/// <summary>A round skips the folder creates when every folder of its share is known, never lists P/locks, and recovers when a folder was deleted by hand.</summary>
 public sealed class KnownFolderTests
 {
     /// <summary>One member that acquired its items, released them and now waits for its next round.</summary>
@@ -49,11 +49,11 @@ public sealed class KnownFolderTests
         cluster.RunUntilQuiet();
 
         Assert.Equal(["a", "b"], member.Acquired);
-        Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+        Assert.DoesNotContain(member.SentSince(before), c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }));
     }
 
     [Fact]
-    public void Round_WhenAPresumedFolderIsMissing_ListsAndCreatesItThenAcquires()
+    public void Round_WhenAPresumedFolderIsMissing_CreatesItThenAcquires()
     {
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", ["a", "b"]));
@@ -69,12 +69,14 @@ public sealed class KnownFolderTests
         cluster.RunUntilQuiet();
 
         Assert.Equal(["a", "b"], member.Acquired);
-        Assert.Single(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+        Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+        var folderCreate = Assert.Single(member.SentSince(before).OfType<Multi>(), m => m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }));
+        Assert.Equal("/p/locks/b", folderCreate.Ops[0].Path);
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
     }
 
     [Fact]
-    public void Round_WhenNeverAcquiredButTheFolderWasListedBefore_DoesNotReadTheLocksFolder()
+    public void Round_WhenNeverAcquiredButTheFolderWasFoundBefore_DoesNotCreateItAgain()
     {
         var cluster = new Cluster();
         cluster.Zk.CreateAs(98, "/p", NodeKind.Persistent);
@@ -83,7 +85,7 @@ public sealed class KnownFolderTests
         cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
         var member = cluster.Join(Configs.For("0", ["a"]));
         cluster.RunUntilQuiet();
-        Assert.Single(member.Commands, c => c is GetChildren { Path: "/p/locks" });
+        Assert.Contains(member.Commands, c => c is MultiGetChildren r && r.Paths.SequenceEqual(["/p/locks/a"]));
         cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
         cluster.Settle();
         int before = member.Commands.Count;
@@ -91,12 +93,12 @@ public sealed class KnownFolderTests
         cluster.FireTimers(member);
 
         Assert.Equal(PartitionState.Allocating, member.State.State);
-        Assert.Contains(member.SentSince(before), c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }));
-        Assert.DoesNotContain(member.SentSince(before), c => c is GetChildren { Path: "/p/locks" });
+        Assert.Contains(member.SentSince(before), ScriptedZooKeeper.IsLockCreate);
+        Assert.DoesNotContain(member.SentSince(before), c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }));
     }
 
     [Fact]
-    public void Round_WhenAKnownFolderWasDeletedByHand_ListsAndCreatesTheFoldersAgain()
+    public void Round_WhenAKnownFolderWasDeletedByHand_CreatesThatFolderAgain()
     {
         var (cluster, member) = ReleasedAfterAcquiring("a", "b");
         cluster.Zk.DeleteAs(99, "/p/locks/a");
@@ -107,13 +109,14 @@ public sealed class KnownFolderTests
         Assert.Equal(["a", "b"], member.Acquired);
         Assert.Equal(PartitionState.Acquired, member.State.State);
         var sent = member.SentSince(before);
-        Assert.Single(sent, c => c is GetChildren { Path: "/p/locks" });
+        Assert.DoesNotContain(sent, c => c is GetChildren { Path: "/p/locks" });
         Assert.Contains(sent, c => c is Multi m && m.Ops.Any(op => op is CreateOp { Path: "/p/locks/a", Kind: NodeKind.Persistent }));
+        Assert.DoesNotContain(sent, c => c is Multi m && m.Ops.Any(op => op is CreateOp { Path: "/p/locks/b", Kind: NodeKind.Persistent }));
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
     }
 
     [Fact]
-    public void Round_WhenAFolderReadFindsNoNode_ListsTheFoldersAgainInsteadOfFailing()
+    public void Round_WhenAFolderReadFindsNoNode_CreatesTheFolderAgainInsteadOfFailing()
     {
         var (cluster, member) = ReleasedAfterAcquiring("a");
         member.Paused = true;
@@ -125,7 +128,8 @@ public sealed class KnownFolderTests
         var decision = cluster.Deliver(member, read with { Results = [new ChildrenResult(ZooKeeperError.NoNode, [])] });
 
         Assert.Equal(PartitionState.Allocating, member.State.State);
-        Assert.Equal("/p/locks", Assert.IsType<GetChildren>(Assert.Single(decision.Commands)).Path);
+        var create = Assert.IsType<Multi>(Assert.Single(decision.Commands));
+        Assert.Equal(new WriteOp[] { new CreateOp("/p/locks/a", [], NodeKind.Persistent) }, create.Ops, (x, y) => x.Path == y.Path && x.GetType() == y.GetType());
         member.Paused = false;
         cluster.RunUntilQuiet();
         Assert.Equal(["a"], member.Acquired);

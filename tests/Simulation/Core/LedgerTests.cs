@@ -52,8 +52,8 @@ public sealed class LedgerTests
         cluster.Settle();
         cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
         cluster.Zk.CreateAs(99, "/p/locks/b", NodeKind.Persistent);
-        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
-        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
+        cluster.Zk.FailNext(c => ScriptedZooKeeper.IsLockCreate(c), ZooKeeperError.ConnectionLoss, applied: true);
+        cluster.Zk.FailNext(cluster.Zk.IsLockRead, ZooKeeperError.ConnectionLoss);
         member.Paused = true;
         cluster.FireTimers(member);
         var inbox = cluster.Zk.Inbox(member.Session);
@@ -81,10 +81,11 @@ public sealed class LedgerTests
         var member = cluster.Join(Configs.For("0", ["a"]));
         cluster.Settle();
         cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
-        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
-        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
+        cluster.Zk.FailNext(c => ScriptedZooKeeper.IsLockCreate(c), ZooKeeperError.ConnectionLoss, applied: true);
+        cluster.Zk.FailNext(cluster.Zk.IsLockRead, ZooKeeperError.ConnectionLoss);
         member.Paused = true;
         cluster.FireTimers(member);
+        cluster.Deliver(member, cluster.Zk.Inbox(member.Session).Dequeue());
         cluster.Deliver(member, cluster.Zk.Inbox(member.Session).Dequeue());
         cluster.Zk.Disconnect(member.Session);
         cluster.Deliver(member, cluster.Zk.Inbox(member.Session).Dequeue());

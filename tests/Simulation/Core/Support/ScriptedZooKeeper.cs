@@ -31,6 +31,14 @@ internal sealed class ScriptedZooKeeper
     /// <summary>Every command executed, per session, in order.</summary>
     public List<(long Session, Command Command)> Log { get; } = [];
 
+    /// <summary>True for a multi of lock node creates only (not the folder-and-lock multi of a new folder).</summary>
+    public static bool IsLockCreate(Command command) =>
+        command is Multi m && m.Ops.All(op => op is CreateOp { Kind: NodeKind.EphemeralSequential });
+
+    /// <summary>True for a read of lock folders sent after a lock create (not the read of a batch whose folders existed).</summary>
+    public bool IsLockRead(Command command) =>
+        command is MultiGetChildren && Log.Any(entry => IsLockCreate(entry.Command));
+
     public Queue<Event> Inbox(long session)
     {
         if (!inboxes.TryGetValue(session, out var inbox))
