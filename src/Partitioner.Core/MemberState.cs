@@ -45,16 +45,16 @@ public sealed record MemberState
 
     /// <summary>
     /// Items whose lock folder this member has seen or created. Folders are never deleted by the recipe, so a
-    /// round whose share is all known skips the read of <c>P/locks</c>; a NoNode on a lock create or folder read
-    /// (a folder deleted by hand) forgets the item and lists the folders again.
+    /// round whose share is all known sends no folder create; a NoNode on a lock create or folder read (a folder
+    /// deleted by hand) forgets the item and creates its folder again.
     /// </summary>
     internal KnownFolders KnownFolders { get; init; } = new([]);
 
     /// <summary>
     /// True once this member has been Acquired. Every member of that stable party then had its share's folders
-    /// created, so from now on every folder is presumed to exist: a round skips the read of <c>P/locks</c>, and
-    /// the rare folder that is missing (its member failed before creating it, or it was deleted by hand) costs a
-    /// NoNode on the lock create and a read of <c>P/locks</c> then, as for a known folder.
+    /// created, so from now on every folder is presumed to exist: a round sends no folder create, and the rare
+    /// folder that is missing (its member failed before creating it, or it was deleted by hand) costs a NoNode on
+    /// the lock create and a create of that folder then, as for a known folder.
     /// </summary>
     internal bool WasAcquired { get; init; }
 

@@ -12,6 +12,8 @@ public enum ZooKeeperError
     SystemError = -1,
     /// <summary>The connection was lost before the answer came; a write's outcome is unknown.</summary>
     ConnectionLoss = -4,
+    /// <summary>The reply was larger than the client accepts (its frame limit); the client dropped it and failed the request.</summary>
+    MarshallingError = -5,
     /// <summary>The server does not implement the operation (for example multiRead before 3.6).</summary>
     Unimplemented = -6,
     /// <summary>The operation timed out.</summary>

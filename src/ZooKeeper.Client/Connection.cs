@@ -6,8 +6,10 @@ namespace ZooKeeper.Client;
 
 /// <summary>
 /// Reads length-prefixed frames from a blocking socket into one reusable buffer, which never grows
-/// past the frame limit plus its prefix; a bad length or a stream that ends early is a fault. The stream is the
-/// socket's own, or TLS over it.
+/// past the frame limit plus its prefix; a negative length or a stream that ends early is a fault. A frame
+/// longer than the limit is not buffered: its reply header is kept and the rest is read and dropped, so the
+/// one request it answers can fail on its own and the connection lives on. The stream is the socket's own, or
+/// TLS over it.
 /// </summary>
 internal sealed class FrameReader(Stream stream, int frameBytesMax)
 {
@@ -17,13 +19,23 @@ internal sealed class FrameReader(Stream stream, int frameBytesMax)
     /// <summary>The reason when the server closed the connection between frames.</summary>
     public const string ClosedMessage = "the server closed the connection";
 
+    /// <summary>The reply header's size: xid, zxid and error code.</summary>
+    private const int ReplyHeaderBytes = 16;
+
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
 
-    /// <summary>Blocks until a whole frame has arrived and returns it; valid until the next call.</summary>
+    /// <summary>The length of the last frame when it was over the limit (only its header was returned); otherwise -1.</summary>
+    public int OversizedLength { get; private set; } = -1;
+
+    /// <summary>
+    /// Blocks until a whole frame has arrived and returns it; valid until the next call. For a frame over the limit
+    /// it returns the frame's first 16 bytes (a reply header) and sets <see cref="OversizedLength"/>.
+    /// </summary>
     public ReadOnlySpan<byte> ReadFrame()
     {
+        OversizedLength = -1;
         Fill(4);
         var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start, 4));
         if (_buffer[_start] == TlsAlertRecord && _buffer[_start + 1] == 3)
@@ -31,15 +43,49 @@ internal sealed class FrameReader(Stream stream, int frameBytesMax)
             throw new ProtocolException("the server answered with a TLS record: this is a TLS port (secureClientPort); set ZooKeeperClientOptions.Tls");
         }
 
-        if (length < 0 || length > frameBytesMax)
+        if (length < 0 || (length > frameBytesMax && (length < ReplyHeaderBytes || length > WireLimits.SkippedFrameBytesMax)))
         {
             throw new ProtocolException($"the server sent a frame length of {length}, outside [0, {frameBytesMax}]");
+        }
+
+        if (length > frameBytesMax)
+        {
+            Fill(4 + ReplyHeaderBytes);
+            var header = _buffer.AsSpan(_start + 4, ReplyHeaderBytes).ToArray();
+            _start += 4 + ReplyHeaderBytes;
+            Skip(length - ReplyHeaderBytes);
+            OversizedLength = length;
+            return header;
         }
 
         Fill(4 + length);
         var frame = _buffer.AsSpan(_start + 4, length);
         _start += 4 + length;
         return frame;
+    }
+
+    /// <summary>Reads and drops <paramref name="count"/> bytes, using the buffer as scratch space.</summary>
+    private void Skip(int count)
+    {
+        int buffered = Math.Min(count, _end - _start);
+        _start += buffered;
+        count -= buffered;
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+
+        // Everything buffered was consumed when bytes remain, so the whole buffer is free scratch space.
+        while (count > 0)
+        {
+            var received = stream.Read(_buffer, 0, Math.Min(count, _buffer.Length));
+            if (received == 0)
+            {
+                throw new ProtocolException($"the server closed the connection inside an oversized frame ({count} bytes short)");
+            }
+
+            count -= received;
+        }
     }
 
     /// <summary>Receives until at least <paramref name="count"/> unread bytes are buffered.</summary>

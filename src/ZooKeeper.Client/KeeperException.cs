@@ -107,3 +107,23 @@ public sealed class UnimplementedException(string? path, string? detail) : Keepe
 
 /// <summary>The server found the arguments invalid.</summary>
 public sealed class BadArgumentsException(string? path, string? detail) : KeeperException(ErrorCode.BadArguments, path, detail);
+
+/// <summary>
+/// The reply was larger than <see cref="ZooKeeperClientOptions.FrameBytesMax"/>: the client read past it without
+/// keeping it, failed this request alone and kept the connection. Its code is ZooKeeper's MarshallingError.
+/// </summary>
+public sealed class ReplyTooLargeException : KeeperException
+{
+    internal ReplyTooLargeException(string? path, int replyBytes, int replyBytesMax)
+        : base(ErrorCode.MarshallingError, path, $"the reply is {replyBytes} bytes, over the client's frame limit of {replyBytesMax} bytes (FrameBytesMax)")
+    {
+        ReplyBytes = replyBytes;
+        ReplyBytesMax = replyBytesMax;
+    }
+
+    /// <summary>The reply's length in bytes, as the server framed it.</summary>
+    public int ReplyBytes { get; }
+
+    /// <summary>The limit it passed: the client's <see cref="ZooKeeperClientOptions.FrameBytesMax"/>.</summary>
+    public int ReplyBytesMax { get; }
+}

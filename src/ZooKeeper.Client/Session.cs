@@ -45,6 +45,7 @@ internal sealed partial class Session
     private int _negotiatedMs;
     private long _lastZxid;
     private long _lastHeard;
+    private long _repliesTooLarge;
     private long _lastConfirmed;
     private long _connectStarted;
     private long _connectAccepted;
@@ -100,6 +101,9 @@ internal sealed partial class Session
     public long LastZxid => Interlocked.Read(ref _lastZxid);
 
     public long? AcceptedConnectTimestamp => Volatile.Read(ref _hasConnectAccepted) == 1 ? Interlocked.Read(ref _connectAccepted) : null;
+
+    /// <summary>How many replies were over the frame limit and dropped (their requests failed with <see cref="ReplyTooLargeException"/>).</summary>
+    public long RepliesTooLargeCount => Interlocked.Read(ref _repliesTooLarge);
 
     public ServerAddress? CurrentServer
     {

@@ -82,7 +82,14 @@ internal sealed partial class Session
             {
                 var frame = connection.Reader.ReadFrame();
                 Interlocked.Exchange(ref _lastHeard, _time.GetTimestamp());
-                HandleFrame(frame, connection);
+                if (connection.Reader.OversizedLength >= 0)
+                {
+                    HandleOversizedReply(frame, connection.Reader.OversizedLength);
+                }
+                else
+                {
+                    HandleFrame(frame, connection);
+                }
             }
         }
         catch (ProtocolException e)
@@ -120,6 +127,37 @@ internal sealed partial class Session
                 HandleReply(xid, zxid, err, ref reader);
                 return;
         }
+    }
+
+    /// <summary>
+    /// A reply over the frame limit was dropped unread: the request it answers fails with a
+    /// <see cref="ReplyTooLargeException"/> naming the size and the limit, and the connection goes on. Only a reply
+    /// to a request can be that large; any other oversized frame is a fault.
+    /// </summary>
+    private void HandleOversizedReply(ReadOnlySpan<byte> header, int length)
+    {
+        var reader = new JuteReader(header);
+        var xid = reader.ReadInt();
+        if (xid < 0)
+        {
+            throw new ProtocolException($"a frame of {length} bytes with xid {xid}, over the {_options.FrameBytesMax}-byte limit");
+        }
+
+        Request head;
+        lock (_sync)
+        {
+            if (!_pending.TryPeek(out head!) || head.Xid != xid)
+            {
+                throw new ProtocolException($"an oversized reply with xid {xid} does not match the in-flight queue");
+            }
+
+            _pending.Dequeue();
+        }
+
+        Confirm(head.SubmittedTimestamp);
+        Interlocked.Increment(ref _repliesTooLarge);
+        head.SetFailure(new ReplyTooLargeException(head.Path, length, _options.FrameBytesMax));
+        Dispatcher.Post(head);
     }
 
     /// <summary>Matches a reply to the head of the in-flight FIFO, decodes it, arms its watch, and posts its completion.</summary>

@@ -208,7 +208,13 @@ internal sealed partial class Session
         var frame = request.ToFrame();
         stream.Write(frame, 0, request.Length);
 
-        var reply = new JuteReader(reader.ReadFrame());
+        var response = reader.ReadFrame();
+        if (reader.OversizedLength >= 0)
+        {
+            throw new ProtocolException($"the connect response is {reader.OversizedLength} bytes, over the {_options.FrameBytesMax}-byte frame limit");
+        }
+
+        var reply = new JuteReader(response);
         reply.ReadInt();
         var timeoutMs = reply.ReadInt();
         var sessionId = reply.ReadLong();

@@ -63,6 +63,12 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// <summary>The largest zxid seen in a reply.</summary>
     public long LastZxid => _session.LastZxid;
 
+    /// <summary>
+    /// How many replies were larger than <see cref="ZooKeeperClientOptions.FrameBytesMax"/>: each was read past and
+    /// dropped, and its request failed with a <see cref="ReplyTooLargeException"/>; the connection stayed up.
+    /// </summary>
+    public long RepliesTooLargeCount => _session.RepliesTooLargeCount;
+
     /// <summary>The server of the live connection; null while disconnected.</summary>
     public ServerAddress? CurrentServer => _session.CurrentServer;
 

@@ -15,7 +15,11 @@ public sealed class ZooKeeperClientOptions
     /// <summary>How long <see cref="ZooKeeperClient.CloseAsync"/> waits for the server to confirm the closed session. The default is 2 seconds.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The largest frame accepted from the server, in bytes; a larger length drops the connection. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).</summary>
+    /// <summary>
+    /// The largest frame accepted from the server, in bytes. A larger reply is read past without being kept and its
+    /// request fails with a <see cref="ReplyTooLargeException"/> naming the size; the connection stays up. The default
+    /// is 1,048,575 (ZooKeeper's jute.maxbuffer).
+    /// </summary>
     public int FrameBytesMax { get; init; } = WireLimits.FrameBytesDefault;
 
     /// <summary>

@@ -64,6 +64,11 @@ internal static class Failures
             return ": ZooKeeper refused this member's credentials";
         }
 
+        if (error == ZooKeeperError.MarshallingError)
+        {
+            return ": the reply was larger than the client's frame limit";
+        }
+
         if (error != ZooKeeperError.NoAuth)
         {
             return "";

@@ -46,6 +46,12 @@ internal static class WireLimits
     /// <summary>The server's default <c>jute.maxbuffer</c>: the largest frame either side accepts.</summary>
     public const int FrameBytesDefault = 0xFFFFF;
 
+    /// <summary>
+    /// A frame over the client's limit but under this many bytes is read past and fails only its request; a longer
+    /// length is taken for a corrupt stream (no reply of 256 MiB is plausible) and drops the connection.
+    /// </summary>
+    public const int SkippedFrameBytesMax = 256 * 1024 * 1024;
+
     /// <summary>The password of a new session: 16 zero bytes.</summary>
     public const int PasswordBytes = 16;
 

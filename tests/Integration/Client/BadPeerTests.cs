@@ -54,6 +54,38 @@ public sealed class BadPeerTests
     }
 
     [Fact]
+    public async Task ReplyOverTheFrameLimit_FailsThatRequestNamingSizeAndLimit_AndKeepsTheConnection()
+    {
+        await using var fake = new FakeServer(async (connection, _) =>
+        {
+            await connection.AcceptHandshake();
+            var (xid, _) = await connection.ReadRequest();
+            await connection.SendReply(xid, err: 0, new byte[10_000]);
+            await connection.ServePolitely();
+        });
+        var options = new ZooKeeperClientOptions
+        {
+            SessionTimeout = TimeSpan.FromSeconds(10),
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(50),
+            CloseTimeout = TimeSpan.FromMilliseconds(500),
+            FrameBytesMax = 4096,
+        };
+        var zk = await ZooKeeperClient.ConnectAsync(fake.ConnectString, options);
+
+        var error = await Assert.ThrowsAsync<ReplyTooLargeException>(() => zk.GetChildrenAsync("/big").Within());
+        await zk.DeleteAsync("/next").Within();
+
+        Assert.Equal(ErrorCode.MarshallingError, error.Code);
+        Assert.Equal("/big", error.Path);
+        Assert.Equal(10_016, error.ReplyBytes);
+        Assert.Equal(4096, error.ReplyBytesMax);
+        Assert.Contains("10016 bytes, over the client's frame limit of 4096 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, zk.RepliesTooLargeCount);
+        Assert.Equal(1, fake.Connections);
+        await zk.CloseAsync().Within();
+    }
+
+    [Fact]
     public async Task GarbageInsteadOfAHandshake_IsRetriedWithBackOffUntilCancelled()
     {
         await using var fake = new FakeServer(async (connection, _) =>
