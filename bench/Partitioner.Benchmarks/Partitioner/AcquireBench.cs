@@ -4,7 +4,7 @@ namespace Partitioner.Benchmarks.Partitioner;
 
 /// <summary>The figures of one acquisition size.</summary>
 /// <param name="Items">How many items the one member acquired.</param>
-/// <param name="Ours">Seconds from the read of P/locks to Acquired, one per timed run.</param>
+/// <param name="Ours">Seconds from the round's first requests to Acquired, one per timed run.</param>
 /// <param name="OursWhole">Seconds from creating the member to Acquired, minus the time boundary, one per timed run.</param>
 /// <param name="OursCpu">Seconds of this process's CPU from creating the member to Acquired (the client's cost), one per timed run.</param>
 /// <param name="ServerCpu">Seconds of the server's CPU over the same span, one per timed run (NaN when not measured).</param>

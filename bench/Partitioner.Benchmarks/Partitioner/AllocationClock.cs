@@ -10,15 +10,14 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// taken on the member's own decision thread as Core decides them, so no polling delay enters a figure.
 /// </summary>
 /// <remarks>
-/// The start of an allocation is the decision that sends the read of <c>P/locks</c> (the first request of a
-/// round, right after the stability timer fired); Acquired is the decision that enters that state.
+/// The start of an allocation is the decision on a timer that sends the round's first requests (folder creates,
+/// or lock creates and reads, right after the stability timer fired); Acquired is the decision that enters that state.
 /// </remarks>
 internal sealed class AllocationClock : IEventLogSink
 {
     private readonly object _gate = new();
     private readonly Action? _onAcquired;
     private readonly Func<OperationCounts>? _counts;
-    private string _locksPath = "";
     private long _allocationStarted;
     private long _acquiredAt;
     private PartitionState _state;
@@ -36,8 +35,8 @@ internal sealed class AllocationClock : IEventLogSink
     }
 
     /// <summary>
-    /// The requests of the last allocation, from the read of <c>P/locks</c> to Acquired. The counts are read
-    /// before the shell sends a decision's commands, so the read that starts the round is inside.
+    /// The requests of the last allocation, from the round's first requests to Acquired. The counts are read
+    /// before the shell sends a decision's commands, so the requests that start the round are inside.
     /// </summary>
     public OperationCounts AllocationCounts
     {
@@ -97,7 +96,6 @@ internal sealed class AllocationClock : IEventLogSink
 
     public void WriteHeader(PartitionerConfig config)
     {
-        _locksPath = config.Path + "/locks";
     }
 
     public void WriteDecision(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands)
@@ -127,7 +125,7 @@ internal sealed class AllocationClock : IEventLogSink
     /// <summary>The latest time of each phase boundary a rebalance goes through (under the gate).</summary>
     private void MarkPhases(long now, Event? @event, MemberState state, ImmutableArray<Command> commands)
     {
-        if (commands.FirstOrDefault(c => c is GetChildren { Watch: false } read && read.Path == _locksPath) is ZooKeeperCommand folderRead)
+        if (@event is TimerFired && commands.FirstOrDefault(c => c is Multi or MultiGetChildren) is ZooKeeperCommand folderRead)
         {
             _allocationStarted = now;
             _folderReadOpId = folderRead.OpId;
@@ -170,7 +168,7 @@ internal sealed class AllocationClock : IEventLogSink
 /// <param name="Release">Entered Release (it saw the party change).</param>
 /// <param name="Released">Its lock nodes were deleted: back to Allocating.</param>
 /// <param name="TimerStarted">The party was read and the stability timer started.</param>
-/// <param name="AllocationStarted">The timer fired: the read of P/locks was sent.</param>
-/// <param name="FoldersRead">The read of P/locks came back.</param>
+/// <param name="AllocationStarted">The timer fired: the round's first requests were sent.</param>
+/// <param name="FoldersRead">The answer to the round's first request came back.</param>
 /// <param name="Acquired">Entered Acquired.</param>
 internal readonly record struct PhaseMarks(long Release, long Released, long TimerStarted, long AllocationStarted, long FoldersRead, long Acquired);

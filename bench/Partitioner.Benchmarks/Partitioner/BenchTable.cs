@@ -52,7 +52,7 @@ internal static class BenchTable
             $"| {BenchMode.RebalanceMembers} members share {Format.Count(BenchMode.RebalanceItems)} items, one more joins | {Cell(oursRebalance, rebalance.Ours.Count)} "
             + $"| {Cell(kazooRebalance, rebalance.Kazoo.Count)} | {Format.Ratio(kazooRebalance, oursRebalance)} | < 50 ms: {Verdict(oursRebalance < RebalanceTargetSeconds)} |");
         output.WriteLine();
-        output.WriteLine("Acquire: from the start of allocation (our read of P/locks right after the stability timer; kazoo's _allocate_transition) "
+        output.WriteLine("Acquire: from the start of allocation (our first requests of the round right after the stability timer; kazoo's _allocate_transition) "
             + "to the change to Acquired. Rebalance: from creating the joiner (client already connected) until all nine are Acquired, minus the time boundary.");
         output.WriteLine("Ours from creating the member to Acquired, minus the time boundary (setup, party read and timer included): "
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
@@ -84,7 +84,7 @@ internal static class BenchTable
     /// <summary>Where the rebalance's time goes: the slowest member's steps, as medians over the runs.</summary>
     private static void PrintCriticalPath(TextWriter output, RebalanceFigures rebalance)
     {
-        string[] steps = ["sees the join (Release)", "locks deleted (Allocating)", "party read, timer started", "timer fired, P/locks read sent", "P/locks read back", "Acquired"];
+        string[] steps = ["sees the join (Release)", "locks deleted (Allocating)", "party read, timer started", "timer fired, round's first requests sent", "first reply back", "Acquired"];
         output.WriteLine("| rebalance, the last member to be Acquired | " + string.Join(" | ", steps) + " |");
         output.WriteLine("|---" + string.Concat(Enumerable.Repeat("|---", steps.Length)) + "|");
         var medians = Enumerable.Range(0, steps.Length)

@@ -143,15 +143,16 @@ internal static class PartitionerTestKit
     /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once
     /// with shares that are disjoint and cover <paramref name="items"/>.
     /// </summary>
-    public static async Task Settle(IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items)
+    public static async Task Settle(IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items, TimeSpan? within = null)
     {
         await Eventually(
             async () =>
             {
-                await Task.WhenAll(members.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(WaitMax);
+                await Task.WhenAll(members.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(within ?? WaitMax);
                 return members.All(m => m.Acquired) && IsDisjointCover(members.Select(m => m.AcquiredItems), items);
             },
-            $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired");
+            $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired",
+            within);
         AssertDisjointCover(members.Select(m => (m.Config.Identifier, (IReadOnlyList<string>)m.AcquiredItems)), items);
     }
 
