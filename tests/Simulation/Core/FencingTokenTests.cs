@@ -67,8 +67,8 @@ public sealed class FencingTokenTests
         // Even a server that returns zxids with creates gives none for a create whose reply was lost.
         var (cluster, member) = Waiting(Configs.For("0", ["a"]), statsInMultiResults: true);
         cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
-        cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }), ZooKeeperError.ConnectionLoss, applied: true);
-        cluster.Zk.FailNext(c => c is MultiGetChildren, ZooKeeperError.ConnectionLoss);
+        cluster.Zk.FailNext(ScriptedZooKeeper.IsLockCreate, ZooKeeperError.ConnectionLoss, applied: true);
+        cluster.Zk.FailNext(cluster.Zk.IsLockRead, ZooKeeperError.ConnectionLoss);
         cluster.FireTimers(member);
         var refound = Assert.Single(cluster.LockNodesOf(member));
 
