@@ -28,19 +28,41 @@ internal static class ClientBench
         using var server = connect is null ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000 }) : null;
         var connectString = connect ?? server!.ConnectString;
         await using var zk = await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20) });
+
+        // TLS needs the Netty connection factory, so a second server runs it: its plaintext port and its TLS port
+        // are served by the same factory, and the TLS rows differ from the rows beside them by TLS only.
+        using var certificates = connect is null ? TestCertificates.Create() : null;
+        var securePort = FreePort.Next();
+        using var nettyServer = certificates is null
+            ? null
+            : ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000, ExtraConfig = certificates.ServerConfig(securePort, "none") });
+        await using var nettyZk = nettyServer is null ? null : await ZooKeeperClient.ConnectAsync(
+            nettyServer.ConnectString, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20) });
+        await using var tlsZk = certificates is null ? null : await ZooKeeperClient.ConnectAsync(
+            string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{securePort}"),
+            new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20), Tls = ZooKeeperTlsOptions.FromFiles(certificates.CaFile, null, null) });
         Console.WriteLine($"ZooKeeper client benchmark: one session to {connectString} ({(server is null ? "external server" : "local ZooKeeper 3.8, started for the run")}), "
             + $"N = {count}; {rounds} round(s), each running every scenario {repetitions} times (after one warm-up) with this client, then with the Java client; "
             + $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
         Console.WriteLine();
 
         var scenarios = Scenarios(zk, count);
+        var tlsScenarios = tlsZk is null ? null : Scenarios(tlsZk, count);
+        var nettyScenarios = nettyZk is null ? null : Scenarios(nettyZk, count);
         var ours = scenarios.Select(_ => new List<double>()).ToList();
+        var overTls = scenarios.Select(_ => new List<double>()).ToList();
+        var overNetty = scenarios.Select(_ => new List<double>()).ToList();
         var java = scenarios.Select(_ => new List<double>()).ToList();
         for (var round = 0; round < rounds; round++)
         {
             for (var i = 0; i < scenarios.Length; i++)
             {
                 ours[i].AddRange(await Measure(zk, scenarios[i], repetitions, $"{round}-{i}"));
+                if (tlsZk is not null && nettyZk is not null)
+                {
+                    overNetty[i].AddRange(await Measure(nettyZk, nettyScenarios![i], repetitions, $"netty-{round}-{i}"));
+                    overTls[i].AddRange(await Measure(tlsZk, tlsScenarios![i], repetitions, $"tls-{round}-{i}"));
+                }
             }
 
             // Alternating the two clients within each round spreads drifts in machine load over both.
@@ -54,9 +76,14 @@ internal static class ClientBench
         Console.WriteLine($"{"client",-20} {"scenario",-58} {"ops",6} {"median ms",10} {"min ms",8} {"max ms",8} {"µs/op",8}");
         var oursResults = scenarios.Select((s, i) => Summarise(s.Name, s.Ops, ours[i])).ToList();
         oursResults.ForEach(r => Print("C# ZooKeeper.Client", r));
+        var nettyResults = tlsZk is null ? [] : scenarios.Select((s, i) => Summarise(s.Name, s.Ops, overNetty[i])).ToList();
+        var tlsResults = tlsZk is null ? [] : scenarios.Select((s, i) => Summarise(s.Name, s.Ops, overTls[i])).ToList();
+        nettyResults.ForEach(r => Print("C#, Netty plaintext", r));
+        tlsResults.ForEach(r => Print("C#, Netty TLS", r));
         var javaResults = java.All(t => t.Count > 0) ? scenarios.Select((s, i) => Summarise(s.Name, s.Ops, java[i])).ToList() : [];
         javaResults.ForEach(r => Print("Java client 3.8.0", r));
         PrintComparison(oursResults, javaResults);
+        PrintTls(nettyResults, tlsResults);
         Console.WriteLine($"load average at the end: {LoadAverage()}");
         return 0;
     }
@@ -130,6 +157,23 @@ internal static class ClientBench
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{ours[i].Name,-58} {ours[i].MicrosPerOp,9:F1} {java[i].MicrosPerOp,11:F1} {ours[i].MedianMs / java[i].MedianMs,8:F2}"));
+        }
+    }
+
+    private static void PrintTls(List<Result> plaintext, List<Result> tls)
+    {
+        if (tls.Count != plaintext.Count)
+        {
+            Console.WriteLine("(no TLS rows: an external server was given)");
+            return;
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"scenario (medians), this client, Netty server",-58} {"plain µs/op",11} {"TLS µs/op",10} {"TLS/plain",10}");
+        for (var i = 0; i < plaintext.Count; i++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{plaintext[i].Name,-58} {plaintext[i].MicrosPerOp,11:F1} {tls[i].MicrosPerOp,10:F1} {tls[i].MedianMs / plaintext[i].MedianMs,10:F2}"));
         }
     }
 
