@@ -235,6 +235,16 @@ public sealed class ZooKeeperPort : IZooKeeperPort
             return;
         }
 
+        // A session that ended before anyone listened is reported to this listener alone, once: nothing can
+        // follow the end, and the client's own event for it may still be on its way to the listeners, so a
+        // listener added now must not be among them (it would hear the end twice).
+        var condition = CurrentCondition(_client.State);
+        if (condition is SessionChange.Expired or SessionChange.AuthFailed)
+        {
+            _delivery.Post(() => handler(condition.Value));
+            return;
+        }
+
         bool first;
         lock (_handlersGate)
         {
@@ -247,10 +257,10 @@ public sealed class ZooKeeperPort : IZooKeeperPort
             _client.StateChanged += OnClientStateChanged;
         }
 
-        // A session that was lost before anyone listened would otherwise never be reported.
-        if (CurrentCondition(_client.State) is { } condition)
+        // A lost connection from before anyone listened would otherwise never be reported.
+        if (condition is { } suspended)
         {
-            _delivery.Post(() => handler(condition));
+            _delivery.Post(() => handler(suspended));
         }
     }
 
