@@ -27,10 +27,16 @@ internal static class SimulateCommand
         var seed = new Option<ulong?>("--seed") { Description = "The seed of every random draw; random (and printed) when not given." };
         var logDir = new Option<string?>("--log-dir") { Description = "Write every member's event log here (always written on a failure, by default to partitioner-sim-logs/seed-N)." };
         var scenario = new Option<string?>("--scenario") { Description = "Run this exact scenario spec (as printed by a failing property test) instead of drawing one." };
-        var runs = new Option<int>("--runs") { Description = "Run this many seeds in a row (seed, seed+1, ...), one line each, stopping at the first failure with its full report.", DefaultValueFactory = _ => 1 };
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Run this many seeds (seed, seed+1, ...), one line each in seed order, stopping at the first failure with its full report. "
+                + "--members, --items and --fault-rate, when not given, are drawn per seed from the seed.",
+            DefaultValueFactory = _ => 1,
+        };
+        var parallel = new Option<int>("--parallel") { Description = "Worker threads that share out the seeds of --runs (each run stays deterministic).", DefaultValueFactory = _ => 1 };
         var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
         {
-            members, items, duration, faultRate, seed, logDir, scenario, runs,
+            members, items, duration, faultRate, seed, logDir, scenario, runs, parallel,
         };
         command.SetAction(parse =>
         {
@@ -43,9 +49,33 @@ internal static class SimulateCommand
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
             var spec = parse.GetValue(scenario);
             int count = Numbers.InRange(parse.GetValue(runs), "--runs", 1, 10_000_000);
-            return spec is not null || count <= 1 ? Run(spec, first, settings, quiet: false) : RunMany(first, count, settings);
+            int workers = Numbers.InRange(parse.GetValue(parallel), "--parallel", 1, 256);
+            if (spec is not null || count <= 1)
+            {
+                return Run(spec, first, settings, quiet: false);
+            }
+
+            var draw = new Drawn(Given(parse, members), Given(parse, items), Given(parse, faultRate));
+            return RunMany(first, count, workers, seed => draw.For(seed, settings));
         });
         return command;
+    }
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>Which of the party's knobs the user gave; the others are drawn per seed.</summary>
+    private readonly record struct Drawn(bool MembersGiven, bool ItemsGiven, bool FaultRateGiven)
+    {
+        public Settings For(ulong seed, Settings given)
+        {
+            var (members, items, faultRate) = ScenarioGenerator.DrawParty(seed);
+            return given with
+            {
+                Members = MembersGiven ? given.Members : members,
+                Items = ItemsGiven ? given.Items : items,
+                FaultRate = FaultRateGiven ? given.FaultRate : faultRate,
+            };
+        }
     }
 
     private static double NonNegative(double value, string option) =>
@@ -53,33 +83,107 @@ internal static class SimulateCommand
             ? value
             : throw new BadInputException(string.Create(CultureInfo.InvariantCulture, $"{option} {value} is not a number zero or more"));
 
-    /// <summary>Runs consecutive seeds, one line each; a failing seed is run again with its full report, and ends the loop.</summary>
-    private static int RunMany(ulong first, int count, Settings settings)
+    /// <summary>
+    /// Runs consecutive seeds on <paramref name="workers"/> threads, each taking the next seed not yet taken; a
+    /// run is a pure function of its seed, so the threads change only the wall time. Lines are printed in seed
+    /// order as soon as every lower seed is done. At the first failing seed no new seeds are started, the lines
+    /// below it are printed, and it is run again with its full report.
+    /// </summary>
+    private static int RunMany(ulong first, int count, int workers, Func<ulong, Settings> settingsFor)
     {
         var wall = Stopwatch.StartNew();
         var progress = Progress.Start("simulate", count);
-        for (ulong seed = first; seed < first + (ulong)count; seed++)
+        var done = new (int ExitCode, string Lines)?[count];
+        var gate = new object();
+        int next = 0, printed = 0;
+        int failedAt = int.MaxValue;
+        Exception? crash = null;
+
+        void Work()
         {
-            int exitCode = Run(null, seed, settings, quiet: true);
-            progress?.Report((int)(seed - first + 1), $"seed {seed}");
-            if (exitCode != 0)
+            try
             {
-                progress?.Dispose();
-                Console.WriteLine($"seed {seed} failed (exit code {exitCode}); its full report follows");
-                Console.WriteLine();
-                return Run(null, seed, settings, quiet: false);
+                while (true)
+                {
+                    int index;
+                    lock (gate)
+                    {
+                        if (next >= count || next > failedAt)
+                        {
+                            return;
+                        }
+
+                        index = next++;
+                    }
+
+                    ulong seed = first + (ulong)index;
+                    var lines = new StringWriter(CultureInfo.InvariantCulture);
+                    int exitCode = Run(null, seed, settingsFor(seed), quiet: true, lines);
+                    lock (gate)
+                    {
+                        done[index] = (exitCode, lines.ToString());
+                        if (exitCode != 0 && index < failedAt)
+                        {
+                            failedAt = index;
+                        }
+
+                        // Print what is complete, in seed order, up to the first failure.
+                        while (printed < count && printed <= failedAt && done[printed] is { } finished)
+                        {
+                            Console.Write(finished.Lines);
+                            done[printed] = (finished.ExitCode, string.Empty);
+                            printed++;
+                            progress?.Report(printed, $"seed {first + (ulong)printed - 1}");
+                        }
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                lock (gate)
+                {
+                    crash ??= e;
+                    failedAt = -1;
+                }
             }
         }
 
+        var threads = Enumerable.Range(0, Math.Min(workers, count))
+            .Select(i => new Thread(Work, maxStackSize: 16 * 1024 * 1024) { Name = $"simulate-{i}", IsBackground = true })
+            .ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
         progress?.Dispose();
+        if (crash is not null)
+        {
+            throw crash;
+        }
+
+        if (failedAt < count)
+        {
+            ulong seed = first + (ulong)failedAt;
+            Console.WriteLine($"seed {seed} failed (exit code {done[failedAt]!.Value.ExitCode}); its full report follows");
+            Console.WriteLine();
+            return Run(null, seed, settingsFor(seed), quiet: false);
+        }
+
         Console.WriteLine($"all {count} seeds from {first} passed");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds, each run twice (this line alone varies between runs)"));
+            $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds on {threads.Length} threads, each run twice (this line alone varies between runs)"));
         return 0;
     }
 
-    private static int Run(string? spec, ulong seed, Settings settings, bool quiet)
+    private static int Run(string? spec, ulong seed, Settings settings, bool quiet, TextWriter? quietOutput = null)
     {
+        var quietOut = quietOutput ?? Console.Out;
         var (members, items, duration, faultRate, logDir) = settings;
         Scenario scenario;
         try
@@ -117,8 +221,8 @@ internal static class SimulateCommand
         catch (Exception e)
         {
             // Failures inside a run are reported by the run; this is the simulator itself failing to start.
-            Console.Error.WriteLine($"partitioner simulate: CRASH: {e}");
-            Console.WriteLine($"reproduce: {reproduce}");
+            (quietOutput ?? Console.Error).WriteLine($"partitioner simulate: CRASH: {e}");
+            quietOut.WriteLine($"reproduce: {reproduce}");
             return (int)SimulationOutcome.Crash;
         }
 
@@ -126,8 +230,8 @@ internal static class SimulateCommand
         int exitCode = !deterministic && result.Outcome == SimulationOutcome.Passed ? NondeterminismExitCode : result.ExitCode;
         if (quiet)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}"));
+            quietOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}"));
             return exitCode;
         }
 

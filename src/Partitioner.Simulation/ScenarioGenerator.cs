@@ -73,6 +73,28 @@ public static class ScenarioGenerator
         return scenario.LocksListingBytes * 2 > scenario.FrameBytesMax ? scenario with { FrameBytesMax = Scenario.FrameBytesDefault } : scenario;
     }
 
+    /// <summary>
+    /// The party size and fault rate a soak draws for <paramref name="seed"/> when they are not given: mostly
+    /// small parties (1-9 members, up to 200 items), some of 10-30 members, a few of up to 100 members and
+    /// 10,000 items; fault rates from 0 to 2 per second, mostly under 1. From a stream of its own, so that
+    /// the scenario drawn for the seed afterwards is the one <see cref="FromSeed"/> gives for these values.
+    /// </summary>
+    public static (int Members, int Items, double FaultRate) DrawParty(ulong seed)
+    {
+        var random = new SimRandom(seed ^ 0x6A09E667F3BCC908UL).Fork();
+        int size = random.Next(100);
+        int members = size < 70 ? (int)random.Between(1, 9) : size < 95 ? (int)random.Between(10, 30) : (int)random.Between(31, Scenario.MembersMax);
+        int shape = random.Next(1000);
+        int items = shape < 600 ? (int)random.Between(0, 30)
+            : shape < 900 ? (int)random.Between(31, 200)
+            : shape < 995 ? (int)random.Between(201, 2_000)
+            : Scenario.ItemsMax;
+
+        // Whole hundredths, so that the printed reproduce command gives the same rate back.
+        double faultRate = random.Chance(0.8) ? random.Between(0, 100) / 100.0 : random.Between(100, 200) / 100.0;
+        return (members, items, faultRate);
+    }
+
     /// <summary>A typical duration for a fault of <paramref name="kind"/>, given the session timeout; 0..1000 picks within the range.</summary>
     public static TimeSpan DurationFor(FaultKind kind, TimeSpan session, int permille)
     {

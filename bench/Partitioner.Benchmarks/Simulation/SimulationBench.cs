@@ -6,31 +6,38 @@ using global::Partitioner.Simulation.Running;
 namespace Partitioner.Benchmarks.Simulation;
 
 /// <summary>
-/// The simulator's speed: simulated seconds per wall second for a 5-member party (20 items), with
-/// and without faults, over several seeds after a warm-up. Prints every run and the median, the
-/// figure quoted in the README. Each run is the whole thing the CLI and the property tests do:
-/// real SetPartitioners, the in-memory ZooKeeper, and the checks after every step.
+/// The simulator's speed: simulated seconds per wall second for parties of 5 members (20 items), 20 members
+/// (200 items) and 100 members (10,000 items), with and without faults, over several seeds after a warm-up.
+/// Prints every run and the median, the figure quoted in the README. Each run is the whole thing the CLI and
+/// the property tests do: real SetPartitioners, the in-memory ZooKeeper, and the checks after every step.
 /// </summary>
 internal static class SimulationBench
 {
-    private const int WarmupRuns = 20;
+    private const int WarmupRuns = 10;
 
     public static int Run(string[] args)
     {
-        int runs = args.Contains("--short") ? 5 : 15;
-        Console.WriteLine($"simulator speed: 5 members, 20 items, median of {runs} seeds after {WarmupRuns} warm-up runs");
-        Measure("no faults, 120 s", seed => ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(120), 0.0), runs);
-        Measure("0.2 faults/s for 60 s", seed => ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(60), 0.2), runs);
+        bool quick = args.Contains("--short");
+        (int Members, int Items, int Runs)[] parties = quick
+            ? [(5, 20, 5), (20, 200, 3), (100, 10_000, 1)]
+            : [(5, 20, 15), (20, 200, 9), (100, 10_000, 5)];
+        for (ulong seed = 1000; seed < 1000 + WarmupRuns; seed++)
+        {
+            Simulator.Run(ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(30), 0.2));
+        }
+
+        foreach (var (members, items, runs) in parties)
+        {
+            Console.WriteLine($"simulator speed: {members} members, {items} items, median of {runs} seeds after {WarmupRuns} warm-up runs");
+            Measure("no faults, 120 s", seed => ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(120), 0.0), runs);
+            Measure("0.2 faults/s for 60 s", seed => ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(60), 0.2), runs);
+        }
+
         return 0;
     }
 
     private static void Measure(string label, Func<ulong, Scenario> scenarioFor, int runs)
     {
-        for (ulong seed = 1000; seed < 1000 + WarmupRuns; seed++)
-        {
-            Simulator.Run(scenarioFor(seed));
-        }
-
         var ratios = new List<double>();
         Console.WriteLine($"-- {label}");
         for (ulong seed = 1; seed <= (ulong)runs; seed++)

@@ -44,6 +44,26 @@ public sealed class SimulateCommandTests
         }
     }
 
+    [Fact]
+    public async Task SimulateRuns_OnThreeThreads_PrintsTheSameLinesInSeedOrder_AsOnOne_WithPartySizesDrawnPerSeed()
+    {
+        string[] arguments = ["simulate", "--seed", "40", "--runs", "6", "--duration", "4", "--items", "12"];
+
+        var one = await RunCli(arguments);
+        var three = await RunCli([.. arguments, "--parallel", "3"]);
+
+        Assert.True(one.ExitCode == 0, one.Output);
+        Assert.True(three.ExitCode == 0, three.Output);
+        Assert.Equal(WithoutSpeedLine(one.Output), WithoutSpeedLine(three.Output));
+        var seeds = three.Output.Split('\n').Where(l => l.StartsWith("seed ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["seed 40", "seed 41", "seed 42", "seed 43", "seed 44", "seed 45"], seeds.Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]));
+
+        // --items was given, so every seed has 12; --members and --fault-rate were not, so they vary by seed.
+        Assert.All(seeds, l => Assert.Contains(", 12 items, ", l, StringComparison.Ordinal));
+        Assert.True(seeds.Select(l => l.Split(", ")[1]).Distinct().Count() > 1, string.Join('\n', seeds));
+        Assert.Contains("on 3 threads", three.Output, StringComparison.Ordinal);
+    }
+
     private static List<string> SpeedLines(string output) =>
         [.. output.Split('\n').Where(line => line.StartsWith("speed:", StringComparison.Ordinal))];
 

@@ -108,10 +108,10 @@ internal static class ScenarioGenerators
     /// fewer items and the other way round, so that no scenario costs more than about a second.
     /// </summary>
     private static Gen<(int Members, int Items)> Party() =>
-        from members in Gen.Frequency((12, Gen.Choose(1, 9)), (3, Gen.Choose(10, 30)), (1, Gen.Choose(31, Scenario.MembersMax)))
+        from members in Gen.Frequency((20, Gen.Choose(1, 9)), (3, Gen.Choose(10, 30)), (1, Gen.Choose(31, Scenario.MembersMax)))
         from items in members > 30
-            ? Gen.Frequency((3, Gen.Choose(0, 200)), (1, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
-            : Gen.Frequency((8, Gen.Choose(0, 12)), (4, Gen.Choose(13, 60)), (2, Gen.Choose(61, 200)), (1, Gen.Choose(201, Scenario.ItemsMax)))
+            ? Gen.Frequency((6, Gen.Choose(0, 200)), (2, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
+            : Gen.Frequency((16, Gen.Choose(0, 12)), (8, Gen.Choose(13, 60)), (4, Gen.Choose(61, 200)), (2, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
         select (members, items);
 
     /// <summary>Clock drift (none, or 2-5%), the frame limit (mostly the default) and stale folders (mostly none).</summary>

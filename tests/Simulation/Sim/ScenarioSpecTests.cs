@@ -58,4 +58,18 @@ public sealed class ScenarioSpecTests
         Assert.True(ScenarioGenerator.DurationFor(FaultKind.Pause, session, 0) > session);
         Assert.True(ScenarioGenerator.DurationFor(FaultKind.ShortPartition, session, 1000) < session);
     }
+
+    [Fact]
+    public void DrawParty_IsAFunctionOfTheSeed_AndReachesTheLargestParties()
+    {
+        var draws = Enumerable.Range(1, 2_000).Select(i => ScenarioGenerator.DrawParty((ulong)i)).ToArray();
+
+        Assert.Equal(draws[7], ScenarioGenerator.DrawParty(8));
+        Assert.All(draws, d => Assert.InRange(d.Members, 1, Scenario.MembersMax));
+        Assert.All(draws, d => Assert.InRange(d.Items, 0, Scenario.ItemsMax));
+        Assert.All(draws, d => Assert.InRange(d.FaultRate, 0, 2));
+        Assert.Contains(draws, d => d.Members > 50);
+        Assert.Contains(draws, d => d.Items == Scenario.ItemsMax);
+        Assert.True(draws.Count(d => d.Members <= 9) > draws.Length / 2, "most draws are small parties");
+    }
 }
