@@ -195,3 +195,34 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
         Assert.Equal<string>(["b", "d"], b.AcquiredItems.ToArray());
     }
 }
+
+/// <summary>TLS across an ensemble: the session moves to another member over TLS when its server dies.</summary>
+[Collection(OwnServerCollection.Name)]
+public sealed class TlsEnsembleTests
+{
+    [Fact]
+    public async Task ConnectedServerKilled_ClientMovesToAnotherMemberOverTls_WithItsSession()
+    {
+        using var certificates = TestCertificates.Create();
+        var securePorts = Enumerable.Range(0, 3).Select(_ => FreePort.Next()).ToArray();
+        using var ensemble = ZooKeeperEnsemble.Start(extraConfig: id => certificates.ServerConfig(securePorts[id - 1], "want"));
+        var connect = string.Join(',', securePorts.Select(p => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{p}")));
+        await using var zk = await ZooKeeperClient.ConnectAsync(connect, new ZooKeeperClientOptions
+        {
+            SessionTimeout = TimeSpan.FromSeconds(6),
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
+            Tls = ZooKeeperTlsOptions.FromFiles(certificates.CaFile, null, null),
+        }).WaitAsync(WaitMax);
+        var states = new StateLog(zk);
+        await zk.CreateAsync("/tls-member", Bytes("m"), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+        var sessionId = zk.SessionId;
+        var first = zk.CurrentServer!;
+
+        ensemble.Servers[Array.IndexOf(securePorts, first.Port)].Stop();
+        await states.WaitFor(SessionEvent.Reconnected);
+
+        Assert.NotEqual(first, zk.CurrentServer);
+        Assert.Contains(zk.CurrentServer!.Port, securePorts);
+        Assert.Equal(sessionId, (await zk.ExistsAsync("/tls-member").Within())!.EphemeralOwner);
+    }
+}

@@ -25,12 +25,15 @@ public sealed class ZooKeeperEnsemble : IDisposable
     public string ConnectString => string.Join(',', Servers.Select(s => s.ConnectString));
 
     /// <summary>Starts <paramref name="size"/> members and waits until each one serves (a leader was elected).</summary>
-    public static ZooKeeperEnsemble Start(int size = 3, int tickTimeMs = 200)
+    /// <param name="size">How many members.</param>
+    /// <param name="tickTimeMs">Their tick.</param>
+    /// <param name="extraConfig">More zoo.cfg lines for the member of each id (1 to size), such as a TLS port; null for none.</param>
+    public static ZooKeeperEnsemble Start(int size = 3, int tickTimeMs = 200, Func<int, IReadOnlyList<string>>? extraConfig = null)
     {
         var ports = Enumerable.Range(0, size).Select(_ => (Peer: FreePort.Next(), Election: FreePort.Next())).ToList();
         var lines = ports.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"server.{i + 1}=127.0.0.1:{p.Peer}:{p.Election}")).ToList();
         var servers = Enumerable.Range(1, size)
-            .Select(id => ZooKeeperServerProcess.Create(new ZooKeeperServerSettings { TickTimeMs = tickTimeMs, MyId = id, ExtraConfig = lines }))
+            .Select(id => ZooKeeperServerProcess.Create(new ZooKeeperServerSettings { TickTimeMs = tickTimeMs, MyId = id, ExtraConfig = [.. lines, .. extraConfig?.Invoke(id) ?? []] }))
             .ToList();
         var ensemble = new ZooKeeperEnsemble(servers);
         try
