@@ -53,6 +53,7 @@ internal static class ClientBench
         var overTls = scenarios.Select(_ => new List<double>()).ToList();
         var overNetty = scenarios.Select(_ => new List<double>()).ToList();
         var java = scenarios.Select(_ => new List<double>()).ToList();
+        var progress = global::Partitioner.Cli.Output.Progress.Start("client bench", rounds * (scenarios.Length + 1));
         for (var round = 0; round < rounds; round++)
         {
             for (var i = 0; i < scenarios.Length; i++)
@@ -63,7 +64,10 @@ internal static class ClientBench
                     overNetty[i].AddRange(await Measure(nettyZk, nettyScenarios![i], repetitions, $"netty-{round}-{i}"));
                     overTls[i].AddRange(await Measure(tlsZk, tlsScenarios![i], repetitions, $"tls-{round}-{i}"));
                 }
+                progress?.Report((round * (scenarios.Length + 1)) + i + 1, $"round {round + 1}, {scenarios[i].Name}");
             }
+
+            progress?.Report((round * (scenarios.Length + 1)) + scenarios.Length, $"round {round + 1}, the Java client");
 
             // Alternating the two clients within each round spreads drifts in machine load over both.
             var javaRound = JavaSideBySide.Run(connectString, count, repetitions);
@@ -73,6 +77,7 @@ internal static class ClientBench
             }
         }
 
+        progress?.Dispose();
         Console.WriteLine($"{"client",-20} {"scenario",-58} {"ops",6} {"median ms",10} {"min ms",8} {"max ms",8} {"µs/op",8}");
         var oursResults = scenarios.Select((s, i) => Summarise(s.Name, s.Ops, ours[i])).ToList();
         oursResults.ForEach(r => Print("C# ZooKeeper.Client", r));

@@ -90,23 +90,32 @@ internal static class PartitionerBench
     private static async Task<BenchReport> MeasureAsync(BenchContext context)
     {
         var acquire = new AcquireBench(context);
+        var steps = context.Mode.AcquireSizes.Count() + 3 + context.Mode.InstantSizes.Count();
+        var done = 0;
+        var progress = global::Partitioner.Cli.Output.Progress.Start("partitioner bench", steps);
         await acquire.WarmUpServerAsync();
+        progress?.Report(++done, "server warmed up");
         var sizes = new List<AcquireFigures>();
         foreach (int items in context.Mode.AcquireSizes)
         {
             sizes.Add(await acquire.RunAsync(items, withKazoo: context.Mode.KazooAcquireSizes.Contains(items)));
+            progress?.Report(++done, $"acquire {items}");
         }
 
         var rebalance = await new RebalanceBench(context).RunAsync();
+        progress?.Report(++done, "rebalance");
         var memory = await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
+        progress?.Report(++done, "memory");
         var instant = new List<(int, List<double>)>();
         var core = new List<(int, List<double>)>();
         foreach (int items in context.Mode.InstantSizes)
         {
             instant.Add((items, await new InstantBench(context).RunAsync(items)));
             core.Add((items, new CoreOnlyBench(context).Run(items)));
+            progress?.Report(++done, $"in-memory {items}");
         }
 
+        progress?.Dispose();
         return new BenchReport(context.Mode, sizes, rebalance, memory, instant, core);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using global::Partitioner.Cli.Output;
 using global::Partitioner.Simulation;
 using global::Partitioner.Simulation.Running;
 
@@ -21,10 +22,15 @@ internal static class SimulationBench
         (int Members, int Items, int Runs)[] parties = quick
             ? [(5, 20, 5), (20, 200, 3), (100, 10_000, 1)]
             : [(5, 20, 15), (20, 200, 9), (100, 10_000, 5)];
+        // The timed runs print a line each; the warm-up, which prints nothing, shows a progress line on a terminal.
+        var progress = Progress.Start("simulate bench, warm-up", WarmupRuns);
         for (ulong seed = 1000; seed < 1000 + WarmupRuns; seed++)
         {
             Simulator.Run(ScenarioGenerator.FromSeed(seed, 5, 20, TimeSpan.FromSeconds(30), 0.2));
+            progress?.Report((int)(seed - 1000 + 1));
         }
+
+        progress?.Dispose();
 
         foreach (var (members, items, runs) in parties)
         {
