@@ -27,6 +27,10 @@ internal static partial class Log
         Message = "Partitioner {Identifier}: a StateChanged handler threw; the member carries on")]
     public static partial void HandlerThrew(ILogger logger, string identifier, Exception exception);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning,
+        Message = "Partitioner {Identifier}: the ZooKeeper session {Change}")]
+    public static partial void SessionChanged(ILogger logger, string identifier, string change);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Error,
         Message = "Partitioner {Identifier}: the event log sink threw; no more decisions are recorded")]
     public static partial void EventLogThrew(ILogger logger, string identifier, Exception exception);

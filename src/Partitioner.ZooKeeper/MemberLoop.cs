@@ -434,6 +434,13 @@ internal sealed class MemberLoop
             SessionChange.AuthFailed => new SessionAuthFailed(),
             _ => new SessionExpired(),
         };
+        Log.SessionChanged(_logger, _identifier, change switch
+        {
+            SessionChange.Suspended => "lost its connection (suspended; it may still be alive)",
+            SessionChange.Reconnected => "reconnected",
+            SessionChange.AuthFailed => "ended: the server refused the credentials",
+            _ => "ended (expired or closed): the member cannot own anything any more",
+        });
         Post(@event);
     }
 

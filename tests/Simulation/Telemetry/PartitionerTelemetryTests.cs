@@ -130,6 +130,29 @@ public sealed class PartitionerTelemetryTests : IDisposable
         Assert.Equal("Partitioner 0: Allocating -> Acquired (state id 1, 3 items)", line.Message);
     }
 
+    [Fact]
+    public void LoggerFactory_GetsTheSessionsExpiry_AsAWarningNamingTheMember()
+    {
+        var logs = new CapturingLoggerFactory();
+        var port = new TreePort(_tree, 77, _time);
+        var options = new SetPartitionerOptions
+        {
+            Identifier = "0",
+            ContenderPrefix = new string('7', 32),
+            TimeProvider = _time,
+            TimeBoundary = TimeSpan.FromSeconds(1),
+            LoggerFactory = logs,
+        };
+        var member = new SetPartitioner(port, _path, ["a"], options);
+        Settle(() => member.Acquired);
+
+        port.Expire();
+
+        var warning = Assert.Single(logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal("Partitioner 0: the ZooKeeper session ended (expired or closed): the member cannot own anything any more", warning.Message);
+        Assert.True(member.Failed);
+    }
+
     private SetPartitioner Join(string identifier, CapturingLoggerFactory? logs = null)
     {
         var session = ++_sessions;
