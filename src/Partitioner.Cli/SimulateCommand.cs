@@ -231,7 +231,7 @@ internal static class SimulateCommand
         if (quiet)
         {
             quietOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}"));
+                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}, store {result.StoreWritesAccepted} accepted {result.StoreWritesRefused} refused, work overlaps {result.WorkOverlaps} (longest {result.WorkOverlapLongest.TotalSeconds:0.000} s)"));
             return exitCode;
         }
 
@@ -276,7 +276,11 @@ internal static class SimulateCommand
     {
         Console.WriteLine("checks:");
         var safety = result.Violation is { IsSafety: true } v ? $"VIOLATED: {v.Kind} at {v.At.TotalSeconds:0.000} s: {v.Message}" : "held";
-        Console.WriteLine($"  single owner and lock agreement, after each of {result.Steps} steps: {safety}");
+        Console.WriteLine($"  single owner, lock agreement and no stale write accepted by the fenced store, after each of {result.Steps} steps: {safety}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  fenced store: {result.StoreWritesAccepted} writes accepted, {result.StoreWritesRefused} refused as below the item's highest token"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  work overlap (reported, not a failure): {result.WorkOverlaps} times an item's work began while it ran in another member, longest {result.WorkOverlapLongest.TotalSeconds:0.000} s"));
         var liveness = result.ConvergedAt is { } at
             ? $"converged at {at.TotalSeconds:0.000} s ({(at - result.QuietAt).TotalSeconds:0.000} s after the last fault ended, bound {result.Scenario.LivenessBound.TotalSeconds} s)"
             : result.Violation is { Kind: Simulation.Checks.ViolationKind.Liveness } l ? $"VIOLATED: {l.Message}" : "not reached";

@@ -9,6 +9,9 @@ public enum ViolationKind
     /// <summary>An Acquired member did not hold the lowest lock node of one of its items on a live session.</summary>
     LockAgreement,
 
+    /// <summary>The downstream store accepted a write from a stale owner (see <c>FencedStore</c>).</summary>
+    StaleWrite,
+
     /// <summary>The party did not converge within the liveness bound after the last fault.</summary>
     Liveness,
 
@@ -22,6 +25,6 @@ public enum ViolationKind
 /// <param name="Message">What was seen.</param>
 public sealed record Violation(ViolationKind Kind, TimeSpan At, string Message)
 {
-    /// <summary>True for the safety checks (single owner, lock agreement).</summary>
-    public bool IsSafety => Kind is ViolationKind.SingleOwner or ViolationKind.LockAgreement;
+    /// <summary>True for the safety checks (single owner, lock agreement, no stale write accepted).</summary>
+    public bool IsSafety => Kind is ViolationKind.SingleOwner or ViolationKind.LockAgreement or ViolationKind.StaleWrite;
 }

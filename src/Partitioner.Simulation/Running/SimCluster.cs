@@ -36,7 +36,17 @@ internal sealed class SimCluster
         // In code-point order, as a caller with a sorted set passes them; the partitioner then skips its sort.
         Items = scenario.ItemNames.Sort(Partitioner.Core.CodePointComparer.Instance);
         Server.Trace = Trace.Detail;
+
+        // The consumers' writes draw from a stream of their own, so that adding them changed nothing else a seed draws.
+        StoreRandom = root.Fork();
+        Store = new FencedStore(Server, PartyPath + "/locks");
     }
+
+    /// <summary>The downstream store the consumers write to with their fencing tokens, and its checks.</summary>
+    public FencedStore Store { get; }
+
+    /// <summary>When and what the consumers write.</summary>
+    public SimRandom StoreRandom { get; }
 
     public Scenario Scenario { get; }
 

@@ -18,7 +18,11 @@ namespace Partitioner.Simulation.Running;
 /// </summary>
 internal sealed class SimulatedMember
 {
+    /// <summary>The longest gap between two writes of a consumer's work to the fenced store.</summary>
+    private static readonly TimeSpan WriteIntervalMax = TimeSpan.FromMilliseconds(400);
+
     private readonly SimCluster cluster;
+    private WorkRun? currentRun;
     private readonly VirtualTimeProvider clock;
     private int partitioners;
     private TaskCompletionSource? currentWork;
@@ -76,6 +80,7 @@ internal sealed class SimulatedMember
     /// <summary>The process dies; nothing of it runs again.</summary>
     public void Crash()
     {
+        StopWork();
         Process.Crash();
         Session?.OnCrash();
     }
@@ -96,6 +101,7 @@ internal sealed class SimulatedMember
             // The convenience loop finishes the member itself once its token is cancelled and the work returned.
             // Cancel, not CancelAsync: the callbacks must run here, on the simulation's thread.
             loop.Cancel();
+            StopWork();
             currentWork?.TrySetResult();
             await runLoop!.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
@@ -158,18 +164,89 @@ internal sealed class SimulatedMember
         runLoopCancellation = cancellation;
 
         // A failed member ends the loop with PartitionerFailedException; the StateChanged handler recreates it.
-        runLoop = partitioner.RunAsync((items, _) => StartWork(items), cancellation.Token);
+        runLoop = partitioner.RunWithTokensAsync(StartWork, cancellation.Token);
     }
 
-    private Task StartWork(IReadOnlyList<string> items)
+    private Task StartWork(IReadOnlyList<OwnedItem> owned, CancellationToken token)
     {
-        // The work ends when OnStateChanged sees the member leave Acquired, after the release delay: it does
-        // not register on the token, whose callbacks the loop's CancelAsync would run on the thread pool.
+        // The work ends after the release delay once the token is cancelled (the member left Acquired, or its
+        // ownership deadline passed), or once OnStateChanged sees the member leave Acquired. The loop cancels with
+        // Cancel on the simulation's thread, so the callback runs here.
         var work = new TaskCompletionSource();
         currentWork = work;
-        cluster.Trace.Detail($"{Name} works on {items.Count} items");
+        cluster.Trace.Detail($"{Name} works on {owned.Count} items");
+        BeginWork(owned);
+        token.Register(() => FinishWorkLater(work));
         return work.Task;
     }
+
+    /// <summary>The consumer finishes the step it is in, then its work returns: after up to the release delay.</summary>
+    private void FinishWorkLater(TaskCompletionSource work) =>
+        cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+        {
+            if (ReferenceEquals(currentWork, work) || currentWork is null)
+            {
+                StopWork();
+            }
+
+            work.TrySetResult();
+        }, Process);
+
+    /// <summary>
+    /// The work on a newly acquired set begins: each item is registered with the fenced store under its token, then
+    /// the work writes to a random item of the set every so often until it stops (a paused process writes when it
+    /// wakes, with the token it had).
+    /// </summary>
+    private void BeginWork(IReadOnlyList<OwnedItem> owned)
+    {
+        StopWork();
+        if (owned.Count == 0 || Session is not { } session)
+        {
+            return;
+        }
+
+        var run = new WorkRun([.. owned], session.SessionId);
+        currentRun = run;
+        var now = cluster.Scheduler.Now;
+        foreach (var item in run.Items)
+        {
+            cluster.Store.WorkStarted(Name, item.Name, now);
+            cluster.Store.Register(Name, run.Session, item.Name, TokenOf(item), now);
+        }
+
+        ScheduleWrite(run);
+    }
+
+    private void ScheduleWrite(WorkRun run) =>
+        cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
+        {
+            if (run.Stopped)
+            {
+                return;
+            }
+
+            var item = run.Items[cluster.StoreRandom.Next(run.Items.Length)];
+            cluster.Store.Write(Name, run.Session, item.Name, TokenOf(item), cluster.Scheduler.Now);
+            ScheduleWrite(run);
+        }, Process);
+
+    private void StopWork()
+    {
+        if (currentRun is not { } run)
+        {
+            return;
+        }
+
+        currentRun = null;
+        run.Stopped = true;
+        var now = cluster.Scheduler.Now;
+        foreach (var item in run.Items)
+        {
+            cluster.Store.WorkStopped(Name, item.Name, now);
+        }
+    }
+
+    private long TokenOf(OwnedItem item) => cluster.Options.TokenOverride is { } broken ? broken(item) : item.FencingToken;
 
     private JsonLinesEventLogSink? EventLogFor(int index)
     {
@@ -189,6 +266,10 @@ internal sealed class SimulatedMember
         if (change.NewState == PartitionState.Acquired)
         {
             line += " owns " + ItemList(partitioner.AcquiredItems);
+            if (runLoopCancellation is null)
+            {
+                BeginWork(partitioner.OwnedItems);
+            }
         }
         else if (change.NewState == PartitionState.Failure)
         {
@@ -199,7 +280,11 @@ internal sealed class SimulatedMember
         if (runLoopCancellation is not null && change.NewState != PartitionState.Acquired && currentWork is { } work)
         {
             currentWork = null;
-            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () => work.TrySetResult(), Process);
+            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            {
+                StopWork();
+                work.TrySetResult();
+            }, Process);
         }
 
         switch (change.NewState)
@@ -218,6 +303,7 @@ internal sealed class SimulatedMember
     private void ReleaseIfStillAsked(SetPartitioner partitioner)
     {
         // The standard loop: stop work, then release, if the partitioner still asks for it.
+        StopWork();
         if (ReferenceEquals(partitioner, Partitioner) && partitioner.State == PartitionState.Release)
         {
             _ = partitioner.ReleaseSetAsync();
@@ -232,10 +318,21 @@ internal sealed class SimulatedMember
         }
 
         Partitioner = null;
+        StopWork();
         _ = failed.DisposeAsync().AsTask();
         Session?.Close();
         cluster.Trace.Timeline($"{Name} recreates its partitioner with a new session");
         OpenSession();
+    }
+
+    /// <summary>One acquisition's work: the items with their tokens, in the session that took them.</summary>
+    private sealed class WorkRun(OwnedItem[] items, long session)
+    {
+        public OwnedItem[] Items { get; } = items;
+
+        public long Session { get; } = session;
+
+        public bool Stopped { get; set; }
     }
 
     private static string ItemList(IReadOnlyList<string> items) =>

@@ -18,6 +18,12 @@ public sealed record SimulationOptions
     public Func<MemberState, Event, Decision>? DecideOverride { get; init; }
 
     /// <summary>
+    /// For tests only: the token a consumer writes with instead of the item's <see cref="OwnedItem.FencingToken"/>,
+    /// to show that the fenced-store check catches a broken token. The default (null) uses the real token.
+    /// </summary>
+    public Func<OwnedItem, long>? TokenOverride { get; init; }
+
+    /// <summary>
     /// Whether about half of the partitioners (drawn from the seed) are driven by the shell's own
     /// <c>RunAsync</c> loop instead of a StateChanged consumer. The default is true. Turning it off keeps
     /// every consumer on StateChanged, for instance to tell a fault of the loop from one of the partitioner.

@@ -60,6 +60,18 @@ public sealed record SimulationResult
     /// </summary>
     public int OperatorLockExemptions { get; init; }
 
+    /// <summary>Writes the fenced store accepted (each consumer's registrations and its writes during the work).</summary>
+    public long StoreWritesAccepted { get; init; }
+
+    /// <summary>Writes the fenced store refused: their token was below the highest it had seen for the item (a stale owner's).</summary>
+    public long StoreWritesRefused { get; init; }
+
+    /// <summary>How often an item's work began in one member while it still ran in another (reported, not a failure: the store is fenced).</summary>
+    public int WorkOverlaps { get; init; }
+
+    /// <summary>The longest stretch during which an item's work ran in two members at once.</summary>
+    public TimeSpan WorkOverlapLongest { get; init; }
+
     /// <summary>The members' event logs by file name (empty unless recorded).</summary>
     public required IReadOnlyDictionary<string, string> EventLogs { get; init; }
 

@@ -101,7 +101,7 @@ public static class Simulator
                     return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");
                 }
 
-                if (checks.Check() is { } found)
+                if ((checks.Check() ?? cluster.Store.Violation) is { } found)
                 {
                     return found;
                 }
@@ -173,6 +173,10 @@ public static class Simulator
                 QuietAt = quiet,
                 ConvergedAt = convergedAt,
                 OperatorOverlaps = cluster.OperatorOverlaps,
+                StoreWritesAccepted = cluster.Store.Accepted,
+                StoreWritesRefused = cluster.Store.Refused,
+                WorkOverlaps = cluster.Store.WorkOverlaps,
+                WorkOverlapLongest = cluster.Store.WorkOverlapLongest,
                 OperatorLockExemptions = cluster.OperatorLockExemptions,
                 EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
             };
