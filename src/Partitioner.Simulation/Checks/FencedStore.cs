@@ -93,6 +93,18 @@ internal sealed class FencedStore
 
     private bool Accept(string writer, long session, string item, long token, TimeSpan now, bool register)
     {
+        if (register)
+        {
+            // The work began, whether or not the store takes its token: a later owner refused still makes
+            // what its predecessor writes from now on stale.
+            if (!registeredAtZxid.TryGetValue(item, out var sessions))
+            {
+                registeredAtZxid[item] = sessions = new Dictionary<long, long>();
+            }
+
+            sessions[session] = server.LastZxid;
+        }
+
         bool accepted = !highest.TryGetValue(item, out long top) || token >= top;
         if (!accepted)
         {
@@ -103,16 +115,6 @@ internal sealed class FencedStore
         Accepted++;
         highest[item] = token;
         Violation ??= Judge(writer, session, item, token, now);
-        if (register)
-        {
-            if (!registeredAtZxid.TryGetValue(item, out var sessions))
-            {
-                registeredAtZxid[item] = sessions = new Dictionary<long, long>();
-            }
-
-            sessions[session] = server.LastZxid;
-        }
-
         return true;
     }
 
