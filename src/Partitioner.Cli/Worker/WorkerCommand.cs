@@ -147,12 +147,17 @@ internal static class WorkerCommand
         using var eventLog = settings.EventLog is null ? null : new JsonLinesEventLogSink(File.Create(settings.EventLog));
         options.EventLog = eventLog;
         await using var member = new SetPartitioner(client, settings.Path, settings.Items, options);
-        member.StateChanged += (_, change) => output.Write(new
+        member.StateChanged += (_, change) =>
         {
-            @event = "state",
-            state = change.NewState.ToString().ToUpperInvariant(),
-            items = change.NewState == PartitionState.Acquired ? member.AcquiredItems.ToArray() : [],
-        });
+            var owned = change.NewState == PartitionState.Acquired ? member.OwnedItems.ToArray() : [];
+            output.Write(new
+            {
+                @event = "state",
+                state = change.NewState.ToString().ToUpperInvariant(),
+                items = owned.Select(o => o.Name).ToArray(),
+                owned = WorkerOutput.Owned(owned),
+            });
+        };
         _ = WatchStdinAsync(stop);
         using var ownership = new OwnershipReporter(member, output, client.TimeProvider);
         try

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Partitioner.Core;
 using Partitioner.ZooKeeper;
 
 namespace Partitioner.Cli.Worker;
@@ -7,6 +8,9 @@ namespace Partitioner.Cli.Worker;
 internal sealed class WorkerOutput(TextWriter writer)
 {
     private readonly object _gate = new();
+
+    /// <summary>Each owned item with its fencing token, as the worker prints them: <c>[{"item":"a","token":4294967301}]</c>.</summary>
+    public static object[] Owned(IEnumerable<OwnedItem> owned) => [.. owned.Select(o => new { item = o.Name, token = o.FencingToken })];
 
     public void Write(object line)
     {
@@ -21,7 +25,7 @@ internal sealed class WorkerOutput(TextWriter writer)
 
 /// <summary>
 /// Reports the items the member may act on (<see cref="SetPartitioner.AcquiredItems"/>, which is stale-safe)
-/// each time they change, checking every 20 ms. This is the line a test reads to see whether a member that
+/// each time they change, checking every 20 ms, each with its fencing token. This is the line a test reads to see whether a member that
 /// was paused believes, after resuming, that it still owns anything.
 /// </summary>
 internal sealed class OwnershipReporter : IDisposable
@@ -31,7 +35,7 @@ internal sealed class OwnershipReporter : IDisposable
     private readonly WorkerOutput _output;
     private readonly ITimer _timer;
     private readonly object _gate = new();
-    private string[] _reported = [];
+    private OwnedItem[] _reported = [];
 
     public OwnershipReporter(SetPartitioner member, WorkerOutput output, TimeProvider time)
     {
@@ -46,11 +50,11 @@ internal sealed class OwnershipReporter : IDisposable
     {
         lock (_gate)
         {
-            var now = _member.AcquiredItems.ToArray();
-            if (!now.SequenceEqual(_reported, StringComparer.Ordinal))
+            var owned = _member.OwnedItems.ToArray();
+            if (!owned.SequenceEqual(_reported))
             {
-                _reported = now;
-                _output.Write(new { @event = "ownership", items = now });
+                _reported = owned;
+                _output.Write(new { @event = "ownership", items = owned.Select(o => o.Name).ToArray(), owned = WorkerOutput.Owned(owned) });
             }
         }
     }
