@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Partitioner.Core;
+using Partitioner.Integration.Infrastructure;
+using Partitioner.ZooKeeper;
+using ZooKeeper.Client;
+using static Partitioner.Integration.Partitioner.PartitionerTestKit;
+
+namespace Partitioner.Integration.Partitioner;
+
+/// <summary>
+/// Fencing tokens on a real server: each is the creation zxid of the lock node that makes its member the owner, the
+/// worker prints them, and they strictly increase as the items change owner through a killed worker process and
+/// members that leave and start again on new sessions.
+/// </summary>
+[Collection(SharedServerCollection.Name)]
+public sealed class FencingTokenTests(ZooKeeperServerFixture server) : IDisposable
+{
+    private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(2);
+    private readonly List<ChildProcess> _children = [];
+
+    [Fact]
+    public async Task Tokens_ThroughAKilledWorkerAndRestartedMembers_StrictlyIncreaseAndAreTheLockNodesCreationZxids()
+    {
+        var items = Range(3);
+        var path = server.UniqueRoot("fencing");
+        await using var group = await MemberGroup.Connect(server.ConnectString, path);
+
+        // A worker process takes every item and prints each with its token: its lock node's creation zxid.
+        var worker = WorkerProcess.Start(server.ConnectString, path, items, "w", NextPrefix(), MemberSession);
+        _children.Add(worker);
+        var acquired = await worker.WaitForLine(
+            line => line.TryGetProperty("event", out var e) && e.GetString() == "state" && line.GetProperty("owned").GetArrayLength() == items.Length,
+            "the worker Acquired with every item and its token");
+        var byWorker = Printed(acquired);
+        await AssertTokensAreHoldersCreationZxids(group.Shared, path, byWorker);
+
+        // When the worker is killed, a member on a new session takes the items once the old session expires.
+        worker.Kill();
+        var first = group.Add(await Connect(server.ConnectString, MemberSession), "a", items);
+        await Settle([first], items);
+        var byFirst = Tokens(first);
+        await AssertTokensAreHoldersCreationZxids(group.Shared, path, byFirst);
+
+        // When it releases and takes its set again on the same session, then leaves for a member started anew.
+        await first.ReleaseSetAsync();
+        await Eventually(() => first.OwnedItems.Count == items.Length, "a owns every item again");
+        var byFirstAgain = Tokens(first);
+        await first.FinishAsync();
+        var second = group.Add(await Connect(server.ConnectString, MemberSession), "b", items);
+        await Settle([second], items);
+        var bySecond = Tokens(second);
+        await AssertTokensAreHoldersCreationZxids(group.Shared, path, bySecond);
+
+        // Then every item's token went up at every change of owner.
+        foreach (var item in items)
+        {
+            long[] history = [byWorker[item], byFirst[item], byFirstAgain[item], bySecond[item]];
+            Assert.True(history.Zip(history.Skip(1)).All(pair => pair.First < pair.Second), $"item {item}: tokens {string.Join(" < ", history)}");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var child in _children)
+        {
+            child.Dispose();
+        }
+    }
+
+    private static Dictionary<string, long> Printed(JsonElement line) =>
+        line.GetProperty("owned").EnumerateArray().ToDictionary(o => o.GetProperty("item").GetString()!, o => o.GetProperty("token").GetInt64(), StringComparer.Ordinal);
+
+    private static Dictionary<string, long> Tokens(SetPartitioner member) =>
+        member.OwnedItems.ToDictionary(o => o.Name, o => o.FencingToken, StringComparer.Ordinal);
+
+    /// <summary>Each token equals the creation zxid, read from the server, of the item's lowest lock node.</summary>
+    private static async Task AssertTokensAreHoldersCreationZxids(ZooKeeperClient client, string path, IReadOnlyDictionary<string, long> tokens)
+    {
+        foreach (var (item, token) in tokens)
+        {
+            var holder = (await Contenders(client, path, item))[0];
+            var stat = await client.ExistsAsync($"{path}/locks/{item}/{holder}");
+            Assert.Equal(stat!.Czxid, token);
+        }
+    }
+}
