@@ -101,6 +101,9 @@ internal sealed class CoreOnlyBench(BenchContext context)
             case MultiGetChildren c:
                 var reads = port.MultiGetChildrenAsync(c.Paths).Result;
                 return new MultiReadCompleted(c.OpId, reads.Error, reads.Results);
+            case MultiGetStat c:
+                var stats = port.MultiGetStatAsync(c.Paths).Result;
+                return new StatsCompleted(c.OpId, stats.Error, stats.Results);
             default:
                 throw new InvalidOperationException($"The benchmark's loop cannot run the command {command}.");
         }
