@@ -54,8 +54,8 @@ public sealed record Scenario
     public const int FrameBytesDefault = 1_048_575;
 
     /// <summary>
-    /// The largest reply the members' clients accept, in bytes; a larger one drops the connection as the real
-    /// client does. The default is <see cref="FrameBytesDefault"/>; smaller limits stand for the real one at a
+    /// The largest reply the members' clients accept, in bytes; a larger one fails its request alone
+    /// (MarshallingError), as the real client does. The default is <see cref="FrameBytesDefault"/>; smaller limits stand for the real one at a
     /// smaller scale (64 KiB over thousands of folders is 1 MiB over a hundred thousand).
     /// </summary>
     public int FrameBytesMax { get; init; } = FrameBytesDefault;

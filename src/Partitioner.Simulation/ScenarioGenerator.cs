@@ -56,11 +56,10 @@ public static class ScenarioGenerator
     }
 
     /// <summary>
-    /// Draws of stale folders and a frame limit that a member's reads of <c>P/locks</c> can live with: the full
-    /// listing takes at most half the frame (the stale folders are cut down, or the limit raised to the
-    /// default). Core today lists all of <c>P/locks</c>, and a listing over the frame is the livelock of issue 9
-    /// (a dropped connection, again and again); until that read is bounded, drawn scenarios stay under it so
-    /// that soaks look for other failures. A <c>--scenario</c> spec with more stale folders shows it.
+    /// Draws of stale folders and a frame limit kept so that a full listing of <c>P/locks</c> would take at most
+    /// half the frame (the stale folders are cut down, or the limit raised to the default). Core no longer lists
+    /// <c>P/locks</c>, so this only keeps drawn worlds within what the property tests were run against; a
+    /// <c>--scenario</c> spec can ask for any number of stale folders.
     /// </summary>
     public static Scenario FitFrame(Scenario scenario)
     {

@@ -47,8 +47,8 @@
 // - OperatorDeletesPartyNode: an operator deletes the member's party node. The member can see that (it
 //   watches the party), so no exemption applies: single owner must hold and the party must converge.
 //
-// The world also has, per scenario, a frame limit (a reply above it drops the client's connection, as
-// the real client does), stale lock folders left under P/locks before the run, and clock-rate drift of
+// The world also has, per scenario, a frame limit (a reply above it fails its request alone with
+// MarshallingError and the connection stays up, as the real client does), stale lock folders left under P/locks before the run, and clock-rate drift of
 // every member and the server (within the scenario's drift, drawn from the seed).
 //
 // Faults name their target by index among the members present when they fire, modulo their number,

@@ -44,8 +44,8 @@ public sealed class SimNetwork
     public TimeSpan DrawLatency() => Random.Between(LatencyMin, LatencyMax);
 
     /// <summary>
-    /// The largest reply frame a client accepts, in bytes; a reply above it drops the connection, as the
-    /// real client's frame reader does. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).
+    /// The largest reply frame a client accepts, in bytes; a reply above it fails its request alone with
+    /// MarshallingError, the connection staying up, as the real client does. The default is 1,048,575 (ZooKeeper's jute.maxbuffer).
     /// </summary>
     public int FrameBytesMax { get; init; } = 1_048_575;
 

@@ -129,13 +129,6 @@ public sealed partial class SimulatedSession
             return;
         }
 
-        // The real client reads the frame's length first and drops the connection when it is over its
-        // limit: every pending request then fails with ConnectionLoss, and the client reconnects.
-        if (bytes > network.FrameBytesMax)
-        {
-            LoseConnection($"a reply of {bytes} bytes is over the {network.FrameBytesMax}-byte frame limit");
-            return;
-        }
 
         // The paired check of a FIFO connection: a reply answers the oldest request still waiting.
         if (!pending.TryPeek(out var head) || head.Xid != xid)
@@ -151,6 +144,16 @@ public sealed partial class SimulatedSession
         pending.Dequeue();
         LastZxid = zxid;
         Confirmed(head.SentTimestamp);
+
+        // The real client reads past a reply over its frame limit without keeping it and fails that request
+        // alone (ReplyTooLargeException, ZooKeeper's MarshallingError); the connection stays up.
+        if (bytes > network.FrameBytesMax)
+        {
+            Log($"a reply of {bytes} bytes is over the {network.FrameBytesMax}-byte frame limit: its request fails");
+            head.Fail(ZooKeeperError.MarshallingError);
+            return;
+        }
+
         complete();
     }
 
