@@ -108,7 +108,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
             {
                 // The server handles the auth packets before the next request and closes the connection on a
                 // refusal, so one answered round trip proves they were accepted.
-                await client.ExistsAsync("/", null, linked?.Token ?? cancellationToken).ConfigureAwait(false);
+                await ProbeAuthAsync(client, linked?.Token ?? cancellationToken).ConfigureAwait(false);
             }
 
             return client;
@@ -129,6 +129,37 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One answered round trip after the handshake proves the credentials were accepted. When the server refuses
+    /// them it answers the auth packet and closes the connection; the probe can meet the closed connection before
+    /// the refusal has been read, so a lost connection is followed by a short wait for the refusal (and one more
+    /// probe on the next connection) before the loss is reported as it is.
+    /// </summary>
+    private static async Task ProbeAuthAsync(ZooKeeperClient client, CancellationToken cancellationToken)
+    {
+        const int ProbesMax = 3;
+        for (int probe = 1; ; probe++)
+        {
+            try
+            {
+                await client.ExistsAsync("/", null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ConnectionLossException) when (probe < ProbesMax)
+            {
+                for (int wait = 0; wait < 40 && client.State is not (ZooKeeperState.AuthFailed or ZooKeeperState.Connected); wait++)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), client._options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (client.State == ZooKeeperState.AuthFailed)
+                {
+                    throw KeeperException.Create(ErrorCode.AuthFailed, null, "the server refused the credentials");
+                }
+            }
         }
     }
 

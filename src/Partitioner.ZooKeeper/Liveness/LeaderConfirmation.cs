@@ -113,13 +113,29 @@ internal sealed class LeaderConfirmation
         {
             if (_sends.Count == SendsMax)
             {
-                _sends.Dequeue();
+                ThinSends();
             }
 
             _sends.Enqueue(now);
         }
 
         return now;
+    }
+
+    /// <summary>
+    /// Keeps every other send, the oldest among them. Dropping only the oldest would, under a steady stream of
+    /// requests, keep nothing older than the last few dozen, so that no answer could ever confirm a send a relay
+    /// allowance before it and the member would lose its claims for good. Dropping sends only ever confirms
+    /// less, which is safe; keeping the oldest keeps the history spanning back to the last confirmation.
+    /// </summary>
+    private void ThinSends()
+    {
+        var kept = _sends.Where((_, index) => index % 2 == 0).ToArray();
+        _sends.Clear();
+        foreach (var sent in kept)
+        {
+            _sends.Enqueue(sent);
+        }
     }
 
     /// <summary>

@@ -82,7 +82,10 @@ public sealed class PackageInstallTests(ZooKeeperServerFixture server) : IDispos
         using var sample = TextProcess.Start(
             "dotnet", [Path.Combine(demo, "bin", "Release", "net10.0", "demo.dll")], demo,
             new Dictionary<string, string> { ["ZOOKEEPER_CONNECT"] = server.ConnectString });
-        await sample.WaitForLine("working on: queue-a, queue-b, queue-c, queue-d", WaitMax);
+        // The README's sample prints each item with its fencing token: the one member works on all four.
+        await sample.WaitForLine("working on: queue-a (fencing token ", WaitMax);
+        var working = sample.Lines.First(l => l.Contains("working on: ", StringComparison.Ordinal));
+        Assert.Matches(@"^working on: queue-a \(fencing token \d+\), queue-b \(fencing token \d+\), queue-c \(fencing token \d+\), queue-d \(fencing token \d+\)$", working);
         Assert.Single(await observer.GetChildrenAsync("/myapp/partitioner/party"));
 
         sample.Signal("INT");

@@ -44,6 +44,27 @@ public sealed class LeaderConfirmationTests
     }
 
     [Fact]
+    public void LeaderAnswered_UnderASteadyStreamOfRequests_StillConfirmsASendATickOlder()
+    {
+        // A member that sends a request every 10 ms (a busy allocation, or a release loop) must not crowd out
+        // every send old enough to be confirmed: then no answer would ever confirm anything again.
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        for (int i = 0; i < 500; i++)
+        {
+            confirmation.Sending();
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        var sync = confirmation.Sending();
+        confirmation.LeaderAnswered(sync, Timeout);
+
+        Assert.NotNull(confirmation.ConfirmedTimestamp);
+        var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync);
+        Assert.True(age >= Tick, $"confirmed a send only {age} before the answered one");
+        Assert.True(confirmation.ClaimRemaining(Timeout) > TimeSpan.Zero);
+    }
+
+    [Fact]
     public void ClaimRemaining_IsTheWindowLessTheTimeSinceTheConfirmedSend()
     {
         var confirmation = new LeaderConfirmation(_time, Tick);
