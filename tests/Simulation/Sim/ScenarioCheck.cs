@@ -20,6 +20,22 @@ internal static class ScenarioCheck
     public const string RunsVariable = "PARTITIONER_SIM_RUNS";
 
     /// <summary>
+    /// The environment variable that picks the scenarios FsCheck draws: unset, each property draws the same
+    /// ones every run (so a CI result is reproducible and a red run is the code's doing, not the dice's);
+    /// <c>random</c> explores new ones (soaks); a number, or FsCheck's printed <c>seed,gamma</c> pair,
+    /// replays a run.
+    /// </summary>
+    public const string SeedVariable = "PARTITIONER_SIM_FSCHECK_SEED";
+
+    /// <summary>
+    /// How many more scenarios shrinking may run after the first failure. A failing liveness scenario runs
+    /// to its convergence bound (seconds each), and FsCheck alone would shrink for as long as candidates keep
+    /// failing (a thousand times once, an hour of CI); past this budget every candidate counts as passing,
+    /// so the report shows the smallest failure found so far.
+    /// </summary>
+    public const int ShrinkRunsMax = 100;
+
+    /// <summary>
     /// How many scenarios a property checks: <paramref name="defaultRuns"/>, or <paramref name="share"/> of
     /// <see cref="RunsVariable"/> when it is set higher.
     /// </summary>
@@ -40,16 +56,21 @@ internal static class ScenarioCheck
     }
 
     /// <summary>
-    /// Checks <paramref name="runs"/> scenarios; null when all passed, else the shrunk failure. With
-    /// <paramref name="fsCheckSeed"/> FsCheck draws the same scenarios every time (for tests whose point is
-    /// what a failure shrinks to); without it each run explores new ones.
+    /// Checks <paramref name="runs"/> scenarios drawn from <paramref name="fsCheckSeed"/> (or as
+    /// <see cref="SeedVariable"/> says); null when all passed, else the shrunk failure.
     /// </summary>
-    public static PropertyFailure? Find(Gen<Scenario> scenarios, int runs, SimulationOptions? options = null, ulong? fsCheckSeed = null)
+    public static PropertyFailure? Find(Gen<Scenario> scenarios, int runs, ulong fsCheckSeed, SimulationOptions? options = null)
     {
         options ??= new SimulationOptions();
         (Scenario Scenario, SimulationResult Result)? lastFailing = null;
+        var shrinkRuns = 0;
         var property = Prop.ForAll(Arb.From(scenarios, ScenarioGenerators.Shrink), scenario =>
         {
+            if (lastFailing is not null && ++shrinkRuns > ShrinkRunsMax)
+            {
+                return true;
+            }
+
             var result = Simulator.Run(scenario, options);
             if (result.Outcome == SimulationOutcome.Passed)
             {
@@ -63,10 +84,9 @@ internal static class ScenarioCheck
         try
         {
             var config = Config.QuickThrowOnFailure.WithMaxTest(runs);
-            if (fsCheckSeed is { } seed)
+            if (Draws(fsCheckSeed) is { } rnd)
             {
-                // The gamma of a SplitMix generator must be odd; this one is the usual golden-ratio constant.
-                var replay = new Replay(new Rnd(seed, 0x9E3779B97F4A7C15UL), Microsoft.FSharp.Core.FSharpOption<int>.None);
+                var replay = new Replay(rnd, Microsoft.FSharp.Core.FSharpOption<int>.None);
                 config = config.WithReplay(Microsoft.FSharp.Core.FSharpOption<Replay>.Some(replay));
             }
 
@@ -75,8 +95,44 @@ internal static class ScenarioCheck
         }
         catch (Exception fsCheckReport) when (lastFailing is { } failing)
         {
-            return new PropertyFailure(failing.Scenario, failing.Result, Report(failing.Scenario, options, fsCheckReport.Message));
+            return new PropertyFailure(failing.Scenario, failing.Result, Report(failing.Scenario, options, fsCheckReport.Message, shrinkRuns));
         }
+    }
+
+    /// <summary>The generator state FsCheck starts from: null for new draws (<c>random</c>).</summary>
+    private static Rnd? Draws(ulong fsCheckSeed)
+    {
+        // The gamma of a SplitMix generator must be odd; this one is the usual golden-ratio constant.
+        const ulong GoldenGamma = 0x9E3779B97F4A7C15UL;
+        var text = Environment.GetEnvironmentVariable(SeedVariable);
+        if (string.IsNullOrEmpty(text))
+        {
+            return new Rnd(fsCheckSeed, GoldenGamma);
+        }
+
+        if (text == "random")
+        {
+            return null;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length is 1 or 2
+            && ulong.TryParse(parts[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+        {
+            if (parts.Length == 1)
+            {
+                return new Rnd(seed, GoldenGamma);
+            }
+
+            if (ulong.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var gamma) && (gamma & 1) == 1)
+            {
+                return new Rnd(seed, gamma);
+            }
+        }
+
+        throw new ArgumentException(
+            $"{SeedVariable} = '{text}' must be 'random', a whole number, or FsCheck's 'seed,gamma' pair with an odd gamma",
+            SeedVariable);
     }
 
     /// <summary>Fails the test with the report when <paramref name="failure"/> is not null.</summary>
@@ -88,7 +144,7 @@ internal static class ScenarioCheck
         }
     }
 
-    private static string Report(Scenario scenario, SimulationOptions options, string fsCheckReport)
+    private static string Report(Scenario scenario, SimulationOptions options, string fsCheckReport, int shrinkRuns)
     {
         var rerun = Simulator.Run(scenario, options with { RecordEventLogs = true });
         var directory = Environment.GetEnvironmentVariable("PARTITIONER_SIM_LOG_DIR")
@@ -106,6 +162,7 @@ internal static class ScenarioCheck
         }
 
         report.AppendLine("FsCheck: " + fsCheckReport.Split('\n').FirstOrDefault());
+        report.AppendLine(CultureInfo.InvariantCulture, $"(shrinking ran {Math.Min(shrinkRuns, ShrinkRunsMax)} of at most {ShrinkRunsMax} scenarios; {SeedVariable}=<seed,gamma above> draws the same scenarios again)");
         return report.ToString();
     }
 }
