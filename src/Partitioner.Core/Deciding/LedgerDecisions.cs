@@ -161,10 +161,23 @@ internal static class LedgerDecisions
                 Retries.Schedule(step);
                 break;
             case MultiCompleted { Error: ZooKeeperError.NoNode } multi:
-                // A folder is gone and the whole multi failed: no node of these items was created. Only the items
-                // whose op met NoNode lack a folder (when the results say which); the round creates those again.
-                var gone = items.Where((_, i) => i < multi.Results.Length && multi.Results[i].Error == ZooKeeperError.NoNode).ToImmutableArray();
-                Allocation.OnFoldersMissing(step, gone.IsEmpty ? items : gone);
+                // A folder is gone and the whole multi failed: no node of these items was created. The ops before
+                // the failing one would have applied, so their folders exist; the failing op's folder is missing,
+                // and ZooKeeper says RuntimeInconsistency for every op after it. Of those, the folders this member
+                // has seen stay presumed; the others (a peer's share whose folders the peer may never have made)
+                // are created with the failing one, at once: presuming them present would find one missing folder
+                // per round trip.
+                int failedAt = 0;
+                while (failedAt < items.Length && failedAt < multi.Results.Length && multi.Results[failedAt].Error == ZooKeeperError.Ok)
+                {
+                    failedAt++;
+                }
+
+                var known = step.State.KnownFolders;
+                var gone = failedAt < items.Length
+                    ? items.Where((item, i) => i == failedAt || (i > failedAt && !known.Contains(config, item))).ToImmutableArray()
+                    : items;
+                Allocation.OnFoldersMissing(step, gone);
                 break;
             case MultiCompleted multi:
                 var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);

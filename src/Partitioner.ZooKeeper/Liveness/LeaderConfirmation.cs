@@ -43,13 +43,17 @@ internal sealed class LeaderConfirmation
     /// </summary>
     public const double ClockRateErrorMax = 0.025;
 
-    /// <summary>How many send times are kept; the oldest go first (older ones can only confirm less).</summary>
+    /// <summary>
+    /// How many send times are kept. Past it, the send closest in time to its neighbours goes, so the kept ones
+    /// stay spread over the whole history (back to the last confirmation) and an answer finds a send at most
+    /// about <c>history / 63</c> older than the one it needs.
+    /// </summary>
     private const int SendsMax = 64;
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan? _serverTickTime;
-    private readonly Queue<long> _sends = new();
+    private readonly List<long> _sends = new(SendsMax);
     private long _confirmed;
     private bool _hasConfirmed;
 
@@ -113,29 +117,36 @@ internal sealed class LeaderConfirmation
         {
             if (_sends.Count == SendsMax)
             {
-                ThinSends();
+                DropDensestSend();
             }
 
-            _sends.Enqueue(now);
+            _sends.Add(now);
         }
 
         return now;
     }
 
     /// <summary>
-    /// Keeps every other send, the oldest among them. Dropping only the oldest would, under a steady stream of
-    /// requests, keep nothing older than the last few dozen, so that no answer could ever confirm a send a relay
-    /// allowance before it and the member would lose its claims for good. Dropping sends only ever confirms
-    /// less, which is safe; keeping the oldest keeps the history spanning back to the last confirmation.
+    /// Drops the send whose neighbours are closest together, never the oldest or the newest. Thinning by count
+    /// instead (every other send, or the oldest first) lets a flood of requests crowd every send between the
+    /// oldest and the last few milliseconds out of the history; then no answer can confirm anything newer than
+    /// the oldest, the confirmed instant freezes, and the member loses its claims for good while connected.
+    /// Dropping a send only ever confirms less, which is safe.
     /// </summary>
-    private void ThinSends()
+    private void DropDensestSend()
     {
-        var kept = _sends.Where((_, index) => index % 2 == 0).ToArray();
-        _sends.Clear();
-        foreach (var sent in kept)
+        int densest = 1;
+        long narrowest = long.MaxValue;
+        for (int i = 1; i < _sends.Count - 1; i++)
         {
-            _sends.Enqueue(sent);
+            long span = _sends[i + 1] - _sends[i - 1];
+            if (span < narrowest)
+            {
+                (densest, narrowest) = (i, span);
+            }
         }
+
+        _sends.RemoveAt(densest);
     }
 
     /// <summary>
@@ -167,11 +178,14 @@ internal sealed class LeaderConfirmation
                 (_confirmed, _hasConfirmed) = (best, true);
             }
 
-            // Sends before the confirmed one can never confirm more: drop them.
-            while (_sends.TryPeek(out var oldest) && oldest < best)
+            // Sends before the confirmed one can never confirm more: drop them (the list is in send order).
+            int older = 0;
+            while (older < _sends.Count && _sends[older] < best)
             {
-                _sends.Dequeue();
+                older++;
             }
+
+            _sends.RemoveRange(0, older);
         }
     }
 

@@ -65,6 +65,41 @@ public sealed class LeaderConfirmationTests
     }
 
     [Fact]
+    public void LeaderAnswered_UnderAFloodOfRequests_KeepsConfirmingSendsATickOlder()
+    {
+        // A member allocating thousands of items sends far more than the history holds between two syncs. If
+        // the history kept its oldest send and thinned the rest by count, the recent sends crowded out every
+        // send between the oldest and the last few milliseconds: each sync could confirm only that oldest one,
+        // the confirmed instant froze, and the member released and re-acquired forever (a simulated run of
+        // 5,000 items). The history must keep sends spread over time.
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        var interval = LeaderConfirmation.SyncInterval(Timeout);
+        var start = _time.GetTimestamp();
+        var nextSync = start + (long)(interval.TotalSeconds * _time.TimestampFrequency);
+        for (int i = 0; i < 120_000; i++)
+        {
+            confirmation.Sending();
+            _time.Advance(TimeSpan.FromMilliseconds(0.1));
+            if (_time.GetTimestamp() < nextSync)
+            {
+                continue;
+            }
+
+            nextSync += (long)(interval.TotalSeconds * _time.TimestampFrequency);
+            var sync = confirmation.Sending();
+            confirmation.LeaderAnswered(sync, Timeout);
+            if (_time.GetElapsedTime(start) < Tick + interval)
+            {
+                continue;
+            }
+
+            var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync);
+            Assert.True(age >= Tick, $"confirmed a send only {age} before the answered one");
+            Assert.True(age <= Tick + interval, $"at {_time.GetElapsedTime(start)} the confirmed send is {age} older than the answered one");
+        }
+    }
+
+    [Fact]
     public void ClaimRemaining_IsTheWindowLessTheTimeSinceTheConfirmedSend()
     {
         var confirmation = new LeaderConfirmation(_time, Tick);
