@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 
 namespace Partitioner.Cli.Input;
 
@@ -7,7 +8,7 @@ namespace Partitioner.Cli.Input;
 /// <c>partitioner &lt;command&gt;: &lt;what is wrong, naming the value&gt;</c>, and exit code
 /// <see cref="ExitCodes.BadInput"/>. Anything else unexpected is one line too, with exit code <see cref="ExitCodes.Crash"/>.
 /// </summary>
-internal static class CommandLineRunner
+internal static partial class CommandLineRunner
 {
     public static int Run(RootCommand root, string[] args)
     {
@@ -17,7 +18,7 @@ internal static class CommandLineRunner
         {
             // An unknown word names what was typed, so it is the more useful line when there are several.
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            Console.Error.WriteLine($"{name}: {error.Message} (see {name} --help)");
+            Console.Error.WriteLine($"{name}: {Plain(error.Message)} (see {name} --help)");
             return ExitCodes.BadInput;
         }
 
@@ -37,4 +38,29 @@ internal static class CommandLineRunner
             return ExitCodes.Crash;
         }
     }
+
+    /// <summary>
+    /// System.CommandLine words a value of the wrong type in .NET's terms ("as expected type
+    /// 'System.Nullable`1[System.UInt64]'"); a user reads "--seed '-5' is not a whole number zero or more".
+    /// </summary>
+    internal static string Plain(string message)
+    {
+        var match = TypeMismatch().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        var expected = match.Groups["type"].Value switch
+        {
+            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a whole number",
+            "System.UInt32" or "System.UInt64" or "System.Nullable`1[System.UInt32]" or "System.Nullable`1[System.UInt64]" => "a whole number zero or more",
+            "System.Double" or "System.Nullable`1[System.Double]" => "a number",
+            _ => null,
+        };
+        return expected is null ? message : $"{match.Groups["option"].Value} '{match.Groups["value"].Value}' is not {expected}";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.$")]
+    private static partial Regex TypeMismatch();
 }

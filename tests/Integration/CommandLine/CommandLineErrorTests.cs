@@ -12,7 +12,8 @@ public sealed class CommandLineErrorTests
     {
         { ["bogus"], "partitioner: Unrecognized command or argument 'bogus'. (see partitioner --help)", 2 },
         { ["simulate", "--members", "0"], "partitioner simulate: --members 0 is not between 1 and 100", 2 },
-        { ["simulate", "--items", "abc"], "partitioner simulate: Cannot parse argument 'abc' for option '--items' as expected type 'System.Int32'. (see partitioner simulate --help)", 2 },
+        { ["simulate", "--items", "abc"], "partitioner simulate: --items 'abc' is not a whole number (see partitioner simulate --help)", 2 },
+        { ["simulate", "--seed", "-5"], "partitioner simulate: --seed '-5' is not a whole number zero or more (see partitioner simulate --help)", 2 },
         { ["simulate", "--fault-rate", "-1"], "partitioner simulate: --fault-rate -1 is not a number zero or more", 2 },
         { ["simulate", "--duration", "0"], "partitioner simulate: --duration 0 is not a number of seconds more than zero (at most a day)", 2 },
         { ["simulate", "--runs", "0"], "partitioner simulate: --runs 0 is not between 1 and 10000000", 2 },
@@ -24,7 +25,7 @@ public sealed class CommandLineErrorTests
         { ["worker", "--path", "/p", "--items", "a", "--identifier", "a/b"], "partitioner worker: The identifier \"a/b\" is not valid: it contains '/'.", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--prefix", "xyz"], "partitioner worker: The contender prefix \"xyz\" is not 32 lowercase hex digits.", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--time-boundary", "-1"], "partitioner worker: --time-boundary -1 is not a number of seconds zero or more (at most a day)", 2 },
-        { ["worker", "--path", "/p", "--items", "a", "--session-timeout", "abc"], "partitioner worker: Cannot parse argument 'abc' for option '--session-timeout' as expected type 'System.Double'. (see partitioner worker --help)", 2 },
+        { ["worker", "--path", "/p", "--items", "a", "--session-timeout", "abc"], "partitioner worker: --session-timeout 'abc' is not a number (see partitioner worker --help)", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--connect", "host:abc"], "partitioner worker: --connect: The server 'host:abc' in 'host:abc' has an invalid port 'abc'.", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--connect", "a:1,,b:2"], "partitioner worker: --connect: The connect string 'a:1,,b:2' has an empty server entry.", 2 },
         { ["worker", "--path", "/p"], "partitioner worker: the items are missing: give --items a,b,c or --items-file FILE", 2 },
