@@ -47,6 +47,15 @@ public sealed record Scenario
     /// <summary>How long faults may start for; the liveness phase follows.</summary>
     public required TimeSpan FaultPhase { get; init; }
 
+    /// <summary>
+    /// How many ZooKeeper servers: 1 (a standalone server) or more (a leader and followers, each client on one of
+    /// them). The default is 1, which is also what a spec without <c>servers=</c> means.
+    /// </summary>
+    public int Servers { get; init; } = 1;
+
+    /// <summary>The most servers.</summary>
+    public const int ServersMax = 5;
+
     /// <summary>What the members' clients do with watches across a reconnect.</summary>
     public WatchReconnectMode WatchMode { get; init; } = WatchReconnectMode.Rearm;
 
@@ -122,6 +131,7 @@ public sealed record Scenario
         Require(LatencyMax > TimeSpan.Zero && LatencyMax * 10 < SessionTimeout, nameof(LatencyMax), LatencyMax,
             "must be positive and under a tenth of the session timeout");
         Require(ReleaseDelayMax >= TimeSpan.Zero, nameof(ReleaseDelayMax), ReleaseDelayMax, "must not be negative");
+        Require(Servers is >= 1 and <= ServersMax, nameof(Servers), Servers, $"must be 1 to {ServersMax}");
         Require(FaultPhase >= TimeSpan.Zero, nameof(FaultPhase), FaultPhase, "must not be negative");
         Require(FrameBytesMax is >= 4_096 and <= 64 * 1024 * 1024, nameof(FrameBytesMax), FrameBytesMax, "must be 4,096 to 67,108,864 bytes");
         Require(StaleFolders is >= 0 and <= StaleFoldersMax, nameof(StaleFolders), StaleFolders, $"must be 0 to {StaleFoldersMax}");
@@ -144,6 +154,11 @@ public sealed record Scenario
         spec.Append(CultureInfo.InvariantCulture, $"boundary={Ms(TimeBoundary)};reaction={Ms(MaxReactionTime)};latency={Ms(LatencyMax)};");
         spec.Append(CultureInfo.InvariantCulture, $"release={Ms(ReleaseDelayMax)};phase={Ms(FaultPhase)};watches={WatchMode};");
         spec.Append(CultureInfo.InvariantCulture, $"frame={FrameBytesMax};stale={StaleFolders};drift={ClockDriftPermille};");
+        if (Servers != 1)
+        {
+            spec.Append(CultureInfo.InvariantCulture, $"servers={Servers};");
+        }
+
         spec.Append("faults=").AppendJoin(',', Faults.Select(f => f.ToString()));
         return spec.ToString();
     }
@@ -189,6 +204,7 @@ public sealed record Scenario
             LatencyMax = Millis("latency"),
             ReleaseDelayMax = Millis("release"),
             FaultPhase = Millis("phase"),
+            Servers = values.ContainsKey("servers") ? (int)Number("servers") : 1,
             WatchMode = Enum.TryParse<WatchReconnectMode>(values.GetValueOrDefault("watches", "Rearm"), out var mode)
                 ? mode : throw new FormatException($"scenario value watches='{values["watches"]}' is not Rearm or FireDisconnected"),
             FrameBytesMax = (int)Math.Clamp(Optional("frame", FrameBytesDefault), 0, int.MaxValue),

@@ -51,6 +51,7 @@ public static class ScenarioGenerator
             ClockDriftPermille = world.Chance(0.5) ? 0 : (int)world.Between(20, 50),
             FrameBytesMax = world.Chance(0.7) ? Scenario.FrameBytesDefault : world.Chance(0.5) ? 256 * 1024 : 128 * 1024,
             StaleFolders = world.Chance(0.7) ? 0 : (int)world.Between(1, 5_000),
+            Servers = world.Chance(0.5) ? 3 : 1,
         };
         return FitFrame(scenario).Validate();
     }
@@ -106,6 +107,7 @@ public static class ScenarioGenerator
             FaultKind.ServerRestart => Range(0.1, 1.0),
             FaultKind.Crash => Range(0.0, 2.0),
             FaultKind.Pause => Range(1.1, 2.5),
+            FaultKind.FollowerCut => Range(0.5, 3.0),
             FaultKind.SlowConsumer => TimeSpan.FromMilliseconds(500 + Math.Round(2_500 * f)),
             FaultKind.RequestsHeld or FaultKind.RepliesHeld => Range(0.1, 2.0),
             FaultKind.BorderlinePartition or FaultKind.BorderlinePause => Range(0.9, 1.2),

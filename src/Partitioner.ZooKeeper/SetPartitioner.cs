@@ -103,7 +103,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// The items this member owns: empty unless it is <see cref="Acquired"/>. Stale-safe: the member claims
     /// them only while, by its own clock, the ZooKeeper leader cannot yet have expired its session, judged from
     /// the syncs and writes the leader answered (not from pings or reads, which a follower cut from the leader
-    /// keeps answering). A paused process, a cut network or a cut follower makes it claim nothing within 95 %
+    /// keeps answering). A paused process, a cut network or a cut follower makes it claim nothing within 90 %
     /// of the session timeout after the last instant the leader is known to have heard of it.
     /// </summary>
     public IReadOnlyList<string> AcquiredItems

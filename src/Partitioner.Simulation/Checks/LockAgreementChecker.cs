@@ -14,9 +14,9 @@ public readonly record struct LockClaim(string Member, long SessionId, string Co
 /// <summary>
 /// Lock agreement: a member that reports owning items holds, for each of them, the lowest
 /// <c>__lock__</c> contender under <c>P/locks/&lt;item&gt;</c>, created by its current session, and that
-/// session is alive on the server. One exception, stated here because it is outside the model's timing
-/// assumptions: a session that a fault ended by decree (<see cref="ServerSession.ForcedExpiry"/>) is not
-/// checked until its client has read the close, since no client can know of it sooner.
+/// session is alive on the server. One exception, stated here because it is outside what any member can know:
+/// a session that an operator killed by decree (<see cref="ServerSession.ForcedExpiry"/>) is not checked, as in
+/// <see cref="SingleOwnerChecker"/>; fencing tokens are what protects the work then.
 /// </summary>
 public static class LockAgreementChecker
 {
@@ -51,9 +51,8 @@ public static class LockAgreementChecker
     }
 
     /// <summary>
-    /// The session part of the check: null when the claim's session is alive, or when it was ended by
-    /// decree and the client has not read the close yet (then <paramref name="exempt"/> is true and the
-    /// claim's items are not checked either).
+    /// The session part of the check: null when the claim's session is alive, or when an operator killed it
+    /// by decree (then <paramref name="exempt"/> is true and the claim's items are not checked either).
     /// </summary>
     public static string? CheckSession(InMemoryZooKeeper server, LockClaim claim, out bool exempt)
     {
@@ -61,7 +60,7 @@ public static class LockAgreementChecker
         var session = server.Session(claim.SessionId);
         if (session is null || !session.Alive)
         {
-            if (session is { ForcedExpiry: true } && claim.ClientConnected)
+            if (session is { ForcedExpiry: true })
             {
                 exempt = true;
                 return null;

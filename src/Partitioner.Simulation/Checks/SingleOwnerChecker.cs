@@ -4,6 +4,10 @@ namespace Partitioner.Simulation.Checks;
 /// Single owner: no item is in the owned set of two members at one instant. A member's owned set is
 /// what its partitioner reports (empty unless Acquired and its session could still be alive by its own
 /// clock); a crashed process owns nothing. Paused members count: they may resume and carry on working.
+/// The callers leave out a member whose session an operator killed by decree (<see cref="Faults.FaultKind.SessionExpiry"/>,
+/// <see cref="Model.ServerSession.ForcedExpiry"/>): no member can know of such a kill in time, which is the one
+/// case the README's guarantee leaves to fencing tokens. Every other expiry in the model is the leader's, after
+/// the session timeout without hearing of the session, and is checked.
 /// </summary>
 public static class SingleOwnerChecker
 {
@@ -11,6 +15,7 @@ public static class SingleOwnerChecker
     /// <param name="owners">Each member's name and owned items.</param>
     public static string? Check(IEnumerable<(string Member, IReadOnlyList<string> Items)> owners)
     {
+        ArgumentNullException.ThrowIfNull(owners);
         var ownerOf = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (member, items) in owners)
         {
@@ -25,4 +30,8 @@ public static class SingleOwnerChecker
 
         return null;
     }
+
+    /// <summary>True when an operator killed <paramref name="sessionId"/> by decree: its claims are left to fencing.</summary>
+    public static bool KilledByOperator(Model.InMemoryZooKeeper server, long sessionId) =>
+        server.Session(sessionId) is { ForcedExpiry: true };
 }

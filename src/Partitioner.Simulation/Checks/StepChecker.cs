@@ -36,7 +36,7 @@ internal sealed class StepChecker
         changed.Clear();
         foreach (var member in cluster.Members)
         {
-            var now = Seen.Of(member);
+            var now = Seen.Of(member, cluster.Server);
             if (!seen.TryGetValue(member, out var before) || before != now)
             {
                 changed.Add(member);
@@ -81,7 +81,8 @@ internal sealed class StepChecker
 
         foreach (var member in changed)
         {
-            var owned = member.Owned;
+            // A session an operator killed owns nothing as far as the checks go: left to fencing (see SingleOwnerChecker).
+            var owned = KilledByOperator(member) ? Array.Empty<string>() : member.Owned;
             member.LastChecked = owned;
             foreach (var item in owned)
             {
@@ -177,15 +178,18 @@ internal sealed class StepChecker
         return null;
     }
 
+    private bool KilledByOperator(SimulatedMember m) =>
+        m.Session is { } session && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId);
+
     private static LockClaim? Claim(SimulatedMember m) =>
         m.LastChecked.Count > 0 && m.Session is { } session && m.ContenderPrefix is { } prefix
             ? new LockClaim(m.Name, session.SessionId, prefix, m.LastChecked, session.State == ClientState.Connected)
             : null;
 
     /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
-    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix)
+    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix, bool Killed)
     {
-        public static Seen Of(SimulatedMember m) => new(
+        public static Seen Of(SimulatedMember m, InMemoryZooKeeper server) => new(
             m.Present,
             m.Partitioner,
             m.Partitioner?.StateId ?? -1,
@@ -193,6 +197,7 @@ internal sealed class StepChecker
             m.Partitioner?.Acquired ?? false,
             m.Session?.SessionId ?? 0,
             m.Session?.State,
-            m.ContenderPrefix);
+            m.ContenderPrefix,
+            m.Session is { } session && SingleOwnerChecker.KilledByOperator(server, session.SessionId));
     }
 }

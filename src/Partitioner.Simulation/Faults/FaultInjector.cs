@@ -1,32 +1,57 @@
 // The fault model.
 //
 // Faults act on the simulated world only through the means a real deployment has: the network (a
-// connection reset, a member cut off), the server (a restart, an administrative session expiry) and
-// the member processes (a crash, a pause, a slow consumer, joining and leaving). They never reach into
-// the shell or Core. Every fault is recoverable by design: a cut heals, a paused process resumes, a
-// restarted server comes back with its sessions and nodes, and a crashed process is replaced by a new
-// one with the same identifier after the fault's duration. So once the fault phase is over, the party
-// must converge again (the liveness check).
+// connection reset, a member cut off, a follower cut from its leader), the servers (a restart, an
+// operator's kill of a session) and the member processes (a crash, a pause, a slow consumer, joining and
+// leaving). They never reach into the shell or Core. Every fault is recoverable by design: a cut heals, a
+// paused process resumes, a restarted ensemble comes back with its sessions and nodes, and a crashed process
+// is replaced by a new one with the same identifier after the fault's duration. So once the fault phase is
+// over, the party must converge again (the liveness check).
+//
+// The ensemble. A scenario has one server (standalone) or several (servers=3 in half the generated runs):
+// a leader, which holds the tree and the session table, and followers (Network/Follower.cs). Each client
+// connection goes to one server, drawn per connect attempt. A follower answers its clients' pings itself;
+// it sends connects, writes, syncs and reads through its own link to the leader, and passes the leader's
+// answers, notifications and session closes back after the link's latency and its own apply lag (up to twice
+// the largest latency), so each follower has its own, later view. It relays its clients' touches to the
+// leader in its answers to the leader's pings, every tickTime / 2 (tickTime is 500 ms); the leader refuses a
+// request that comes through a server the session has since left (ZooKeeper's SessionMoved). One
+// simplification, on the gentle side only for reads: a cut follower holds its clients' reads with their
+// writes instead of answering them from a stale copy of the tree (the model keeps one tree); pings are
+// answered as a real follower answers them, held only behind the session's own writes and syncs.
+//
+// Expiry is the leader's and realistic: a session expires when the leader has heard nothing of it for its
+// timeout (directly, or through a follower's relayed touches), and a reconnect to a live session renews it.
+// The only expiry outside that rule is an operator's kill (SessionExpiry), kept as a distinct fault because
+// no member can know of it in time: the claim checks leave that session to fencing.
 //
 // - ConnectionLoss: the member's TCP connection resets. Its client fails pending requests with
 //   ConnectionLoss, reports Suspended and reconnects with the same session (Reconnected).
 // - ShortPartition: the member is cut off for less than the session timeout. Traffic is held, not lost
 //   (TCP retransmits). Past 2/3 of the timeout the client gives up on the connection and reports
 //   Suspended; when the cut heals it reconnects to the same session.
-// - LongPartition: the member is cut off for longer than the session timeout; the server expires the
+// - LongPartition: the member is cut off for longer than the session timeout; the leader expires the
 //   session (its ephemeral nodes go) and the client learns it is Expired when it reconnects.
-// - SessionExpiry: the server ends the member's session by decree, as kazoo's test harness does; the
-//   client reads the close one latency later. (The lock-agreement check exempts that one latency.)
-//   It only strikes a running, reachable, connected member, and its close reaches the client one
-//   latency later even if a cut starts meanwhile: a real server expires a session only after not
-//   hearing from it for the timeout, and a decree that the member cannot learn of would be a fault no
-//   lock service can survive without fencing.
-// - ServerRestart: the server stops for the duration; every connection closes; sessions and nodes
+// - FollowerCut: the follower the member is connected to (or, when it is on the leader, a follower picked by
+//   the fault's index) is cut from the leader for half to three session timeouts. The follower keeps
+//   answering its clients' pings; their writes and syncs, and the pings behind them, wait on its link; the
+//   leader hears nothing of their sessions and expires them after the timeout; after syncLimit (10) ticks
+//   without the leader the follower closes its clients' connections and refuses new ones until the cut
+//   heals. Held traffic goes through if the cut heals first. This is the case issue 8 measured on real
+//   servers: only answers the leader must have given (syncs, writes, accepted connects) show a member
+//   that its session is alive.
+// - SessionExpiry: an operator (or a tool, as kazoo's test harness does) kills the member's session on the
+//   leader by decree, at any moment, even a few milliseconds before the member is paused. Its ephemeral
+//   nodes go at once; its client reads the close when it reaches it (through its follower, if any). No
+//   member can know of such a kill in time, so the single-owner and lock-agreement checks do not count the
+//   killed session's claims: that is what fencing tokens are for, and the fenced-store check still holds.
+// - ServerRestart: the whole ensemble stops for the duration; every connection closes; sessions and nodes
 //   survive and every live session gets a full timeout again when it is back, as ZooKeeper does.
-// - Crash: the member's process dies at once; its session lives until the server expires it. A new
+// - Crash: the member's process dies at once; its session lives until the leader expires it. A new
 //   process (next generation, same identifier, new session) starts after the duration.
 // - Pause: the member's process stops (a long GC, a stopped VM): nothing of it runs, its timers and
-//   input wait, and when it resumes its clock has jumped; its client checks the read timeout first.
+//   input wait, and when it resumes its clock has jumped; its client checks the read timeout first. A
+//   pause that falls within another ends when the later of the two ends.
 // - SlowConsumer: the member's consumer takes up to the duration to stop work and release.
 // - Join / Leave: a new member joins (up to the member limit); a member finishes and leaves for good
 //   (never the last one present).
@@ -122,14 +147,15 @@ internal sealed class FaultInjector
                 cluster.Scheduler.Schedule(d, () => Heal(member));
                 break;
             case FaultKind.SessionExpiry:
-                if (member.Session is { State: ClientState.Connected } session && !member.Process.Paused
-                    && !cluster.Network.IsIsolated(member.Process.Name))
+                if (member.Session is { SessionId: not 0 } session && cluster.Server.Session(session.SessionId) is { Alive: true })
                 {
-                    Note($"server expires the session of {member.Name}");
+                    Note($"an operator kills the session of {member.Name} on the leader");
                     cluster.Server.ExpireSession(session.SessionId, forced: true);
-                    session.ResetConnection();
                 }
 
+                break;
+            case FaultKind.FollowerCut:
+                CutFollower(member, d, fault.Member);
                 break;
             case FaultKind.Crash:
                 Note($"{member.Name} crashes; a new process starts in {Seconds(d)}");
@@ -138,9 +164,10 @@ internal sealed class FaultInjector
                 break;
             case FaultKind.Pause:
             case FaultKind.BorderlinePause:
+                // A pause that falls in another ends when the later of the two ends, not at the first's end.
+                var resumeAt = member.Process.PauseUntil(cluster.Scheduler.NowTicks + d.Ticks);
                 Note($"{member.Name} paused for {Seconds(d)}");
-                member.Process.Pause();
-                cluster.Scheduler.Schedule(d, () => Resume(member));
+                cluster.Scheduler.ScheduleAt(resumeAt, () => Resume(member));
                 break;
             case FaultKind.SlowConsumer:
                 Note($"{member.Name}'s consumer now takes up to {Seconds(d)} to release");
@@ -236,6 +263,7 @@ internal sealed class FaultInjector
 
         Note($"server restarts, down for {Seconds(downtime)}");
         cluster.Server.GoDown();
+        cluster.Network.RestartFollowers();
         cluster.Scheduler.Schedule(downtime, () =>
         {
             Note("server is back");
@@ -260,9 +288,33 @@ internal sealed class FaultInjector
         cluster.Network.Heal(member.Process.Name);
     }
 
+    private void CutFollower(SimulatedMember member, TimeSpan d, int index)
+    {
+        var followers = cluster.Network.Followers;
+        if (followers.Count == 0)
+        {
+            return;
+        }
+
+        // The member's own follower when it has one, so that the cut meets a member; else one by its index.
+        var follower = member.Session?.Follower ?? followers[index % followers.Count];
+        if (follower.Cut)
+        {
+            return;
+        }
+
+        Note($"follower {follower.Id} cut from the leader for {Seconds(d)} (session timeout {Seconds(cluster.Scenario.SessionTimeout)}; {member.Name} {(ReferenceEquals(member.Session?.Follower, follower) ? "is" : "is not")} on it)");
+        follower.CutFromLeader();
+        cluster.Scheduler.Schedule(d, () =>
+        {
+            Note($"follower {follower.Id} reaches the leader again");
+            follower.Heal();
+        });
+    }
+
     private void Resume(SimulatedMember member)
     {
-        if (member.Process.Crashed)
+        if (member.Process.Crashed || !member.Process.Paused || cluster.Scheduler.NowTicks < member.Process.PausedUntilTicks)
         {
             return;
         }

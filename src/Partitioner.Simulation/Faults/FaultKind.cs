@@ -12,7 +12,11 @@ public enum FaultKind
     /// <summary>The member is cut off for longer than the session timeout: the server expires its session.</summary>
     LongPartition,
 
-    /// <summary>The server ends the member's session by decree (kazoo's test harness does this).</summary>
+    /// <summary>
+    /// An operator (or a tool, as kazoo's test harness does) kills the member's session on the leader by decree,
+    /// before its timeout. No member can know of it in time: the claim checks exempt the killed session, and
+    /// only fencing protects the work's writes.
+    /// </summary>
     SessionExpiry,
 
     /// <summary>The server stops and comes back after the fault's duration; sessions and nodes survive.</summary>
@@ -53,4 +57,10 @@ public enum FaultKind
 
     /// <summary>An operator deletes the member's party node.</summary>
     OperatorDeletesPartyNode,
+
+    /// <summary>
+    /// The follower the member is connected to (or another one) is cut from the leader for the duration; it keeps
+    /// answering its clients' pings while the leader expires their sessions.
+    /// </summary>
+    FollowerCut,
 }

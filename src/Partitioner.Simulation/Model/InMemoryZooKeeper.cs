@@ -100,12 +100,16 @@ public sealed partial class InMemoryZooKeeper
     /// same session on a new connection if it is alive. Returns the session, or null when the session
     /// has expired (the client then reports Expired).
     /// </summary>
-    public ServerSession? Connect(long sessionId, TimeSpan requestedTimeout, IServerConnection connection)
+    /// <param name="sessionId">The session to reconnect, or 0 for a new one.</param>
+    /// <param name="requestedTimeout">The timeout the client asks for.</param>
+    /// <param name="connection">The client's connection.</param>
+    /// <param name="owner">The server the client connected through: 0 for the leader, else the follower's id.</param>
+    public ServerSession? Connect(long sessionId, TimeSpan requestedTimeout, IServerConnection connection, int owner = 0)
     {
         EnsureUp();
         if (sessionId == 0)
         {
-            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks, dataWatchers, childWatchers) { Connection = connection };
+            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks, dataWatchers, childWatchers) { Connection = connection, Owner = owner };
             sessions.Add(created.Id, created);
             LastZxid++;
             Log($"session 0x{created.Id:x} created timeout={created.Timeout.TotalMilliseconds}ms");
@@ -126,6 +130,7 @@ public sealed partial class InMemoryZooKeeper
         }
 
         session.Connection = connection;
+        session.Owner = owner;
         session.LastHeardTicks = scheduler.NowTicks;
         Log($"session 0x{sessionId:x} reconnected");
         return session;
@@ -147,6 +152,19 @@ public sealed partial class InMemoryZooKeeper
     public void Heard(long sessionId, IServerConnection connection)
     {
         if (Up && sessions.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        {
+            session.LastHeardTicks = scheduler.NowTicks;
+        }
+    }
+
+    /// <summary>True when a request of <paramref name="sessionId"/> that came through server <paramref name="owner"/> may run.</summary>
+    public bool OwnedThrough(long sessionId, int owner) =>
+        sessions.GetValueOrDefault(sessionId) is not { Alive: true } session || session.Owner == owner;
+
+    /// <summary>A follower relayed a touch of the session in its answer to the leader's ping: the session is alive.</summary>
+    public void TouchFromFollower(long sessionId)
+    {
+        if (Up && sessions.GetValueOrDefault(sessionId) is { Alive: true } session)
         {
             session.LastHeardTicks = scheduler.NowTicks;
         }
@@ -198,7 +216,7 @@ public sealed partial class InMemoryZooKeeper
             if (session.Connection is { } connection)
             {
                 DetachConnection(session);
-                connection.Close();
+                connection.Drop();
             }
         }
     }

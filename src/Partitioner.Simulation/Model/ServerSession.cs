@@ -10,6 +10,9 @@ public interface IServerConnection
 
     /// <summary>Closes the connection from the server's side; the client reads the close after what was already sent.</summary>
     void Close();
+
+    /// <summary>The server process stops: the connection is gone at once, without passing through a follower.</summary>
+    void Drop();
 }
 
 /// <summary>A session as the server keeps it.</summary>
@@ -38,6 +41,13 @@ public sealed class ServerSession
 
     /// <summary>True when a fault ended the session by decree rather than by timeout; see <see cref="InMemoryZooKeeper.ExpireSession"/>.</summary>
     public bool ForcedExpiry { get; internal set; }
+
+    /// <summary>
+    /// The server the session last connected through (0 for the leader, else the follower's id): ZooKeeper's
+    /// session owner. The leader refuses a request that comes through another server (SessionMoved), so a
+    /// request held on a cut follower's link cannot land after the client moved on.
+    /// </summary>
+    public int Owner { get; internal set; }
 
     /// <summary>The connection the session is attached to; null while the client is disconnected.</summary>
     internal IServerConnection? Connection { get; set; }

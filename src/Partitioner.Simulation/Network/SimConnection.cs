@@ -15,17 +15,23 @@ internal sealed class SimConnection : IServerConnection
     private readonly SimulatedSession client;
     private readonly Channel toServer;
     private readonly Channel toClient;
+    private readonly Queue<Action> heldPings = new();
+    private int writesAtLeader;
 
-    public SimConnection(SimNetwork network, SimulatedSession client, SimProcess process)
+    public SimConnection(SimNetwork network, SimulatedSession client, SimProcess process, Follower? via)
     {
         this.network = network;
         this.client = client;
+        Via = via;
         ClientName = process.Name;
         toServer = new Channel(this, owner: null, toServer: true, () => ServerClosed || ClientClosed);
         toClient = new Channel(this, owner: process, toServer: false, () => ClientClosed);
     }
 
     public string ClientName { get; }
+
+    /// <summary>The follower this connection goes to; null for the leader.</summary>
+    public Follower? Via { get; }
 
     /// <summary>The client has closed its end: nothing more is read or sent.</summary>
     public bool ClientClosed { get; private set; }
@@ -50,10 +56,120 @@ internal sealed class SimConnection : IServerConnection
     /// <summary>Sends to the client; <paramref name="atClient"/> runs on arrival in the client's process.</summary>
     public void SendToClient(Action atClient) => toClient.Send(atClient);
 
+    /// <summary>
+    /// Serves a request that has reached this connection's server: at once on the leader; through a follower,
+    /// after a touch there, up its link to the leader and back down after the link's latency and the apply lag.
+    /// <paramref name="atLeader"/> runs at the leader and returns what reaches the client. An
+    /// <paramref name="ordered"/> request (a write or a sync) holds back the pings that follow it on this connection.
+    /// </summary>
+    public void ServeAtLeader(long sessionId, bool ordered, Func<Action> atLeader)
+    {
+        if (Via is not { } follower)
+        {
+            network.Server.Heard(sessionId, this);
+            SendToClient(atLeader());
+            return;
+        }
+
+        follower.Touch(sessionId);
+        if (ordered)
+        {
+            writesAtLeader++;
+        }
+
+        follower.ToLeader(() =>
+        {
+            if (!network.Server.OwnedThrough(sessionId, follower.Id))
+            {
+                // SessionMoved: the client has connected elsewhere since; this connection is dead to it.
+                return;
+            }
+
+            var atClient = atLeader();
+            follower.FromLeader(() =>
+            {
+                if (ordered)
+                {
+                    writesAtLeader--;
+                    FlushPings();
+                }
+
+                SendToClient(atClient);
+            });
+        });
+    }
+
+    /// <summary>Runs <paramref name="atLeader"/> at the leader, through the follower when there is one; nothing comes back.</summary>
+    public void ToLeader(Action atLeader)
+    {
+        if (Via is { } follower)
+        {
+            follower.ToLeader(atLeader);
+        }
+        else
+        {
+            atLeader();
+        }
+    }
+
+    /// <summary>A ping reached this connection's server, which answers it itself (after the session's writes and syncs).</summary>
+    public void ServePing(long sessionId, Action atClient)
+    {
+        if (Via is not { } follower)
+        {
+            network.Server.Heard(sessionId, this);
+            SendToClient(atClient);
+            return;
+        }
+
+        follower.Touch(sessionId);
+        heldPings.Enqueue(atClient);
+        FlushPings();
+    }
+
+    /// <summary>A connect reached a follower that gave up on its leader: it does not serve.</summary>
+    public bool Refused => Via is { Looking: true };
+
+    private void FlushPings()
+    {
+        while (writesAtLeader == 0 && heldPings.TryDequeue(out var reply))
+        {
+            SendToClient(reply);
+        }
+    }
+
+    /// <summary>Sends from the leader to the client: through the follower (its link and apply lag) when there is one.</summary>
+    public void SendFromLeader(Action atClient)
+    {
+        if (Via is { } follower)
+        {
+            follower.FromLeader(() => SendToClient(atClient));
+        }
+        else
+        {
+            SendToClient(atClient);
+        }
+    }
+
     /// <inheritdoc />
     public void Notify(string path, WatchEventKind kind)
     {
-        if (!ServerClosed)
+        if (ServerClosed)
+        {
+            return;
+        }
+
+        if (Via is { } follower)
+        {
+            follower.FromLeader(() =>
+            {
+                if (!ServerClosed)
+                {
+                    SendToClient(() => client.OnNotification(this, path, kind));
+                }
+            });
+        }
+        else
         {
             SendToClient(() => client.OnNotification(this, path, kind));
         }
@@ -61,6 +177,19 @@ internal sealed class SimConnection : IServerConnection
 
     /// <inheritdoc />
     public void Close()
+    {
+        if (Via is { } follower)
+        {
+            // The follower closes the client's connection when it applies the leader's close of the session.
+            follower.FromLeader(CloseHere);
+        }
+        else
+        {
+            CloseHere();
+        }
+    }
+
+    private void CloseHere()
     {
         if (ServerClosed)
         {
@@ -70,6 +199,12 @@ internal sealed class SimConnection : IServerConnection
         ServerClosed = true;
         toClient.Send(() => client.OnServerClosed(this));
     }
+
+    /// <summary>The server end closes at once (a follower that does not serve).</summary>
+    public void Refuse() => CloseHere();
+
+    /// <inheritdoc />
+    public void Drop() => CloseHere();
 
     /// <summary>The client closes its end (read timeout, failed connect, crash, close).</summary>
     public void CloseFromClient()

@@ -4,10 +4,11 @@ using Partitioner.Simulation.Scheduling;
 namespace Partitioner.Simulation.Network;
 
 /// <summary>
-/// The network between the members and the server: TCP-like connections with a latency per message
+/// The network between the members and the ensemble: TCP-like connections with a latency per message
 /// and FIFO order per direction, and isolation of a member (a partition, both ways or one way). A partition holds traffic
 /// rather than losing it, as TCP retransmission would: held messages go through when it heals, unless
-/// an end has closed the connection meanwhile.
+/// an end has closed the connection meanwhile. The ensemble is the leader (<see cref="Server"/>) and
+/// its <see cref="Followers"/>; each connection goes to one of them, drawn from the seed.
 /// </summary>
 public sealed class SimNetwork
 {
@@ -16,14 +17,26 @@ public sealed class SimNetwork
     private readonly List<SimConnection> connections = new();
 
     /// <summary>Creates a network with latencies drawn from [<paramref name="latencyMin"/>, <paramref name="latencyMax"/>].</summary>
-    public SimNetwork(SimScheduler scheduler, SimRandom random, InMemoryZooKeeper server, TimeSpan latencyMin, TimeSpan latencyMax)
+    /// <param name="scheduler">The run's scheduler.</param>
+    /// <param name="random">The network's random stream.</param>
+    /// <param name="server">The leader.</param>
+    /// <param name="latencyMin">The smallest one-way latency.</param>
+    /// <param name="latencyMax">The largest one-way latency.</param>
+    /// <param name="servers">How many servers the ensemble has: the leader and <c>servers - 1</c> followers, each with an apply lag up to twice the largest latency.</param>
+    public SimNetwork(SimScheduler scheduler, SimRandom random, InMemoryZooKeeper server, TimeSpan latencyMin, TimeSpan latencyMax, int servers = 1)
     {
         Scheduler = scheduler;
         Random = random;
         Server = server;
         LatencyMin = latencyMin;
         LatencyMax = latencyMax;
+        Followers = Enumerable.Range(1, Math.Max(0, servers - 1))
+            .Select(id => new Follower(this, id, random.Between(TimeSpan.Zero, 2 * latencyMax)))
+            .ToArray();
     }
+
+    /// <summary>The followers (server ids 1, 2, ...); empty for a single server.</summary>
+    public IReadOnlyList<Follower> Followers { get; }
 
     /// <summary>The scheduler every message goes through.</summary>
     public SimScheduler Scheduler { get; }
@@ -116,8 +129,21 @@ public sealed class SimNetwork
     internal SimConnection Open(SimulatedSession client, SimProcess process)
     {
         connections.RemoveAll(c => c.FullyClosed);
-        var connection = new SimConnection(this, client, process);
+        // A client tries the servers of its connect string in a shuffled order; one draw per attempt.
+        int server = Followers.Count == 0 ? 0 : Random.Next(Followers.Count + 1);
+        var via = server == 0 ? null : Followers[server - 1];
+        var connection = new SimConnection(this, client, process, via);
         connections.Add(connection);
+        via?.Attach(connection);
         return connection;
+    }
+
+    /// <summary>The ensemble restarts: every follower's link is emptied with the leader's connections.</summary>
+    internal void RestartFollowers()
+    {
+        foreach (var follower in Followers)
+        {
+            follower.Restart();
+        }
     }
 }

@@ -21,14 +21,15 @@ public sealed partial class SimulatedSession
         return Request(
             id => network.Server.Create(id, path, bytes, kind) is var (error, created) ? new CreateOutcome(error, created) : default,
             error => new CreateOutcome(error, null),
-            replyBytes: reply => ReplySize.Create(reply.CreatedPath));
+            replyBytes: reply => ReplySize.Create(reply.CreatedPath),
+            ordered: true);
     }
 
     /// <inheritdoc />
     public Task<ZooKeeperError> DeleteAsync(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Delete(id, path), error => error);
+        return Request(id => network.Server.Delete(id, path), error => error, ordered: true);
     }
 
     /// <inheritdoc />
@@ -69,13 +70,14 @@ public sealed partial class SimulatedSession
     public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) => Request(
         id => network.Server.Multi(id, ops) is var (error, results) ? new MultiOutcome(error, results) : default,
         error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty),
-        replyBytes: reply => ReplySize.Multi(reply.Results));
+        replyBytes: reply => ReplySize.Multi(reply.Results),
+        ordered: true);
 
     /// <inheritdoc />
     public Task<ZooKeeperError> SyncAsync(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Sync(id), error => error);
+        return Request(id => network.Server.Sync(id), error => error, ordered: true);
     }
 
     /// <inheritdoc />
@@ -90,7 +92,7 @@ public sealed partial class SimulatedSession
         error => new MultiStatOutcome(error, ImmutableArray<StatResult>.Empty),
         replyBytes: reply => ReplySize.MultiStat(reply.Results));
 
-    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Func<T, int>? replyBytes = null, Action<T>? onReply = null)
+    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Func<T, int>? replyBytes = null, Action<T>? onReply = null, bool ordered = false)
     {
         // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
         var completion = new TaskCompletionSource<T>();
@@ -106,19 +108,18 @@ public sealed partial class SimulatedSession
         lastSendTicks = Scheduler.NowTicks;
         var open = connection;
         long id = SessionId;
-        open.SendToServer(() =>
+        open.SendToServer(() => open.ServeAtLeader(id, ordered, () =>
         {
             var server = network.Server;
-            server.Heard(id, open);
             var reply = atServer(id);
             long zxid = server.LastZxid;
             int bytes = replyBytes?.Invoke(reply) ?? ReplySize.Header;
-            open.SendToClient(() => OnReply(open, xid, zxid, bytes, () =>
+            return () => OnReply(open, xid, zxid, bytes, () =>
             {
                 onReply?.Invoke(reply);
                 completion.TrySetResult(reply);
-            }));
-        });
+            });
+        }));
         return completion.Task;
     }
 

@@ -96,6 +96,9 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     /// <inheritdoc />
     public long? AcceptedConnectTimestamp { get; private set; }
 
+    /// <summary>The follower of the current connection; null on the leader or while not connected.</summary>
+    public Follower? Follower => connection?.Via;
+
     /// <summary>The session id; 0 before the first connect.</summary>
     public long SessionId { get; private set; }
 
@@ -133,7 +136,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         if (State == ClientState.Connected && connection is { } open)
         {
             long id = SessionId;
-            open.SendToServer(() => network.Server.CloseSession(id));
+            open.SendToServer(() => open.ToLeader(() => network.Server.CloseSession(id)));
         }
 
         Finish(ClientState.Closed, ZooKeeperError.ConnectionLoss);
@@ -185,23 +188,33 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         connection = attempt;
         long id = SessionId;
         var rearm = WatchMode == WatchReconnectMode.Rearm && id != 0 ? watches.ToWatchSet(LastZxid) : null;
-        attempt.SendToServer(() => ServeConnect(attempt, id, rearm));
+        attempt.SendToServer(() =>
+        {
+            if (attempt.Refused)
+            {
+                attempt.Refuse();
+                return;
+            }
+
+            // A follower creates or revalidates the session with the leader before it answers.
+            attempt.ToLeader(() => ServeConnect(attempt, id, rearm));
+        });
         connectDeadline = Scheduler.Schedule(clock.ToTrue(ReadTimeout / 2), () => ConnectTimedOut(attempt), process);
     }
 
     private void ServeConnect(SimConnection attempt, long id, WatchSet? rearm)
     {
         var server = network.Server;
-        var session = server.Connect(id, requestedTimeout, attempt);
+        var session = server.Connect(id, requestedTimeout, attempt, attempt.Via?.Id ?? 0);
         if (session is null)
         {
-            attempt.SendToClient(() => OnConnectRefused(attempt));
+            attempt.SendFromLeader(() => OnConnectRefused(attempt));
             attempt.Close();
             return;
         }
 
         long zxid = server.LastZxid;
-        attempt.SendToClient(() => OnConnected(attempt, session.Id, session.Timeout, zxid));
+        attempt.SendFromLeader(() => OnConnected(attempt, session.Id, session.Timeout, zxid));
 
         // setWatches follows the connect request on the same connection, so its notifications
         // reach the client after the connect reply.
@@ -371,11 +384,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
             long id = SessionId;
             lastSendTicks = Scheduler.NowTicks;
             long sent = clock.GetTimestamp();
-            open.SendToServer(() =>
-            {
-                network.Server.Heard(id, open);
-                open.SendToClient(() => OnPingReply(open, sent));
-            });
+            open.SendToServer(() => open.ServePing(id, () => OnPingReply(open, sent)));
         }
 
         ArmPing();

@@ -24,7 +24,7 @@ internal sealed class SimCluster
         // Drawn from a stream of their own, so that a scenario without drift runs exactly as before drift existed.
         Drift = scenario.ClockDriftPermille > 0 ? root.Fork() : null;
         Server = new InMemoryZooKeeper(Scheduler, serverRandom, TimeSpan.FromMilliseconds(500)) { ClockDriftPpm = DrawDriftPpm() };
-        Network = new SimNetwork(Scheduler, networkRandom, Server, scenario.LatencyMax / 10, scenario.LatencyMax)
+        Network = new SimNetwork(Scheduler, networkRandom, Server, scenario.LatencyMax / 10, scenario.LatencyMax, scenario.Servers)
         {
             FrameBytesMax = scenario.FrameBytesMax,
         };

@@ -140,6 +140,8 @@ internal sealed class SimulatedMember
             TimeBoundary = cluster.Scenario.TimeBoundary,
             MaxReactionTime = cluster.Scenario.MaxReactionTime,
             TimeProvider = clock,
+            // The model's tickTime, as a careful operator would give it: the relay allowance of the claims.
+            ServerTickTime = cluster.Server.TickTime,
             ContenderPrefix = ContenderPrefix,
             EventLog = EventLogFor(index),
         };

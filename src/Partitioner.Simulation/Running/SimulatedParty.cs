@@ -122,7 +122,9 @@ public sealed class SimulatedParty
     /// <summary>The checks of a <see cref="Simulator"/> run, over the partitioners created so far.</summary>
     public void Check()
     {
-        var owners = members.Select((m, i) => ($"{m.Partitioner.Config.Identifier}#{i}", m.Partitioner.AcquiredItems)).Where(o => o.AcquiredItems.Count > 0);
+        var owners = members
+            .Where(m => !SingleOwnerChecker.KilledByOperator(Server, m.Session.SessionId))
+            .Select((m, i) => ($"{m.Partitioner.Config.Identifier}#{i}", m.Partitioner.AcquiredItems)).Where(o => o.AcquiredItems.Count > 0);
         if (SingleOwnerChecker.Check(owners) is { } twice)
         {
             throw new InvariantViolationException(new Violation(ViolationKind.SingleOwner, Scheduler.Now, twice));

@@ -40,6 +40,7 @@ public static class Simulator
         yield return $"latency           {(s.LatencyMax / 10).TotalMilliseconds}-{s.LatencyMax.TotalMilliseconds} ms one way";
         yield return $"release delay     up to {s.ReleaseDelayMax.TotalMilliseconds} ms (slow consumers: up to {s.ReleaseDelayWorst.TotalMilliseconds} ms)";
         yield return $"watches           {s.WatchMode} across reconnects";
+        yield return s.Servers == 1 ? "servers           1 (standalone)" : $"servers           {s.Servers} (a leader and {s.Servers - 1} followers, tickTime 500 ms, syncLimit {Network.Follower.SyncLimit})";
         yield return $"fault phase       {s.FaultPhase.TotalSeconds} s, {s.Faults.Length} faults";
         yield return $"liveness bound    {s.LivenessBound.TotalSeconds} s after the last fault ends";
     }

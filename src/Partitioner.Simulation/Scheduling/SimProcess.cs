@@ -40,6 +40,25 @@ public sealed class SimProcess
     /// <summary>Stops the process; nothing it owns runs until <see cref="Resume"/>.</summary>
     public void Pause() => Paused = !Crashed;
 
+    /// <summary>
+    /// Stops the process until <paramref name="until"/> (virtual ticks), or longer if it is already paused until
+    /// later: two pauses that overlap end when the later one ends. Returns when it will resume.
+    /// </summary>
+    public long PauseUntil(long until)
+    {
+        if (Crashed)
+        {
+            return until;
+        }
+
+        PausedUntilTicks = Paused ? Math.Max(PausedUntilTicks, until) : until;
+        Paused = true;
+        return PausedUntilTicks;
+    }
+
+    /// <summary>When the pause of <see cref="PauseUntil"/> ends, in virtual ticks.</summary>
+    public long PausedUntilTicks { get; private set; }
+
     /// <summary>Restarts a paused process: resume hooks run, then the deferred actions in order.</summary>
     public void Resume()
     {

@@ -106,9 +106,9 @@ public sealed class LeaderConfirmationTests
         confirmation.LeaderHeardAfter(_time.GetTimestamp());
         _time.Advance(TimeSpan.FromSeconds(3));
 
-        // 95 % of 10 s, less the 3 s since.
-        Assert.Equal(TimeSpan.FromSeconds(6.5), confirmation.ClaimRemaining(Timeout));
-        _time.Advance(TimeSpan.FromSeconds(6.5));
+        // 90 % of 10 s, less the 3 s since.
+        Assert.Equal(TimeSpan.FromSeconds(6), confirmation.ClaimRemaining(Timeout));
+        _time.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal(TimeSpan.Zero, confirmation.ClaimRemaining(Timeout));
     }
 
@@ -136,9 +136,9 @@ public sealed class LeaderConfirmationTests
     [InlineData(4000, null, true)]
     [InlineData(4000, 2000, true)]
     [InlineData(3000, 2000, false)]
-    [InlineData(10000, 6000, true)]
-    [InlineData(10000, 6500, false)]
-    public void Unworkable_RefusesATimeoutUnderAbout1Point6Ticks(int timeoutMs, int? tickMs, bool workable)
+    [InlineData(10000, 5500, true)]
+    [InlineData(10000, 6000, false)]
+    public void Unworkable_RefusesATimeoutUnderAbout1Point75Ticks(int timeoutMs, int? tickMs, bool workable)
     {
         var why = LeaderConfirmation.Unworkable(
             TimeSpan.FromMilliseconds(timeoutMs), tickMs is { } t ? TimeSpan.FromMilliseconds(t) : null);

@@ -10,12 +10,12 @@ internal sealed class ModelHarness
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    public ModelHarness(ulong seed = 1, TimeSpan? latency = null, int frameBytesMax = Scenario.FrameBytesDefault, int serverDriftPpm = 0)
+    public ModelHarness(ulong seed = 1, TimeSpan? latency = null, int frameBytesMax = Scenario.FrameBytesDefault, int serverDriftPpm = 0, int servers = 1)
     {
         var random = new SimRandom(seed);
         Server = new InMemoryZooKeeper(Scheduler, random.Fork(), TimeSpan.FromMilliseconds(500)) { ClockDriftPpm = serverDriftPpm };
         var oneWay = latency ?? TimeSpan.FromMilliseconds(5);
-        Network = new SimNetwork(Scheduler, random.Fork(), Server, oneWay, oneWay) { FrameBytesMax = frameBytesMax };
+        Network = new SimNetwork(Scheduler, random.Fork(), Server, oneWay, oneWay, servers) { FrameBytesMax = frameBytesMax };
     }
 
     public SimScheduler Scheduler { get; } = new();
@@ -37,6 +37,21 @@ internal sealed class ModelHarness
         client.Start(() => connected = true);
         RunFor(TimeSpan.FromMilliseconds(100));
         Assert.True(connected, $"{name} did not connect");
+        return (client, process);
+    }
+
+    /// <summary>A connected client whose connection went to a follower (reconnecting until one does).</summary>
+    public (SimulatedSession Client, SimProcess Process) ConnectToFollower(string name)
+    {
+        var (client, process) = Connect(name);
+        for (int attempt = 0; client.Follower is null && attempt < 50; attempt++)
+        {
+            client.ResetConnection();
+            RunFor(TimeSpan.FromMilliseconds(600));
+        }
+
+        Assert.NotNull(client.Follower);
+        Events.Clear();
         return (client, process);
     }
 

@@ -19,6 +19,7 @@ internal static class ScenarioGenerators
         from timing in Timing()
         from phaseMs in Gen.Choose(2_000, 15_000)
         from watchMode in Gen.Elements(WatchReconnectMode.Rearm, WatchReconnectMode.FireDisconnected)
+        from servers in Gen.Elements(1, 3)
         from seed in Gen.Choose(0, int.MaxValue)
         from count in Gen.Choose(0, faultsMax)
         from faults in Gen.ArrayOf(Fault(phaseMs, timing.SessionMs), count)
@@ -35,6 +36,7 @@ internal static class ScenarioGenerators
             ReleaseDelayMax = TimeSpan.FromMilliseconds(timing.ReleaseMs),
             FaultPhase = TimeSpan.FromMilliseconds(phaseMs),
             WatchMode = watchMode,
+            Servers = servers,
             Faults = faults.OrderBy(f => f.At).ToImmutableArray(),
             ClockDriftPermille = world.DriftPermille,
             FrameBytesMax = world.FrameBytes,
@@ -79,6 +81,11 @@ internal static class ScenarioGenerators
             {
                 yield return s with { Faults = s.Faults.SetItem(i, s.Faults[i] with { Member = 0 }) };
             }
+        }
+
+        if (s.Servers > 1)
+        {
+            yield return s with { Servers = 1 };
         }
 
         if (s.ReleaseDelayMax > TimeSpan.Zero)

@@ -1,0 +1,217 @@
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Scheduling;
+
+namespace Partitioner.Simulation.Network;
+
+/// <summary>
+/// A follower of the ensemble, between its clients and the leader (the <see cref="InMemoryZooKeeper"/>, which
+/// holds the tree and the session table). As a ZooKeeper follower does, it answers its clients' pings itself
+/// (after any write or sync of the same session still waiting for the leader, as ZooKeeper's commit
+/// processor keeps a session's requests in order); it forwards connects, writes, syncs and reads to the
+/// leader over its own link (reads too, so that a read sees what the follower has applied: this model keeps
+/// no copy of the tree, see the fault model); the leader's answers, notifications and session closes reach
+/// its clients after the link's latency and the follower's apply lag. It records a touch for every packet of
+/// a client session and relays its touches in its answer to the leader's ping, every tickTime / 2; that is
+/// the only way the leader hears of its clients' sessions.
+/// Cut from the leader, its link holds everything (TCP retransmits) and it keeps answering pings; after
+/// <see cref="SyncLimit"/> × tickTime without the leader it gives up: it closes its clients' connections and
+/// refuses new ones until the cut heals.
+/// </summary>
+public sealed class Follower
+{
+    /// <summary>ZooKeeper's syncLimit in the model, in ticks: how long a follower stays without its leader.</summary>
+    public const int SyncLimit = 10;
+
+    private readonly SimNetwork network;
+    private readonly Link up;
+    private readonly Link down;
+    private readonly SortedSet<long> touches = new();
+    private readonly List<SimConnection> clients = new();
+    private long leaderHeardTicks;
+
+    internal Follower(SimNetwork network, int id, TimeSpan applyLag)
+    {
+        this.network = network;
+        Id = id;
+        ApplyLag = applyLag;
+        up = new Link(this, TimeSpan.Zero);
+        down = new Link(this, applyLag);
+        leaderHeardTicks = network.Scheduler.NowTicks;
+        network.Scheduler.Schedule(Tick / 2, PingRound);
+    }
+
+    /// <summary>The server id (the leader is 0).</summary>
+    public int Id { get; }
+
+    /// <summary>How long after the leader commits something this follower has applied it.</summary>
+    public TimeSpan ApplyLag { get; }
+
+    /// <summary>True while cut from the leader.</summary>
+    public bool Cut { get; private set; }
+
+    /// <summary>True after the follower gave up on a leader it could not reach, until the cut heals.</summary>
+    public bool Looking { get; private set; }
+
+    private TimeSpan Tick => network.Server.TickTime;
+
+    private InMemoryZooKeeper Leader => network.Server;
+
+    /// <summary>Cuts the follower from the leader: the link holds everything; clients are still answered pings.</summary>
+    public void CutFromLeader() => Cut = true;
+
+    /// <summary>Ends the cut: held traffic flows; a follower that gave up rejoins and takes clients again.</summary>
+    public void Heal()
+    {
+        Cut = false;
+        Looking = false;
+        leaderHeardTicks = network.Scheduler.NowTicks;
+        up.EnsurePump();
+        down.EnsurePump();
+    }
+
+    /// <summary>A packet of <paramref name="sessionId"/> arrived here.</summary>
+    internal void Touch(long sessionId)
+    {
+        if (sessionId != 0)
+        {
+            touches.Add(sessionId);
+        }
+    }
+
+    /// <summary>Carries <paramref name="atLeader"/> to the leader.</summary>
+    internal void ToLeader(Action atLeader) => up.Send(() =>
+    {
+        if (Leader.Up)
+        {
+            atLeader();
+        }
+    });
+
+    /// <summary>Carries something of the leader's to this follower, which applies it and passes it to a client.</summary>
+    internal void FromLeader(Action atFollower) => down.Send(atFollower);
+
+    internal void Attach(SimConnection connection) => clients.Add(connection);
+
+    /// <summary>The ensemble restarts: whatever was on the link is lost, and the follower starts afresh.</summary>
+    internal void Restart()
+    {
+        up.Clear();
+        down.Clear();
+        touches.Clear();
+        leaderHeardTicks = network.Scheduler.NowTicks;
+    }
+
+    private void PingRound()
+    {
+        network.Scheduler.Schedule(Tick / 2, PingRound);
+        clients.RemoveAll(c => c.FullyClosed);
+        if (!Leader.Up)
+        {
+            leaderHeardTicks = network.Scheduler.NowTicks;
+            return;
+        }
+
+        if (!Cut)
+        {
+            // The leader's ping reaches the follower one latency from now, and the follower answers it as it
+            // reads it (before applying what came before it). The answer, with the touches recorded by then,
+            // goes up the same FIFO link as the requests the follower forwards, so it reaches the leader before
+            // any request forwarded after it; a cut holds it there.
+            leaderHeardTicks = network.Scheduler.NowTicks;
+            network.Scheduler.Schedule(network.DrawLatency(), () =>
+            {
+                if (Cut || !Leader.Up)
+                {
+                    return;
+                }
+
+                var relayed = touches.ToArray();
+                touches.Clear();
+                up.Send(() =>
+                {
+                    foreach (var id in relayed)
+                    {
+                        Leader.TouchFromFollower(id);
+                    }
+                });
+            });
+            return;
+        }
+
+        if (!Looking && network.Scheduler.NowTicks - leaderHeardTicks >= SyncLimit * Tick.Ticks)
+        {
+            // ZooKeeper's follower reads from its leader with a timeout of syncLimit ticks; past it, it shuts
+            // down its client connections and looks for a leader. What was held on the link is lost.
+            Looking = true;
+            up.Clear();
+            down.Clear();
+            touches.Clear();
+            network.Server.Trace?.Invoke($"zk follower {Id} gave up on the leader after {SyncLimit} ticks; closing its clients");
+            foreach (var client in clients.ToArray())
+            {
+                client.Reset();
+            }
+
+            clients.Clear();
+        }
+    }
+
+    /// <summary>One direction of the follower's link to the leader: FIFO, each message after a latency (and the lag), held while cut.</summary>
+    private sealed class Link
+    {
+        private readonly Follower follower;
+        private readonly TimeSpan extra;
+        private readonly Queue<(long ReadyAt, Action Deliver)> queue = new();
+        private long lastReadyAt;
+        private ScheduledAction? pump;
+
+        public Link(Follower follower, TimeSpan extra)
+        {
+            this.follower = follower;
+            this.extra = extra;
+        }
+
+        public void Send(Action deliver)
+        {
+            if (follower.Looking)
+            {
+                return;
+            }
+
+            var scheduler = follower.network.Scheduler;
+            long readyAt = Math.Max(scheduler.NowTicks + (follower.network.DrawLatency() + extra).Ticks, lastReadyAt);
+            lastReadyAt = readyAt;
+            queue.Enqueue((readyAt, deliver));
+            EnsurePump();
+        }
+
+        public void Clear()
+        {
+            queue.Clear();
+            pump?.Cancel();
+            pump = null;
+        }
+
+        public void EnsurePump()
+        {
+            if (pump is null && queue.Count > 0 && !follower.Cut)
+            {
+                var readyAt = Math.Max(queue.Peek().ReadyAt, follower.network.Scheduler.NowTicks);
+                pump = follower.network.Scheduler.ScheduleAt(readyAt, Pump);
+            }
+        }
+
+        private void Pump()
+        {
+            pump = null;
+            if (follower.Cut || queue.Count == 0)
+            {
+                return;
+            }
+
+            var (_, deliver) = queue.Dequeue();
+            deliver();
+            EnsurePump();
+        }
+    }
+}
