@@ -6,7 +6,7 @@ namespace Partitioner.Hosting;
 
 /// <summary>
 /// The hosted member's health: Healthy when Acquired, Degraded while Allocating or in Release (or connecting, or
-/// Acquired but not heard from ZooKeeper for 2/3 of the session timeout, when it claims no items), Unhealthy in
+/// Acquired but with nothing the ZooKeeper leader answered for 90 % of the session timeout, when it claims no items), Unhealthy in
 /// Failure or once the service has stopped. The data holds <c>state</c>, <c>items</c> (how many it owns) and
 /// <c>sinceLastConfirmedReply</c> (a <see cref="TimeSpan"/>).
 /// </summary>

@@ -116,11 +116,13 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     }
 
     /// <summary>
-    /// How long ago, by <see cref="SetPartitionerOptions.TimeProvider"/>, this member last had a confirmed reply from
-    /// ZooKeeper: the time since the latest request whose reply came back was sent. Past 2/3 of the session timeout
-    /// the member claims no items (see <see cref="AcquiredItems"/>); a health check reports it.
+    /// How long ago, by <see cref="SetPartitionerOptions.TimeProvider"/>, the ZooKeeper leader is last known to have
+    /// heard of this member's session (a sync or write it answered, an accepted connect; see the README's guarantee
+    /// section); before the first such instant, the time since the client's latest answered request. Past 90 % of the
+    /// session timeout the member claims no items (see <see cref="AcquiredItems"/>); a health check reports it.
     /// </summary>
-    public TimeSpan SinceLastConfirmedReply => _time.GetElapsedTime(_port.LastHeardTimestamp);
+    public TimeSpan SinceLastConfirmedReply =>
+        _time.GetElapsedTime(_loop.Confirmation.ConfirmedTimestamp ?? _port.LastHeardTimestamp);
 
     /// <summary>
     /// The items this member owns with their fencing tokens, in the order of <see cref="AcquiredItems"/>, under the same

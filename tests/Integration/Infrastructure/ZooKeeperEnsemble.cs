@@ -27,13 +27,23 @@ public sealed class ZooKeeperEnsemble : IDisposable
     /// <summary>Starts <paramref name="size"/> members and waits until each one serves (a leader was elected).</summary>
     /// <param name="size">How many members.</param>
     /// <param name="tickTimeMs">Their tick.</param>
+    /// <param name="peerPortSeenByFirst">
+    /// When given, maps the quorum (peer) port of member 2, 3, ... to the port member 1 is told to reach it at: a
+    /// <see cref="TcpProxy"/> in front of it, so that a test can cut member 1 from whichever member leads. Member 1
+    /// never leads while a higher one is up (the election prefers the highest id on equal data).
+    /// </param>
     /// <param name="extraConfig">More zoo.cfg lines for the member of each id (1 to size), such as a TLS port; null for none.</param>
-    public static ZooKeeperEnsemble Start(int size = 3, int tickTimeMs = 200, Func<int, IReadOnlyList<string>>? extraConfig = null)
+    public static ZooKeeperEnsemble Start(int size = 3, int tickTimeMs = 200, Func<int, IReadOnlyList<string>>? extraConfig = null,
+        Func<int, int>? peerPortSeenByFirst = null)
     {
         var ports = Enumerable.Range(0, size).Select(_ => (Peer: FreePort.Next(), Election: FreePort.Next())).ToList();
-        var lines = ports.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"server.{i + 1}=127.0.0.1:{p.Peer}:{p.Election}")).ToList();
+        List<string> Lines(bool first) => ports
+            .Select((p, i) => string.Create(
+                CultureInfo.InvariantCulture,
+                $"server.{i + 1}=127.0.0.1:{(first && i > 0 && peerPortSeenByFirst is not null ? peerPortSeenByFirst(p.Peer) : p.Peer)}:{p.Election}"))
+            .ToList();
         var servers = Enumerable.Range(1, size)
-            .Select(id => ZooKeeperServerProcess.Create(new ZooKeeperServerSettings { TickTimeMs = tickTimeMs, MyId = id, ExtraConfig = [.. lines, .. extraConfig?.Invoke(id) ?? []] }))
+            .Select(id => ZooKeeperServerProcess.Create(new ZooKeeperServerSettings { TickTimeMs = tickTimeMs, MyId = id, ExtraConfig = [.. Lines(id == 1), .. extraConfig?.Invoke(id) ?? []] }))
             .ToList();
         var ensemble = new ZooKeeperEnsemble(servers);
         try
