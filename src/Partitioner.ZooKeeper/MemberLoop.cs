@@ -241,39 +241,43 @@ internal sealed class MemberLoop
                 Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind, c.Acl),
                     static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath, r.CreatedZxid),
                     static (id, e) => new CreateCompleted(id, e, null),
-                    static r => r.Error);
+                    static r => r.Error, write: true);
                 break;
             case DeleteNode c:
                 Issue(c.OpId, () => _port.DeleteAsync(c.Path),
                     static (id, r) => new DeleteCompleted(id, r),
                     static (id, e) => new DeleteCompleted(id, e),
-                    static r => r);
+                    static r => r, write: true);
                 break;
             case GetChildren c:
                 Issue(c.OpId, () => _port.GetChildrenAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
                     static (id, r) => new ChildrenCompleted(id, r.Error, OrEmpty(r.Children)),
-                    static (id, e) => new ChildrenCompleted(id, e, ImmutableArray<string>.Empty));
+                    static (id, e) => new ChildrenCompleted(id, e, ImmutableArray<string>.Empty),
+                    static r => r.Error);
                 break;
             case Exists c:
                 Issue(c.OpId, () => _port.ExistsAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
                     static (id, r) => new ExistsCompleted(id, r),
-                    static (id, e) => new ExistsCompleted(id, e));
+                    static (id, e) => new ExistsCompleted(id, e),
+                    static r => r);
                 break;
             case Multi c:
                 Issue(c.OpId, () => _port.MultiAsync(c.Ops),
                     static (id, r) => new MultiCompleted(id, r.Error, OrEmpty(r.Results)),
                     static (id, e) => new MultiCompleted(id, e, ImmutableArray<WriteResult>.Empty),
-                    static r => r.Error);
+                    static r => r.Error, write: true);
                 break;
             case MultiGetChildren c:
                 Issue(c.OpId, () => _port.MultiGetChildrenAsync(c.Paths),
                     static (id, r) => new MultiReadCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new MultiReadCompleted(id, e, ImmutableArray<ChildrenResult>.Empty));
+                    static (id, e) => new MultiReadCompleted(id, e, ImmutableArray<ChildrenResult>.Empty),
+                    static r => r.Error);
                 break;
             case MultiGetStat c:
                 Issue(c.OpId, () => _port.MultiGetStatAsync(c.Paths),
                     static (id, r) => new StatsCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty));
+                    static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty),
+                    static r => r.Error);
                 break;
             case StartTimer c:
                 StartTimer(c.TimerId, c.Due);
@@ -292,19 +296,27 @@ internal sealed class MemberLoop
     /// completes the task, so no thread-pool hop reorders results.
     /// </summary>
     /// <remarks>
-    /// A write (<paramref name="leaderError"/> given) goes through the leader: when its outcome is the leader's,
-    /// it confirms the session before Core hears of it, so a lock taken is claimed from the decision on.
+    /// Every answer of a server pins when the request reached it, for a later sync or write to confirm. A
+    /// <paramref name="write"/> goes through the leader: when its outcome is the leader's, it confirms the
+    /// session before Core hears of it, so a lock taken is claimed from the decision on.
     /// </remarks>
     private void Issue<T>(
-        long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed, Func<T, ZooKeeperError>? leaderError = null)
+        long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed, Func<T, ZooKeeperError> error, bool write = false)
     {
         _inFlight.Add(opId);
         var sent = Confirmation.Sending();
         Event Completed(T result)
         {
-            if (leaderError is not null && LeaderConfirmation.IsLeaderOutcome(leaderError(result)))
+            if (LeaderConfirmation.IsLeaderOutcome(error(result)))
             {
-                Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
+                if (write)
+                {
+                    Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
+                }
+                else
+                {
+                    Confirmation.Answered(sent);
+                }
             }
 
             return completed(opId, result);

@@ -23,63 +23,88 @@ public sealed class LeaderConfirmationTests
     }
 
     [Fact]
-    public void LeaderAnswered_ConfirmsTheLatestSendAtLeastATickOlder_AnsweredOrNot()
+    public void LeaderAnswered_ConfirmsTheLatestRequestAnsweredATickBeforeTheSync()
     {
         var confirmation = new LeaderConfirmation(_time, Tick);
         var first = confirmation.Sending();
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        confirmation.Answered(first);
         _time.Advance(TimeSpan.FromSeconds(1));
         var second = confirmation.Sending();
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        confirmation.Answered(second);
         _time.Advance(TimeSpan.FromSeconds(1.5));
-        var third = confirmation.Sending();
+        var sync = confirmation.Sending();
 
-        // The third was sent 2.5 s after the first and 1.5 s after the second: only the first is a tick older.
-        confirmation.LeaderAnswered(third, Timeout);
-        Assert.Equal(first, confirmation.ConfirmedTimestamp);
+        // The sync left 2.52 s after the first answer and 1.5 s after the second: only the first is a tick older.
+        confirmation.LeaderAnswered(sync, Timeout);
+        Assert.Equal(first.Timestamp, confirmation.ConfirmedTimestamp);
 
-        // A later answer confirms the second, which was never answered itself.
+        // A later sync confirms the second; the confirmed instant is the send, not the answer.
         _time.Advance(TimeSpan.FromSeconds(0.5));
-        var fourth = confirmation.Sending();
-        confirmation.LeaderAnswered(fourth, Timeout);
-        Assert.Equal(second, confirmation.ConfirmedTimestamp);
+        var later = confirmation.Sending();
+        confirmation.LeaderAnswered(later, Timeout);
+        Assert.Equal(second.Timestamp, confirmation.ConfirmedTimestamp);
     }
 
     [Fact]
-    public void LeaderAnswered_UnderASteadyStreamOfRequests_StillConfirmsASendATickOlder()
+    public void LeaderAnswered_SendsATickApartAnsweredTogether_ConfirmsNothing()
+    {
+        // Behind a partition of the member's own link, a request and a sync sent a tick apart both wait and reach
+        // the follower in one burst, between two of the leader's pings: the leader answers the sync before it
+        // hears of the request's touch, and its last touch of the session is older than the partition. Nothing
+        // pins the request's arrival a tick before the sync's, so nothing is confirmed.
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        var request = confirmation.Sending();
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+        var sync = confirmation.Sending();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        confirmation.LeaderAnswered(request, Timeout);
+        confirmation.LeaderAnswered(sync, Timeout);
+
+        Assert.Null(confirmation.ConfirmedTimestamp);
+    }
+
+    [Fact]
+    public void LeaderAnswered_UnderASteadyStreamOfRequests_StillConfirmsARequestAnsweredATickBefore()
     {
         // A member that sends a request every 10 ms (a busy allocation, or a release loop) must not crowd out
-        // every send old enough to be confirmed: then no answer would ever confirm anything again.
+        // every answer old enough to be confirmed: then no sync would ever confirm anything again.
         var confirmation = new LeaderConfirmation(_time, Tick);
+        var previous = confirmation.Sending();
         for (int i = 0; i < 500; i++)
         {
-            confirmation.Sending();
             _time.Advance(TimeSpan.FromMilliseconds(10));
+            confirmation.Answered(previous);
+            previous = confirmation.Sending();
         }
 
         var sync = confirmation.Sending();
         confirmation.LeaderAnswered(sync, Timeout);
 
         Assert.NotNull(confirmation.ConfirmedTimestamp);
-        var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync);
-        Assert.True(age >= Tick, $"confirmed a send only {age} before the answered one");
+        var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync.Timestamp);
+        Assert.True(age >= Tick, $"confirmed a send only {age} before the sync");
         Assert.True(confirmation.ClaimRemaining(Timeout) > TimeSpan.Zero);
     }
 
     [Fact]
     public void LeaderAnswered_UnderAFloodOfRequests_KeepsConfirmingSendsATickOlder()
     {
-        // A member allocating thousands of items sends far more than the history holds between two syncs. If
-        // the history kept its oldest send and thinned the rest by count, the recent sends crowded out every
-        // send between the oldest and the last few milliseconds: each sync could confirm only that oldest one,
-        // the confirmed instant froze, and the member released and re-acquired forever (a simulated run of
-        // 5,000 items). The history must keep sends spread over time.
+        // A member allocating thousands of items has far more answers than the history holds between two syncs.
+        // If the history kept its oldest answer and thinned the rest by count, the recent answers crowded out
+        // every answer between the oldest and the last few milliseconds: each sync could confirm only that oldest
+        // one, the confirmed instant froze, and the member released and re-acquired forever (a simulated run of
+        // 5,000 items). The history must keep answers spread over time.
         var confirmation = new LeaderConfirmation(_time, Tick);
         var interval = LeaderConfirmation.SyncInterval(Timeout);
         var start = _time.GetTimestamp();
         var nextSync = start + (long)(interval.TotalSeconds * _time.TimestampFrequency);
         for (int i = 0; i < 120_000; i++)
         {
-            confirmation.Sending();
+            var request = confirmation.Sending();
             _time.Advance(TimeSpan.FromMilliseconds(0.1));
+            confirmation.Answered(request);
             if (_time.GetTimestamp() < nextSync)
             {
                 continue;
@@ -93,7 +118,7 @@ public sealed class LeaderConfirmationTests
                 continue;
             }
 
-            var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync);
+            var age = _time.GetElapsedTime(confirmation.ConfirmedTimestamp!.Value, sync.Timestamp);
             Assert.True(age >= Tick, $"confirmed a send only {age} before the answered one");
             Assert.True(age <= Tick + interval, $"at {_time.GetElapsedTime(start)} the confirmed send is {age} older than the answered one");
         }
@@ -113,19 +138,37 @@ public sealed class LeaderConfirmationTests
     }
 
     [Fact]
-    public void ConnectionLost_ForgetsTheSendsButKeepsWhatWasConfirmed()
+    public void ConnectionLost_ForgetsTheAnswersButKeepsWhatWasConfirmed()
     {
         var confirmation = new LeaderConfirmation(_time, Tick);
         confirmation.LeaderHeardAfter(_time.GetTimestamp());
         var confirmed = confirmation.ConfirmedTimestamp;
         _time.Advance(TimeSpan.FromSeconds(1));
-        confirmation.Sending();
+        var answeredBefore = confirmation.Sending();
+        var answeredAfter = confirmation.Sending();
+        confirmation.Answered(answeredBefore);
         confirmation.ConnectionLost();
-        _time.Advance(TimeSpan.FromSeconds(3));
 
+        // An answer read after the loss came on the old connection, from a server that may be cut from the leader.
+        confirmation.Answered(answeredAfter);
+        _time.Advance(TimeSpan.FromSeconds(3));
         confirmation.LeaderAnswered(confirmation.Sending(), Timeout);
 
         Assert.Equal(confirmed, confirmation.ConfirmedTimestamp);
+    }
+
+    [Fact]
+    public void LeaderAnswered_ForASyncSentOnTheLostConnection_ConfirmsNothing()
+    {
+        var confirmation = new LeaderConfirmation(_time, Tick);
+        var request = confirmation.Sending();
+        confirmation.Answered(request);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var sync = confirmation.Sending();
+        confirmation.ConnectionLost();
+        confirmation.LeaderAnswered(sync, Timeout);
+
+        Assert.Null(confirmation.ConfirmedTimestamp);
     }
 
     [Fact]

@@ -48,6 +48,22 @@ public sealed class ReportedScenarioTests
         Assert.True(result.Outcome == SimulationOutcome.Passed, $"{result.Violation}");
     }
 
+    /// <summary>
+    /// A soak's seed 25051245 (nine members, 60 items, three servers): m0 is cut off for 1.432 s; the syncs it
+    /// sent during the cut reach its follower in one burst when it heals, and the follower is cut from the leader
+    /// before its next ping answer, so the leader never hears of them and expires the session 2.531 s after the
+    /// last touch it had, at 10.056 s. m0 had counted a sync sent during the cut as confirmed (a later one, sent a
+    /// tick after it, was answered by the leader) and still claimed its seven items then.
+    /// </summary>
+    [Fact]
+    public void SyncsSentBehindAPartition_ArrivingInOneBurst_ConfirmNothingTheLeaderHasNotHeard()
+    {
+        var result = Simulator.Run(Scenario.Parse(Seed25051245));
+
+        Assert.True(result.Outcome == SimulationOutcome.Passed, $"{result.Violation}");
+        Assert.Contains(result.Timeline, line => line.Contains("m0 cut off for 1.432s", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Pause_WithinAnotherPause_EndsWhenTheLaterOneEnds()
     {
@@ -63,6 +79,8 @@ public sealed class ReportedScenarioTests
         Assert.StartsWith("14.354s", resumes[0].TrimStart(), StringComparison.Ordinal);
     }
 
+    private const string Seed25051245 =
+        "seed=25051245;members=9;items=60;session=2531;boundary=150;reaction=135;latency=17;release=52;phase=30000;watches=Rearm;frame=262144;stale=0;drift=0;servers=3;faults=512:Crash:37:916,790:ServerRestart:86:1324,2236:FollowerCut:24:5650,2688:BorderlinePause:48:2988,2899:OperatorDeletesLock:41:0,3025:RepliesHeld:88:1441,5034:Crash:30:648,7195:OperatorDeletesLock:68:0,7486:ShortPartition:72:1432,8525:Pause:65:5948,8896:Pause:67:4620,9017:FollowerCut:21:6055,9569:SlowConsumer:17:595,9906:SlowConsumer:67:1207,11595:OperatorDeletesPartyNode:32:0,11978:LongPartition:55:4955,12817:OperatorDeletesLock:39:0,12956:BorderlinePause:18:2961,13251:Join:12:0,13493:BorderlinePartition:56:2645,19826:SessionExpiry:76:0,19919:LongPartition:67:4541,22212:Crash:82:4191,22512:RepliesHeld:54:4528,23708:BorderlinePause:2:2868,24600:SlowConsumer:46:775,27372:SlowConsumer:24:1235,27408:Join:41:0,27537:ShortPartition:94:881,27833:BorderlinePartition:4:2820,29226:Crash:26:4338,29330:Join:9:0";
     private const string Seed7700384 = 
         "seed=7700384;members=4;items=300;session=2513;boundary=72;reaction=673;latency=17;release=85;phase=40000;watches=FireDisconnected;faults=932:SessionExpiry:3:0,1936:ServerRestart:8:1663,4078:Crash:8:4151,4165:Pause:0:5322,7415:Join:4:0,8116:Pause:4:5642,9684:Crash:0:2925,10207:Pause:8:4333,13063:ServerRestart:6:1855,13404:ShortPartition:2:1464,14364:Join:6:0,14623:Leave:4:0,14900:Pause:7:2852,15656:ConnectionLoss:4:0,17000:Leave:2:0,18031:ShortPartition:1:360,19074:Join:1:0,19757:Crash:1:1759,22460:LongPartition:8:5149,22935:SessionExpiry:6:0,25021:SlowConsumer:0:1758,27896:Leave:1:0,28693:Pause:8:5406,30062:Crash:6:1005,30135:Pause:3:6068,30898:Leave:2:0,31310:ShortPartition:4:1538,32687:Pause:5:3802,35198:Join:7:0,35704:Leave:0:0,36925:Leave:6:0,36993:ShortPartition:3:1968,38803:Join:7:0,39703:SessionExpiry:8:0,39710:Pause:2:4235";
     private const string Seed7800373 = 
