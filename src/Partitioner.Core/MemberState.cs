@@ -52,9 +52,10 @@ public sealed record MemberState
 
     /// <summary>
     /// True once this member has been Acquired. Every member of that stable party then had its share's folders
-    /// created, so from now on every folder is presumed to exist: a round sends no folder create, and the rare
-    /// folder that is missing (its member failed before creating it, or it was deleted by hand) costs a NoNode on
-    /// the lock create and a create of that folder then, as for a known folder.
+    /// created, so from now on every folder is presumed to exist: a round sends no folder create, and a folder
+    /// that is missing (its member failed before creating it, or it was deleted by hand) costs a NoNode on the
+    /// lock multi; that folder, and those of the ops after it in the multi (which ZooKeeper did not try) that this
+    /// member has not seen, are then created with their lock nodes in batches, as for unknown folders.
     /// </summary>
     internal bool WasAcquired { get; init; }
 

@@ -64,6 +64,22 @@ public sealed class ReportedScenarioTests
         Assert.Contains(result.Timeline, line => line.Contains("m0 cut off for 1.432s", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A property test's scenario on three servers: m0's replies are held from 0.112 s, before it read the
+    /// party, so it never created the folders of its share, then it leaves. m1, Acquired once, presumed every
+    /// folder existed and found the 60 missing ones one round trip at a time; behind a follower that took it
+    /// more than 8.7 s, and the party had not converged 9.819 s after the last fault.
+    /// </summary>
+    [Fact]
+    public void PeerLeavesBeforeCreatingItsFolders_ThroughAFollower_TheOtherTakesItsShareInTime()
+    {
+        var result = Simulator.Run(Scenario.Parse(
+            "seed=967243527;members=2;items=119;session=2667;boundary=349;reaction=146;latency=18;release=0;phase=4665;"
+            + "watches=Rearm;frame=1048575;stale=0;drift=0;servers=3;faults=112:RepliesHeld:0:4386,3665:Leave:0:0"));
+
+        Assert.True(result.Outcome == SimulationOutcome.Passed, $"{result.Violation}");
+    }
+
     [Fact]
     public void Pause_WithinAnotherPause_EndsWhenTheLaterOneEnds()
     {
