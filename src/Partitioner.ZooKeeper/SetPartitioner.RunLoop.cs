@@ -12,7 +12,7 @@ public sealed partial class SetPartitioner
     /// </summary>
     /// <remarks>
     /// <para>The token is cancelled no later than the instant <see cref="AcquiredItems"/> turns empty by the
-    /// member's own clock (2/3 of the session timeout after the last confirmation from ZooKeeper), by a timer
+    /// member's own clock (90 % of the session timeout after the latest instant the leader is known to have heard of the session), by a timer
     /// re-armed as confirmations come in, not only on a session event: a member cut off from ZooKeeper stops its
     /// work before its session can expire on the server. The set is then released and allocated again, since the
     /// member can no longer know its locks are its own. Use <see cref="RunWithTokensAsync"/> to get each item's
