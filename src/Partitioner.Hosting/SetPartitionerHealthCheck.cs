@@ -6,9 +6,9 @@ namespace Partitioner.Hosting;
 
 /// <summary>
 /// The hosted member's health: Healthy when Acquired, Degraded while Allocating or in Release (or connecting, or
-/// Acquired but with nothing the ZooKeeper leader answered for 90 % of the session timeout, when it claims no items), Unhealthy in
-/// Failure or once the service has stopped. The data holds <c>state</c>, <c>items</c> (how many it owns) and
-/// <c>sinceLastConfirmedReply</c> (a <see cref="TimeSpan"/>).
+/// Acquired but with the ZooKeeper leader not known to have heard of the session for 90 % of the session timeout,
+/// when it claims no items), Unhealthy in Failure or once the service has stopped. The data holds <c>state</c>,
+/// <c>items</c> (how many it owns) and <c>sinceLastConfirmedReply</c> (a <see cref="TimeSpan"/>).
 /// </summary>
 /// <remarks>Register it with <c>services.AddHealthChecks().AddCheck&lt;SetPartitionerHealthCheck&gt;("partitioner")</c>.</remarks>
 public sealed class SetPartitionerHealthCheck : IHealthCheck
