@@ -19,6 +19,9 @@ internal sealed class FrameReader(Stream stream, int frameBytesMax)
     /// <summary>The reason when the server closed the connection between frames.</summary>
     public const string ClosedMessage = "the server closed the connection";
 
+    /// <summary>The reason when a plaintext client is answered with a TLS alert.</summary>
+    public const string TlsRecordMessage = "the server answered with a TLS record: this is a TLS port (secureClientPort); set ZooKeeperClientOptions.Tls";
+
     /// <summary>The reply header's size: xid, zxid and error code.</summary>
     private const int ReplyHeaderBytes = 16;
 
@@ -40,7 +43,7 @@ internal sealed class FrameReader(Stream stream, int frameBytesMax)
         var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start, 4));
         if (_buffer[_start] == TlsAlertRecord && _buffer[_start + 1] == 3)
         {
-            throw new ProtocolException("the server answered with a TLS record: this is a TLS port (secureClientPort); set ZooKeeperClientOptions.Tls");
+            throw new ProtocolException(TlsRecordMessage);
         }
 
         if (length < 0 || (length > frameBytesMax && (length < ReplyHeaderBytes || length > WireLimits.SkippedFrameBytesMax)))

@@ -33,8 +33,11 @@ internal sealed partial class Session
     private Connection? _current;
     private Socket? _connecting;
 
-    /// <summary>TLS certificate refusals in a row, on the session thread only.</summary>
-    private int _tlsRefusals;
+    /// <summary>Connect attempts in a row that failed in a way a retry will not change (see <c>HandshakeFailure</c>), on the session thread only.</summary>
+    private int _refusals;
+
+    /// <summary>Why the first connect gave up, when it gave up on refusals; set on the session thread before it ends.</summary>
+    private string? _gaveUp;
     private ZooKeeperState _state = ZooKeeperState.Connecting;
     private bool _closing;
     private bool _authFailed;

@@ -46,15 +46,19 @@ internal sealed partial class Session
             }
 
             failuresInPass %= servers.Count;
-            var refusalsBefore = _tlsRefusals;
+            var refusalsBefore = _refusals;
             var outcome = ConnectAndServe(servers[index]);
             index = (index + 1) % servers.Count;
-            _tlsRefusals = _tlsRefusals > refusalsBefore ? _tlsRefusals : 0;
+            _refusals = _refusals > refusalsBefore ? _refusals : 0;
 
-            // A certificate every server has refused will be refused again: a first connect gives up with the
-            // reason rather than retrying for ever. Once connected, a refusal is one server's fault; try the next.
-            if (!_everConnected && _tlsRefusals >= servers.Count)
+            // A refusal that every server has given will be given again (a certificate refused by either side, a
+            // port that speaks the other protocol): a first connect gives up with the reason rather than retrying
+            // for ever. Once connected, the settings were right and a refusal is one server's fault; try the next.
+            if (!_everConnected && _refusals >= servers.Count)
             {
+                _gaveUp = servers.Count == 1
+                    ? "the server refused the connection in a way that trying again will not change"
+                    : $"all {servers.Count} servers refused the connection in a way that trying again will not change";
                 return ZooKeeperState.Closed;
             }
 
@@ -161,7 +165,7 @@ internal sealed partial class Session
         }
         catch (TlsRefusedException e)
         {
-            _tlsRefusals++;
+            _refusals++;
             LastDisconnectReason = $"the TLS handshake with {server} failed: {e.Message}";
             Telemetry.ConnectFailed(LastDisconnectReason);
             stream?.Dispose();
@@ -170,16 +174,10 @@ internal sealed partial class Session
         }
         catch (Exception e) when (e is SocketException or IOException or ProtocolException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
-            var what = _options.Tls is null ? "the handshake" : "the TLS handshake";
-            var hint = _options.Tls is null && e is ProtocolException && e.Message == FrameReader.ClosedMessage
-                ? " before answering (a TLS port, secureClientPort, does that to a plaintext client: set ZooKeeperClientOptions.Tls)"
-                : _options.Tls is { ClientCertificate: null } && e is System.Security.Authentication.AuthenticationException
-                    ? "; a server that needs a client certificate refuses the handshake like this: set ZooKeeperTlsOptions.ClientCertificate"
-                    : "";
-            LastDisconnectReason = $"{what} with {server} failed: {Describe(e)}{hint}";
             stream?.Dispose();
-            Telemetry.ConnectFailed(LastDisconnectReason);
             Connection.CloseQuietly(socket);
+            LastDisconnectReason = HandshakeFailure(server, e);
+            Telemetry.ConnectFailed(LastDisconnectReason);
             return (null, false);
         }
         finally
@@ -191,6 +189,82 @@ internal sealed partial class Session
         }
     }
 
+    /// <summary>
+    /// Why a handshake failed, counting the failures that will not change on a retry as refusals: a server that
+    /// refused the TLS handshake (it needs a client certificate the client lacks, or speaks no protocol version the
+    /// client does), and a server that hung up on the handshake but answers in the other protocol (a plaintext
+    /// client on a TLS port, a TLS client on a plaintext port). Before the first connect only: afterwards the
+    /// settings have been seen to work.
+    /// </summary>
+    private string HandshakeFailure(ServerAddress server, Exception e)
+    {
+        var overTls = _options.Tls is not null;
+        var reason = $"{(overTls ? "the TLS handshake" : "the handshake")} with {server} failed: {Describe(e)}";
+        if (overTls && e is System.Security.Authentication.AuthenticationException)
+        {
+            _refusals++;
+            return _options.Tls is { ClientCertificate: null }
+                ? $"{reason}; the server refused the TLS handshake, as one that needs a client certificate does: set ZooKeeperTlsOptions.ClientCertificate"
+                : $"{reason}; the server refused the TLS handshake (its log says why: the client certificate, or no common protocol version)";
+        }
+
+        if (_everConnected || !HungUp(e) || !AnswersInTheOtherProtocol(server))
+        {
+            return reason;
+        }
+
+        _refusals++;
+        return overTls
+            ? $"{reason}: {server} is a plaintext port (clientPort), which hangs up on TLS and answers in plaintext; connect to the server's secureClientPort, or leave ZooKeeperClientOptions.Tls unset"
+            : $"{reason} before answering: {server} is a TLS port (secureClientPort), which hangs up on plaintext and answers over TLS; set ZooKeeperClientOptions.Tls, or connect to the server's plaintext clientPort";
+    }
+
+    /// <summary>True when the server ended the connection (rather than the attempt timing out or breaking locally).</summary>
+    private static bool HungUp(Exception e) => e switch
+    {
+        ProtocolException protocol => protocol.Message is FrameReader.ClosedMessage or FrameReader.TlsRecordMessage,
+        SocketException socket => socket.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted,
+        IOException { InnerException: SocketException socket } => socket.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted,
+
+        // SslStream reports the peer's end of the stream in the middle of the handshake as a bare IOException.
+        IOException { InnerException: null } => true,
+        _ => false,
+    };
+
+    /// <summary>Runs <see cref="PortProbe"/> on a new connection to <paramref name="server"/>, which closing the client aborts.</summary>
+    private bool AnswersInTheOtherProtocol(ServerAddress server)
+    {
+        Socket socket;
+        try
+        {
+            socket = Connection.Open(server, ConnectTimeout);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return false;
+        }
+
+        lock (_sync)
+        {
+            if (_closing)
+            {
+                socket.Dispose();
+                return false;
+            }
+
+            _connecting = socket;
+        }
+
+        try
+        {
+            return PortProbe.AnswersIn(socket, server, overTls: _options.Tls is null, ConnectTimeout);
+        }
+        finally
+        {
+            Connection.CloseQuietly(socket);
+        }
+    }
+
     /// <summary>The exception's message, with its inner ones (a TLS failure's cause is often one level down).</summary>
     private static string Describe(Exception e) =>
         e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({Describe(inner)})" : e.Message;
@@ -198,13 +272,7 @@ internal sealed partial class Session
     /// <summary>Sends ConnectRequest and reads ConnectResponse; true when the server says the session is gone.</summary>
     private bool Handshake(Stream stream, FrameReader reader)
     {
-        var request = new JuteWriter(64);
-        request.WriteInt(0);
-        request.WriteLong(LastZxid);
-        request.WriteInt((int)_options.SessionTimeout.TotalMilliseconds);
-        request.WriteLong(SessionId);
-        request.WriteBuffer(_password);
-        request.WriteBool(false);
+        var request = ConnectRequest(LastZxid, (int)_options.SessionTimeout.TotalMilliseconds, SessionId, _password);
         var frame = request.ToFrame();
         stream.Write(frame, 0, request.Length);
 
@@ -347,6 +415,19 @@ internal sealed partial class Session
         }
     }
 
+    /// <summary>A connect request: protocol version 0, the last zxid seen, the session timeout asked for, the session to resume (0 for a new one) and its password.</summary>
+    internal static JuteWriter ConnectRequest(long lastZxid, int sessionTimeoutMs, long sessionId, byte[] password)
+    {
+        var request = new JuteWriter(64);
+        request.WriteInt(0);
+        request.WriteLong(lastZxid);
+        request.WriteInt(sessionTimeoutMs);
+        request.WriteLong(sessionId);
+        request.WriteBuffer(password);
+        request.WriteBool(false);
+        return request;
+    }
+
     internal static JuteWriter AuthFrame(string scheme, byte[] auth)
     {
         var writer = Request.Begin(OpCode.Auth);
@@ -452,6 +533,7 @@ internal sealed partial class Session
 
         RaiseState(sessionEvent);
         var why = LastDisconnectReason is { } reason ? $"; the last attempt: {reason}" : "";
-        _firstConnect.TrySetException(KeeperException.Create(code, null, $"the session ended ({final}) before it connected{why}"));
+        var what = _gaveUp is { } gaveUp ? $"gave up connecting: {gaveUp}" : $"the session ended ({final}) before it connected";
+        _firstConnect.TrySetException(KeeperException.Create(code, null, what + why));
     }
 }

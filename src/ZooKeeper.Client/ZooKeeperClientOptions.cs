@@ -31,7 +31,8 @@ public sealed class ZooKeeperClientOptions
     /// <summary>
     /// How long <see cref="ZooKeeperClient.ConnectAsync"/> keeps trying the servers before it gives up with a
     /// <see cref="ConnectionLossException"/> that names them and the last reason; null keeps trying until the
-    /// caller's token is cancelled. The default is null.
+    /// caller's token is cancelled. A server that is down or not serving yet is tried again; settings that every
+    /// server refuses end the first connect at once whatever this is (see <see cref="Tls"/>). The default is null.
     /// </summary>
     public TimeSpan? ConnectTimeout { get; init; }
 
@@ -60,8 +61,13 @@ public sealed class ZooKeeperClientOptions
 
     /// <summary>
     /// Connect over TLS (ZooKeeper's <c>secureClientPort</c>) with these settings, on every connection; null speaks
-    /// plaintext. When the client refuses every server's certificate before the first connect, <see cref="ZooKeeperClient.ConnectAsync(string, ZooKeeperClientOptions?, CancellationToken)"/>
-    /// throws a <see cref="ConnectionLossException"/> with the reason. The default is null.
+    /// plaintext. When every server of the connect string refuses the first connect in a way that trying again will
+    /// not change, <see cref="ZooKeeperClient.ConnectAsync(string, ZooKeeperClientOptions?, CancellationToken)"/>
+    /// throws a <see cref="ConnectionLossException"/> at once, with the reason, even without a
+    /// <see cref="ConnectTimeout"/>: the client refused the server's certificate (untrusted, expired, wrong name),
+    /// the server refused the TLS handshake (it needs a client certificate), or the port speaks the other protocol (a
+    /// plaintext client on a TLS port, or this on a plaintext port: the client then asks the port for a session in the
+    /// other protocol, and closes it again, to tell a wrong port from a server that is not serving yet). The default is null.
     /// </summary>
     public ZooKeeperTlsOptions? Tls { get; init; }
 

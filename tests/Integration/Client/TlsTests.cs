@@ -117,22 +117,75 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
     }
 
     [Fact]
-    public async Task Connect_WithoutAClientCertificate_ToAServerThatNeedsOne_FailsWithinTheTimeoutWithTheReason()
+    public async Task Connect_WithoutAClientCertificate_ToAServerThatNeedsOne_WithDefaultOptions_FailsAtOnceSayingTheServerRefusedTheHandshake()
     {
-        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null);
+        var error = await RefusedWithDefaults(Secure(fixture.NeedPort), ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null));
 
-        var error = await Refused(Secure(fixture.NeedPort), tls, timeout: true);
-
+        Assert.Contains("gave up connecting: the server refused the connection in a way that trying again will not change", error.Message, StringComparison.Ordinal);
         Assert.Contains("bad certificate", error.Message, StringComparison.Ordinal);
-        Assert.Contains("set ZooKeeperTlsOptions.ClientCertificate", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the server refused the TLS handshake, as one that needs a client certificate does: set ZooKeeperTlsOptions.ClientCertificate", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Connect_InPlaintextToTheTlsPort_FailsWithinTheTimeoutSayingItIsATlsPort()
+    public async Task Connect_InPlaintextToTwoTlsPorts_WithDefaultOptions_FailsAtOnceSayingItIsATlsPort()
     {
-        var error = await Refused(Secure(fixture.WantPort), tls: null, timeout: true);
+        var connect = $"{Secure(fixture.WantPort)},{Secure(fixture.NeedPort)}";
 
-        Assert.Contains("a TLS port, secureClientPort, does that to a plaintext client", error.Message, StringComparison.Ordinal);
+        var error = await RefusedWithDefaults(connect, tls: null);
+
+        Assert.Contains("gave up connecting: all 2 servers refused the connection", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is a TLS port (secureClientPort), which hangs up on plaintext and answers over TLS; set ZooKeeperClientOptions.Tls", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_OverTlsToThePlaintextPort_WithDefaultOptions_FailsAtOnceSayingItIsAPlaintextPort()
+    {
+        var plaintext = fixture.Want.ConnectString;
+
+        var error = await RefusedWithDefaults(plaintext, ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null));
+
+        Assert.Contains($"{plaintext} is a plaintext port (clientPort), which hangs up on TLS and answers in plaintext", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Connect_ToAPortThatHangsUpInBothProtocols_KeepsTrying_UntilTheConnectTimeout(bool overTls)
+    {
+        // A proxy whose backend is down, or a server not serving yet, hangs up like a port of the other protocol;
+        // only the probe's answer tells them apart, so this must not be taken for a wrong port.
+        await using var hangUp = new FakeServer((connection, _) =>
+        {
+            connection.Close();
+            return Task.CompletedTask;
+        });
+        var options = new ZooKeeperClientOptions
+        {
+            Tls = overTls ? ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null) : null,
+            ReconnectDelayMax = TimeSpan.FromMilliseconds(50),
+            ConnectTimeout = TimeSpan.FromSeconds(1.5),
+        };
+
+        var error = await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync(hangUp.ConnectString, options).WaitAsync(WaitMax));
+
+        Assert.Contains($"could not connect to {hangUp.ConnectString} within 1.5 s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_InPlaintext_ToATlsPortAndAPortThatHangsUp_KeepsTrying_UntilTheConnectTimeout()
+    {
+        // One server of the connect string might still come up: a first connect gives up only when every one refused.
+        await using var hangUp = new FakeServer((connection, _) =>
+        {
+            connection.Close();
+            return Task.CompletedTask;
+        });
+        var options = new ZooKeeperClientOptions { ReconnectDelayMax = TimeSpan.FromMilliseconds(50), ConnectTimeout = TimeSpan.FromSeconds(1.5) };
+
+        var error = await Assert.ThrowsAsync<ConnectionLossException>(
+            () => ZooKeeperClient.ConnectAsync($"{Secure(fixture.WantPort)},{hangUp.ConnectString}", options).WaitAsync(WaitMax));
+
+        Assert.Contains("within 1.5 s", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -159,22 +212,30 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
             ConnectTimeout = TimeSpan.FromSeconds(15),
         }).WaitAsync(WaitMax);
 
-    /// <summary>
-    /// Connects and expects a ConnectionLoss with the reason: at once (well inside <see cref="ConnectLimit"/>) when the
-    /// client refuses the certificate, or at the connect timeout when the server drops the connection.
-    /// </summary>
-    private static async Task<ConnectionLossException> Refused(string connectString, ZooKeeperTlsOptions? tls, bool timeout = false)
+    /// <summary>Connects and expects a ConnectionLoss with the reason at once (well inside <see cref="ConnectLimit"/>), as the client refuses the certificate.</summary>
+    private static async Task<ConnectionLossException> Refused(string connectString, ZooKeeperTlsOptions? tls)
     {
         var options = new ZooKeeperClientOptions
         {
             Tls = tls,
             ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
-            ConnectTimeout = timeout ? TimeSpan.FromSeconds(2) : null,
         };
         var watch = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync(connectString, options).WaitAsync(ConnectLimit));
         Assert.True(watch.Elapsed < ConnectLimit, $"took {watch.Elapsed}");
         return error;
+    }
+
+    /// <summary>
+    /// Connects with the default options, which set no connect timeout, and expects a ConnectionLoss: the refusal
+    /// itself must end the attempt. The test's own bound turns a hang into a failure.
+    /// </summary>
+    private static async Task<ConnectionLossException> RefusedWithDefaults(string connectString, ZooKeeperTlsOptions? tls)
+    {
+        var options = new ZooKeeperClientOptions { Tls = tls };
+        Assert.Null(options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.ReconnectDelayMax);
+        return await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync(connectString, options).WaitAsync(WaitMax));
     }
 
     private static async Task Shares(SetPartitioner a, SetPartitioner b)
