@@ -147,6 +147,36 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
         Assert.Contains($"{plaintext} is a plaintext port (clientPort), which hangs up on TLS and answers in plaintext", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Connect_OverTlsToAPlaintextPort_ClosesTheSessionItsProbeWasGiven()
+    {
+        // The first connection (the TLS hello) is hung up on; the second is the probe, in plaintext.
+        var probeRequests = new List<int>();
+        await using var plaintext = new FakeServer(async (connection, index) =>
+        {
+            if (index == 0)
+            {
+                connection.Close();
+                return;
+            }
+
+            await connection.AcceptHandshake();
+            var (_, op) = await connection.ReadRequest();
+            lock (probeRequests)
+            {
+                probeRequests.Add(op);
+            }
+
+            await connection.SendReply(1, err: 0, []);
+        });
+
+        var error = await RefusedWithDefaults(plaintext.ConnectString, ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null));
+
+        Assert.Contains($"{plaintext.ConnectString} is a plaintext port (clientPort)", error.Message, StringComparison.Ordinal);
+        Assert.Equal([0L], plaintext.HandshakeSessionIds);
+        Assert.Equal([-11], probeRequests);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
