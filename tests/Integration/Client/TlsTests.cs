@@ -219,6 +219,33 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
     }
 
     [Fact]
+    public async Task WithoutACa_TheSystemStoreIsTrusted_AsSslCertFileNamesIt_AndAGivenCaReplacesIt()
+    {
+        // The system store is read when a process starts, so each case is a separate run of the CLI, with
+        // OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR naming what the system trusts.
+        await using (var zk = await ZooKeeperClient.ConnectAsync(fixture.Want.ConnectString).WaitAsync(WaitMax))
+        {
+            await zk.CreateAsync("/system-store", default, CreateMode.Persistent, Acl.OpenUnsafe).Within();
+            await zk.CreateAsync("/system-store/party", default, CreateMode.Persistent, Acl.OpenUnsafe).Within();
+        }
+
+        var noDirectory = Directory.CreateDirectory(Path.Combine(Certificates.Folder, "no-certificates")).FullName;
+        string[] inspect = ["inspect", "--connect", Secure(fixture.WantPort), "--path", "/system-store", "--connect-timeout", "10"];
+        Dictionary<string, string> Trusting(string caFile) => new() { ["SSL_CERT_FILE"] = caFile, ["SSL_CERT_DIR"] = noDirectory };
+
+        var runs = await Task.WhenAll(
+            CommandLine.CliProcess.Run([.. inspect, "--tls"], TimeSpan.FromMinutes(1), Trusting(Certificates.CaFile)),
+            CommandLine.CliProcess.Run([.. inspect, "--tls"], TimeSpan.FromMinutes(1), Trusting(Certificates.OtherCaFile)),
+            CommandLine.CliProcess.Run([.. inspect, "--tls-ca", Certificates.OtherCaFile], TimeSpan.FromMinutes(1), Trusting(Certificates.CaFile)));
+
+        Assert.True(runs[0].ExitCode == 0, runs[0].ToString());
+        Assert.True(runs[1].ExitCode != 0, runs[1].ToString());
+        Assert.Contains("the server's certificate was refused: RemoteCertificateChainErrors against the system's trust store", runs[1].Errors, StringComparison.Ordinal);
+        Assert.True(runs[2].ExitCode != 0, runs[2].ToString());
+        Assert.Contains("it is not signed by the given CA", runs[2].Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FromFiles_WithAMissingCaFile_IsRefusedNamingIt()
     {
         var missing = Path.Combine(Certificates.Folder, "missing.pem");

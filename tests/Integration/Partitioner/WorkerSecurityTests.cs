@@ -13,6 +13,8 @@ public sealed class WorkerSecurityTests
 {
     private const string Password = "Worker-Pw-7f3c1";
 
+    private static readonly TimeSpan CliLimit = TimeSpan.FromMinutes(1);
+
     [Fact]
     public async Task Worker_OverTlsWithAnAuthFile_JoinsAProtectedParty_AndWritesNoSecretToItsOutputOrEventLog()
     {
@@ -46,6 +48,37 @@ public sealed class WorkerSecurityTests
         Assert.Contains("\"auth::cdr\"", everything, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, everything, StringComparison.Ordinal);
         Assert.DoesNotContain(hash, everything, StringComparison.Ordinal);
+        var keyLines = File.ReadAllLines(certificates.ClientKeyFile).Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(keyLines);
+        Assert.All(keyLines, line => Assert.DoesNotContain(line, everything, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Worker_WithTlsFilesItCannotUse_ExitsWithBadInput_NamingEachFile_AndNotThePassword()
+    {
+        using var certificates = TestCertificates.Create();
+        var missing = Path.Combine(certificates.Folder, "missing.pem");
+        var notACertificate = Path.Combine(certificates.Folder, "not-a-certificate.pem");
+        File.WriteAllText(notACertificate, "hello\n");
+        string[] worker = ["worker", "--connect", "127.0.0.1:1", "--path", "/p", "--items", "a"];
+        var wrongPassword = new Dictionary<string, string> { ["PARTITIONER_TLS_PASSWORD"] = "wrong-" + Password };
+
+        var runs = await Task.WhenAll(
+            CommandLine.CliProcess.Run([.. worker, "--tls-ca", missing], CliLimit),
+            CommandLine.CliProcess.Run([.. worker, "--tls-ca", notACertificate], CliLimit),
+            CommandLine.CliProcess.Run([.. worker, "--tls-cert", certificates.ClientCertificateFile, "--tls-key", missing], CliLimit),
+            CommandLine.CliProcess.Run([.. worker, "--tls-key", certificates.ClientKeyFile], CliLimit),
+            CommandLine.CliProcess.Run([.. worker, "--tls-cert", certificates.ClientPkcs12File], CliLimit, wrongPassword),
+            CommandLine.CliProcess.Run([.. worker, "--auth-file", missing], CliLimit));
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 2, run.ToString()));
+        Assert.Contains($"--tls: The CA file '{missing}' cannot be read as PEM certificates", runs[0].Errors, StringComparison.Ordinal);
+        Assert.Contains($"--tls: The CA file '{notACertificate}' holds no PEM certificate", runs[1].Errors, StringComparison.Ordinal);
+        Assert.Contains($"--tls: The client certificate '{certificates.ClientCertificateFile}' cannot be read as a PEM certificate with the PEM key '{missing}'", runs[2].Errors, StringComparison.Ordinal);
+        Assert.Contains($"--tls: The key file '{certificates.ClientKeyFile}' was given without a certificate file", runs[3].Errors, StringComparison.Ordinal);
+        Assert.Contains($"--tls: The client certificate '{certificates.ClientPkcs12File}' cannot be read as a PKCS#12 file", runs[4].Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, runs[4].Errors, StringComparison.Ordinal);
+        Assert.Contains($"--auth-file {missing}: cannot be read", runs[5].Errors, StringComparison.Ordinal);
     }
 
     [Fact]
