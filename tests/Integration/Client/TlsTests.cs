@@ -69,14 +69,33 @@ public sealed class TlsTests(TlsServersFixture fixture) : IClassFixture<TlsServe
         Assert.Equal(ZooKeeperState.Connected, first.State);
     }
 
-    [Fact]
-    public async Task Connect_WithAPkcs12ClientCertificate_ToAServerThatNeedsOne_Works()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Connect_WithAClientCertificate_ToAServerThatNeedsOne_Works(bool pkcs12)
     {
-        var tls = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientPkcs12File, null, TestCertificates.StorePassword);
+        var tls = pkcs12
+            ? ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientPkcs12File, null, TestCertificates.StorePassword)
+            : ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientCertificateFile, Certificates.ClientKeyFile);
 
         await using var zk = await TlsConnect(Secure(fixture.NeedPort), tls);
 
-        await zk.CreateAsync("/pkcs12", default, CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+        await zk.CreateAsync(pkcs12 ? "/pkcs12" : "/pem", default, CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+    }
+
+    [Fact]
+    public async Task ClientCertificate_IsTheX509IdentityItsSubjectNames_ForAcls()
+    {
+        // The server's x509 provider makes the certificate's subject an identity, which PartyAcl.ForIdentities can name.
+        var withCertificate = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, Certificates.ClientCertificateFile, Certificates.ClientKeyFile);
+        var without = ZooKeeperTlsOptions.FromFiles(Certificates.CaFile, null, null);
+        await using var owner = await TlsConnect(Secure(fixture.WantPort), withCertificate);
+        await using var stranger = await TlsConnect(Secure(fixture.WantPort), without);
+
+        await owner.CreateAsync("/x509-only", Bytes("mine"), CreateMode.Ephemeral, [new Acl(Perms.All, new Id("x509", "CN=partitioner-test-client"))]).Within();
+
+        Assert.Equal("mine", System.Text.Encoding.UTF8.GetString((await owner.GetDataAsync("/x509-only").Within()).Data));
+        await Assert.ThrowsAsync<NoAuthException>(() => stranger.GetDataAsync("/x509-only").Within());
     }
 
     [Fact]
