@@ -59,7 +59,9 @@ public static class Decider
         ArgumentNullException.ThrowIfNull(@event);
         if (state.State == PartitionState.Failure)
         {
-            return new Decision(state, []);
+            // Terminal, but a lock create still in flight at the failure may have applied: its nodes are deleted,
+            // or they would block their items for as long as the session lives (a shared client outlives the member).
+            return @event is OperationCompleted result ? LedgerDecisions.AfterFailure(state, result) : new Decision(state, []);
         }
 
         var step = new Step(state);

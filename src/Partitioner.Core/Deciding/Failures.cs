@@ -6,8 +6,8 @@ namespace Partitioner.Core;
 /// <summary>
 /// The ways into Failure. kazoo leaves the party on failure but keeps its locks; Core also deletes every
 /// lock node it knows of (best effort: the results are ignored), so that a failed member does not block
-/// others until its session ends. Results that arrive after Failure are ignored, so a lock create still in
-/// flight then may leave a node until the session ends; the shell closes the session after a finish.
+/// others until its session ends. Results that arrive after Failure change nothing, except a lock create still
+/// in flight then: the nodes it created are deleted too (see <see cref="LedgerDecisions.AfterFailure"/>).
 /// </summary>
 internal static class Failures
 {

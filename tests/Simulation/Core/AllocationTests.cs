@@ -332,4 +332,49 @@ public sealed class AllocationTests
         Assert.Empty(cluster.LockNodesOf(member));
         Assert.Equal(PartitionState.Allocating, member.State.State);
     }
+
+    [Fact]
+    public void Finish_WhileTheFolderAndLockMultiIsInFlight_DeletesTheLockNodesItCreatedWhenTheResultArrives()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        var created = Assert.IsType<MultiCompleted>(inbox.Dequeue());
+        Assert.Equal(2, cluster.LockNodesOf(member).Length);
+
+        cluster.Deliver(member, new FinishRequested());
+        Assert.Equal(PartitionState.Failure, member.State.State);
+        cluster.Deliver(member, created);
+        member.Paused = false;
+        cluster.Settle();
+
+        Assert.Empty(cluster.LockNodesOf(member));
+    }
+
+    [Fact]
+    public void Failure_WhileALockCreateIsInFlight_DeletesTheNodeWhenTheResultArrives()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        while (!member.Commands.Any(ScriptedZooKeeper.IsLockCreate))
+        {
+            cluster.Deliver(member, inbox.Dequeue());
+        }
+
+        var lockCreated = Assert.IsType<MultiCompleted>(inbox.Dequeue());
+        var read = Assert.IsType<MultiReadCompleted>(inbox.Dequeue());
+        Assert.Single(cluster.LockNodesOf(member));
+
+        cluster.Deliver(member, read with { Error = ZooKeeperError.NoAuth, Results = [] });
+        Assert.Equal(PartitionState.Failure, member.State.State);
+        cluster.Deliver(member, lockCreated);
+        member.Paused = false;
+        cluster.Settle();
+
+        Assert.Empty(cluster.LockNodesOf(member));
+    }
 }
