@@ -57,11 +57,17 @@ public static class Decider
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(@event);
+        if (@event is OperationCompleted result)
+        {
+            @event = Transients.AsConnectionLoss(result);
+        }
+
         if (state.State == PartitionState.Failure)
         {
-            // Terminal, but a lock create still in flight at the failure may have applied: its nodes are deleted,
-            // or they would block their items for as long as the session lives (a shared client outlives the member).
-            return @event is OperationCompleted result ? LedgerDecisions.AfterFailure(state, result) : new Decision(state, []);
+            // Terminal, but lock nodes may still exist: a create in flight at the failure may have applied, or one
+            // lost with the connection. They would block their items for as long as the session lives (a shared
+            // client outlives the member), so they are found and deleted.
+            return FailureCleanup.Decide(state, @event);
         }
 
         var step = new Step(state);

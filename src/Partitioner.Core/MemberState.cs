@@ -61,4 +61,13 @@ public sealed record MemberState
 
     /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
     internal long? RetryTimerId { get; init; }
+
+    /// <summary>Retries in a row since the last reconnect or acquisition: how far the retry delay has backed off.</summary>
+    internal int RetryBackoff { get; init; }
+
+    /// <summary>
+    /// True when no lock node of this member is being created or deleted, and none may exist that it does not
+    /// know of (a create or delete lost with the connection). In Failure, the cleanup is done once this holds.
+    /// </summary>
+    public bool LockNodesSettled => Ledger.IsSettled;
 }

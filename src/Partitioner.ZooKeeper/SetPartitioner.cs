@@ -198,7 +198,8 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
     /// <summary>
     /// Releases every lock, leaves the party and ends in Failure (kazoo's <c>finish</c>). Completes when the
-    /// member is in Failure and every request it still had in flight was answered, or at the latest one
+    /// member is in Failure, every request it still had in flight was answered and every lock node it may have
+    /// (a create or delete lost with the connection) was found and deleted, or at the latest one
     /// session timeout after the request (by then a server that did not hear the deletes has expired the
     /// session, and its ephemeral nodes with it).
     /// </summary>
@@ -212,9 +213,10 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             o =>
             {
                 // Finish in Failure may still delete locks that a fatal error left behind, so wait for the
-                // request itself to be decided, then for the answers to what it sent.
+                // request itself to be decided, then for the answers to what it sent and for the lock nodes lost
+                // with the connection to be found and deleted (after the reconnect).
                 seen |= ReferenceEquals(o.Event, request);
-                var answered = o.InFlight == 0 || Volatile.Read(ref deadlinePassed) == 1;
+                var answered = (o.InFlight == 0 && o.Current.LockNodesSettled) || Volatile.Read(ref deadlinePassed) == 1;
                 return o.Stopped || (seen && o.Current.State == PartitionState.Failure && answered);
             },
             CancellationToken.None);
@@ -243,7 +245,15 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     }
 
     /// <summary>
-    /// The member's states: the current one first, then each change, ending after Failure.
+    /// How many state changes <see cref="WatchStatesAsync"/> keeps for a reader that has not taken them yet: one
+    /// that falls further behind loses the oldest it has not read, never the latest (so it always sees Failure,
+    /// the last). A slow reader costs at most this much memory, however long the member runs. The value is 64.
+    /// </summary>
+    public const int WatchedStatesBufferedMax = 64;
+
+    /// <summary>
+    /// The member's states: the current one first, then each change, ending after Failure. A reader more than
+    /// <see cref="WatchedStatesBufferedMax"/> changes behind misses the oldest of those it has not read.
     /// </summary>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     public async IAsyncEnumerable<PartitionState> WatchStatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -350,7 +360,12 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
     private Channel<PartitionState> Subscribe()
     {
-        var channel = Channel.CreateUnbounded<PartitionState>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        var channel = Channel.CreateBounded<PartitionState>(new BoundedChannelOptions(WatchedStatesBufferedMax)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleWriter = true,
+            SingleReader = true,
+        });
         lock (_subscribersGate)
         {
             var current = _published;

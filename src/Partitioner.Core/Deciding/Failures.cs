@@ -6,8 +6,8 @@ namespace Partitioner.Core;
 /// <summary>
 /// The ways into Failure. kazoo leaves the party on failure but keeps its locks; Core also deletes every
 /// lock node it knows of (best effort: the results are ignored), so that a failed member does not block
-/// others until its session ends. Results that arrive after Failure change nothing, except a lock create still
-/// in flight then: the nodes it created are deleted too (see <see cref="LedgerDecisions.AfterFailure"/>).
+/// others until its session ends, and goes on deleting in Failure until none may be left: a lock create still in
+/// flight then, or one lost with the connection, is cleaned up too (see <see cref="FailureCleanup"/>).
 /// </summary>
 internal static class Failures
 {
@@ -16,6 +16,7 @@ internal static class Failures
     {
         CancelTimers(step);
         LedgerDecisions.DeleteAllOwnNodes(step);
+        FailureCleanup.Begin(step);
         step.Emit(new DeleteNode(step.NewId(), step.Config.PartyNodePath));
         step.Terminate(reason);
     }
@@ -27,6 +28,7 @@ internal static class Failures
     public static void Expire(Step step)
     {
         CancelTimers(step);
+        step.SetLedger(LockLedger.Empty);
         step.Terminate("session expired");
     }
 
@@ -34,6 +36,7 @@ internal static class Failures
     public static void AuthFailed(Step step)
     {
         CancelTimers(step);
+        step.SetLedger(LockLedger.Empty);
         step.Terminate("authentication failed: ZooKeeper refused this member's credentials (AuthFailed) and closed its session");
     }
 
@@ -107,6 +110,7 @@ internal static class Failures
         if (step.State.RetryTimerId is { } retry)
         {
             step.Emit(new CancelTimer(retry));
+            step.Update(s => s with { RetryTimerId = null });
         }
     }
 }

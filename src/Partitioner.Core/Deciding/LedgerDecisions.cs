@@ -108,45 +108,6 @@ internal static class LedgerDecisions
         return own;
     }
 
-    /// <summary>
-    /// A result that arrives in Failure: when it is a lock create that applied (alone or with its folder), every
-    /// node it created is deleted, in multi batches, whose results are ignored as every other result then is.
-    /// Anything else changes nothing.
-    /// </summary>
-    public static Decision AfterFailure(MemberState state, OperationCompleted result)
-    {
-        var ledger = state.Ledger;
-        ImmutableArray<string> created;
-        if (ledger.PendingCreates.ContainsKey(result.OpId))
-        {
-            ledger = ledger.CreatesAnswered(result.OpId);
-            created = result is MultiCompleted { Error: ZooKeeperError.Ok } multi
-                ? [.. multi.Results.Select(r => r.CreatedPath).OfType<string>()]
-                : [];
-        }
-        else if (ledger.PendingFirstCreates.ContainsKey(result.OpId))
-        {
-            ledger = ledger.FirstCreatesAnswered(result.OpId);
-            // The ops alternate folder, lock node: only the lock nodes (odd places) are this member's to delete.
-            created = result is MultiCompleted { Error: ZooKeeperError.Ok } multi
-                ? [.. multi.Results.Where((_, i) => i % 2 == 1).Select(r => r.CreatedPath).OfType<string>()]
-                : [];
-        }
-        else
-        {
-            return new Decision(state, []);
-        }
-
-        long nextId = state.NextId;
-        var commands = ImmutableArray.CreateBuilder<Command>();
-        foreach (var batch in Batches.OfPaths(created, state.Config.BatchSize))
-        {
-            commands.Add(new Multi(nextId++, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
-        }
-
-        return new Decision(state with { Ledger = ledger, NextId = nextId }, commands.ToImmutable());
-    }
-
     /// <summary>Handles a result of a lock create, a delete or a sweep; false when the op is none of these.</summary>
     public static bool TryHandle(Step step, OperationCompleted result)
     {

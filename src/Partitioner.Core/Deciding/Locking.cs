@@ -197,6 +197,11 @@ internal static class Locking
                     step.SetLedger(step.Ledger.Resolved(item, null));
                     locking = Reread(step, locking, item);
                     break;
+                case ZooKeeperError.ConnectionLoss:
+                    // One read of the batch did not get through (a transient code inside the multiRead): the round
+                    // is read again on the retry, as after a lost connection.
+                    Allocation.MarkLost(step, round);
+                    return;
                 default:
                     Failures.Unexpected(step, "get data", OwnNodePath(step, item), stat.Error);
                     break;
@@ -264,7 +269,7 @@ internal static class Locking
         }
 
         var tokens = step.Ledger.Tokens;
-        step.Update(s => s with { WasAcquired = true });
+        step.Update(s => s with { WasAcquired = true, RetryBackoff = 0 });
         step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
         step.SetState(PartitionState.Acquired, [.. round.Share.Select(item => new OwnedItem(item, tokens[item]))]);
     }

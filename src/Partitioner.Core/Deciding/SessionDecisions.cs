@@ -15,7 +15,7 @@ internal static class SessionDecisions
 
     public static void OnReconnected(Step step)
     {
-        step.Update(s => s with { Suspended = false });
+        step.Update(s => s with { Suspended = false, RetryBackoff = 0 });
         UserRequests.DropWaitOfRelease(step);
         EnterRelease(step);
         Retries.Resume(step);

@@ -38,6 +38,9 @@ internal static class SetupDecisions
         step.Update(s => s with { Setup = setup.ToImmutable() });
     }
 
+    /// <summary>True while a setup create waits to be sent again: a request sent behind it may have met no parent.</summary>
+    public static bool HasLost(MemberState state) => state.Setup.Any(step => step.Lost);
+
     /// <summary>Joins the party again: this member's node was missing from the party snapshot.</summary>
     public static void Rejoin(Step step)
     {
@@ -70,6 +73,9 @@ internal static class SetupDecisions
                 Replace(step, index, created.Completed());
                 break;
             case ZooKeeperError.ConnectionLoss:
+            // A parent's create came back with a transient code (ThrottledOp: not run) while the connection stayed
+            // up, so this one, sent right behind it, met no parent: it goes again after the parent, in order.
+            case ZooKeeperError.NoNode when step.State.Setup.Take(index).Any(earlier => earlier.Lost):
                 Replace(step, index, created.Dropped());
                 Retries.Schedule(step);
                 break;

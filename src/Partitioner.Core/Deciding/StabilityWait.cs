@@ -47,6 +47,9 @@ internal static class StabilityWait
                 step.SetPhase(wait.Read(result.Children, timer));
                 break;
             case ZooKeeperError.ConnectionLoss:
+            // P/party's create came back with a transient code (ThrottledOp: not run) on a connection that stayed
+            // up, so the read sent behind it found no P/party: read again once the create has gone again.
+            case ZooKeeperError.NoNode when SetupDecisions.HasLost(step.State):
                 step.SetPhase(wait.Lost());
                 Retries.Schedule(step);
                 break;

@@ -377,4 +377,66 @@ public sealed class AllocationTests
 
         Assert.Empty(cluster.LockNodesOf(member));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Finish_WhenALockCreateInFlightIsLostButApplied_SweepsItsFolderAndDeletesTheNode(bool suspended)
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        cluster.Zk.FailNext(ScriptedZooKeeper.IsLockCreate, ZooKeeperError.ConnectionLoss, applied: true);
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        while (!member.Commands.Any(ScriptedZooKeeper.IsLockCreate))
+        {
+            cluster.Deliver(member, inbox.Dequeue());
+        }
+
+        var lost = Assert.IsType<MultiCompleted>(inbox.Dequeue());
+        Assert.Equal(ZooKeeperError.ConnectionLoss, lost.Error);
+        Assert.Single(cluster.LockNodesOf(member));
+
+        if (suspended)
+        {
+            cluster.Deliver(member, new SessionSuspended());
+        }
+
+        cluster.Deliver(member, new FinishRequested());
+        Assert.Equal(PartitionState.Failure, member.State.State);
+        cluster.Deliver(member, lost);
+        if (suspended)
+        {
+            cluster.Deliver(member, new SessionReconnected());
+        }
+
+        member.Paused = false;
+        cluster.RunUntilQuiet();
+
+        Assert.Empty(cluster.LockNodesOf(member));
+        Assert.True(member.State.LockNodesSettled);
+    }
+
+    [Fact]
+    public void Finish_WhileSuspendedWithALostDelete_SendsTheDeleteAgainAfterReconnecting()
+    {
+        var (cluster, member) = Waiting(Configs.For("0", ["a"]));
+        cluster.RunUntilQuiet();
+        Assert.Equal(PartitionState.Acquired, member.State.State);
+        cluster.Zk.Disconnect(member.Session);
+        cluster.Deliver(member, new SessionSuspended());
+
+        cluster.Deliver(member, new FinishRequested());
+        cluster.Settle();
+        Assert.Single(cluster.LockNodesOf(member));
+        Assert.False(member.State.LockNodesSettled);
+
+        cluster.Zk.Reconnect(member.Session);
+        cluster.Deliver(member, new SessionReconnected());
+        cluster.Settle();
+
+        Assert.Empty(cluster.LockNodesOf(member));
+        Assert.True(member.State.LockNodesSettled);
+    }
 }

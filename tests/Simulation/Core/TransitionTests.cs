@@ -216,7 +216,7 @@ public sealed class TransitionTests
     }
 
     [Fact]
-    public void Failure_GivenAnyLaterEvent_ChangesNothing()
+    public void Failure_GivenAnyLaterEvent_StaysFailedAndSendsNothingButItsLockCleanup()
     {
         var (cluster, member) = Acquired("a");
         member.Paused = true;
@@ -228,7 +228,11 @@ public sealed class TransitionTests
         foreach (var @event in late.Concat(others))
         {
             var decision = Decider.Decide(failed, @event);
-            Assert.Same(failed, decision.State);
+            Assert.Equal(PartitionState.Failure, decision.State.State);
+            Assert.Equal(failed.StateId, decision.State.StateId);
+            Assert.Equal("finished", decision.State.FailureReason);
+            Assert.Empty(decision.State.AcquiredItems);
+            // The finish's deletes all applied, so nothing is left to clean up: no command, whatever comes.
             Assert.Empty(decision.Commands);
         }
     }
