@@ -25,6 +25,12 @@ internal sealed partial class Session
     private readonly Queue<Request> _pending = new();
     private readonly Queue<Request> _outgoing = new();
     private readonly Queue<Request> _authPending = new();
+
+    /// <summary>
+    /// Requests accepted while <see cref="ZooKeeperClientOptions.PendingRequestsMax"/> were already in flight, in the
+    /// order they were submitted; each goes out (gets its xid) when a reply frees a place, so the order holds.
+    /// </summary>
+    private readonly Queue<Request> _waiting = new();
     private readonly List<(string Scheme, byte[] Auth)> _auths = [];
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -151,22 +157,70 @@ internal sealed partial class Session
                 return;
             }
 
-            request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
-            request.SubmittedTimestamp = _time.GetTimestamp();
-            request.Counted = true;
-            Telemetry.Sent(request.Op);
-            BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
-            (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
-            if (TryWriteInline(request))
+            // Back-pressure: over the limit a request waits, unsent, behind the others that wait; its caller's
+            // task is simply not completed yet. Auth and close go at once: they must not queue behind the work.
+            bool exempt = request.Op is OpCode.Auth or OpCode.CloseSession;
+            if (!exempt && (_waiting.Count > 0 || _pending.Count >= _options.PendingRequestsMax))
             {
+                _waiting.Enqueue(request);
                 return;
             }
 
-            _outgoing.Enqueue(request);
-            if (_writerWaiting)
+            Send(request);
+        }
+    }
+
+    /// <summary>How many requests wait for a place in flight (see <see cref="ZooKeeperClientOptions.PendingRequestsMax"/>).</summary>
+    internal int WaitingCount
+    {
+        get
+        {
+            lock (_sync)
             {
-                Monitor.Pulse(_sync);
+                return _waiting.Count;
             }
+        }
+    }
+
+    /// <summary>How many requests are in flight: sent, or about to be, and not answered.</summary>
+    internal int PendingCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Gives <paramref name="request"/> its xid and queues it for the writer (called under the lock).</summary>
+    private void Send(Request request)
+    {
+        request.Xid = request.Op == OpCode.Auth ? Xids.Auth : NextXid();
+        request.SubmittedTimestamp = _time.GetTimestamp();
+        request.Counted = true;
+        Telemetry.Sent(request.Op);
+        BinaryPrimitives.WriteInt32BigEndian(request.Frame.AsSpan(4), request.Xid);
+        (request.Op == OpCode.Auth ? _authPending : _pending).Enqueue(request);
+        if (TryWriteInline(request))
+        {
+            return;
+        }
+
+        _outgoing.Enqueue(request);
+        if (_writerWaiting)
+        {
+            Monitor.Pulse(_sync);
+        }
+    }
+
+    /// <summary>A reply took a request out of flight: the oldest waiting ones go out in its place (called under the lock).</summary>
+    private void SendWaiting()
+    {
+        while (_waiting.Count > 0 && _pending.Count < _options.PendingRequestsMax && _current is { IsDead: false } && !_closing)
+        {
+            Send(_waiting.Dequeue());
         }
     }
 

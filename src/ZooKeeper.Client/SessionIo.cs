@@ -152,6 +152,7 @@ internal sealed partial class Session
             }
 
             _pending.Dequeue();
+            SendWaiting();
         }
 
         Confirm(head.SubmittedTimestamp);
@@ -177,6 +178,7 @@ internal sealed partial class Session
             }
 
             _pending.Dequeue();
+            SendWaiting();
         }
 
         Confirm(head.SubmittedTimestamp);

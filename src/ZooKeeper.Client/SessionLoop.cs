@@ -358,9 +358,12 @@ internal sealed partial class Session
         {
             _current = null;
             LastDisconnectReason = reason;
-            failed = [.. _authPending, .. _pending];
+            // The waiting requests were accepted for this connection too: they fail with it, in order, never
+            // to be sent on the next one (a write's caller decides whether to send it again).
+            failed = [.. _authPending, .. _pending, .. _waiting];
             _authPending.Clear();
             _pending.Clear();
+            _waiting.Clear();
             _outgoing.Clear();
             suspended = !_closing && !_authFailed;
             if (suspended)

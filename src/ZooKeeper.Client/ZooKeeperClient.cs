@@ -69,6 +69,12 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// </summary>
     public long RepliesTooLargeCount => _session.RepliesTooLargeCount;
 
+    /// <summary>How many requests wait, unsent, for a place in flight (see <see cref="ZooKeeperClientOptions.PendingRequestsMax"/>).</summary>
+    internal int WaitingRequestCount => _session.WaitingCount;
+
+    /// <summary>How many requests are in flight: sent and not yet answered.</summary>
+    internal int PendingRequestCount => _session.PendingCount;
+
     /// <summary>The server of the live connection; null while disconnected.</summary>
     public ServerAddress? CurrentServer => _session.CurrentServer;
 

@@ -23,6 +23,16 @@ public sealed class ZooKeeperClientOptions
     public int FrameBytesMax { get; init; } = WireLimits.FrameBytesDefault;
 
     /// <summary>
+    /// The most requests in flight (sent and not yet answered) on the connection. A request made while this many are
+    /// in flight is not failed: it waits, unsent and in order behind any others waiting, and goes out as replies
+    /// free places, so its caller's task simply completes later (back-pressure). Waiting requests fail with
+    /// ConnectionLoss if the connection drops, as those in flight do. The default is 10,000, far above what a
+    /// partitioner sends at once (its work goes in multis and multiReads of up to 250 ops each), so the limit only
+    /// stops a runaway caller from queueing without end.
+    /// </summary>
+    public int PendingRequestsMax { get; init; } = 10_000;
+
+    /// <summary>
     /// The clock that <see cref="ZooKeeperClient.LastHeardTimestamp"/>, the ping schedule and the read timeout are
     /// measured with; the client's own threads still sleep in real time between checks. The default is <see cref="TimeProvider.System"/>.
     /// </summary>
@@ -92,6 +102,11 @@ public sealed class ZooKeeperClientOptions
         if (ConnectTimeout is { } connect && (connect <= TimeSpan.Zero || connect > TimeSpan.FromDays(1)))
         {
             throw new ArgumentException($"ConnectTimeout {connect} must be more than 0 and at most 1 day.", nameof(ConnectTimeout));
+        }
+
+        if (PendingRequestsMax < 1)
+        {
+            throw new ArgumentException($"PendingRequestsMax {PendingRequestsMax} must be at least 1.", nameof(PendingRequestsMax));
         }
 
         if (FrameBytesMax < 1024)

@@ -202,6 +202,32 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task WatchStatesAsync_WhenTheReaderFallsFarBehind_KeepsOnlyTheLatestChangesAndStillEndsWithFailure()
+    {
+        var partitioner = Shell.Start(_port, _time, _decider);
+        await using var reader = partitioner.WatchStatesAsync().GetAsyncEnumerator();
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(PartitionState.Allocating, reader.Current);
+
+        for (int i = 0; i < 200; i++)
+        {
+            _port.ChangeSession(SessionChange.Reconnected);
+            _port.ChangeSession(SessionChange.Suspended);
+        }
+
+        _port.ChangeSession(SessionChange.Expired);
+        var states = new List<PartitionState>();
+        while (await reader.MoveNextAsync().AsTask().WaitAsync(HangGuard))
+        {
+            states.Add(reader.Current);
+        }
+
+        Assert.Equal(SetPartitioner.WatchedStatesBufferedMax, states.Count);
+        Assert.Equal(PartitionState.Failure, states[^1]);
+        Assert.Equal(PartitionState.Release, states[^2]);
+    }
+
+    [Fact]
     public async Task RunAsync_OnRelease_CancelsTheWorkAndReleasesOnlyAfterItReturns()
     {
         // Given the loop working on an acquired set.
