@@ -25,6 +25,14 @@ internal readonly record struct Observation(MemberState Previous, MemberState Cu
 /// a timer) is queued, never decided re-entrantly. Commands are issued without waiting on each other,
 /// and each result is posted back as an event. Under the simulator every callback arrives on its one
 /// scheduler thread, so a run is a pure function of its seed.
+/// <para>The mailbox has no limit of its own because what can wait in it is bounded by the member itself: each
+/// result answers one request Core sent (at most one per op id, and Core's requests are bounded by its share and
+/// the party), each watch event fires once for one watching request, each timer event fires once for one timer
+/// Core started (a restarted timer replaces the old one), and the rest are session changes (one per change of
+/// the client's connection) and user requests (one per call of a release or a finish). An event queues only
+/// while another thread is deciding; otherwise its poster decides it at once. So the queue holds at most the
+/// member's own requests in flight, its watches and timers, and the session changes and calls that came during
+/// one decision.</para>
 /// </remarks>
 internal sealed class MemberLoop
 {
