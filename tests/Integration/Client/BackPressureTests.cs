@@ -89,14 +89,16 @@ public sealed class BackPressureTests
     [Fact]
     public async Task RequestsWaitingForAPlace_WhenTheConnectionDrops_FailWithConnectionLossInsteadOfHanging()
     {
-        var twoRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var fake = new FakeServer(async (connection, index) =>
         {
             await connection.AcceptHandshake();
             if (index == 0)
             {
                 await connection.ReadRequest();
-                twoRead.SetResult();
+                firstRead.SetResult();
+                await drop.Task;
                 connection.Close();
                 return;
             }
@@ -107,7 +109,8 @@ public sealed class BackPressureTests
 
         var deletes = Enumerable.Range(0, 3).Select(i => zk.DeleteAsync($"/n{i}")).ToList();
         Assert.Equal(2, zk.WaitingRequestCount);
-        await twoRead.Task.Within();
+        await firstRead.Task.Within();
+        drop.SetResult();
 
         foreach (var delete in deletes)
         {
