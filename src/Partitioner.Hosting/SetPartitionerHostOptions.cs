@@ -1,3 +1,6 @@
+using Partitioner.Core;
+using ZooKeeper.Client;
+
 namespace Partitioner.Hosting;
 
 /// <summary>
@@ -40,4 +43,25 @@ public sealed class SetPartitionerHostOptions
 
     /// <summary>How many writes or reads go into one multi or multiRead request. The default is 250.</summary>
     public int BatchSize { get; set; } = 250;
+
+    /// <summary>
+    /// The credentials the session sends before its first request, such as <see cref="AuthInfo.Digest"/>
+    /// (see <see cref="ZooKeeperClientOptions.Auth"/>). The default is none. Set them in code (the <c>configure</c>
+    /// delegate of <see cref="SetPartitionerServiceCollectionExtensions"/>), from a secret store, not from a
+    /// configuration file others can read.
+    /// </summary>
+    public IList<AuthInfo> Auth { get; set; } = [];
+
+    /// <summary>
+    /// TLS to the servers' <c>secureClientPort</c> (see <see cref="ZooKeeperClientOptions.Tls"/>). The default (null)
+    /// is plaintext. Set it in code.
+    /// </summary>
+    public ZooKeeperTlsOptions? Tls { get; set; }
+
+    /// <summary>
+    /// The ACLs of the nodes the member creates (see <see cref="Partitioner.ZooKeeper.SetPartitionerOptions.Acl"/>).
+    /// The default is <see cref="PartyAcl.OpenUnsafe"/>, kazoo's: anyone who reaches the servers may change the party.
+    /// Set it in code, for example to <see cref="PartyAcl.CreatorAll"/> with <see cref="Auth"/>.
+    /// </summary>
+    public PartyAcl Acl { get; set; } = PartyAcl.OpenUnsafe;
 }

@@ -1,3 +1,4 @@
+using Partitioner.Core;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -76,6 +77,7 @@ public sealed class SetPartitionerService : BackgroundService
                 MaxReactionTime = _options.MaxReactionTime,
                 BatchSize = _options.BatchSize,
                 ServerTickTime = _options.ServerTickTime,
+                Acl = _options.Acl ?? PartyAcl.OpenUnsafe,
                 TimeProvider = client.TimeProvider,
                 LoggerFactory = _loggers,
                 MeterFactory = _meters,

@@ -40,8 +40,10 @@ public sealed class ZooKeeperConnection : IAsyncDisposable, IDisposable
     public string ConnectString => _options.ConnectString;
 
     /// <summary>
-    /// The connected client. The first call connects (trying the servers until one answers); later calls get the
-    /// same client. A call cancelled before the session exists leaves the next call to connect again.
+    /// The connected client. The first call connects (trying the servers until one answers, or until every server
+    /// refuses for good, such as a plaintext client at a TLS port, which fails the call with
+    /// <see cref="ConnectionLossException"/>); later calls get the same client. A call that failed or was cancelled
+    /// before the session exists leaves the next call to connect again.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the connection.</param>
     /// <exception cref="ObjectDisposedException">The host has disposed the connection.</exception>
@@ -59,6 +61,8 @@ public sealed class ZooKeeperConnection : IAsyncDisposable, IDisposable
                     TimeProvider = _time,
                     LoggerFactory = _loggers,
                     MeterFactory = _meters,
+                    Auth = [.. _options.Auth ?? []],
+                    Tls = _options.Tls,
                 };
                 _connecting = ZooKeeperClient.ConnectAsync(_options.ConnectString, options, cancellationToken);
             }

@@ -91,13 +91,13 @@ internal static class HostedMemberKit
         return settings;
     }
 
-    public static IHost Build(IReadOnlyDictionary<string, string?> settings, WorkLog? log = null)
+    public static IHost Build(IReadOnlyDictionary<string, string?> settings, WorkLog? log = null, Action<SetPartitionerHostOptions>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton(log ?? new WorkLog());
-        builder.Services.AddSetPartitioner<RecordingWork>(builder.Configuration.GetSection(Section));
+        builder.Services.AddSetPartitioner<RecordingWork>(builder.Configuration.GetSection(Section), configure);
         builder.Services.AddHealthChecks().AddCheck<SetPartitionerHealthCheck>("partitioner");
         return builder.Build();
     }

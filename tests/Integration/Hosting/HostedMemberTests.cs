@@ -1,3 +1,4 @@
+using Partitioner.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -48,6 +49,36 @@ public sealed class HostedMemberTests(ZooKeeperServerFixture server)
         foreach (var item in Items)
         {
             Assert.Empty(await observer.GetChildrenAsync($"{path}/locks/{item}"));
+        }
+    }
+
+    [Fact]
+    public async Task HostedMember_WithDigestAuthAndCreatorAll_MakesAPartyAStrangerCannotTouch()
+    {
+        // The security settings reach the hosted member's session and nodes as they reach a SetPartitioner in code.
+        var member = AuthInfo.Digest("hosted", "hosted-pw");
+        var path = server.UniqueRoot("hosted-acl") + "/p";
+        var log = new WorkLog();
+        using var host = Build(Settings(server.ConnectString, path, Items, "hosted-acl-1"), log, options =>
+        {
+            options.Auth = [member];
+            options.Acl = PartyAcl.CreatorAll;
+        });
+        await host.StartAsync();
+        try
+        {
+            await Eventually(() => log.Latest?.Items?.Count == Items.Length, "the work to be given all four items");
+            await using var owner = await Connect(server.ConnectString, null, member);
+            var holder = Assert.Single(await owner.GetChildrenAsync($"{path}/locks/queue-a"));
+            await using var stranger = await Connect(server.ConnectString);
+            await Assert.ThrowsAsync<NoAuthException>(() => stranger.GetChildrenAsync($"{path}/party"));
+            await Assert.ThrowsAsync<NoAuthException>(() => stranger.DeleteAsync($"{path}/locks/queue-a/{holder}"));
+            Assert.Single(await owner.GetChildrenAsync($"{path}/locks/queue-a"));
+        }
+        finally
+        {
+            using var shutdown = new CancellationTokenSource(ShutdownTimeout);
+            await host.StopAsync(shutdown.Token);
         }
     }
 
