@@ -48,7 +48,7 @@ public sealed record MemberState
     /// round whose share is all known sends no folder create; a NoNode on a lock create or folder read (a folder
     /// deleted by hand) forgets the item and creates its folder again.
     /// </summary>
-    internal KnownFolders KnownFolders { get; init; } = new([]);
+    internal KnownFolders KnownFolders { get; init; } = KnownFolders.None;
 
     /// <summary>
     /// True once this member has been Acquired. Every member of that stable party then had its share's folders

@@ -13,10 +13,13 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// </summary>
 internal sealed class InstantPort : IZooKeeperPort
 {
-    private readonly Dictionary<string, HashSet<string>> _children = new(StringComparer.Ordinal) { ["/"] = [] };
-    private readonly Dictionary<string, int> _sequences = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _createdZxids = new(StringComparer.Ordinal);
+    // One entry per node, found by path; a parent is found by a span of its child's path, so a create makes no
+    // substring for it. The port is the benchmark's stand-in for the server: it should cost as little as it can.
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal) { ["/"] = new Node(0) };
+    private readonly Dictionary<string, Node>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private long _lastZxid;
+
+    public InstantPort() => _bySpan = _nodes.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public TimeSpan SessionTimeout => TimeSpan.FromSeconds(10);
 
@@ -38,12 +41,12 @@ internal sealed class InstantPort : IZooKeeperPort
     public Task<ZooKeeperError> DeleteAsync(string path) => Task.FromResult(Delete(path));
 
     public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
-        Task.FromResult(_children.TryGetValue(path, out var names)
-            ? new ChildrenOutcome(ZooKeeperError.Ok, [.. names])
+        Task.FromResult(_nodes.TryGetValue(path, out var node)
+            ? new ChildrenOutcome(ZooKeeperError.Ok, node.ChildNames())
             : new ChildrenOutcome(ZooKeeperError.NoNode, ImmutableArray<string>.Empty));
 
     public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
-        Task.FromResult(_children.ContainsKey(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
+        Task.FromResult(_nodes.ContainsKey(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
 
     /// <summary>Applies the writes in order; on the first failure undoes the ones applied, as an atomic multi does.</summary>
     public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
@@ -67,58 +70,54 @@ internal sealed class InstantPort : IZooKeeperPort
     }
 
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) =>
-        Task.FromResult(new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _children.TryGetValue(path, out var names)
-            ? new ChildrenResult(ZooKeeperError.Ok, [.. names])
+        Task.FromResult(new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _nodes.TryGetValue(path, out var node)
+            ? new ChildrenResult(ZooKeeperError.Ok, node.ChildNames())
             : new ChildrenResult(ZooKeeperError.NoNode, ImmutableArray<string>.Empty))]));
 
     public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
-        Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _createdZxids.TryGetValue(path, out long zxid)
-            ? new StatResult(ZooKeeperError.Ok, zxid)
+        Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _nodes.TryGetValue(path, out var node)
+            ? new StatResult(ZooKeeperError.Ok, node.CreatedZxid)
             : new StatResult(ZooKeeperError.NoNode, 0))]));
 
     private CreateOutcome Create(string path, NodeKind kind)
     {
         int slash = path.LastIndexOf('/');
-        string parent = slash == 0 ? "/" : path[..slash];
-        if (!_children.TryGetValue(parent, out var siblings))
+        if (!_bySpan.TryGetValue(slash == 0 ? "/" : path.AsSpan(0, slash), out var parent))
         {
             return new CreateOutcome(ZooKeeperError.NoNode, null);
         }
 
         if (kind == NodeKind.EphemeralSequential)
         {
-            int sequence = _sequences.GetValueOrDefault(parent);
-            _sequences[parent] = sequence + 1;
-            path += sequence.ToString("D10", CultureInfo.InvariantCulture);
+            int sequence = parent.NextSequence++;
+            path = string.Create(CultureInfo.InvariantCulture, $"{path}{sequence:D10}");
         }
 
-        if (_children.ContainsKey(path))
+        if (_nodes.ContainsKey(path))
         {
             return new CreateOutcome(ZooKeeperError.NodeExists, null);
         }
 
-        _children[path] = [];
-        _createdZxids[path] = ++_lastZxid;
-        siblings.Add(path[(path.LastIndexOf('/') + 1)..]);
+        _nodes[path] = new Node(++_lastZxid);
+        parent.Children.Add(path[(slash + 1)..]);
         return new CreateOutcome(ZooKeeperError.Ok, path);
     }
 
     private ZooKeeperError Delete(string path)
     {
-        if (!_children.TryGetValue(path, out var own))
+        if (!_nodes.TryGetValue(path, out var node))
         {
             return ZooKeeperError.NoNode;
         }
 
-        if (own.Count > 0)
+        if (node.HasChildren)
         {
             return ZooKeeperError.NotEmpty;
         }
 
-        _children.Remove(path);
-        _createdZxids.Remove(path);
+        _nodes.Remove(path);
         int slash = path.LastIndexOf('/');
-        _children[slash == 0 ? "/" : path[..slash]].Remove(path[(slash + 1)..]);
+        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].Children.Remove(path[(slash + 1)..]);
         return ZooKeeperError.Ok;
     }
 
@@ -132,5 +131,21 @@ internal sealed class InstantPort : IZooKeeperPort
                 Delete(applied[i].CreatedPath!);
             }
         }
+    }
+
+    /// <summary>One node: its creation zxid, its next sequence number and its children's names (made on the first child).</summary>
+    private sealed class Node(long createdZxid)
+    {
+        private HashSet<string>? _children;
+
+        public long CreatedZxid { get; } = createdZxid;
+
+        public int NextSequence { get; set; }
+
+        public HashSet<string> Children => _children ??= new HashSet<string>(StringComparer.Ordinal);
+
+        public bool HasChildren => _children is { Count: > 0 };
+
+        public ImmutableArray<string> ChildNames() => _children is null ? [] : [.. _children];
     }
 }

@@ -12,7 +12,7 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// </summary>
 internal static class PartitionerBench
 {
-    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only | --batch-sizes N,N,...]";
+    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only | --batch-sizes N,N,... | --in-memory N,N,...]";
 
     /// <summary>A server as one would run it: the full JIT and room for 100,000 items' nodes (the tests' launcher default is C1 and 128 MB).</summary>
     private const string ServerJavaOptions = "-Xmx1g";
@@ -34,6 +34,20 @@ internal static class PartitionerBench
         {
             Console.Error.WriteLine("bench/kazoo/kazoo_bench.py was not found; run from the repository or give --kazoo-script.");
             return 2;
+        }
+
+        if (settings.InMemorySizes is { } inMemory)
+        {
+            // Core and the shell over the instant port only: no server, no kazoo, a few seconds per size.
+            var local = new BenchContext(settings.Mode, "", settings.TimeBoundary, new KazooRunner(script, "", settings.TimeBoundary), null!, null);
+            foreach (int items in inMemory)
+            {
+                await new InstantBench(local).RunAsync(items);
+                new CoreOnlyBench(local).Run(items);
+            }
+
+            Console.Error.WriteLine($"mode: {settings.Mode.Name}, {settings.Mode.OurRepetitions} timed runs after a warm-up; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
+            return 0;
         }
 
         using var server = settings.Connect is null
@@ -129,7 +143,7 @@ internal static class PartitionerBench
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false, int[]? BatchSizes = null);
+    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false, int[]? BatchSizes = null, int[]? InMemorySizes = null);
 
     private static bool TryParse(string[] args, out BenchSettings settings, out string? error)
     {
@@ -148,6 +162,10 @@ internal static class PartitionerBench
                     break;
                 case "--batch-sizes" when value is not null && ParseSizes(value) is { } sizes:
                     settings = settings with { BatchSizes = sizes };
+                    i++;
+                    break;
+                case "--in-memory" when value is not null && ParseSizes(value) is { } inMemorySizes:
+                    settings = settings with { InMemorySizes = inMemorySizes };
                     i++;
                     break;
                 case "--memory-only":

@@ -47,7 +47,9 @@ internal static class Allocation
         var gone = missing.ToImmutableHashSet(StringComparer.Ordinal);
         var unknown = step.State.WasAcquired
             ? round.Share.Where(gone.Contains).ToImmutableArray()
-            : round.Share.Where(item => gone.Contains(item) || !step.State.KnownFolders.Contains(step.Config, item)).ToImmutableArray();
+            : gone.IsEmpty
+                ? step.State.KnownFolders.Unknown(step.Config, round.Share)
+                : round.Share.Where(item => gone.Contains(item) || !step.State.KnownFolders.Contains(step.Config, item)).ToImmutableArray();
         if (unknown.IsEmpty)
         {
             Locking.Begin(step, round);
@@ -66,7 +68,7 @@ internal static class Allocation
     public static void CreateFolders(Step step, Round round, ImmutableArray<string> missing)
     {
         var batches = SendFolderCreates(step, ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty, missing);
-        ContinueCreatingFolders(step, round, new CreatingFolders(batches, ImmutableSortedSet.Create<string>(StringComparer.Ordinal)));
+        ContinueCreatingFolders(step, round, CreatingFolders.Empty with { Batches = batches });
     }
 
     /// <summary>
@@ -81,9 +83,9 @@ internal static class Allocation
             return;
         }
 
-        if (result.Error == ZooKeeperError.Ok)
+        if (result.Error == ZooKeeperError.Ok && !kept.IsEmpty)
         {
-            creating = creating with { Held = creating.Held.Union(kept) };
+            creating = creating with { Held = creating.Held.Push(kept) };
         }
 
         OnFolderMulti(step, round, creating, result);
@@ -183,7 +185,7 @@ internal static class Allocation
     public static void OnFoldersMissing(Step step, IEnumerable<string> items)
     {
         var gone = items.ToImmutableArray();
-        step.Update(s => s with { KnownFolders = s.KnownFolders.Without(s.Config, gone) });
+        step.Update(s => s with { KnownFolders = s.KnownFolders.Without(step.Edit, s.Config, gone) });
         if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } round })
         {
             EnsureFolders(step, round, gone);
@@ -252,7 +254,7 @@ internal static class Allocation
     }
 
     private static void RememberFolders(Step step, IEnumerable<string> items) =>
-        step.Update(s => s with { KnownFolders = s.KnownFolders.With(s.Config, items) });
+        step.Update(s => s with { KnownFolders = s.KnownFolders.With(step.Edit, s.Config, items) });
 
     private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
 }

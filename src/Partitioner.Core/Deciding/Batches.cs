@@ -20,11 +20,11 @@ internal static class Batches
     public const int OpOverheadBytes = 64;
 
     /// <summary>Batches of at most <paramref name="countMax"/> values and <see cref="RequestBytesMax"/> bytes, where a value costs <paramref name="bytesOf"/>.</summary>
-    public static IEnumerable<ImmutableArray<string>> Of(IEnumerable<string> values, int countMax, Func<string, int> bytesOf)
+    public static IEnumerable<ImmutableArray<T>> Of<T>(IEnumerable<T> values, int countMax, Func<T, int> bytesOf)
     {
-        var batch = ImmutableArray.CreateBuilder<string>();
+        var batch = ImmutableArray.CreateBuilder<T>();
         long bytes = 0;
-        foreach (string value in values)
+        foreach (T value in values)
         {
             int cost = bytesOf(value);
             if (batch.Count > 0 && (batch.Count >= countMax || bytes + cost > RequestBytesMax))
@@ -53,12 +53,16 @@ internal static class Batches
     /// create with the identifier as data (the lock path is the folder's plus the 32-hex prefix, "__lock__" and
     /// 10 digits, all ASCII).
     /// </summary>
-    public static IEnumerable<ImmutableArray<string>> OfItems(PartitionerConfig config, IEnumerable<string> items, int countMax)
+    public static IEnumerable<ImmutableArray<string>> OfItems(PartitionerConfig config, IEnumerable<string> items, int countMax) =>
+        Of(items, countMax, ItemCost<string>(config, item => item));
+
+    /// <summary>What a value naming an item (<paramref name="itemOf"/> gives the item) costs in a batch; see <see cref="OfItems"/>.</summary>
+    public static Func<T, int> ItemCost<T>(PartitionerConfig config, Func<T, string> itemOf)
     {
         int fixedBytes = 2 * (Encoding.UTF8.GetByteCount(config.Path) + "/locks/".Length + OpOverheadBytes)
             + "/".Length + PartitionerConfig.ContenderPrefixLength + "__lock__".Length + 10
             + Encoding.UTF8.GetByteCount(config.Identifier);
-        return Of(items, countMax, item => fixedBytes + 2 * Encoding.UTF8.GetByteCount(item));
+        return value => fixedBytes + 2 * Encoding.UTF8.GetByteCount(itemOf(value));
     }
 
     /// <summary>The data of this member's party and lock nodes: its identifier in UTF-8, as kazoo writes it.</summary>

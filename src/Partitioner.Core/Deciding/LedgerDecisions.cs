@@ -41,17 +41,17 @@ internal static class LedgerDecisions
     /// <summary>Deletes every lock node this member knows it has, in multi batches.</summary>
     public static void DeleteAllOwnNodes(Step step)
     {
-        var paths = step.Ledger.OwnNodes.Select(node => NodePath(step, node.Key, node.Value)).ToImmutableArray();
-        step.SetLedger(step.Ledger.Forgot(step.Ledger.OwnNodes.Keys));
+        var paths = step.Ledger.Nodes.Select(node => node.Value.PathIn(step.Config.Path, node.Key)).ToImmutableArray();
+        step.SetLedger(step.Ledger.Forgot(step.Ledger.Nodes.Keys));
         DeletePaths(step, paths);
     }
 
     /// <summary>Deletes the nodes of items the round does not want (left over from an earlier round).</summary>
     public static void DeleteUnwanted(Step step, Round round)
     {
-        var unwanted = step.Ledger.OwnNodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
+        var unwanted = step.Ledger.Nodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
         step.SetLedger(step.Ledger.Forgot(unwanted.Select(node => node.Key)));
-        DeletePaths(step, [.. unwanted.Select(node => NodePath(step, node.Key, node.Value))]);
+        DeletePaths(step, [.. unwanted.Select(node => node.Value.PathIn(step.Config.Path, node.Key))]);
     }
 
     public static void DeletePaths(Step step, ImmutableArray<string> paths)
@@ -101,8 +101,7 @@ internal static class LedgerDecisions
             .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix))
             .OrderBy(child => LockNode.SequenceOf(child), StringComparer.Ordinal)
             .ToImmutableArray();
-        string? known = ledger.OwnNodes.GetValueOrDefault(item);
-        string? own = known is not null && mine.Contains(known, StringComparer.Ordinal) ? known : mine.FirstOrDefault();
+        string? own = ledger.Nodes.TryGetValue(item, out var known) && mine.FirstOrDefault(known.IsNamed) is { } same ? same : mine.FirstOrDefault();
         step.SetLedger(ledger.Resolved(item, own));
         DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
         return own;
@@ -150,11 +149,13 @@ internal static class LedgerDecisions
         switch (result)
         {
             case MultiCompleted { Error: ZooKeeperError.Ok } multi:
-                for (int i = 0; i < items.Length && i < multi.Results.Length; i++)
+                var created = new (string? Path, long? Zxid)[Math.Min(items.Length, multi.Results.Length)];
+                for (int i = 0; i < created.Length; i++)
                 {
-                    _ = KeepOrDelete(step, items[i], multi.Results[i].CreatedPath, multi.Results[i].CreatedZxid);
+                    created[i] = (multi.Results[i].CreatedPath, multi.Results[i].CreatedZxid);
                 }
 
+                _ = KeepOrDelete(step, items, created);
                 break;
             case { Error: ZooKeeperError.ConnectionLoss }:
                 step.SetLedger(step.Ledger.BecameUncertain(items));
@@ -195,17 +196,13 @@ internal static class LedgerDecisions
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
-                var kept = ImmutableArray.CreateBuilder<string>();
-                for (int i = 0; i < items.Length && 2 * i + 1 < result.Results.Length; i++)
+                var created = new (string? Path, long? Zxid)[Math.Min(items.Length, result.Results.Length / 2)];
+                for (int i = 0; i < created.Length; i++)
                 {
-                    var created = result.Results[2 * i + 1];
-                    if (KeepOrDelete(step, items[i], created.CreatedPath, created.CreatedZxid))
-                    {
-                        kept.Add(items[i]);
-                    }
+                    created[i] = (result.Results[2 * i + 1].CreatedPath, result.Results[2 * i + 1].CreatedZxid);
                 }
 
-                return kept.ToImmutable();
+                return KeepOrDelete(step, items, created);
             case ZooKeeperError.NodeExists:
                 // A folder of the batch exists: nothing applied; the round reads the batch's folders and creates the rest.
                 break;
@@ -234,28 +231,52 @@ internal static class LedgerDecisions
     }
 
     /// <summary>
-    /// A lock create applied. The node is kept when the current round wants the item and has no node for it
-    /// yet; otherwise (its round was aborted or released meanwhile) it is deleted at once.
+    /// Lock creates applied, <paramref name="created"/>[i] for <paramref name="items"/>[i] (a null path: not created). A
+    /// node is kept when the current round wants the item and has no node for it yet; otherwise (its round was aborted
+    /// or released meanwhile) it is deleted at once. The nodes kept are recorded in one ledger change; returns their items.
     /// </summary>
-    private static bool KeepOrDelete(Step step, string item, string? createdPath, long? createdZxid)
+    private static ImmutableArray<string> KeepOrDelete(Step step, ImmutableArray<string> items, (string? Path, long? Zxid)[] created)
     {
-        if (createdPath is null)
+        var round = step.Phase is RoundPhase { Round: var r } ? r : null;
+        var positions = round is null ? default : round.Positions();
+        var ownNodes = step.Ledger.OwnNodes;
+        var adopted = new List<(string Item, OwnNode Node)>(created.Length);
+        int lastAdopted = -1;
+        HashSet<int>? adoptedOutOfOrder = null;
+        var kept = ImmutableArray.CreateBuilder<string>(created.Length);
+        var unwanted = new List<string>();
+        for (int i = 0; i < created.Length; i++)
         {
-            return false;
+            if (created[i].Path is not { } createdPath)
+            {
+                continue;
+            }
+
+            string item = items[i];
+            int index = round is null ? -1 : positions.Find(item);
+            // A batch names each item once, in share order; should one name an item twice, its second node finds the
+            // first adopted (the set is only made for a batch out of order).
+            if (index >= 0 && !ownNodes.ContainsKey(item)
+                && (index > lastAdopted || (adoptedOutOfOrder ??= [.. adopted.Select(a => round!.IndexOf(a.Item))]).Add(index)))
+            {
+                adoptedOutOfOrder?.Add(index);
+                lastAdopted = Math.Max(lastAdopted, index);
+                adopted.Add((item, OwnNode.Created(createdPath, step.Config.ContenderPrefix, created[i].Zxid)));
+                kept.Add(item);
+            }
+            else
+            {
+                unwanted.Add(NodePath(step, item, ZnodePaths.NameOf(createdPath)));
+            }
         }
 
-        string node = ZnodePaths.NameOf(createdPath);
-        bool keep = step.Phase is RoundPhase { Round: var round } && round.Wants(item) && !step.Ledger.OwnNodes.ContainsKey(item);
-        if (keep)
+        step.SetLedger(step.Ledger.AdoptedAll(adopted));
+        foreach (string path in unwanted)
         {
-            step.SetLedger(step.Ledger.Adopted(item, node, createdZxid));
-        }
-        else
-        {
-            DeletePaths(step, [NodePath(step, item, node)]);
+            DeletePaths(step, [path]);
         }
 
-        return keep;
+        return kept.ToImmutable();
     }
 
     private static void OnDeleted(Step step, ImmutableArray<string> paths, OperationCompleted result)
@@ -336,5 +357,5 @@ internal static class LedgerDecisions
     }
 
     public static string NodePath(Step step, string item, string node) =>
-        ZnodePaths.LockFolder(step.Config.Path, item) + "/" + node;
+        string.Concat([step.Config.Path, "/locks/", item, "/", node]);
 }

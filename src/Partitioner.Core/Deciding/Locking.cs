@@ -15,25 +15,65 @@ namespace Partitioner.Core;
 /// </remarks>
 internal static class Locking
 {
-    public static void Begin(Step step, Round round) => Begin(step, round, ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+    public static void Begin(Step step, Round round) => Begin(step, round, ImmutableStack<ImmutableArray<string>>.Empty);
 
     /// <summary>Step 3: creates and reads for the share; <paramref name="held"/> items (first in a new folder) need neither.</summary>
-    public static void Begin(Step step, Round round, ImmutableSortedSet<string> held)
+    public static void Begin(Step step, Round round, ImmutableStack<ImmutableArray<string>> held)
     {
         var config = step.Config;
+        var share = round.Share;
         // An uncertain item (a create lost with the connection) is read first: its node may exist already.
-        var toCreate = round.Share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item) && !step.Ledger.Uncertain.Contains(item));
+        var toCreate = share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item) && !step.Ledger.Uncertain.Contains(item));
         foreach (var batch in Batches.OfItems(config, toCreate, config.BatchSize))
         {
             LedgerDecisions.CreateLockNodes(step, batch);
         }
 
-        var locking = held.Aggregate(LockingStep.Empty, (progress, item) => HeldOrNeedsToken(step, progress, item));
-        foreach (var batch in Batches.OfItems(config, round.Share.Where(item => !held.Contains(item)), config.BatchSize))
+        var locking = LockingStep.Start(share.Length);
+        var isHeld = new bool[share.Length];
+        foreach (var batch in held)
+        {
+            var positions = round.Positions();
+            foreach (string item in batch)
+            {
+                if (positions.Find(item) is var index and >= 0)
+                {
+                    isHeld[index] = true;
+                }
+            }
+        }
+
+        var tokens = step.Ledger.Tokens;
+        var progress = locking.Items;
+        var needing = locking.NeedingTokens;
+        int heldCount = 0;
+        for (int index = 0; index < share.Length; index++)
+        {
+            if (!isHeld[index])
+            {
+                continue;
+            }
+
+            if (tokens.ContainsKey(share[index]))
+            {
+                progress = progress.SetItem(step.Edit, index, HeldItem.Instance);
+                heldCount++;
+            }
+            else
+            {
+                progress = progress.SetItem(step.Edit, index, NeedingTokenItem.Instance);
+                needing = needing.Add(step.Edit, index);
+            }
+        }
+
+        locking = locking with { Items = progress, HeldCount = heldCount, NeedingTokens = needing };
+
+        var toRead = Enumerable.Range(0, share.Length).Where(index => !isHeld[index]);
+        foreach (var batch in Batches.Of(toRead, config.BatchSize, Batches.ItemCost<int>(config, index => share[index])))
         {
             long id = step.NewId();
-            locking = locking.ReadSent(id, batch);
-            step.Emit(new MultiGetChildren(id, [.. batch.Select(item => Folder(step, item))]));
+            locking = locking.ReadSent(step.Edit, id, batch);
+            step.Emit(new MultiGetChildren(id, [.. batch.Select(index => Folder(step, share[index]))]));
         }
 
         Continue(step, round, locking);
@@ -45,7 +85,7 @@ internal static class Locking
         var items = locking.Reads[result.OpId];
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnReadError(step, round, "multi read", Folder(step, items[0]), result.Error);
+            OnReadError(step, round, "multi read", Folder(step, round.Share[items[0]]), result.Error);
             return;
         }
 
@@ -68,7 +108,7 @@ internal static class Locking
     /// <summary>A single re-read of one folder came back.</summary>
     public static void OnReread(Step step, Round round, LockingStep locking, ChildrenCompleted result)
     {
-        string item = locking.Reads[result.OpId][0];
+        int item = locking.Reads[result.OpId][0];
         locking = OnRead(step, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
         if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } })
         {
@@ -78,19 +118,19 @@ internal static class Locking
 
     public static void OnExists(Step step, Round round, LockingStep locking, ExistsCompleted result)
     {
-        string item = locking.Watches[result.OpId];
+        int item = locking.Watches[result.OpId];
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
                 break;
             case ZooKeeperError.NoNode:
                 // The predecessor went before the watch was set: read the queue again.
-                locking = Reread(step, locking.WatchEnded(result.OpId), item);
+                locking = Reread(step, round, locking.WatchEnded(result.OpId), item);
                 Continue(step, round, locking);
                 break;
             default:
                 var predecessor = (WatchingItem)locking.Items[item];
-                OnReadError(step, round, "exists", Folder(step, item) + "/" + predecessor.Predecessor, result.Error);
+                OnReadError(step, round, "exists", Folder(step, round.Share[item]) + "/" + predecessor.Predecessor, result.Error);
                 break;
         }
     }
@@ -98,20 +138,21 @@ internal static class Locking
     /// <summary>The predecessor's watch fired (deleted, or the connection dropped it): read the queue again.</summary>
     public static void OnWatch(Step step, Round round, LockingStep locking, WatchFired fired)
     {
-        if (locking.Watches.TryGetValue(fired.OpId, out string? item))
+        if (locking.Watches.TryGetValue(fired.OpId, out int item))
         {
-            locking = Reread(step, locking.WatchEnded(fired.OpId), item);
+            locking = Reread(step, round, locking.WatchEnded(fired.OpId), item);
             Continue(step, round, locking);
         }
     }
 
-    private static LockingStep OnRead(Step step, Round round, LockingStep locking, string item, long opId, ChildrenResult read)
+    private static LockingStep OnRead(Step step, Round round, LockingStep locking, int index, long opId, ChildrenResult read)
     {
-        if (locking.Items[item] is not ReadingItem reading || reading.OpId != opId)
+        if (locking.Items[index] is not ReadingItem reading || reading.OpId != opId)
         {
             return locking;
         }
 
+        string item = round.Share[index];
         if (read.Error == ZooKeeperError.NoNode)
         {
             Allocation.OnFoldersMissing(step, [item]);
@@ -124,7 +165,7 @@ internal static class Locking
             return locking;
         }
 
-        return Judge(step, locking, item, read.Children);
+        return Judge(step, round, locking, index, read.Children);
     }
 
     /// <summary>
@@ -132,13 +173,14 @@ internal static class Locking
     /// sequence, otherwise watch the immediate predecessor. With no node of its own (a create lost to
     /// ConnectionLoss that did not apply), it creates one and reads again.
     /// </summary>
-    private static LockingStep Judge(Step step, LockingStep locking, string item, ImmutableArray<string> children)
+    private static LockingStep Judge(Step step, Round round, LockingStep locking, int index, ImmutableArray<string> children)
     {
+        string item = round.Share[index];
         string? own = LedgerDecisions.ResolveOwnNode(step, item, children);
         if (own is null)
         {
             LedgerDecisions.CreateLockNodes(step, [item]);
-            return Reread(step, locking, item);
+            return Reread(step, round, locking, index);
         }
 
         string ownSequence = LockNode.SequenceOf(own)!;
@@ -156,12 +198,12 @@ internal static class Locking
 
         if (predecessor is null)
         {
-            return HeldOrNeedsToken(step, locking, item);
+            return HeldOrNeedsToken(step, round, step.Ledger.Tokens, locking, index);
         }
 
         long id = step.NewId();
         step.Emit(new Exists(id, Folder(step, item) + "/" + predecessor, Watch: true));
-        return locking.WatchSent(item, id, predecessor);
+        return locking.WatchSent(step.Edit, index, id, predecessor);
     }
 
     /// <summary>
@@ -170,18 +212,21 @@ internal static class Locking
     /// </summary>
     public static void OnTokens(Step step, Round round, LockingStep locking, StatsCompleted result)
     {
-        var items = locking.TokenReads[result.OpId];
+        var indices = locking.TokenReads[result.OpId];
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnReadError(step, round, "multi read", OwnNodePath(step, items[0]), result.Error);
+            OnReadError(step, round, "multi read", OwnNodePath(step, round.Share[indices[0]]), result.Error);
             return;
         }
 
         locking = locking.TokenReadAnswered(result.OpId);
-        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        // The tokens read are recorded together, after the loop: one ledger change for the batch, not one per item.
+        var read = ImmutableArray.CreateBuilder<(string Item, long CreatedZxid)>(indices.Length);
+        for (int i = 0; i < indices.Length && !step.IsFailed; i++)
         {
-            string item = items[i];
-            if (locking.Items[item] is not ReadingTokenItem reading || reading.OpId != result.OpId)
+            int index = indices[i];
+            string item = round.Share[index];
+            if (locking.Items[index] is not ReadingTokenItem reading || reading.OpId != result.OpId)
             {
                 continue;
             }
@@ -190,12 +235,12 @@ internal static class Locking
             switch (stat.Error)
             {
                 case ZooKeeperError.Ok:
-                    step.SetLedger(step.Ledger.TokenRead(item, stat.CreatedZxid));
-                    locking = locking.Held(item);
+                    read.Add((item, stat.CreatedZxid));
+                    locking = locking.Held(step.Edit, index);
                     break;
                 case ZooKeeperError.NoNode:
                     step.SetLedger(step.Ledger.Resolved(item, null));
-                    locking = Reread(step, locking, item);
+                    locking = Reread(step, round, locking, index);
                     break;
                 case ZooKeeperError.ConnectionLoss:
                     // One read of the batch did not get through (a transient code inside the multiRead): the round
@@ -208,6 +253,7 @@ internal static class Locking
             }
         }
 
+        step.SetLedger(step.Ledger.TokensRead(read));
         if (!step.IsFailed)
         {
             Continue(step, round, locking);
@@ -215,35 +261,38 @@ internal static class Locking
     }
 
     /// <summary>An item whose node is the lowest is held once its fencing token is known; until then its stat is read.</summary>
-    private static LockingStep HeldOrNeedsToken(Step step, LockingStep locking, string item) =>
-        step.Ledger.Tokens.ContainsKey(item) ? locking.Held(item) : locking.NeedsToken(item);
+    private static LockingStep HeldOrNeedsToken(Step step, Round round, OwnNodeTokens tokens, LockingStep locking, int index) =>
+        tokens.ContainsKey(round.Share[index]) ? locking.Held(step.Edit, index) : locking.NeedsToken(step.Edit, index);
 
-    /// <summary>Reads, in multiRead batches, the stats of the lowest nodes whose creation zxid is unknown.</summary>
-    private static LockingStep RequestTokens(Step step, LockingStep locking)
+    /// <summary>Reads, in multiRead batches in share order, the stats of the lowest nodes whose creation zxid is unknown.</summary>
+    private static LockingStep RequestTokens(Step step, Round round, LockingStep locking)
     {
         if (locking.NeedingTokens.IsEmpty)
         {
             return locking;
         }
 
-        foreach (var batch in Batches.OfItems(step.Config, locking.NeedingTokens, step.Config.BatchSize))
+        var needing = locking.NeedingTokens.AsSpan().ToArray();
+        Array.Sort(needing, Comparer<int>.Default);
+        var share = round.Share;
+        foreach (var batch in Batches.Of(needing, step.Config.BatchSize, Batches.ItemCost<int>(step.Config, index => share[index])))
         {
             long id = step.NewId();
-            step.Emit(new MultiGetStat(id, [.. batch.Select(item => OwnNodePath(step, item))]));
-            locking = locking.TokenReadSent(id, batch);
+            step.Emit(new MultiGetStat(id, [.. batch.Select(index => OwnNodePath(step, share[index]))]));
+            locking = locking.TokenReadSent(step.Edit, id, batch, IndexList.Empty);
         }
 
         return locking;
     }
 
     private static string OwnNodePath(Step step, string item) =>
-        LedgerDecisions.NodePath(step, item, step.Ledger.OwnNodes[item]);
+        step.Ledger.Nodes[item].PathIn(step.Config.Path, item);
 
-    private static LockingStep Reread(Step step, LockingStep locking, string item)
+    private static LockingStep Reread(Step step, Round round, LockingStep locking, int index)
     {
         long id = step.NewId();
-        step.Emit(new GetChildren(id, Folder(step, item), Watch: false));
-        return locking.ReadSent(id, [item]);
+        step.Emit(new GetChildren(id, Folder(step, round.Share[index]), Watch: false));
+        return locking.ReadSent(step.Edit, id, [index]);
     }
 
     private static void OnReadError(Step step, Round round, string operation, string path, ZooKeeperError error)
@@ -261,7 +310,7 @@ internal static class Locking
     /// <summary>Step 5: every item held and the party unchanged (else the round was aborted) means Acquired.</summary>
     private static void Continue(Step step, Round round, LockingStep locking)
     {
-        locking = RequestTokens(step, locking);
+        locking = RequestTokens(step, round, locking);
         if (locking.HeldCount < round.Share.Length)
         {
             step.SetPhase(new RoundPhase(round.At(locking)));

@@ -45,15 +45,19 @@ internal static class Shares
             return null;
         }
 
+        // A share in strictly ascending order (what the round-robin function returns) is checked against the sorted
+        // items in one forward pass and needs neither de-duplication nor a sort.
+        bool ascending = share.All(item => item is not null) && CodePointComparer.IsStrictlyAscending(share.AsSpan());
+        var positions = new SortedPositions(config.Items);
         foreach (string item in share)
         {
-            if (item is null || config.Items.BinarySearch(item, CodePointComparer.Instance) < 0)
+            if (item is null || (ascending ? positions.Find(item) : config.Items.BinarySearch(item, CodePointComparer.Instance)) < 0)
             {
                 Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' returned {ZnodeNameRules.Quote(item)}, which is not one of the items");
                 return null;
             }
         }
 
-        return [.. share.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance)];
+        return ascending ? share : [.. share.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance)];
     }
 }

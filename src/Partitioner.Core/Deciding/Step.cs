@@ -21,6 +21,9 @@ internal sealed class Step
         nextId = state.NextId;
     }
 
+    /// <summary>This decision's edit: the collections it makes it may change in place until it returns.</summary>
+    public Edit Edit { get; } = new();
+
     /// <summary>The state so far.</summary>
     public MemberState State { get; private set; }
 

@@ -19,7 +19,7 @@ public static class ZnodePaths
     public static string Locks(string root) => root + "/locks";
 
     /// <summary>The lock folder of one item, <c>P/locks/&lt;item&gt;</c>.</summary>
-    public static string LockFolder(string root, string item) => Locks(root) + "/" + item;
+    public static string LockFolder(string root, string item) => string.Concat(root, "/locks/", item);
 
     /// <summary>A member's party node name, <c>&lt;prefix&gt;-&lt;identifier&gt;</c>.</summary>
     public static string PartyNodeName(string contenderPrefix, string identifier) => contenderPrefix + "-" + identifier;
@@ -29,7 +29,7 @@ public static class ZnodePaths
     /// 10-digit sequence number.
     /// </summary>
     public static string LockNodeRequest(string root, string item, string contenderPrefix) =>
-        LockFolder(root, item) + "/" + contenderPrefix + LockMarker;
+        string.Concat([root, "/locks/", item, "/", contenderPrefix, LockMarker]);
 
     /// <summary>The last segment of a path: the node's name.</summary>
     public static string NameOf(string path)

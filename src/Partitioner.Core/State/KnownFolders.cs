@@ -4,45 +4,70 @@ namespace Partitioner.Core;
 
 /// <summary>
 /// The items whose lock folder this member has seen or created, one bit per item of the configuration (in its
-/// code-point order): a member with 100,000 items keeps 12.5 KB here, not a tree node per item.
+/// code-point order): a member with 100,000 items keeps 12.5 KB here, not a tree node per item. The bits are in
+/// chunks, so recording a batch of folders copies the chunk it touches, not every bit.
 /// </summary>
-internal sealed record KnownFolders(ImmutableArray<ulong> Bits)
+internal sealed class KnownFolders
 {
-    /// <summary>No folder known, for <paramref name="config"/>'s items.</summary>
-    public static KnownFolders None(PartitionerConfig config) => new(ImmutableArray.Create(new ulong[(config.Items.Length + 63) / 64]));
+    private readonly ChunkedArray<ulong>? _bits;
+
+    private KnownFolders(ChunkedArray<ulong>? bits) => _bits = bits;
+
+    /// <summary>No folder known (for any configuration: the bits are made on the first change).</summary>
+    public static KnownFolders None { get; } = new(null);
 
     /// <summary>True when <paramref name="item"/>'s folder is known to exist.</summary>
     public bool Contains(PartitionerConfig config, string item) =>
-        IndexOf(config, item) is int i and >= 0 && i / 64 < Bits.Length && (Bits[i / 64] & (1UL << (i % 64))) != 0;
+        config.Items.BinarySearch(item, CodePointComparer.Instance) is int i and >= 0 && IsSet(i);
+
+    /// <summary>Those of <paramref name="items"/> (in code-point order, for speed) whose folder is not known to exist.</summary>
+    public ImmutableArray<string> Unknown(PartitionerConfig config, IEnumerable<string> items)
+    {
+        var positions = new SortedPositions(config.Items);
+        var unknown = ImmutableArray.CreateBuilder<string>();
+        foreach (string item in items)
+        {
+            if (positions.Find(item) is var i && (i < 0 || !IsSet(i)))
+            {
+                unknown.Add(item);
+            }
+        }
+
+        return unknown.ToImmutable();
+    }
 
     // Evolve.
 
     /// <summary>The folders of <paramref name="items"/> exist; values that are not items are ignored.</summary>
-    public KnownFolders With(PartitionerConfig config, IEnumerable<string> items) => Set(config, items, known: true);
+    public KnownFolders With(Edit edit, PartitionerConfig config, IEnumerable<string> items) => Set(edit, config, items, known: true);
 
     /// <summary>The folders of <paramref name="items"/> may not exist any more.</summary>
-    public KnownFolders Without(PartitionerConfig config, IEnumerable<string> items) => Set(config, items, known: false);
+    public KnownFolders Without(Edit edit, PartitionerConfig config, IEnumerable<string> items) => Set(edit, config, items, known: false);
 
-    private KnownFolders Set(PartitionerConfig config, IEnumerable<string> items, bool known)
+    private bool IsSet(int i) => _bits is { } bits && i / 64 < bits.Length && (bits[i / 64] & (1UL << (i % 64))) != 0;
+
+    private KnownFolders Set(Edit edit, PartitionerConfig config, IEnumerable<string> items, bool known)
     {
-        var bits = Bits.IsDefaultOrEmpty ? new ulong[(config.Items.Length + 63) / 64] : Bits.ToArray();
-        bool changed = false;
+        var bits = _bits ?? ChunkedArray<ulong>.Filled((config.Items.Length + 63) / 64, 0);
+        var original = bits;
+        var positions = new SortedPositions(config.Items);
         foreach (string item in items)
         {
-            int i = IndexOf(config, item);
-            if (i < 0)
+            int i = positions.Find(item);
+            if (i < 0 || i / 64 >= bits.Length)
             {
                 continue;
             }
 
             ulong mask = 1UL << (i % 64);
-            ulong updated = known ? bits[i / 64] | mask : bits[i / 64] & ~mask;
-            changed |= updated != bits[i / 64];
-            bits[i / 64] = updated;
+            ulong word = bits[i / 64];
+            ulong updated = known ? word | mask : word & ~mask;
+            if (updated != word)
+            {
+                bits = bits.SetItem(edit, i / 64, updated);
+            }
         }
 
-        return changed ? new KnownFolders(ImmutableArray.Create(bits)) : this;
+        return ReferenceEquals(bits, original) && _bits is not null ? this : new KnownFolders(bits);
     }
-
-    private static int IndexOf(PartitionerConfig config, string item) => config.Items.BinarySearch(item, CodePointComparer.Instance);
 }

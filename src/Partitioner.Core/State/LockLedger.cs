@@ -6,7 +6,9 @@ namespace Partitioner.Core;
 /// Every lock node this member has or may have, whatever the phase, so that none is ever leaked:
 /// nodes known to exist, creates whose outcome is unknown, creates and deletes in flight.
 /// </summary>
-/// <param name="OwnNodes">Item to the name of this member's lock node in that item's folder.</param>
+/// <param name="Nodes">Item to this member's lock node in that item's folder, with its creation zxid where known: the
+/// fencing token the member hands out while that node holds the lock. A node re-found by prefix has none until its
+/// stat is read. <see cref="OwnNodes"/> and <see cref="Tokens"/> read them by name and by token.</param>
 /// <param name="Uncertain">Items whose lock create failed with ConnectionLoss: a node may exist. A later read of
 /// the folder finds it by this member's prefix (kazoo's <c>_find_node</c>), to reuse or delete it.</param>
 /// <param name="PendingCreates">Lock creates in flight: op id to items, in request order.</param>
@@ -15,29 +17,30 @@ namespace Partitioner.Core;
 /// <param name="Sweeps">Reads of uncertain folders in flight: op id to items.</param>
 /// <param name="PendingFirstCreates">Multis that create each item's folder and this member's lock node in it,
 /// in flight: op id to items, in request order (two ops per item, the folder first).</param>
-/// <param name="Tokens">Item to the creation zxid of this member's node in <paramref name="OwnNodes"/>, where known: the
-/// fencing token the member hands out while that node holds the lock. A node re-found by prefix has none until
-/// its stat is read.</param>
 internal sealed record LockLedger(
-    ImmutableSortedDictionary<string, string> OwnNodes,
+    ImmutableSortedDictionary<string, OwnNode> Nodes,
     ImmutableSortedSet<string> Uncertain,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingCreates,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingDeletes,
     ImmutableSortedSet<string> LostDeletes,
     ImmutableSortedDictionary<long, ImmutableArray<string>> Sweeps,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates,
-    ImmutableSortedDictionary<string, long> Tokens)
+    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates)
 {
     /// <summary>No nodes, nothing in flight.</summary>
     public static LockLedger Empty { get; } = new(
-        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, OwnNode>(StringComparer.Ordinal),
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal));
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty);
+
+    /// <summary>Item to the name of this member's lock node in that item's folder.</summary>
+    public OwnNodeNames OwnNodes => new(Nodes);
+
+    /// <summary>Item to the creation zxid of this member's node there, where known.</summary>
+    public OwnNodeTokens Tokens => new(Nodes);
 
     // Evolve: each method records one fact about this member's lock nodes and returns the new ledger.
 
@@ -54,15 +57,48 @@ internal sealed record LockLedger(
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
 
     /// <summary>This member's node for <paramref name="item"/> is <paramref name="node"/>, created at <paramref name="createdZxid"/> when known.</summary>
-    public LockLedger Adopted(string item, string node, long? createdZxid) => this with
+    public LockLedger Adopted(string item, string node, long? createdZxid) => this with { Nodes = Nodes.SetItem(item, OwnNode.Named(node, createdZxid)) };
+
+    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes: <see cref="Adopted"/> for each, in one change.</summary>
+    public LockLedger AdoptedAll(IReadOnlyList<(string Item, OwnNode Node)> adopted)
     {
-        OwnNodes = OwnNodes.SetItem(item, node),
-        Tokens = createdZxid is { } zxid ? Tokens.SetItem(item, zxid) : Tokens.Remove(item),
-    };
+        if (adopted.Count == 0)
+        {
+            return this;
+        }
+
+        var nodes = Nodes.ToBuilder();
+        foreach (var (item, node) in adopted)
+        {
+            nodes[item] = node;
+        }
+
+        return this with { Nodes = nodes.ToImmutable() };
+    }
+
+    /// <summary>The stats of this member's nodes say they were created at these zxids: <see cref="TokenRead"/> for each, in one change.</summary>
+    public LockLedger TokensRead(IReadOnlyList<(string Item, long CreatedZxid)> read)
+    {
+        if (read.Count == 0)
+        {
+            return this;
+        }
+
+        var nodes = Nodes.ToBuilder();
+        foreach (var (item, zxid) in read)
+        {
+            if (nodes.TryGetValue(item, out var node))
+            {
+                nodes[item] = node.WithToken(zxid);
+            }
+        }
+
+        return this with { Nodes = nodes.ToImmutable() };
+    }
 
     /// <summary>The stat of this member's node for <paramref name="item"/> says it was created at <paramref name="createdZxid"/>.</summary>
     public LockLedger TokenRead(string item, long createdZxid) =>
-        OwnNodes.ContainsKey(item) ? this with { Tokens = Tokens.SetItem(item, createdZxid) } : this;
+        Nodes.TryGetValue(item, out var node) ? this with { Nodes = Nodes.SetItem(item, node.WithToken(createdZxid)) } : this;
 
     /// <summary>
     /// A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing
@@ -70,17 +106,14 @@ internal sealed record LockLedger(
     /// </summary>
     public LockLedger Resolved(string item, string? own) => this with
     {
-        OwnNodes = own is null ? OwnNodes.Remove(item) : OwnNodes.SetItem(item, own),
-        Tokens = own is not null && string.Equals(OwnNodes.GetValueOrDefault(item), own, StringComparison.Ordinal) ? Tokens : Tokens.Remove(item),
+        Nodes = own is null
+            ? Nodes.Remove(item)
+            : Nodes.TryGetValue(item, out var known) && known.IsNamed(own) ? Nodes : Nodes.SetItem(item, OwnNode.Named(own, null)),
         Uncertain = Uncertain.Remove(item),
     };
 
     /// <summary>The nodes of <paramref name="items"/> are being deleted: they are no longer this member's.</summary>
-    public LockLedger Forgot(IEnumerable<string> items)
-    {
-        var gone = items.ToImmutableArray();
-        return this with { OwnNodes = OwnNodes.RemoveRange(gone), Tokens = Tokens.RemoveRange(gone) };
-    }
+    public LockLedger Forgot(IEnumerable<string> items) => this with { Nodes = Nodes.RemoveRange(items.ToImmutableArray()) };
 
     /// <summary>Creates of <paramref name="items"/> were lost with the connection: nodes may exist.</summary>
     public LockLedger BecameUncertain(IEnumerable<string> items) => this with { Uncertain = Uncertain.Union(items) };

@@ -12,7 +12,13 @@ namespace Partitioner.Core;
 internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, RoundStep Step, bool Lost)
 {
     /// <summary>True when <paramref name="item"/> is in the share.</summary>
-    public bool Wants(string item) => Share.BinarySearch(item, CodePointComparer.Instance) >= 0;
+    public bool Wants(string item) => IndexOf(item) >= 0;
+
+    /// <summary>The index of <paramref name="item"/> in the share, or -1 when it is not in it.</summary>
+    public int IndexOf(string item) => Share.BinarySearch(item, CodePointComparer.Instance) is var i and >= 0 ? i : -1;
+
+    /// <summary>A search of the share that is cheap for items in ascending order.</summary>
+    public SortedPositions Positions() => new(Share);
 
     // Evolve.
 
@@ -31,82 +37,95 @@ internal abstract record RoundStep;
 
 /// <summary>
 /// Steps 1 and 2: creating the lock folders not known to exist, op id to the folders' items (a multi of creates,
-/// or the multiRead of a batch whose creates met NodeExists). <paramref name="Held"/> are the items whose folder
-/// was created together with this member's lock node: that node is the folder's first, so the lock is held
-/// without a read.
+/// or the multiRead of a batch whose creates met NodeExists). <paramref name="Held"/> are the items whose folder was
+/// created together with this member's lock node, one array per multi (kept as they came, so that a batch costs one
+/// push): that node is the folder's first, so the lock is held without a read.
 /// </summary>
-internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableSortedSet<string> Held) : RoundStep
+internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableStack<ImmutableArray<string>> Held) : RoundStep
 {
     /// <summary>Nothing sent yet.</summary>
-    public static CreatingFolders Empty { get; } = new(
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+    public static CreatingFolders Empty { get; } = new(ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty, ImmutableStack<ImmutableArray<string>>.Empty);
 }
 
 /// <summary>
-/// Steps 3 and 4: lock nodes created, contenders read, predecessors watched.
+/// Steps 3 and 4: lock nodes created, contenders read, predecessors watched. Items are named by their index in
+/// the round's share, so that following 100,000 of them costs an array slot each, not a tree node per change.
 /// </summary>
-/// <param name="Items">Each item's progress.</param>
-/// <param name="Reads">Reads in flight: op id to the items read, in request order.</param>
-/// <param name="Watches">Predecessor watches: exists op id to item.</param>
+/// <param name="Items">Each item's progress, by share index.</param>
+/// <param name="Reads">Reads in flight: op id to the share indices read, in request order.</param>
+/// <param name="Watches">Predecessor watches: exists op id to share index.</param>
 /// <param name="HeldCount">How many items are held.</param>
-/// <param name="TokenReads">Stat reads of this member's lowest nodes in flight: op id to the items read, in request order.</param>
-/// <param name="NeedingTokens">Items whose node is the lowest but whose creation zxid is unknown, not yet asked for.</param>
+/// <param name="TokenReads">Stat reads of this member's lowest nodes in flight: op id to the share indices read, in request order.</param>
+/// <param name="NeedingTokens">Share indices of items whose node is the lowest but whose creation zxid is unknown, not yet asked for.</param>
 internal sealed record LockingStep(
-    ImmutableSortedDictionary<string, ItemProgress> Items,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> Reads,
-    ImmutableSortedDictionary<long, string> Watches,
+    ChunkedArray<ItemProgress> Items,
+    ImmutableSortedDictionary<long, ImmutableArray<int>> Reads,
+    ImmutableSortedDictionary<long, int> Watches,
     int HeldCount,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> TokenReads,
-    ImmutableSortedSet<string> NeedingTokens) : RoundStep
+    ImmutableSortedDictionary<long, ImmutableArray<int>> TokenReads,
+    IndexList NeedingTokens) : RoundStep
 {
-    /// <summary>Nothing read yet.</summary>
-    public static LockingStep Empty { get; } = new(
-        ImmutableSortedDictionary.Create<string, ItemProgress>(StringComparer.Ordinal),
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedDictionary<long, string>.Empty,
+    /// <summary>Nothing read yet, for a share of <paramref name="shareLength"/> items.</summary>
+    public static LockingStep Start(int shareLength) => new(
+        ChunkedArray<ItemProgress>.Filled(shareLength, UnreadItem.Instance),
+        ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
+        ImmutableSortedDictionary<long, int>.Empty,
         HeldCount: 0,
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+        ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
+        IndexList.Empty);
 
-    // Evolve.
+    // Evolve. Each takes the step's edit: within one decision the arrays change in place.
 
-    /// <summary>The folders of <paramref name="items"/> are being read by <paramref name="opId"/>.</summary>
-    public LockingStep ReadSent(long opId, ImmutableArray<string> items) => this with
+    /// <summary>The folders of the items at <paramref name="indices"/> are being read by <paramref name="opId"/>.</summary>
+    public LockingStep ReadSent(Edit edit, long opId, ImmutableArray<int> indices)
     {
-        Reads = Reads.Add(opId, items),
-        Items = Items.SetItems(items.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingItem(opId)))),
-    };
+        var reading = new ReadingItem(opId);
+        var items = Items;
+        foreach (int index in indices)
+        {
+            items = items.SetItem(edit, index, reading);
+        }
+
+        return this with { Reads = Reads.Add(opId, indices), Items = items };
+    }
 
     /// <summary>The result of the read <paramref name="opId"/> came back.</summary>
     public LockingStep ReadAnswered(long opId) => this with { Reads = Reads.Remove(opId) };
 
-    /// <summary>This member's node for <paramref name="item"/> is the lowest: the lock is held.</summary>
-    public LockingStep Held(string item) => this with { Items = Items.SetItem(item, HeldItem.Instance), HeldCount = HeldCount + 1 };
+    /// <summary>This member's node for the item at <paramref name="index"/> is the lowest: the lock is held.</summary>
+    public LockingStep Held(Edit edit, int index) => this with { Items = Items.SetItem(edit, index, HeldItem.Instance), HeldCount = HeldCount + 1 };
 
-    /// <summary>This member's node for <paramref name="item"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
-    public LockingStep NeedsToken(string item) => this with
+    /// <summary>This member's node for the item at <paramref name="index"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
+    public LockingStep NeedsToken(Edit edit, int index) => this with
     {
-        Items = Items.SetItem(item, NeedingTokenItem.Instance),
-        NeedingTokens = NeedingTokens.Add(item),
+        Items = Items.SetItem(edit, index, NeedingTokenItem.Instance),
+        NeedingTokens = NeedingTokens.Add(edit, index),
     };
 
-    /// <summary>The stats of <paramref name="items"/>' nodes are being read by <paramref name="opId"/>.</summary>
-    public LockingStep TokenReadSent(long opId, ImmutableArray<string> items) => this with
+    /// <summary>
+    /// The stats of the nodes at <paramref name="indices"/> are being read by <paramref name="opId"/>; <paramref name="remaining"/>
+    /// still need theirs asked for.
+    /// </summary>
+    public LockingStep TokenReadSent(Edit edit, long opId, ImmutableArray<int> indices, IndexList remaining)
     {
-        TokenReads = TokenReads.Add(opId, items),
-        NeedingTokens = NeedingTokens.Except(items),
-        Items = Items.SetItems(items.Select(item => KeyValuePair.Create(item, (ItemProgress)new ReadingTokenItem(opId)))),
-    };
+        var reading = new ReadingTokenItem(opId);
+        var items = Items;
+        foreach (int index in indices)
+        {
+            items = items.SetItem(edit, index, reading);
+        }
+
+        return this with { TokenReads = TokenReads.Add(opId, indices), NeedingTokens = remaining, Items = items };
+    }
 
     /// <summary>The result of the stat read <paramref name="opId"/> came back.</summary>
     public LockingStep TokenReadAnswered(long opId) => this with { TokenReads = TokenReads.Remove(opId) };
 
-    /// <summary><paramref name="item"/> waits on <paramref name="predecessor"/>, watched by <paramref name="opId"/>.</summary>
-    public LockingStep WatchSent(string item, long opId, string predecessor) => this with
+    /// <summary>The item at <paramref name="index"/> waits on <paramref name="predecessor"/>, watched by <paramref name="opId"/>.</summary>
+    public LockingStep WatchSent(Edit edit, int index, long opId, string predecessor) => this with
     {
-        Items = Items.SetItem(item, new WatchingItem(opId, predecessor)),
-        Watches = Watches.Add(opId, item),
+        Items = Items.SetItem(edit, index, new WatchingItem(opId, predecessor)),
+        Watches = Watches.Add(opId, index),
     };
 
     /// <summary>The predecessor watch <paramref name="opId"/> fired or is no longer needed.</summary>
@@ -115,6 +134,12 @@ internal sealed record LockingStep(
 
 /// <summary>One item's lock progress.</summary>
 internal abstract record ItemProgress;
+
+/// <summary>Not read yet (only until the round's reads are sent, within one decision).</summary>
+internal sealed record UnreadItem : ItemProgress
+{
+    public static UnreadItem Instance { get; } = new();
+}
 
 /// <summary>The folder's children are being read by <paramref name="OpId"/>.</summary>
 internal sealed record ReadingItem(long OpId) : ItemProgress;
