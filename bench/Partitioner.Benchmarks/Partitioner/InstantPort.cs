@@ -99,7 +99,7 @@ internal sealed class InstantPort : IZooKeeperPort
         }
 
         _nodes[path] = new Node(++_lastZxid);
-        parent.Children.Add(path[(slash + 1)..]);
+        parent.Children.Add(path);
         return new CreateOutcome(ZooKeeperError.Ok, path);
     }
 
@@ -117,7 +117,7 @@ internal sealed class InstantPort : IZooKeeperPort
 
         _nodes.Remove(path);
         int slash = path.LastIndexOf('/');
-        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].Children.Remove(path[(slash + 1)..]);
+        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].Children.Remove(path);
         return ZooKeeperError.Ok;
     }
 
@@ -133,7 +133,10 @@ internal sealed class InstantPort : IZooKeeperPort
         }
     }
 
-    /// <summary>One node: its creation zxid, its next sequence number and its children's names (made on the first child).</summary>
+    /// <summary>
+    /// One node: its creation zxid, its next sequence number and its children's paths (the set is made on the first
+    /// child; names are cut from the paths only when the children are read, which a first allocation never does).
+    /// </summary>
     private sealed class Node(long createdZxid)
     {
         private HashSet<string>? _children;
@@ -146,6 +149,6 @@ internal sealed class InstantPort : IZooKeeperPort
 
         public bool HasChildren => _children is { Count: > 0 };
 
-        public ImmutableArray<string> ChildNames() => _children is null ? [] : [.. _children];
+        public ImmutableArray<string> ChildNames() => _children is null ? [] : [.. _children.Select(path => path[(path.LastIndexOf('/') + 1)..])];
     }
 }

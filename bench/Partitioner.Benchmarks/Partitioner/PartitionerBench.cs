@@ -92,6 +92,8 @@ internal static class PartitionerBench
                 await new InstantBench(context).RunAsync(items);
                 new CoreOnlyBench(context).Run(items);
             }
+
+            context.Progress($"mode: {context.Mode.Name}, {context.Mode.OurRepetitions} timed runs after a warm-up; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
         }
         else
         {

@@ -23,7 +23,19 @@ internal static class Locking
         var config = step.Config;
         var share = round.Share;
         // An uncertain item (a create lost with the connection) is read first: its node may exist already.
-        var toCreate = share.Where(item => !step.Ledger.OwnNodes.ContainsKey(item) && !step.Ledger.Uncertain.Contains(item));
+        var uncertain = step.Ledger.Uncertain;
+        var toCreate = ImmutableArray.CreateBuilder<string>();
+        using (var walk = new NodeWalk(step.Ledger.Nodes))
+        {
+            foreach (string item in share)
+            {
+                if (!walk.TryGet(item, out _) && (uncertain.IsEmpty || !uncertain.Contains(item)))
+                {
+                    toCreate.Add(item);
+                }
+            }
+        }
+
         foreach (var batch in Batches.OfItems(config, toCreate, config.BatchSize))
         {
             LedgerDecisions.CreateLockNodes(step, batch);
@@ -43,10 +55,10 @@ internal static class Locking
             }
         }
 
-        var tokens = step.Ledger.Tokens;
         var progress = locking.Items;
         var needing = locking.NeedingTokens;
         int heldCount = 0;
+        using var nodes = new NodeWalk(step.Ledger.Nodes);
         for (int index = 0; index < share.Length; index++)
         {
             if (!isHeld[index])
@@ -54,7 +66,7 @@ internal static class Locking
                 continue;
             }
 
-            if (tokens.ContainsKey(share[index]))
+            if (nodes.TryGet(share[index], out var node) && node.HasToken)
             {
                 progress = progress.SetItem(step.Edit, index, HeldItem.Instance);
                 heldCount++;
@@ -244,7 +256,8 @@ internal static class Locking
                     break;
                 case ZooKeeperError.ConnectionLoss:
                     // One read of the batch did not get through (a transient code inside the multiRead): the round
-                    // is read again on the retry, as after a lost connection.
+                    // is read again on the retry, as after a lost connection. The tokens read before it are kept.
+                    step.SetLedger(step.Ledger.TokensRead(read));
                     Allocation.MarkLost(step, round);
                     return;
                 default:
@@ -317,10 +330,20 @@ internal static class Locking
             return;
         }
 
-        var tokens = step.Ledger.Tokens;
+        var owned = ImmutableArray.CreateBuilder<OwnedItem>(round.Share.Length);
+        using (var nodes = new NodeWalk(step.Ledger.Nodes))
+        {
+            foreach (string item in round.Share)
+            {
+                owned.Add(nodes.TryGet(item, out var node) && node.HasToken
+                    ? new OwnedItem(item, node.Token)
+                    : throw new InvalidOperationException($"The item {ZnodeNameRules.Quote(item)} is held with no fencing token known."));
+            }
+        }
+
         step.Update(s => s with { WasAcquired = true, RetryBackoff = 0 });
         step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
-        step.SetState(PartitionState.Acquired, [.. round.Share.Select(item => new OwnedItem(item, tokens[item]))]);
+        step.SetState(PartitionState.Acquired, owned.MoveToImmutable());
     }
 
     private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);

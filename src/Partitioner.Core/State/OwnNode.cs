@@ -9,7 +9,11 @@ namespace Partitioner.Core;
 /// as this member names its nodes (its contender prefix, <c>__lock__</c>, ten digits) is kept as the shared prefix and
 /// the sequence number, not as a string of its own: 100,000 held items then cost no node name each.
 /// </summary>
-internal readonly struct OwnNode
+/// <remarks>
+/// A record struct for its generated value equality, which the ledger's dictionary uses on every change: the default
+/// one of a plain struct goes through reflection and boxes both values.
+/// </remarks>
+internal readonly record struct OwnNode
 {
     private const int SequenceDigits = 10;
 
@@ -128,4 +132,44 @@ internal readonly struct OwnNodeTokens(ImmutableSortedDictionary<string, OwnNode
         token = known ? node.Token : 0;
         return known;
     }
+}
+
+/// <summary>
+/// The ledger's nodes walked alongside items asked for in code-point order (a share's): each answer costs a step or
+/// two of the walk, not a search of the tree. An item asked for out of order is searched for. A class, not a struct:
+/// a struct in a using statement is read-only, and each call would walk a copy.
+/// </summary>
+internal sealed class NodeWalk(ImmutableSortedDictionary<string, OwnNode> nodes) : IDisposable
+{
+    private ImmutableSortedDictionary<string, OwnNode>.Enumerator _walk = nodes.GetEnumerator();
+    private bool _started;
+    private bool _more;
+    private string? _last;
+
+    /// <summary>This member's node for <paramref name="item"/>, if it has one.</summary>
+    public bool TryGet(string item, out OwnNode node)
+    {
+        if (_last is not null && CodePointComparer.Instance.Compare(item, _last) <= 0)
+        {
+            return nodes.TryGetValue(item, out node);
+        }
+
+        _last = item;
+        if (!_started)
+        {
+            _started = true;
+            _more = _walk.MoveNext();
+        }
+
+        while (_more && CodePointComparer.Instance.Compare(_walk.Current.Key, item) < 0)
+        {
+            _more = _walk.MoveNext();
+        }
+
+        bool found = _more && string.Equals(_walk.Current.Key, item, StringComparison.Ordinal);
+        node = found ? _walk.Current.Value : default;
+        return found;
+    }
+
+    public void Dispose() => _walk.Dispose();
 }
