@@ -105,6 +105,13 @@ public sealed class NetworkAndProcessFaultTests(ZooKeeperServerFixture server) :
         await SettleWithWorker(b, worker, items);
         Assert.NotEmpty(worker.LastItems);
 
+        // The worker reports ownership from a poll, after its state line: pausing it between the poll's reading
+        // of its claims and its printing of them (the first print is slow, its serializer still warming up) would
+        // print, after the resume, a line that describes the instant before the pause.
+        await Eventually(
+            () => worker.Lines.LastOrDefault(line => IsEvent(line, "ownership")) is { ValueKind: System.Text.Json.JsonValueKind.Object } last
+                && last.GetProperty("items").GetArrayLength() == worker.LastItems.Count,
+            "the worker to report that it owns its items");
         worker.Pause();
         await Settle([b], items); // only possible once the stopped worker's session has expired
         var seenBeforeResume = worker.Lines.Count;
