@@ -58,7 +58,20 @@ internal static class ClientTestKit
 
                 var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiters.Add((wanted, done));
-                return done.Task.WaitAsync(WaitMax);
+                return Described(done.Task.WaitAsync(WaitMax), wanted);
+            }
+        }
+
+        /// <summary>A timeout names what was awaited and every session event seen, so a failure says what happened instead.</summary>
+        private async Task Described(Task waiting, SessionEvent wanted)
+        {
+            try
+            {
+                await waiting;
+            }
+            catch (TimeoutException timeout)
+            {
+                throw new TimeoutException($"no {wanted} within {WaitMax}; the session events seen: [{string.Join(", ", Events)}]", timeout);
             }
         }
 

@@ -16,7 +16,10 @@ public sealed class RestartTests
     public async Task ServerRestart_ShorterThanTheTimeout_KeepsTheSessionAndItsEphemerals()
     {
         using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
-        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(4));
+        // The restart must be shorter than the timeout. A restarted server gives each session its whole timeout
+        // again, but under CI's load its start and the client's next try (at most two reconnect delays away) took
+        // over 4 s once, and the session expired: 10 s keeps "shorter" true without making the test slower.
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(10));
         var states = new StateLog(zk);
         await zk.CreateAsync("/survivor", Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
         var sessionId = zk.SessionId;
