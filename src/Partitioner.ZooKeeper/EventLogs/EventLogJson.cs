@@ -1,18 +1,23 @@
-using System.Buffers;
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Partitioner.Core;
 
 namespace Partitioner.ZooKeeper;
 
 /// <summary>
-/// Writes the event log's JSON: the header, and one object per decision with its event, state and
-/// commands. Commands and events carry a "type" discriminator (the record's name); byte data is base64,
-/// durations are invariant "c" strings (exact to the tick), enums are their names. The replayer writes
-/// its own results through the same methods, so comparing two texts compares two decisions.
+/// The event log's JSON, written and read by System.Text.Json from <see cref="EventLogJsonContext"/>: the header, and
+/// one object per decision with its event, state and commands. Commands and events carry a "type" discriminator (the
+/// record's name), their fields in the order of the record's constructor; byte data is base64, durations are invariant
+/// "c" strings (exact to the tick), enums are their names. The replayer writes its own results through the same
+/// options, so comparing two texts compares two decisions.
 /// </summary>
+/// <remarks>
+/// Core's records carry no serialization attributes: the log is the shell's format, so its contract (the
+/// discriminators, the field order, which fields may be left out) is added here, by <see cref="Contract"/>, to the
+/// metadata the source generator wrote. Core stays free of any knowledge of how its decisions are stored.
+/// </remarks>
 internal static class EventLogJson
 {
     /// <summary>The header's "format" value.</summary>
@@ -25,323 +30,87 @@ internal static class EventLogJson
     /// <summary>What a digest id's password hash is written as: an event log never holds anything derived from a password.</summary>
     public const string RedactedDigest = "(not logged)";
 
-    /// <summary>Runs <paramref name="write"/> against a compact writer and returns the text.</summary>
-    public static string ToJson<T>(T value, Action<Utf8JsonWriter, T> write)
+    /// <summary>The name of the property that says which record an event, command or write is.</summary>
+    public const string TypeProperty = "type";
+
+    /// <summary>Every event the log can hold, by the name it is written with.</summary>
+    public static IReadOnlyList<JsonDerivedType> EventTypes { get; } =
+    [
+        new(typeof(CreateCompleted), nameof(CreateCompleted)),
+        new(typeof(DeleteCompleted), nameof(DeleteCompleted)),
+        new(typeof(ChildrenCompleted), nameof(ChildrenCompleted)),
+        new(typeof(ExistsCompleted), nameof(ExistsCompleted)),
+        new(typeof(MultiCompleted), nameof(MultiCompleted)),
+        new(typeof(MultiReadCompleted), nameof(MultiReadCompleted)),
+        new(typeof(StatsCompleted), nameof(StatsCompleted)),
+        new(typeof(WatchFired), nameof(WatchFired)),
+        new(typeof(TimerFired), nameof(TimerFired)),
+        new(typeof(SessionSuspended), nameof(SessionSuspended)),
+        new(typeof(SessionReconnected), nameof(SessionReconnected)),
+        new(typeof(SessionExpired), nameof(SessionExpired)),
+        new(typeof(SessionAuthFailed), nameof(SessionAuthFailed)),
+        new(typeof(ReleaseRequested), nameof(ReleaseRequested)),
+        new(typeof(FinishRequested), nameof(FinishRequested)),
+    ];
+
+    /// <summary>Every command the log can hold, by the name it is written with.</summary>
+    public static IReadOnlyList<JsonDerivedType> CommandTypes { get; } =
+    [
+        new(typeof(CreateNode), nameof(CreateNode)),
+        new(typeof(DeleteNode), nameof(DeleteNode)),
+        new(typeof(GetChildren), nameof(GetChildren)),
+        new(typeof(Exists), nameof(Exists)),
+        new(typeof(Multi), nameof(Multi)),
+        new(typeof(MultiGetChildren), nameof(MultiGetChildren)),
+        new(typeof(MultiGetStat), nameof(MultiGetStat)),
+        new(typeof(StartTimer), nameof(StartTimer)),
+        new(typeof(CancelTimer), nameof(CancelTimer)),
+    ];
+
+    /// <summary>The writes of a <see cref="Multi"/>, by the name they are written with.</summary>
+    public static IReadOnlyList<JsonDerivedType> WriteOpTypes { get; } = [new(typeof(CreateOp), "create"), new(typeof(DeleteOp), "delete")];
+
+    /// <summary>The names of <see cref="EventTypes"/>, so that an unknown one is named before the serializer sees it.</summary>
+    public static IReadOnlySet<string> EventTypeNames { get; } = EventTypes.Select(t => (string)t.TypeDiscriminator!).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The options every log line is written and read with: the generated metadata with the log's contract.</summary>
+    public static JsonSerializerOptions Options { get; } = new(EventLogJsonContext.Default.Options)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer, value);
-        }
+        TypeInfoResolver = EventLogJsonContext.Default.WithAddedModifier(Contract),
+    };
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    public static JsonTypeInfo<HeaderLine<LoggedConfig>> Header { get; } = TypeInfo<HeaderLine<LoggedConfig>>();
 
-    public static void WriteHeader(Utf8JsonWriter w, PartitionerConfig config)
-    {
-        w.WriteStartObject();
-        w.WriteString("format", FormatName);
-        w.WriteNumber("version", Version);
-        w.WriteStartObject("config");
-        w.WriteString("path", config.Path);
-        WriteStrings(w, "items", config.Items);
-        w.WriteString("identifier", config.Identifier);
-        w.WriteString("contenderPrefix", config.ContenderPrefix);
-        WriteDuration(w, "timeBoundary", config.TimeBoundary);
-        WriteDuration(w, "maxReactionTime", config.MaxReactionTime);
-        w.WriteString("partitionFunctionName", config.PartitionFunctionName);
-        w.WriteNumber("batchSize", config.BatchSize);
-        w.WriteStartObject("acl");
-        WriteAcl(w, "container", config.Acl.Container);
-        WriteAcl(w, "folder", config.Acl.Folder);
-        WriteAcl(w, "node", config.Acl.Node);
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
+    public static JsonTypeInfo<HeaderLine<JsonElement?>> HeaderRead { get; } = TypeInfo<HeaderLine<JsonElement?>>();
 
-    public static void WriteDecision(Utf8JsonWriter w, long seq, Event? @event, MemberState state, ImmutableArray<Command> commands)
-    {
-        w.WriteStartObject();
-        w.WriteNumber("seq", seq);
-        w.WritePropertyName("event");
-        if (@event is null)
-        {
-            w.WriteNullValue();
-        }
-        else
-        {
-            WriteEvent(w, @event);
-        }
+    public static JsonTypeInfo<LoggedConfig> Config { get; } = TypeInfo<LoggedConfig>();
 
-        w.WritePropertyName("state");
-        WriteState(w, state);
-        w.WritePropertyName("commands");
-        WriteCommands(w, commands);
-        w.WriteEndObject();
-    }
+    public static JsonTypeInfo<DecisionLine<Event?, LoggedState, ImmutableArray<Command>>> Decision { get; } =
+        TypeInfo<DecisionLine<Event?, LoggedState, ImmutableArray<Command>>>();
 
-    /// <summary>The part of a state a log records: what a user of the partitioner can see.</summary>
-    public static void WriteState(Utf8JsonWriter w, MemberState state)
-    {
-        w.WriteStartObject();
-        w.WriteString("state", state.State.ToString());
-        w.WriteNumber("stateId", state.StateId);
-        WriteStrings(w, "acquiredItems", state.AcquiredItems);
-        if (!state.OwnedItems.IsDefaultOrEmpty)
-        {
-            // Only when there are some, so that the states of a log written before fencing tokens read the same.
-            w.WriteStartArray("fencingTokens");
-            foreach (var owned in state.OwnedItems)
-            {
-                w.WriteNumberValue(owned.FencingToken);
-            }
+    public static JsonTypeInfo<DecisionLine<JsonElement, JsonElement, JsonElement>> DecisionRead { get; } =
+        TypeInfo<DecisionLine<JsonElement, JsonElement, JsonElement>>();
 
-            w.WriteEndArray();
-        }
+    public static JsonTypeInfo<Event> Event { get; } = TypeInfo<Event>();
 
-        w.WriteString("failureReason", state.FailureReason);
-        w.WriteEndObject();
-    }
+    public static JsonTypeInfo<LoggedState> State { get; } = TypeInfo<LoggedState>();
 
-    public static void WriteCommands(Utf8JsonWriter w, ImmutableArray<Command> commands)
-    {
-        w.WriteStartArray();
-        foreach (var command in commands.IsDefault ? [] : commands)
-        {
-            WriteCommand(w, command);
-        }
+    public static JsonTypeInfo<ImmutableArray<Command>> Commands { get; } = TypeInfo<ImmutableArray<Command>>();
 
-        w.WriteEndArray();
-    }
+    public static JsonTypeInfo<JsonElement> Element { get; } = TypeInfo<JsonElement>();
 
-    public static void WriteCommand(Utf8JsonWriter w, Command command)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", command.GetType().Name);
-        switch (command)
-        {
-            case CreateNode c:
-                w.WriteNumber("opId", c.OpId);
-                w.WriteString("path", c.Path);
-                WriteBytes(w, "data", c.Data);
-                w.WriteString("kind", c.Kind.ToString());
-                WriteAcl(w, "acl", c.Acl);
-                break;
-            case DeleteNode c:
-                w.WriteNumber("opId", c.OpId);
-                w.WriteString("path", c.Path);
-                break;
-            case GetChildren c:
-                w.WriteNumber("opId", c.OpId);
-                w.WriteString("path", c.Path);
-                w.WriteBoolean("watch", c.Watch);
-                break;
-            case Exists c:
-                w.WriteNumber("opId", c.OpId);
-                w.WriteString("path", c.Path);
-                w.WriteBoolean("watch", c.Watch);
-                break;
-            case Multi c:
-                w.WriteNumber("opId", c.OpId);
-                WriteOps(w, c.Ops);
-                break;
-            case MultiGetChildren c:
-                w.WriteNumber("opId", c.OpId);
-                WriteStrings(w, "paths", c.Paths);
-                break;
-            case MultiGetStat c:
-                w.WriteNumber("opId", c.OpId);
-                WriteStrings(w, "paths", c.Paths);
-                break;
-            case StartTimer c:
-                w.WriteNumber("timerId", c.TimerId);
-                WriteDuration(w, "due", c.Due);
-                break;
-            case CancelTimer c:
-                w.WriteNumber("timerId", c.TimerId);
-                break;
-            default:
-                throw new NotSupportedException($"The event log has no format for the command {command.GetType().Name}.");
-        }
+    /// <summary>The header line's object for <paramref name="config"/>.</summary>
+    public static HeaderLine<LoggedConfig> HeaderOf(PartitionerConfig config) =>
+        new(FormatName, Version, new LoggedConfig(
+            config.Path, config.Items, config.Identifier, config.ContenderPrefix, config.TimeBoundary, config.MaxReactionTime,
+            config.PartitionFunctionName, config.BatchSize, config.Acl));
 
-        w.WriteEndObject();
-    }
+    /// <summary>A decision line's object.</summary>
+    public static DecisionLine<Event?, LoggedState, ImmutableArray<Command>> DecisionOf(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands) =>
+        new(seq, @event, LoggedState.Of(state), commands.IsDefault ? [] : commands);
 
-    public static void WriteEvent(Utf8JsonWriter w, Event @event)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", @event.GetType().Name);
-        switch (@event)
-        {
-            case OperationCompleted completed:
-                WriteCompletion(w, completed);
-                break;
-            case WatchFired e:
-                w.WriteNumber("opId", e.OpId);
-                w.WriteString("path", e.Path);
-                w.WriteString("kind", e.Kind.ToString());
-                break;
-            case TimerFired e:
-                w.WriteNumber("timerId", e.TimerId);
-                break;
-            case SessionSuspended or SessionReconnected or SessionExpired or SessionAuthFailed or ReleaseRequested or FinishRequested:
-                break;
-            default:
-                throw new NotSupportedException($"The event log has no format for the event {@event.GetType().Name}.");
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteCompletion(Utf8JsonWriter w, OperationCompleted completed)
-    {
-        w.WriteNumber("opId", completed.OpId);
-        WriteError(w, "error", completed.Error);
-        switch (completed)
-        {
-            case CreateCompleted e:
-                w.WriteString("createdPath", e.CreatedPath);
-                WriteZxid(w, e.CreatedZxid);
-                break;
-            case ChildrenCompleted e:
-                WriteStrings(w, "children", e.Children);
-                break;
-            case MultiCompleted e:
-                WriteWriteResults(w, e.Results);
-                break;
-            case MultiReadCompleted e:
-                WriteChildrenResults(w, e.Results);
-                break;
-            case StatsCompleted e:
-                WriteStatResults(w, e.Results);
-                break;
-            case DeleteCompleted or ExistsCompleted:
-                break;
-            default:
-                throw new NotSupportedException($"The event log has no format for the event {completed.GetType().Name}.");
-        }
-    }
-
-    private static void WriteOps(Utf8JsonWriter w, ImmutableArray<WriteOp> ops)
-    {
-        w.WriteStartArray("ops");
-        foreach (var op in ops.IsDefault ? [] : ops)
-        {
-            w.WriteStartObject();
-            switch (op)
-            {
-                case CreateOp create:
-                    w.WriteString("type", "create");
-                    w.WriteString("path", create.Path);
-                    WriteBytes(w, "data", create.Data);
-                    w.WriteString("kind", create.Kind.ToString());
-                    WriteAcl(w, "acl", create.Acl);
-                    break;
-                case DeleteOp delete:
-                    w.WriteString("type", "delete");
-                    w.WriteString("path", delete.Path);
-                    break;
-                default:
-                    throw new NotSupportedException($"The event log has no format for the write {op.GetType().Name}.");
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private static void WriteWriteResults(Utf8JsonWriter w, ImmutableArray<WriteResult> results)
-    {
-        w.WriteStartArray("results");
-        foreach (var result in results.IsDefault ? [] : results)
-        {
-            w.WriteStartObject();
-            WriteError(w, "error", result.Error);
-            w.WriteString("createdPath", result.CreatedPath);
-            WriteZxid(w, result.CreatedZxid);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private static void WriteChildrenResults(Utf8JsonWriter w, ImmutableArray<ChildrenResult> results)
-    {
-        w.WriteStartArray("results");
-        foreach (var result in results.IsDefault ? [] : results)
-        {
-            w.WriteStartObject();
-            WriteError(w, "error", result.Error);
-            WriteStrings(w, "children", result.Children);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private static void WriteStatResults(Utf8JsonWriter w, ImmutableArray<StatResult> results)
-    {
-        w.WriteStartArray("results");
-        foreach (var result in results.IsDefault ? [] : results)
-        {
-            w.WriteStartObject();
-            WriteError(w, "error", result.Error);
-            w.WriteNumber("createdZxid", result.CreatedZxid);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    /// <summary>A creation zxid the server gave; written only when there is one, so logs from before tokens read the same.</summary>
-    private static void WriteZxid(Utf8JsonWriter w, long? zxid)
-    {
-        if (zxid is { } value)
-        {
-            w.WriteNumber("createdZxid", value);
-        }
-    }
-
-    /// <summary>Named codes by name; a code Core does not name (the port passes any through) by number.</summary>
-    private static void WriteError(Utf8JsonWriter w, string name, ZooKeeperError error)
-    {
-        if (Enum.IsDefined(error))
-        {
-            w.WriteString(name, error.ToString());
-        }
-        else
-        {
-            w.WriteNumber(name, (int)error);
-        }
-    }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, ImmutableArray<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var value in values.IsDefault ? [] : values)
-        {
-            w.WriteStringValue(value);
-        }
-
-        w.WriteEndArray();
-    }
-
-    /// <summary>
-    /// An ACL as <c>scheme:id:perms</c> strings. A digest id is <c>user:base64(sha1(user:password))</c>, and an
-    /// unsalted hash of a weak password can be reversed, so only its user is written.
-    /// </summary>
-    private static void WriteAcl(Utf8JsonWriter w, string name, ImmutableArray<AclEntry> acl)
-    {
-        w.WriteStartArray(name);
-        foreach (var entry in acl.IsDefault ? [] : acl)
-        {
-            w.WriteStringValue(Redacted(entry).ToString());
-        }
-
-        w.WriteEndArray();
-    }
+    /// <summary>The compact text of <paramref name="value"/>, as a log line holds it.</summary>
+    public static string ToJson<T>(T value, JsonTypeInfo<T> typeInfo) => JsonSerializer.Serialize(value, typeInfo);
 
     /// <summary>The entry as an event log holds it: a digest id keeps its user and loses its hash.</summary>
     public static AclEntry Redacted(AclEntry entry)
@@ -355,9 +124,135 @@ internal static class EventLogJson
         return entry with { Id = (colon < 0 ? entry.Id : entry.Id[..colon]) + ":" + RedactedDigest };
     }
 
-    private static void WriteBytes(Utf8JsonWriter w, string name, ImmutableArray<byte> data) =>
-        w.WriteBase64String(name, data.IsDefault ? [] : data.AsSpan());
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
-    private static void WriteDuration(Utf8JsonWriter w, string name, TimeSpan duration) =>
-        w.WriteString(name, duration.ToString("c", CultureInfo.InvariantCulture));
+    /// <summary>
+    /// The log's contract on top of the generated metadata: Core's events, commands and writes are polymorphic on
+    /// "type"; a record's fields are written in its constructor's order (the log's order since version 1, and what a
+    /// reader sees first); an optional number (a creation zxid) is written only when there is one, so logs from before
+    /// fencing tokens read the same.
+    /// </summary>
+    private static void Contract(JsonTypeInfo info)
+    {
+        var derived = info.Type == typeof(Event) ? EventTypes : info.Type == typeof(Command) ? CommandTypes : info.Type == typeof(WriteOp) ? WriteOpTypes : null;
+        if (derived is not null)
+        {
+            info.PolymorphismOptions = new JsonPolymorphismOptions
+            {
+                TypeDiscriminatorPropertyName = TypeProperty,
+                UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization,
+            };
+            foreach (var type in derived)
+            {
+                info.PolymorphismOptions.DerivedTypes.Add(type);
+            }
+        }
+
+        foreach (var property in info.Properties)
+        {
+            if (property.AssociatedParameter is { } parameter)
+            {
+                property.Order = parameter.Position;
+            }
+
+            if (property.PropertyType == typeof(long?))
+            {
+                property.ShouldSerialize = static (_, value) => value is not null;
+            }
+        }
+    }
 }
+
+/// <summary>
+/// The first line of a log: which format, which version, and the member's configuration. Each may be missing when
+/// read, so that a line of another format is refused for its format, not for a missing configuration.
+/// </summary>
+internal sealed record HeaderLine<TConfig>(string? Format = null, long? Version = null, TConfig? Config = default);
+
+/// <summary>What the header records of a <see cref="PartitionerConfig"/>: everything but the partition function itself, which is named.</summary>
+internal sealed record LoggedConfig(
+    string Path,
+    ImmutableArray<string> Items,
+    string Identifier,
+    string ContenderPrefix,
+    TimeSpan TimeBoundary,
+    TimeSpan MaxReactionTime,
+    string PartitionFunctionName,
+    int BatchSize,
+    PartyAcl Acl);
+
+/// <summary>One decision's line: its number (0 for the start), the event (null for the start), the state and the commands.</summary>
+internal sealed record DecisionLine<TEvent, TState, TCommands>(long Seq, TEvent Event, TState State, TCommands Commands);
+
+/// <summary>
+/// The part of a state a log records: what a user of the partitioner can see. The owned items' fencing tokens are
+/// left out when there are none, so that the states of a log written before fencing tokens read the same.
+/// </summary>
+internal sealed record LoggedState(
+    PartitionState State,
+    long StateId,
+    ImmutableArray<string> AcquiredItems,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ImmutableArray<long>? FencingTokens = null,
+    string? FailureReason = null)
+{
+    public static LoggedState Of(MemberState state)
+    {
+        ImmutableArray<long>? tokens = null;
+        if (!state.OwnedItems.IsDefaultOrEmpty)
+        {
+            var builder = ImmutableArray.CreateBuilder<long>(state.OwnedItems.Length);
+            foreach (var owned in state.OwnedItems)
+            {
+                builder.Add(owned.FencingToken);
+            }
+
+            tokens = builder.MoveToImmutable();
+        }
+
+        return new LoggedState(state.State, state.StateId, state.AcquiredItems.IsDefault ? [] : state.AcquiredItems, tokens, state.FailureReason);
+    }
+}
+
+/// <summary>
+/// The source-generated metadata of every type a log line holds. Core's records are listed one by one because no
+/// attribute on them names their derived types (see <see cref="EventLogJson"/>).
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true,
+    AllowOutOfOrderMetadataProperties = true,
+    Converters = [
+        typeof(ZooKeeperErrorConverter), typeof(AclEntryConverter), typeof(Base64Converter),
+        typeof(EnumNameConverter<NodeKind>), typeof(EnumNameConverter<WatchEventKind>), typeof(EnumNameConverter<PartitionState>)])]
+[JsonSerializable(typeof(HeaderLine<LoggedConfig>))]
+[JsonSerializable(typeof(HeaderLine<JsonElement?>))]
+[JsonSerializable(typeof(DecisionLine<Event?, LoggedState, ImmutableArray<Command>>))]
+[JsonSerializable(typeof(DecisionLine<JsonElement, JsonElement, JsonElement>))]
+[JsonSerializable(typeof(CreateCompleted))]
+[JsonSerializable(typeof(DeleteCompleted))]
+[JsonSerializable(typeof(ChildrenCompleted))]
+[JsonSerializable(typeof(ExistsCompleted))]
+[JsonSerializable(typeof(MultiCompleted))]
+[JsonSerializable(typeof(MultiReadCompleted))]
+[JsonSerializable(typeof(StatsCompleted))]
+[JsonSerializable(typeof(WatchFired))]
+[JsonSerializable(typeof(TimerFired))]
+[JsonSerializable(typeof(SessionSuspended))]
+[JsonSerializable(typeof(SessionReconnected))]
+[JsonSerializable(typeof(SessionExpired))]
+[JsonSerializable(typeof(SessionAuthFailed))]
+[JsonSerializable(typeof(ReleaseRequested))]
+[JsonSerializable(typeof(FinishRequested))]
+[JsonSerializable(typeof(CreateNode))]
+[JsonSerializable(typeof(DeleteNode))]
+[JsonSerializable(typeof(GetChildren))]
+[JsonSerializable(typeof(Exists))]
+[JsonSerializable(typeof(Multi))]
+[JsonSerializable(typeof(MultiGetChildren))]
+[JsonSerializable(typeof(MultiGetStat))]
+[JsonSerializable(typeof(StartTimer))]
+[JsonSerializable(typeof(CancelTimer))]
+[JsonSerializable(typeof(CreateOp))]
+[JsonSerializable(typeof(DeleteOp))]
+internal sealed partial class EventLogJsonContext : JsonSerializerContext;

@@ -83,22 +83,16 @@ public sealed class EventLogReplayer
         return new ReplayResult(config, seq, timeline, null);
     }
 
-    private PartitionerConfig ReadHeader(string line)
-    {
-        var parser = new EventLogParser(1);
-        using var document = parser.Parse(line);
-        return parser.ReadHeader(document.RootElement, _resolvePartitionFunction);
-    }
+    private PartitionerConfig ReadHeader(string line) => new EventLogParser(1).ReadHeader(line, _resolvePartitionFunction);
 
     /// <summary>Replays one decision line; the mismatch, or null when Core decided exactly as logged.</summary>
     private ReplayMismatch? ReplayLine(
         EventLogParser parser, string line, PartitionerConfig config, long seq, ref MemberState? state, List<ReplayStateChange> timeline)
     {
-        using var document = parser.Parse(line);
-        var root = document.RootElement;
-        var @event = ReadDecisionEvent(parser, root, seq);
-        var expectedState = Canonical(parser.Object(root, "state"));
-        var expectedCommands = Canonical(parser.Array(root, "commands"));
+        var recorded = parser.ReadDecision(line);
+        var @event = ReadDecisionEvent(parser, recorded, seq);
+        var expectedState = Canonical(recorded.State);
+        var expectedCommands = Canonical(recorded.Commands);
         Decision decision;
         try
         {
@@ -109,13 +103,13 @@ public sealed class EventLogReplayer
             return new ReplayMismatch(parser.LineNumber, seq, "decider", expectedState, $"the decider threw {exception.GetType().Name}: {exception.Message}");
         }
 
-        var actualState = EventLogJson.ToJson(decision.State, EventLogJson.WriteState);
+        var actualState = EventLogJson.ToJson(LoggedState.Of(decision.State), EventLogJson.State);
         if (actualState != expectedState)
         {
             return new ReplayMismatch(parser.LineNumber, seq, "state", expectedState, actualState);
         }
 
-        var actualCommands = EventLogJson.ToJson(decision.Commands, EventLogJson.WriteCommands);
+        var actualCommands = EventLogJson.ToJson(decision.Commands.IsDefault ? [] : decision.Commands, EventLogJson.Commands);
         if (actualCommands != expectedCommands)
         {
             return new ReplayMismatch(parser.LineNumber, seq, "commands", expectedCommands, actualCommands);
@@ -132,28 +126,26 @@ public sealed class EventLogReplayer
     }
 
     /// <summary>Reads the line's event, checking the sequence and that the event reads back exactly as written.</summary>
-    private static Event? ReadDecisionEvent(EventLogParser parser, JsonElement root, long seq)
+    private static Event? ReadDecisionEvent(EventLogParser parser, DecisionLine<JsonElement, JsonElement, JsonElement> recorded, long seq)
     {
-        var recordedSeq = parser.Int64(root, "seq");
-        if (recordedSeq != seq)
+        if (recorded.Seq != seq)
         {
-            throw parser.Fail($"has seq {recordedSeq} where {seq} was expected (a line is missing or out of order)");
+            throw parser.Fail($"has seq {recorded.Seq} where {seq} was expected (a line is missing or out of order)");
         }
 
-        var element = parser.Property(root, "event");
-        var @event = parser.ReadEvent(element);
+        var @event = parser.ReadEvent(recorded.Event);
         if ((@event is null) != (seq == 0))
         {
             throw parser.Fail(seq == 0 ? "should be the start decision, with a null event" : "has a null event, which only the start decision may have");
         }
 
-        if (@event is not null && EventLogJson.ToJson(@event, EventLogJson.WriteEvent) != Canonical(element))
+        if (@event is not null && EventLogJson.ToJson(@event, EventLogJson.Event) != Canonical(recorded.Event))
         {
-            throw parser.Fail($"has an event that does not read back as written (corrupt?): {Canonical(element)}");
+            throw parser.Fail($"has an event that does not read back as written (corrupt?): {Canonical(recorded.Event)}");
         }
 
         return @event;
     }
 
-    private static string Canonical(JsonElement element) => EventLogJson.ToJson(element, static (w, e) => e.WriteTo(w));
+    private static string Canonical(JsonElement element) => EventLogJson.ToJson(element, EventLogJson.Element);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Partitioner.Core;
 
 namespace Partitioner.ZooKeeper;
@@ -43,14 +44,14 @@ public sealed class JsonLinesEventLogSink : IEventLogSink, IDisposable
     public void WriteHeader(PartitionerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        WriteLine(config, EventLogJson.WriteHeader);
+        WriteLine(EventLogJson.HeaderOf(config), EventLogJson.Header);
     }
 
     /// <inheritdoc />
     public void WriteDecision(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands)
     {
         ArgumentNullException.ThrowIfNull(state);
-        WriteLine((seq, @event, state, commands), static (w, d) => EventLogJson.WriteDecision(w, d.seq, d.@event, d.state, d.commands));
+        WriteLine(EventLogJson.DecisionOf(seq, @event, state, commands), EventLogJson.Decision);
     }
 
     /// <summary>Flushes and closes the writer (unless it was to be left open).</summary>
@@ -67,7 +68,7 @@ public sealed class JsonLinesEventLogSink : IEventLogSink, IDisposable
         }
     }
 
-    private void WriteLine<T>(T value, Action<Utf8JsonWriter, T> write)
+    private void WriteLine<T>(T value, JsonTypeInfo<T> typeInfo)
     {
         _buffer.ResetWrittenCount();
         if (_json is null)
@@ -79,7 +80,7 @@ public sealed class JsonLinesEventLogSink : IEventLogSink, IDisposable
             _json.Reset(_buffer);
         }
 
-        write(_json, value);
+        JsonSerializer.Serialize(_json, value, typeInfo);
         _json.Flush();
         _writer.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
         _writer.Write('\n');

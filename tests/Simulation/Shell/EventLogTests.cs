@@ -236,6 +236,22 @@ public sealed class EventLogTests
     }
 
     [Fact]
+    public void Replay_OfThisRunLoggedByTheFormerHandWrittenWriter_StillReproducesEveryStateAndCommand()
+    {
+        // Given this class's recorded run as the writer before System.Text.Json wrote it (format version 2).
+        var path = Path.Combine(AppContext.BaseDirectory, "Shell", "EventLogFixtures", "Version2", "scripted-every-type.jsonl");
+        var log = File.ReadAllText(path);
+
+        // When it is replayed, and the same run is logged again today.
+        var result = Replayer().Replay(new StringReader(log));
+
+        // Then every decision matched, and today's writer writes the very same text.
+        Assert.True(result.Succeeded, result.Mismatch?.ToString());
+        Assert.Equal(Lines(log).Length - 1, result.DecisionsMatched);
+        Assert.Equal(log, Record().Log);
+    }
+
+    [Fact]
     public void Sink_OverAStream_WritesUtf8LinesWithoutAByteOrderMark()
     {
         using var stream = new MemoryStream();
