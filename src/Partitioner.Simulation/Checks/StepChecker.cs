@@ -16,7 +16,8 @@ internal sealed class StepChecker
     private readonly SimCluster cluster;
     private readonly string locksPrefix = SimCluster.PartyPath + "/locks/";
     private readonly Dictionary<string, SimulatedMember> ownerOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<SimulatedMember, Seen> seen = new();
+    // What the last step saw of each member, by its index in the cluster's members (which only grow).
+    private readonly List<Seen> seen = new();
     private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
     private readonly List<SimulatedMember> changed = new();
 
@@ -34,13 +35,20 @@ internal sealed class StepChecker
     {
         Moved = changedFolders.Count > 0;
         changed.Clear();
-        foreach (var member in cluster.Members)
+        var members = cluster.Members;
+        for (int i = 0; i < members.Count; i++)
         {
+            var member = members[i];
             var now = Seen.Of(member, cluster.Server);
-            if (!seen.TryGetValue(member, out var before) || before != now)
+            if (i == seen.Count)
             {
                 changed.Add(member);
-                seen[member] = now;
+                seen.Add(now);
+            }
+            else if (seen[i] != now)
+            {
+                changed.Add(member);
+                seen[i] = now;
             }
         }
 
@@ -189,15 +197,23 @@ internal sealed class StepChecker
     /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
     private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix, bool Killed)
     {
-        public static Seen Of(SimulatedMember m, InMemoryZooKeeper server) => new(
-            m.Present,
-            m.Partitioner,
-            m.Partitioner?.StateId ?? -1,
-            m.Owned.Count,
-            m.Partitioner?.Acquired ?? false,
-            m.Session?.SessionId ?? 0,
-            m.Session?.State,
-            m.ContenderPrefix,
-            m.Session is { } session && SingleOwnerChecker.KilledByOperator(server, session.SessionId));
+        public static Seen Of(SimulatedMember m, InMemoryZooKeeper server)
+        {
+            // Items owned means Acquired at this same instant, so the partitioner's claim (a clock read under a
+            // lock) is worked out a second time only for a member that owns nothing.
+            int ownedCount = m.Owned.Count;
+            var partitioner = m.Partitioner;
+            var session = m.Session;
+            return new(
+                m.Present,
+                partitioner,
+                partitioner?.StateId ?? -1,
+                ownedCount,
+                ownedCount > 0 || (partitioner?.Acquired ?? false),
+                session?.SessionId ?? 0,
+                session?.State,
+                m.ContenderPrefix,
+                session is not null && SingleOwnerChecker.KilledByOperator(server, session.SessionId));
+        }
     }
 }

@@ -9,10 +9,26 @@ namespace Partitioner.Simulation.Checks;
 /// SHA-256 hash, a stable digest that two runs of the same scenario must agree on; the readable lines
 /// (faults, session and state changes) are also kept as the timeline.
 /// </summary>
+/// <remarks>
+/// A run traces hundreds of thousands of lines, so each is stamped and encoded straight into a buffer that is
+/// hashed a block at a time, without a stamped string per line: SHA-256 of the same bytes in bigger pieces
+/// is the same hash, so the digest is byte for byte the one of "stamp, space, line, newline" per line.
+/// </remarks>
 public sealed class TraceRecorder
 {
+    /// <summary>Bytes gathered before they are hashed; a line longer than the buffer grows it.</summary>
+    private const int BufferBytes = 32 * 1024;
+
+    /// <summary>
+    /// Below this many ticks (115 days) a time's seconds as a double are far enough from a rounding boundary that
+    /// integer rounding gives the double formatting's digits (see <see cref="TryFormatTime"/>).
+    /// </summary>
+    private const long FastFormatTicksMax = 100_000_000_000_000;
+
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<string> timeline = new();
+    private byte[] buffer = new byte[BufferBytes];
+    private int used;
     private Func<TimeSpan> now = () => TimeSpan.Zero;
 
     /// <summary>The readable lines, each starting with its virtual time.</summary>
@@ -24,29 +40,126 @@ public sealed class TraceRecorder
     /// <summary>Records a line in the hash only (detail).</summary>
     public void Detail(string line)
     {
+        ArgumentNullException.ThrowIfNull(line);
         LineCount++;
-        var stamped = Stamp(line);
-        hash.AppendData(Encoding.UTF8.GetBytes(stamped));
-        hash.AppendData("\n"u8);
+        Span<char> stamp = stackalloc char[32];
+        int length = Stamp(now(), stamp);
+        Append(stamp[..length], line);
     }
 
     /// <summary>Records a line in the hash and the timeline.</summary>
     public void Timeline(string line)
     {
+        ArgumentNullException.ThrowIfNull(line);
         LineCount++;
-        var stamped = Stamp(line);
-        hash.AppendData(Encoding.UTF8.GetBytes(stamped));
-        hash.AppendData("\n"u8);
-        timeline.Add(stamped);
+        Span<char> stamp = stackalloc char[32];
+        int length = Stamp(now(), stamp);
+        Append(stamp[..length], line);
+        timeline.Add(string.Concat(stamp[..length], " ", line));
     }
 
     /// <summary>The hash of every line so far, as lowercase hex.</summary>
-    public string Hash() => Convert.ToHexStringLower(hash.GetCurrentHash());
+    public string Hash()
+    {
+        Flush();
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
 
     /// <summary>Formats a virtual time the way the timeline does: seconds with milliseconds.</summary>
-    public static string FormatTime(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds,9:0.000}s");
+    public static string FormatTime(TimeSpan time)
+    {
+        Span<char> text = stackalloc char[32];
+        return TryFormatTime(time, text, out int written)
+            ? new string(text[..written])
+            : string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds,9:0.000}s");
+    }
 
     internal void UseClock(Func<TimeSpan> clock) => now = clock;
 
-    private string Stamp(string line) => $"{FormatTime(now())} {line}";
+    /// <summary>
+    /// Writes <c>{seconds,9:0.000}s</c> with integer arithmetic where that gives the same digits as formatting the
+    /// double: a time of whole ticks is at least a tick from the half-millisecond the rounding turns on, unless it is
+    /// exactly on it, which (like negative times and very long ones) is left to the double formatting.
+    /// </summary>
+    private static bool TryFormatTime(TimeSpan time, Span<char> text, out int written)
+    {
+        written = 0;
+        long ticks = time.Ticks;
+        if (ticks < 0 || ticks >= FastFormatTicksMax || ticks % 10_000 == 5_000)
+        {
+            return false;
+        }
+
+        long milliseconds = (ticks + 5_000) / 10_000;
+        Span<char> digits = stackalloc char[24];
+        int length = 0;
+        long fraction = milliseconds % 1000;
+        // Gathered lowest digit first, then reversed into place.
+        digits[length++] = (char)('0' + (fraction % 10));
+        digits[length++] = (char)('0' + (fraction / 10 % 10));
+        digits[length++] = (char)('0' + (fraction / 100));
+        digits[length++] = '.';
+        long whole = milliseconds / 1000;
+        do
+        {
+            digits[length++] = (char)('0' + (whole % 10));
+            whole /= 10;
+        }
+        while (whole > 0);
+
+        int pad = Math.Max(0, 9 - length);
+        text[..pad].Fill(' ');
+        for (int i = 0; i < length; i++)
+        {
+            text[pad + i] = digits[length - 1 - i];
+        }
+
+        text[pad + length] = 's';
+        written = pad + length + 1;
+        return true;
+    }
+
+    private static int Stamp(TimeSpan time, Span<char> into)
+    {
+        if (TryFormatTime(time, into, out int written))
+        {
+            return written;
+        }
+
+        var slow = FormatTime(time);
+        slow.AsSpan().CopyTo(into);
+        return slow.Length;
+    }
+
+    private void Append(ReadOnlySpan<char> stamp, string line)
+    {
+        // The stamp is ASCII; the line may not be, so it gets its worst-case UTF-8 length.
+        int most = stamp.Length + 1 + Encoding.UTF8.GetMaxByteCount(line.Length) + 1;
+        if (buffer.Length - used < most)
+        {
+            Flush();
+            if (buffer.Length < most)
+            {
+                buffer = new byte[most];
+            }
+        }
+
+        for (int i = 0; i < stamp.Length; i++)
+        {
+            buffer[used++] = (byte)stamp[i];
+        }
+
+        buffer[used++] = (byte)' ';
+        used += Encoding.UTF8.GetBytes(line, buffer.AsSpan(used));
+        buffer[used++] = (byte)'\n';
+    }
+
+    private void Flush()
+    {
+        if (used > 0)
+        {
+            hash.AppendData(buffer, 0, used);
+            used = 0;
+        }
+    }
 }

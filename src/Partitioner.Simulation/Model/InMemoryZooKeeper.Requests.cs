@@ -214,7 +214,7 @@ public sealed partial class InMemoryZooKeeper
     private ServerSession? LiveSession(long sessionId)
     {
         EnsureUp();
-        return sessions.GetValueOrDefault(sessionId) is { Alive: true } session ? session : null;
+        return sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session ? session : null;
     }
 
     /// <summary>
@@ -315,14 +315,16 @@ public sealed partial class InMemoryZooKeeper
         private void Attach(ZNode parent, ZNode node)
         {
             var (cversion, pzxid) = (parent.Cversion, parent.Pzxid);
-            parent.Children.Add(node.Name, node);
+            parent.AddChild(node);
+            server.nodesByPath.Add(node.Path, node);
             parent.Cversion++;
             parent.Pzxid = zxid;
-            var owner = node.IsEphemeral ? server.sessions[node.EphemeralOwner] : null;
+            var owner = node.IsEphemeral ? server.sessionsById[node.EphemeralOwner] : null;
             owner?.Ephemerals.Add(node.Path);
             undo.Add(() =>
             {
-                parent.Children.Remove(node.Name);
+                parent.RemoveChild(node.Name);
+                server.nodesByPath.Remove(node.Path);
                 (parent.Cversion, parent.Pzxid) = (cversion, pzxid);
                 owner?.Ephemerals.Remove(node.Path);
             });
@@ -332,14 +334,16 @@ public sealed partial class InMemoryZooKeeper
         {
             var parent = node.Parent!;
             var (cversion, pzxid) = (parent.Cversion, parent.Pzxid);
-            parent.Children.Remove(node.Name);
+            parent.RemoveChild(node.Name);
+            server.nodesByPath.Remove(node.Path);
             parent.Cversion++;
             parent.Pzxid = zxid;
-            var owner = node.IsEphemeral ? server.sessions.GetValueOrDefault(node.EphemeralOwner) : null;
+            var owner = node.IsEphemeral ? server.sessionsById.GetValueOrDefault(node.EphemeralOwner) : null;
             owner?.Ephemerals.Remove(node.Path);
             undo.Add(() =>
             {
-                parent.Children.Add(node.Name, node);
+                parent.AddChild(node);
+                server.nodesByPath.Add(node.Path, node);
                 (parent.Cversion, parent.Pzxid) = (cversion, pzxid);
                 owner?.Ephemerals.Add(node.Path);
             });

@@ -21,6 +21,13 @@ public sealed partial class InMemoryZooKeeper
     private readonly SimScheduler scheduler;
     private readonly SimRandom random;
     private readonly SortedDictionary<long, ServerSession> sessions = new();
+
+    // The same sessions by id for lookups, which every request and every step's checks make; the sorted one is
+    // what is walked, in session-id order, so that a walk never depends on hashing.
+    private readonly Dictionary<long, ServerSession> sessionsById = new();
+
+    // Every node by its full path: a request finds its node in one lookup, without cutting the path into segments.
+    private readonly Dictionary<string, ZNode> nodesByPath = new(StringComparer.Ordinal);
     private readonly WatchIndex dataWatchers = new();
     private readonly WatchIndex childWatchers = new();
     private readonly SortedSet<long> notified = new();
@@ -33,6 +40,7 @@ public sealed partial class InMemoryZooKeeper
         this.random = random;
         TickTime = tickTime;
         Root = new ZNode("/", string.Empty, null, Array.Empty<byte>(), 0, 0);
+        nodesByPath.Add(Root.Path, Root);
     }
 
     /// <summary>The server's tick: session timeouts are clamped to [2, 20] ticks, as ZooKeeper does.</summary>
@@ -63,17 +71,24 @@ public sealed partial class InMemoryZooKeeper
     internal HashSet<string>? ChangedParents { get; set; }
 
     /// <summary>The session with <paramref name="id"/>, or null if the server never had it.</summary>
-    public ServerSession? Session(long id) => sessions.GetValueOrDefault(id);
+    public ServerSession? Session(long id) => sessionsById.GetValueOrDefault(id);
 
     /// <summary>The node at <paramref name="path"/>, or null.</summary>
     public ZNode? Find(string path)
     {
-        if (path == "/")
+        if (nodesByPath.TryGetValue(path, out var found))
         {
-            return Root;
+            return found;
         }
 
-        // Walked segment by segment without splitting: the checks look up thousands of lock folders per step.
+        // A valid path (every node's is one) that is not in the index does not exist; any other (empty
+        // segments, a trailing slash) is walked as before.
+        if (path == "/" || IsValidPath(path))
+        {
+            return null;
+        }
+
+        // Walked segment by segment.
         var node = Root;
         int start = 0;
         while (start < path.Length)
@@ -111,13 +126,14 @@ public sealed partial class InMemoryZooKeeper
         {
             var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks, dataWatchers, childWatchers) { Connection = connection, Owner = owner };
             sessions.Add(created.Id, created);
+            sessionsById.Add(created.Id, created);
             LastZxid++;
             Log($"session 0x{created.Id:x} created timeout={created.Timeout.TotalMilliseconds}ms");
             ScheduleExpiryCheck(created);
             return created;
         }
 
-        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             Log($"session 0x{sessionId:x} refused: expired");
             return null;
@@ -142,7 +158,7 @@ public sealed partial class InMemoryZooKeeper
     /// </summary>
     public void SetWatches(long sessionId, IServerConnection connection, WatchSet watches)
     {
-        if (sessions.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        if (sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
         {
             Rearm(session, watches);
         }
@@ -151,7 +167,7 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The server received something from <paramref name="connection"/>: the session is alive.</summary>
     public void Heard(long sessionId, IServerConnection connection)
     {
-        if (Up && sessions.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        if (Up && sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
         {
             session.LastHeardTicks = scheduler.NowTicks;
         }
@@ -159,12 +175,12 @@ public sealed partial class InMemoryZooKeeper
 
     /// <summary>True when a request of <paramref name="sessionId"/> that came through server <paramref name="owner"/> may run.</summary>
     public bool OwnedThrough(long sessionId, int owner) =>
-        sessions.GetValueOrDefault(sessionId) is not { Alive: true } session || session.Owner == owner;
+        sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session || session.Owner == owner;
 
     /// <summary>A follower relayed a touch of the session in its answer to the leader's ping: the session is alive.</summary>
     public void TouchFromFollower(long sessionId)
     {
-        if (Up && sessions.GetValueOrDefault(sessionId) is { Alive: true } session)
+        if (Up && sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session)
         {
             session.LastHeardTicks = scheduler.NowTicks;
         }
@@ -173,7 +189,7 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The client's side of <paramref name="connection"/> closed: its watches go with it.</summary>
     public void ConnectionClosed(long sessionId, IServerConnection connection)
     {
-        if (sessions.GetValueOrDefault(sessionId) is { } session && ReferenceEquals(session.Connection, connection))
+        if (sessionsById.GetValueOrDefault(sessionId) is { } session && ReferenceEquals(session.Connection, connection))
         {
             DetachConnection(session);
         }
@@ -185,7 +201,7 @@ public sealed partial class InMemoryZooKeeper
     /// </summary>
     public void ExpireSession(long sessionId, bool forced)
     {
-        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             return;
         }
@@ -197,7 +213,7 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The client closes its session: ephemeral nodes go at once.</summary>
     public ZooKeeperError CloseSession(long sessionId)
     {
-        if (sessions.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             return ZooKeeperError.SessionExpired;
         }
@@ -370,7 +386,7 @@ public sealed partial class InMemoryZooKeeper
 
         foreach (var id in notified.ToArray())
         {
-            var session = sessions[id];
+            var session = sessionsById[id];
 
             // One-shot: a watch is removed as it fires, and a session hears of one event once.
             bool hit = (data && session.DataWatches.Remove(path)) | (children && session.ChildWatches.Remove(path));
@@ -411,6 +427,7 @@ public sealed partial class InMemoryZooKeeper
             (names[i], names[j]) = (names[j], names[i]);
         }
 
-        return ImmutableArray.Create(names);
+        // The array is new and not kept, so it becomes the result without a copy.
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(names);
     }
 }

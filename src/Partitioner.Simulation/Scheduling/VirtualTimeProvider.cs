@@ -11,6 +11,9 @@ public sealed class VirtualTimeProvider : TimeProvider
     /// <summary>The UTC time at virtual time zero: fixed, so traces do not depend on the wall clock.</summary>
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Below this many ticks a product with a million (or with a drift under half a million) fits in 64 bits, with room for the rounding term.</summary>
+    private const long ProductSafeTicksMax = (long.MaxValue / 1_000_000) - 1_000_000;
+
     private readonly SimScheduler scheduler;
     private readonly SimProcess? process;
     private readonly long timestampOffset;
@@ -51,14 +54,23 @@ public sealed class VirtualTimeProvider : TimeProvider
             return local < TimeSpan.Zero ? TimeSpan.Zero : local;
         }
 
-        // Integer arithmetic, so that a seed gives the same times on every machine.
+        // Integer arithmetic, so that a seed gives the same times on every machine; in 64 bits where the product
+        // cannot overflow (under about ten days), which gives the same quotient as the 128-bit division at a
+        // fraction of its cost (the clocks are read on every step).
+        if (local.Ticks < ProductSafeTicksMax)
+        {
+            return TimeSpan.FromTicks(((local.Ticks * 1_000_000) + (1_000_000 + DriftPpm - 1)) / (1_000_000 + DriftPpm));
+        }
+
         var ticks = ((Int128)local.Ticks * 1_000_000 + (1_000_000 + DriftPpm - 1)) / (1_000_000 + DriftPpm);
         return TimeSpan.FromTicks((long)ticks);
     }
 
     /// <summary>This clock's reading of <paramref name="trueTicks"/> of true time.</summary>
     private long Local(long trueTicks) =>
-        DriftPpm == 0 ? trueTicks : trueTicks + (long)((Int128)trueTicks * DriftPpm / 1_000_000);
+        DriftPpm == 0 ? trueTicks
+        : trueTicks is > -ProductSafeTicksMax and < ProductSafeTicksMax ? trueTicks + (trueTicks * DriftPpm / 1_000_000)
+        : trueTicks + (long)((Int128)trueTicks * DriftPpm / 1_000_000);
 
     /// <inheritdoc />
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
