@@ -18,6 +18,9 @@ internal static class SimulateCommand
     /// <summary>Exit code when the second run of the same scenario gave another trace (lost determinism).</summary>
     public const int NondeterminismExitCode = 5;
 
+    /// <summary>With <c>--determinism sample</c>, the seeds run twice are those divisible by this.</summary>
+    public const ulong DeterminismSampleEvery = 10;
+
     public static Command Create()
     {
         var members = new Option<int>("--members") { Description = "Members at the start (1-100).", DefaultValueFactory = _ => 5 };
@@ -34,9 +37,15 @@ internal static class SimulateCommand
             DefaultValueFactory = _ => 1,
         };
         var parallel = new Option<int>("--parallel") { Description = "Worker threads that share out the seeds of --runs (each run stays deterministic).", DefaultValueFactory = _ => 1 };
+        var determinism = new Option<string>("--determinism")
+        {
+            Description = "With --runs: 'every' runs each seed twice and compares the trace hashes; 'sample' does so only for seeds "
+                + $"divisible by {DeterminismSampleEvery} and runs the others once, with every other check. A single run is always checked.",
+            DefaultValueFactory = _ => "every",
+        };
         var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
         {
-            members, items, duration, faultRate, seed, logDir, scenario, runs, parallel,
+            members, items, duration, faultRate, seed, logDir, scenario, runs, parallel, determinism,
         };
         command.SetAction(parse =>
         {
@@ -50,13 +59,19 @@ internal static class SimulateCommand
             var spec = parse.GetValue(scenario);
             int count = Numbers.InRange(parse.GetValue(runs), "--runs", 1, 10_000_000);
             int workers = Numbers.InRange(parse.GetValue(parallel), "--parallel", 1, 256);
+            bool sampled = parse.GetValue(determinism) switch
+            {
+                "every" => false,
+                "sample" => true,
+                var other => throw new BadInputException($"--determinism '{other}' is not 'every' or 'sample'"),
+            };
             if (spec is not null || count <= 1)
             {
                 return Run(spec, first, settings, quiet: false);
             }
 
             var draw = new Drawn(Given(parse, members), Given(parse, items), Given(parse, faultRate));
-            return RunMany(first, count, workers, seed => draw.For(seed, settings));
+            return RunMany(first, count, workers, seed => draw.For(seed, settings), sampled);
         });
         return command;
     }
@@ -87,9 +102,10 @@ internal static class SimulateCommand
     /// Runs consecutive seeds on <paramref name="workers"/> threads, each taking the next seed not yet taken; a
     /// run is a pure function of its seed, so the threads change only the wall time. Lines are printed in seed
     /// order as soon as every lower seed is done. At the first failing seed no new seeds are started, the lines
-    /// below it are printed, and it is run again with its full report.
+    /// below it are printed, and it is run again with its full report (twice, whatever <paramref name="sampled"/> says).
+    /// With <paramref name="sampled"/>, only seeds divisible by <see cref="DeterminismSampleEvery"/> are run twice.
     /// </summary>
-    private static int RunMany(ulong first, int count, int workers, Func<ulong, Settings> settingsFor)
+    private static int RunMany(ulong first, int count, int workers, Func<ulong, Settings> settingsFor, bool sampled)
     {
         var wall = Stopwatch.StartNew();
         var progress = Progress.Start("simulate", count);
@@ -97,6 +113,7 @@ internal static class SimulateCommand
         var gate = new object();
         int next = 0, printed = 0;
         int failedAt = int.MaxValue;
+        int twice = 0;
         Exception? crash = null;
 
         void Work()
@@ -118,9 +135,11 @@ internal static class SimulateCommand
 
                     ulong seed = first + (ulong)index;
                     var lines = new StringWriter(CultureInfo.InvariantCulture);
-                    int exitCode = Run(null, seed, settingsFor(seed), quiet: true, lines);
+                    bool checkDeterminism = !sampled || seed % DeterminismSampleEvery == 0;
+                    int exitCode = Run(null, seed, settingsFor(seed), quiet: true, lines, checkDeterminism);
                     lock (gate)
                     {
+                        twice += checkDeterminism ? 1 : 0;
                         done[index] = (exitCode, lines.ToString());
                         if (exitCode != 0 && index < failedAt)
                         {
@@ -175,13 +194,15 @@ internal static class SimulateCommand
             return Run(null, seed, settingsFor(seed), quiet: false);
         }
 
-        Console.WriteLine($"all {count} seeds from {first} passed");
+        Console.WriteLine(sampled
+            ? $"all {count} seeds from {first} passed; {twice} of them (those divisible by {DeterminismSampleEvery}) were run twice for determinism"
+            : $"all {count} seeds from {first} passed");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds on {threads.Length} threads, each run twice (this line alone varies between runs)"));
+            $"speed: {wall.Elapsed.TotalSeconds:0.00} s wall for {count} seeds on {threads.Length} threads, {(sampled ? $"{twice} of them" : "each")} run twice, {count / wall.Elapsed.TotalSeconds:0.00} seeds per second (this line alone varies between runs)"));
         return 0;
     }
 
-    private static int Run(string? spec, ulong seed, Settings settings, bool quiet, TextWriter? quietOutput = null)
+    private static int Run(string? spec, ulong seed, Settings settings, bool quiet, TextWriter? quietOutput = null, bool checkDeterminism = true)
     {
         var quietOut = quietOutput ?? Console.Out;
         var (members, items, duration, faultRate, logDir) = settings;
@@ -208,15 +229,17 @@ internal static class SimulateCommand
         }
 
         var wall = Stopwatch.StartNew();
-        SimulationResult result, again;
+        SimulationResult result;
+        SimulationResult? again;
         TimeSpan elapsed;
         try
         {
             result = Simulator.Run(scenario);
             elapsed = wall.Elapsed;
 
-            // The second run records event logs and must give the same trace: determinism is checked every time.
-            again = Simulator.Run(scenario, new SimulationOptions { RecordEventLogs = true });
+            // The second run records event logs and must give the same trace: determinism is checked every time,
+            // except for the seeds a sampled soak runs once.
+            again = checkDeterminism ? Simulator.Run(scenario, new SimulationOptions { RecordEventLogs = true }) : null;
         }
         catch (Exception e)
         {
@@ -226,7 +249,7 @@ internal static class SimulateCommand
             return (int)SimulationOutcome.Crash;
         }
 
-        bool deterministic = again.TraceHash == result.TraceHash;
+        bool deterministic = again is null || again.TraceHash == result.TraceHash;
         int exitCode = !deterministic && result.Outcome == SimulationOutcome.Passed ? NondeterminismExitCode : result.ExitCode;
         if (quiet)
         {
@@ -235,8 +258,9 @@ internal static class SimulateCommand
             return exitCode;
         }
 
+        // Not quiet: checkDeterminism is always true here, so the second run is there.
         PrintTimeline(result);
-        PrintChecks(result, deterministic, again.TraceHash);
+        PrintChecks(result, deterministic, again!.TraceHash);
         WriteLogs(again, exitCode != 0 ? logDir ?? $"partitioner-sim-logs/seed-{scenario.Seed}" : logDir);
         Console.WriteLine(exitCode == 0 ? "result: PASSED (exit code 0)" : $"result: FAILED (exit code {exitCode})");
         Console.WriteLine($"reproduce: {reproduce}");

@@ -20,6 +20,8 @@ internal sealed class StepChecker
     private readonly List<Seen> seen = new();
     private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
     private readonly List<SimulatedMember> changed = new();
+    private readonly HashSet<SimulatedMember> exempt = new();
+    private readonly List<string> folders = new();
 
     public StepChecker(SimCluster cluster)
     {
@@ -126,7 +128,7 @@ internal sealed class StepChecker
         var locks = server.Find(SimCluster.PartyPath + "/locks");
 
         // The session part is cheap and can change without a write (a client reading a close): every claim, every step.
-        var exempt = new HashSet<SimulatedMember>();
+        exempt.Clear();
         foreach (var member in cluster.Members)
         {
             if (Claim(member) is not { } claim)
@@ -165,7 +167,10 @@ internal sealed class StepChecker
         }
 
         // In ordinal order, so that of two disagreements in one step the same one is reported in every process.
-        foreach (var folder in changedFolders.Order(StringComparer.Ordinal))
+        folders.Clear();
+        folders.AddRange(changedFolders);
+        folders.Sort(StringComparer.Ordinal);
+        foreach (var folder in folders)
         {
             if (folder.StartsWith(locksPrefix, StringComparison.Ordinal)
                 && ownerOf.TryGetValue(folder[locksPrefix.Length..], out var owner)

@@ -285,7 +285,7 @@ public sealed partial class InMemoryZooKeeper
                 return ZooKeeperError.NoNode;
             }
 
-            if (node.Children.Count > 0)
+            if (node.ChildCount > 0)
             {
                 return ZooKeeperError.NotEmpty;
             }

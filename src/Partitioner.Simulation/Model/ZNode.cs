@@ -3,6 +3,13 @@ namespace Partitioner.Simulation.Model;
 /// <summary>One node of the in-memory ZooKeeper tree, with the stat fields the model needs.</summary>
 public sealed class ZNode
 {
+    // The children by name in ordinal order (so that every listing is deterministic), and the same in a hash
+    // table for Child: a run looks up lock folders among thousands of siblings many times per step, where the
+    // sorted tree costs a dozen string comparisons per lookup. Both are made with the first child, since most
+    // nodes (every lock node) never have one.
+    private SortedDictionary<string, ZNode>? children;
+    private Dictionary<string, ZNode>? byName;
+
     internal ZNode(string path, string name, ZNode? parent, byte[] data, long ephemeralOwner, long czxid)
     {
         Path = path;
@@ -42,33 +49,29 @@ public sealed class ZNode
     /// <summary>The number of child creations and deletions; the next sequential child's suffix.</summary>
     public int Cversion { get; internal set; }
 
-    /// <summary>The children by name, in ordinal order (so that every listing is deterministic).</summary>
-    internal SortedDictionary<string, ZNode> Children { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The same children in a hash table for <see cref="Child"/>: a run looks up lock folders among thousands of
-    /// siblings many times per step, and the sorted tree costs a dozen string comparisons per lookup there.
-    /// </summary>
-    private Dictionary<string, ZNode> ByName { get; } = new(StringComparer.Ordinal);
+    /// <summary>The number of children.</summary>
+    internal int ChildCount => children?.Count ?? 0;
 
     /// <summary>The children's names, in ordinal order.</summary>
-    public IEnumerable<string> ChildNames => Children.Keys;
+    public IEnumerable<string> ChildNames => children is null ? Array.Empty<string>() : children.Keys;
 
     /// <summary>The child named <paramref name="name"/>, or null.</summary>
-    public ZNode? Child(string name) => ByName.GetValueOrDefault(name);
+    public ZNode? Child(string name) => byName?.GetValueOrDefault(name);
 
     /// <summary>Adds <paramref name="child"/> under its name (which must be free).</summary>
     internal void AddChild(ZNode child)
     {
-        Children.Add(child.Name, child);
-        ByName.Add(child.Name, child);
+        children ??= new SortedDictionary<string, ZNode>(StringComparer.Ordinal);
+        byName ??= new Dictionary<string, ZNode>(StringComparer.Ordinal);
+        children.Add(child.Name, child);
+        byName.Add(child.Name, child);
     }
 
     /// <summary>Removes the child named <paramref name="name"/>, if there is one.</summary>
     internal void RemoveChild(string name)
     {
-        Children.Remove(name);
-        ByName.Remove(name);
+        children?.Remove(name);
+        byName?.Remove(name);
     }
 
     /// <summary>True for ephemeral nodes.</summary>

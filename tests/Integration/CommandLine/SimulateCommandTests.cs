@@ -64,6 +64,27 @@ public sealed class SimulateCommandTests
         Assert.Contains("on 3 threads", three.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SimulateRuns_WithDeterminismSample_RunsTwiceOnlyTheSeedsDivisibleByTen_AndPrintsTheSameSeedLines()
+    {
+        string[] arguments = ["simulate", "--seed", "38", "--runs", "4", "--duration", "4", "--items", "12", "--parallel", "2"];
+
+        var every = await RunCli(arguments);
+        var sample = await RunCli([.. arguments, "--determinism", "sample"]);
+
+        Assert.True(every.ExitCode == 0, every.Output);
+        Assert.True(sample.ExitCode == 0, sample.Output);
+        Assert.Contains("all 4 seeds from 38 passed\n", every.Output, StringComparison.Ordinal);
+        Assert.Contains("all 4 seeds from 38 passed; 1 of them (those divisible by 10) were run twice for determinism", sample.Output, StringComparison.Ordinal);
+        Assert.Contains("1 of them run twice", SpeedLines(sample.Output).Single(), StringComparison.Ordinal);
+        Assert.Contains("each run twice", SpeedLines(every.Output).Single(), StringComparison.Ordinal);
+
+        // The seed lines come from each seed's first run, which the option does not change.
+        static string SeedLines(string output) => string.Join('\n', output.Split('\n').Where(l => l.StartsWith("seed ", StringComparison.Ordinal)));
+        Assert.Equal(4, SeedLines(every.Output).Split('\n').Length);
+        Assert.Equal(SeedLines(every.Output), SeedLines(sample.Output));
+    }
+
     private static List<string> SpeedLines(string output) =>
         [.. output.Split('\n').Where(line => line.StartsWith("speed:", StringComparison.Ordinal))];
 
