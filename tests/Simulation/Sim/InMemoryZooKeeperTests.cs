@@ -65,6 +65,32 @@ public sealed class InMemoryZooKeeperTests
     }
 
     [Fact]
+    public void Multi_ThatDeletesThenFails_LeavesTheNodeFoundByPathAndListedUnderItsParent()
+    {
+        // Given /p/x
+        var h = new ModelHarness();
+        var (c, _) = h.Connect("a");
+        h.Await(c.CreateAsync("/p", default, NodeKind.Persistent));
+        h.Await(c.CreateAsync("/p/x", default, NodeKind.Persistent));
+
+        // When a multi deletes /p/x and then fails on a create of /p
+        var outcome = h.Await(c.MultiAsync([
+            new DeleteOp("/p/x"),
+            new CreateOp("/p", NoData, NodeKind.Persistent, PartyAcl.OpenUnsafe.Node)]));
+
+        // Then /p/x is still there, by its path (and by the same path written with a trailing or a doubled slash)
+        // and among /p's children, and a later delete of it works
+        Assert.Equal(ZooKeeperError.NodeExists, outcome.Error);
+        Assert.Same(h.Server.Find("/p/x"), h.Server.Find("/p/x/"));
+        Assert.Same(h.Server.Find("/p/x"), h.Server.Find("//p//x"));
+        Assert.NotNull(h.Server.Find("/p/x"));
+        Assert.Equal(["x"], h.Server.Find("/p")!.ChildNames);
+        Assert.Equal(ZooKeeperError.Ok, h.Await(c.DeleteAsync("/p/x")));
+        Assert.Null(h.Server.Find("/p/x"));
+        Assert.Empty(h.Server.Find("/p")!.ChildNames);
+    }
+
+    [Fact]
     public void Multi_WhenEveryOpSucceeds_NumbersSequentialNodesInOrder()
     {
         var h = new ModelHarness();
