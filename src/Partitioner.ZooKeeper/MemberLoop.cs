@@ -26,13 +26,14 @@ internal readonly record struct Observation(MemberState Previous, MemberState Cu
 /// and each result is posted back as an event. Under the simulator every callback arrives on its one
 /// scheduler thread, so a run is a pure function of its seed.
 /// <para>The mailbox has no limit of its own because what can wait in it is bounded by the member itself: each
-/// result answers one request Core sent (at most one per op id, and Core's requests are bounded by its share and
-/// the party), each watch event fires once for one watching request, each timer event fires once for one timer
-/// Core started (a restarted timer replaces the old one), and the rest are session changes (one per change of
-/// the client's connection) and user requests (one per call of a release or a finish). An event queues only
+/// result answers one request Core sent (one per op id: <see cref="Issue{T}"/> posts once, and Core's requests are
+/// bounded by its share and the party), each watch event answers one watching request (the shell passes on only
+/// the first call of a watch's callback, whatever the port does), each timer event fires once for one timer Core
+/// started (one-shot; a restarted timer replaces the old one), and the rest are session changes (one per change
+/// of the client's connection) and user requests (one per call of a release or a finish). An event queues only
 /// while another thread is deciding; otherwise its poster decides it at once. So the queue holds at most the
 /// member's own requests in flight, its watches and timers, and the session changes and calls that came during
-/// one decision.</para>
+/// one decision. <see cref="QueuedMax"/> records the most it held, for the tests that check that bound.</para>
 /// </remarks>
 internal sealed class MemberLoop
 {
@@ -53,6 +54,7 @@ internal sealed class MemberLoop
     private MemberState _state;
     private bool _draining;
     private bool _stopped;
+    private int _queuedMax;
     private long _seq;
 
     public MemberLoop(
@@ -84,6 +86,18 @@ internal sealed class MemberLoop
 
     /// <summary>The state after the last decision; safe to read from any thread.</summary>
     public MemberState State => Volatile.Read(ref _state);
+
+    /// <summary>The most events the mailbox has held at once, waiting to be decided (see the remarks for its bound).</summary>
+    public int QueuedMax
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queuedMax;
+            }
+        }
+    }
 
     /// <summary>
     /// Records the header, runs Core's start and its commands, then drains whatever they posted.
@@ -127,6 +141,11 @@ internal sealed class MemberLoop
             }
 
             _queue.Enqueue(@event);
+            if (_queue.Count > _queuedMax)
+            {
+                _queuedMax = _queue.Count;
+            }
+
             if (_draining)
             {
                 return true;
@@ -362,8 +381,31 @@ internal sealed class MemberLoop
         return failed(opId, ZooKeeperError.SystemError);
     }
 
-    private Action<WatchEventKind>? WatchFor(long opId, string path, bool watch) =>
-        watch ? kind => Post(new WatchFired(opId, path, kind)) : null;
+    /// <summary>
+    /// The callback a watching request leaves. It posts the watch's first event only: a ZooKeeper watch fires once,
+    /// and a port that called back again (against its contract) would otherwise put events in the mailbox that no
+    /// request of Core's accounts for. A second call is logged.
+    /// </summary>
+    private Action<WatchEventKind>? WatchFor(long opId, string path, bool watch)
+    {
+        if (!watch)
+        {
+            return null;
+        }
+
+        int fired = 0;
+        return kind =>
+        {
+            if (Interlocked.Exchange(ref fired, 1) == 0)
+            {
+                Post(new WatchFired(opId, path, kind));
+            }
+            else
+            {
+                Log.WatchFiredAgain(_logger, _identifier, opId, path, kind);
+            }
+        };
+    }
 
     private void StartTimer(long timerId, TimeSpan due)
     {

@@ -293,6 +293,9 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>The most events the member's mailbox has held at once (see <see cref="MemberLoop"/>'s remarks for its bound).</summary>
+    internal int MailboxQueuedMax => _loop.QueuedMax;
+
     /// <summary>True once the user asked to finish, so that Failure is the expected end.</summary>
     internal bool FinishRequested => Volatile.Read(ref _finishRequested) == 1;
 

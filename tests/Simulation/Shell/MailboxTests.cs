@@ -215,4 +215,56 @@ public sealed class MailboxTests
         Assert.Equal(threads * eventsPerThread, _decider.Seen.Count(e => e is SessionSuspended));
         Assert.Equal(threads * eventsPerThread, _decider.Seen.Count(e => e is ChildrenCompleted));
     }
+
+    [Fact]
+    public void Watch_WhenThePortCallsItTwice_ReachesCoreOnce()
+    {
+        // Given a children read that left a watch.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(new GetChildren(7, "/party/party", Watch: true));
+        Shell.Start(_port, _time, _decider);
+        _port.Calls[0].Answer(new ChildrenOutcome(ZooKeeperError.Ok, []));
+
+        // When the port calls the watch's callback twice, against its contract (a ZooKeeper watch fires once).
+        _port.Calls[0].Watch!(WatchEventKind.NodeChildrenChanged);
+        _port.Calls[0].Watch!(WatchEventKind.Disconnected);
+
+        // Then Core hears of the watch once, the first time: an event no request of its own accounts for never
+        // reaches the mailbox.
+        Assert.Equal([new WatchFired(7, "/party/party", WatchEventKind.NodeChildrenChanged)], _decider.Seen.OfType<WatchFired>());
+    }
+
+    [Fact]
+    public void Mailbox_WhenEverythingAnswersDuringOneDecision_HoldsAtMostTheRequestsInFlightAndTheWatchesAndSessionChangesThatCame()
+    {
+        // Given a port that answers every request before returning it, and a start that sends 300 deletes and a
+        // watching read: every answer comes while the start is still being decided, so all 301 wait in the mailbox.
+        const int deletes = 300;
+        _port.AnswerAtOnce = call => call.Operation == "delete" ? ZooKeeperError.Ok : new ChildrenOutcome(ZooKeeperError.Ok, []);
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            [.. Enumerable.Range(1, deletes).Select(i => (Command)new DeleteNode(i, $"/party/locks/{i}/n")),
+                new GetChildren(deletes + 1, "/party/party", Watch: true)]);
+
+        // And the first result's decision, while the other 300 results wait, sees the watch fire (its callback called
+        // twice) and the connection drop.
+        _decider.OnDecide = (state, e) =>
+        {
+            if (e is DeleteCompleted { OpId: 1 })
+            {
+                var read = _port.Calls.Single(c => c.Operation == "children");
+                read.Watch!(WatchEventKind.NodeChildrenChanged);
+                read.Watch!(WatchEventKind.NodeChildrenChanged);
+                _port.ChangeSession(SessionChange.Suspended);
+            }
+
+            return state.Then();
+        };
+
+        // When the member starts.
+        var partitioner = Shell.Start(_port, _time, _decider);
+
+        // Then every event was decided, and the mailbox never held more than the bound: during the first result's
+        // decision, the 300 results of requests still in flight, the watch's one event and the one session change.
+        Assert.Equal(deletes + 1 + 1 + 1, _decider.Seen.Count);
+        Assert.Equal(deletes + 1 + 1, partitioner.MailboxQueuedMax);
+    }
 }
