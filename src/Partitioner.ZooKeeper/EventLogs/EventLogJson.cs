@@ -85,11 +85,8 @@ internal static class EventLogJson
 
     public static JsonTypeInfo<LoggedConfig> Config { get; } = TypeInfo<LoggedConfig>();
 
-    public static JsonTypeInfo<DecisionLine<Event?, LoggedState, ImmutableArray<Command>>> Decision { get; } =
-        TypeInfo<DecisionLine<Event?, LoggedState, ImmutableArray<Command>>>();
-
-    public static JsonTypeInfo<DecisionLine<JsonElement, JsonElement, JsonElement>> DecisionRead { get; } =
-        TypeInfo<DecisionLine<JsonElement, JsonElement, JsonElement>>();
+    public static JsonTypeInfo<DecisionLine> Decision { get; } =
+        TypeInfo<DecisionLine>();
 
     public static JsonTypeInfo<Event> Event { get; } = TypeInfo<Event>();
 
@@ -106,7 +103,7 @@ internal static class EventLogJson
             config.PartitionFunctionName, config.BatchSize, config.Acl));
 
     /// <summary>A decision line's object.</summary>
-    public static DecisionLine<Event?, LoggedState, ImmutableArray<Command>> DecisionOf(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands) =>
+    public static DecisionLine DecisionOf(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands) =>
         new(seq, @event, LoggedState.Of(state), commands.IsDefault ? [] : commands);
 
     /// <summary>The compact text of <paramref name="value"/>, as a log line holds it.</summary>
@@ -182,7 +179,7 @@ internal sealed record LoggedConfig(
     PartyAcl Acl);
 
 /// <summary>One decision's line: its number (0 for the start), the event (null for the start), the state and the commands.</summary>
-internal sealed record DecisionLine<TEvent, TState, TCommands>(long Seq, TEvent Event, TState State, TCommands Commands);
+internal sealed record DecisionLine(long Seq, Event? Event, LoggedState State, ImmutableArray<Command> Commands);
 
 /// <summary>
 /// The part of a state a log records: what a user of the partitioner can see. The owned items' fencing tokens are
@@ -227,8 +224,7 @@ internal sealed record LoggedState(
         typeof(EnumNameConverter<NodeKind>), typeof(EnumNameConverter<WatchEventKind>), typeof(EnumNameConverter<PartitionState>)])]
 [JsonSerializable(typeof(HeaderLine<LoggedConfig>))]
 [JsonSerializable(typeof(HeaderLine<JsonElement?>))]
-[JsonSerializable(typeof(DecisionLine<Event?, LoggedState, ImmutableArray<Command>>))]
-[JsonSerializable(typeof(DecisionLine<JsonElement, JsonElement, JsonElement>))]
+[JsonSerializable(typeof(DecisionLine))]
 [JsonSerializable(typeof(CreateCompleted))]
 [JsonSerializable(typeof(DeleteCompleted))]
 [JsonSerializable(typeof(ChildrenCompleted))]

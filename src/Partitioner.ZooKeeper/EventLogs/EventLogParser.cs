@@ -52,13 +52,30 @@ internal readonly struct EventLogParser(long lineNumber)
         }
     }
 
-    /// <summary>Reads a decision line, leaving its parts as JSON: the state and commands are compared as text.</summary>
-    public DecisionLine<JsonElement, JsonElement, JsonElement> ReadDecision(string line)
+    /// <summary>
+    /// Reads a decision line, leaving its parts as JSON in the line's document (the state and commands are compared as
+    /// text, so they are not copied out of it); the caller disposes it.
+    /// </summary>
+    public RecordedDecision ReadDecision(string line)
     {
-        var decision = Deserialize(line, EventLogJson.DecisionRead);
-        Expect(decision.State, "state", JsonValueKind.Object);
-        Expect(decision.Commands, "commands", JsonValueKind.Array);
-        return decision;
+        var document = Parse(line);
+        try
+        {
+            var root = document.RootElement;
+            var seq = Property(root, "seq");
+            var decision = new RecordedDecision(
+                document,
+                seq.ValueKind == JsonValueKind.Number && seq.TryGetInt64(out var number) ? number : throw Fail($"has \"seq\" {Shorten(seq.GetRawText())}, which is not a whole number"),
+                Property(root, "event"),
+                Expect(Property(root, "state"), "state", JsonValueKind.Object),
+                Expect(Property(root, "commands"), "commands", JsonValueKind.Array));
+            document = null;
+            return decision;
+        }
+        finally
+        {
+            document?.Dispose();
+        }
     }
 
     /// <summary>Reads an event, or null for the start line's null event.</summary>
@@ -69,7 +86,7 @@ internal readonly struct EventLogParser(long lineNumber)
             return null;
         }
 
-        Expect(element, "event", JsonValueKind.Object);
+        _ = Expect(element, "event", JsonValueKind.Object);
 
         // Named here, before the serializer, whose own words for an unknown discriminator do not say which it was.
         var type = element.TryGetProperty(EventLogJson.TypeProperty, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : null;
@@ -173,11 +190,37 @@ internal readonly struct EventLogParser(long lineNumber)
 
     private static string Shorten(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
 
-    private void Expect(JsonElement value, string name, JsonValueKind kind)
+    /// <summary>Parses a line that must be a JSON object.</summary>
+    private JsonDocument Parse(string line)
     {
-        if (value.ValueKind != kind)
+        JsonDocument document;
+        try
         {
-            throw Fail($"has \"{name}\" {Shorten(value.GetRawText())} where a {kind.ToString().ToLowerInvariant()} belongs");
+            document = JsonDocument.Parse(line);
         }
+        catch (JsonException exception)
+        {
+            throw Fail($"is not valid JSON (a truncated or corrupt log?): {exception.Message}", exception);
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw Fail("is not a JSON object");
+        }
+
+        return document;
     }
+
+    private JsonElement Property(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) ? value : throw Fail($"has no \"{name}\"");
+
+    private JsonElement Expect(JsonElement value, string name, JsonValueKind kind) =>
+        value.ValueKind == kind ? value : throw Fail($"has \"{name}\" {Shorten(value.GetRawText())} where a {kind.ToString().ToLowerInvariant()} belongs");
+}
+
+/// <summary>A decision line as read: its number, and its event, state and commands as JSON inside the line's document.</summary>
+internal readonly record struct RecordedDecision(JsonDocument Document, long Seq, JsonElement Event, JsonElement State, JsonElement Commands) : IDisposable
+{
+    public void Dispose() => Document.Dispose();
 }

@@ -89,7 +89,7 @@ public sealed class EventLogReplayer
     private ReplayMismatch? ReplayLine(
         EventLogParser parser, string line, PartitionerConfig config, long seq, ref MemberState? state, List<ReplayStateChange> timeline)
     {
-        var recorded = parser.ReadDecision(line);
+        using var recorded = parser.ReadDecision(line);
         var @event = ReadDecisionEvent(parser, recorded, seq);
         var expectedState = Canonical(recorded.State);
         var expectedCommands = Canonical(recorded.Commands);
@@ -126,7 +126,7 @@ public sealed class EventLogReplayer
     }
 
     /// <summary>Reads the line's event, checking the sequence and that the event reads back exactly as written.</summary>
-    private static Event? ReadDecisionEvent(EventLogParser parser, DecisionLine<JsonElement, JsonElement, JsonElement> recorded, long seq)
+    private static Event? ReadDecisionEvent(EventLogParser parser, RecordedDecision recorded, long seq)
     {
         if (recorded.Seq != seq)
         {
