@@ -4,7 +4,8 @@
 #   2. builds the solution in Release and packs the packages and the tool into artifacts/packages
 #      (the integration tests install them from there as a new user would);
 #   3. runs every test project, writing TRX results under artifacts/test-results;
-#   4. runs the benchmarks in their short mode against a server they start (figures only, no verdict);
+#   4. runs the benchmarks in their short mode against a server they start, and the micro benchmarks once each
+#      (figures only, no verdict);
 #   5. counts the results (scripts/count-test-results.sh) and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,12 @@ if [ -z "${PARTITIONER_SKIP_BENCH:-}" ]; then
       status=1
     fi
   done
+  # The in-process micro benchmarks, each once (BenchmarkDotNet's Dry job, a few seconds): only that they still run.
+  echo "== benchmark: micro --dry"
+  if ! dotnet run -c Release --no-build --project bench/Partitioner.Benchmarks -- micro --dry; then
+    echo "benchmark 'micro' failed" >&2
+    status=1
+  fi
 fi
 
 scripts/count-test-results.sh "$results" || status=$?

@@ -31,7 +31,8 @@ internal sealed class CoreOnlyBench(BenchContext context)
         return seconds;
     }
 
-    private static void RunOnce(int items)
+    /// <summary>One run from the start to Acquired; the micro benchmarks run it too, and record its decisions through <paramref name="observe"/>.</summary>
+    internal static void RunOnce(int items, Action<Event?, Decision>? observe = null)
     {
         var config = PartitionerConfig.Create(
             "/core", MemberHarness.Items(items), "solo", new string('a', 32), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
@@ -39,6 +40,7 @@ internal sealed class CoreOnlyBench(BenchContext context)
         var queue = new Queue<Event>();
         var timers = new SortedSet<long>();
         var decision = Decider.Start(config);
+        observe?.Invoke(null, decision);
         Execute(port, decision.Commands, queue, timers);
         for (int i = 0; decision.State.State != PartitionState.Acquired; i++)
         {
@@ -49,6 +51,7 @@ internal sealed class CoreOnlyBench(BenchContext context)
 
             var next = queue.Count > 0 ? queue.Dequeue() : FireFirst(timers);
             decision = Decider.Decide(decision.State, next);
+            observe?.Invoke(next, decision);
             Execute(port, decision.Commands, queue, timers);
         }
     }
