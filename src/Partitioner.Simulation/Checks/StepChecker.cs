@@ -1,6 +1,8 @@
 using Partitioner.Simulation.Model;
 using Partitioner.Simulation.Network;
 using Partitioner.Simulation.Running;
+using Partitioner.ZooKeeper;
+using Partitioner.Core;
 
 namespace Partitioner.Simulation.Checks;
 
@@ -16,8 +18,10 @@ internal sealed class StepChecker
     private readonly SimCluster cluster;
     private readonly string locksPrefix = SimCluster.PartyPath + "/locks/";
     private readonly Dictionary<string, SimulatedMember> ownerOf = new(StringComparer.Ordinal);
-    // What the last step saw of each member, by its index in the cluster's members (which only grow).
+    // What the last step saw of each member, by its index in the cluster's members (which only grow), and
+    // until when each member's claim is known to hold without asking its partitioner again.
     private readonly List<Seen> seen = new();
+    private readonly List<Held?> held = new();
     private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
     private readonly List<SimulatedMember> changed = new();
     private readonly HashSet<SimulatedMember> exempt = new();
@@ -41,7 +45,7 @@ internal sealed class StepChecker
         for (int i = 0; i < members.Count; i++)
         {
             var member = members[i];
-            var now = Seen.Of(member, cluster.Server);
+            var now = Observe(i, member);
             if (i == seen.Count)
             {
                 changed.Add(member);
@@ -199,26 +203,72 @@ internal sealed class StepChecker
             ? new LockClaim(m.Name, session.SessionId, prefix, m.LastChecked, session.State == ClientState.Connected)
             : null;
 
-    /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
-    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix, bool Killed)
+    /// <summary>
+    /// What the checks depend on of member <paramref name="index"/>, <paramref name="m"/>. Its owned items are what its
+    /// partitioner reports (<see cref="SimulatedMember.Owned"/>), read again only when they may have changed: an
+    /// Acquired partitioner owns its items while its claim lasts (<c>ClaimRemaining</c>, a clock read under a lock),
+    /// and the claim only grows with a confirmation and shrinks with its clock, so a claim with R left is sure to
+    /// hold for R/2 of true time under any clock rate the model allows (under ±50 %), unless the partitioner, its
+    /// state, its session's state or the process changes, which is read every step. Polling every member's claim every step cost most
+    /// of a large party's run. <see cref="SimulationOptions.VerifyHeldClaims"/> checks this against a read every step.
+    /// </summary>
+    private Seen Observe(int index, SimulatedMember m)
     {
-        public static Seen Of(SimulatedMember m, InMemoryZooKeeper server)
+        var partitioner = m.Partitioner;
+        var session = m.Session;
+        long stateId = partitioner?.StateId ?? -1;
+        long nowTicks = cluster.Scheduler.NowTicks;
+        bool crashed = m.Process.Crashed;
+        var known = index < held.Count ? held[index] : null;
+        int ownedCount;
+        bool acquired;
+        if (known is { } h && nowTicks < h.UntilTicks && !crashed && partitioner is not null && ReferenceEquals(h.Partitioner, partitioner)
+            && h.StateId == stateId && partitioner.State == PartitionState.Acquired && ReferenceEquals(h.Session, session) && h.SessionState == session?.State)
         {
-            // Items owned means Acquired at this same instant, so the partitioner's claim (a clock read under a
-            // lock) is worked out a second time only for a member that owns nothing.
-            int ownedCount = m.Owned.Count;
-            var partitioner = m.Partitioner;
-            var session = m.Session;
-            return new(
-                m.Present,
-                partitioner,
-                partitioner?.StateId ?? -1,
-                ownedCount,
-                ownedCount > 0 || (partitioner?.Acquired ?? false),
-                session?.SessionId ?? 0,
-                session?.State,
-                m.ContenderPrefix,
-                session is not null && SingleOwnerChecker.KilledByOperator(server, session.SessionId));
+            (ownedCount, acquired) = (h.OwnedCount, true);
+            if (cluster.Options.VerifyHeldClaims && (m.Owned.Count != ownedCount || !partitioner.Acquired))
+            {
+                throw new InvalidOperationException(
+                    $"{m.Name}'s claim was taken to hold until {h.UntilTicks} ticks, but at {nowTicks} its partitioner reports {m.Owned.Count} items, Acquired {partitioner.Acquired}");
+            }
         }
+        else
+        {
+            // Items owned means Acquired at this same instant, so the claim is worked out a second time only for
+            // a member that owns nothing.
+            ownedCount = m.Owned.Count;
+            acquired = ownedCount > 0 || (partitioner?.Acquired ?? false);
+            known = null;
+            if (acquired && !crashed && partitioner is not null && partitioner.ClaimRemaining.Ticks / 2 is var half and >= 2)
+            {
+                known = new Held(partitioner, stateId, session, session?.State, nowTicks + half, ownedCount);
+            }
+        }
+
+        if (index == held.Count)
+        {
+            held.Add(known);
+        }
+        else
+        {
+            held[index] = known;
+        }
+
+        return new(
+            m.Present,
+            partitioner,
+            stateId,
+            ownedCount,
+            acquired,
+            session?.SessionId ?? 0,
+            session?.State,
+            m.ContenderPrefix,
+            session is not null && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId));
     }
+
+    /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
+    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix, bool Killed);
+
+    /// <summary>A partitioner in one state, on a session in one state, whose claim holds, with its owned count, before <see cref="UntilTicks"/>.</summary>
+    private sealed record Held(SetPartitioner Partitioner, long StateId, SimulatedSession? Session, ClientState? SessionState, long UntilTicks, int OwnedCount);
 }

@@ -30,6 +30,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool RunLoopConsumers { get; init; } = true;
 
+    /// <summary>
+    /// For tests only: whether the step checks, where they take a member's claim to hold without asking its partitioner
+    /// again, ask it anyway and throw <see cref="InvalidOperationException"/> if the answer differs. The default is false.
+    /// </summary>
+    public bool VerifyHeldClaims { get; init; }
+
     /// <summary>How long the run continues after the party has converged, still checking safety. The default is 1 second.</summary>
     public TimeSpan SettleAfterConvergence { get; init; } = TimeSpan.FromSeconds(1);
 }
