@@ -38,9 +38,6 @@ public sealed class ZooKeeperPort : IZooKeeperPort
         _client = client;
     }
 
-    /// <summary>The client this port works through.</summary>
-    public ZooKeeperClient Client => _client;
-
     /// <inheritdoc/>
     public TimeSpan SessionTimeout => _client.NegotiatedTimeout;
 

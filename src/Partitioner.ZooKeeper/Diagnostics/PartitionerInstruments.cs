@@ -34,7 +34,7 @@ public sealed class PartitionerInstruments
     public static ActivitySource ActivitySource { get; } = new(Name);
 
     /// <summary>The meter the instruments belong to.</summary>
-    public Meter Meter { get; }
+    internal Meter Meter { get; }
 
     internal UpDownCounter<long> ItemsOwned { get; }
 
@@ -53,7 +53,7 @@ public sealed class PartitionerInstruments
     internal Histogram<double> LockWaitDuration { get; }
 
     /// <summary>The instruments on the factory's "Partitioner" meter, or on the static one when there is no factory.</summary>
-    public static PartitionerInstruments Get(IMeterFactory? factory) =>
+    internal static PartitionerInstruments Get(IMeterFactory? factory) =>
         factory is null ? Static.Value : For(factory.Create(new MeterOptions(Name)));
 
     private static PartitionerInstruments For(Meter meter) => ByMeter.GetValue(meter, static m => new PartitionerInstruments(m));

@@ -30,7 +30,7 @@ public sealed class ClientInstruments
     }
 
     /// <summary>The meter the instruments belong to.</summary>
-    public Meter Meter { get; }
+    internal Meter Meter { get; }
 
     internal Counter<long> Requests { get; }
 
@@ -49,7 +49,7 @@ public sealed class ClientInstruments
     internal Counter<long> Expirations { get; }
 
     /// <summary>The instruments on the factory's "ZooKeeper.Client" meter, or on the static one when there is no factory.</summary>
-    public static ClientInstruments Get(IMeterFactory? factory) =>
+    internal static ClientInstruments Get(IMeterFactory? factory) =>
         factory is null ? Static.Value : For(factory.Create(new MeterOptions(MeterName)));
 
     private static ClientInstruments For(Meter meter) => ByMeter.GetValue(meter, static m => new ClientInstruments(m));
