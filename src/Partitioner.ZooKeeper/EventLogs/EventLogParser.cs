@@ -16,7 +16,8 @@ internal readonly struct EventLogParser(long lineNumber)
     /// <summary>Reads the header: checks the format and version, and rebuilds the configuration.</summary>
     public PartitionerConfig ReadHeader(string line, Func<string, PartitionFunction?> resolvePartitionFunction)
     {
-        var header = Deserialize(line, EventLogJson.HeaderRead);
+        using var document = Parse(line);
+        var header = Deserialize(document.RootElement, EventLogJson.HeaderRead, "header");
         if (header.Format != EventLogJson.FormatName)
         {
             var format = header.Format is null ? "missing" : $"\"{header.Format}\"";
@@ -100,32 +101,6 @@ internal readonly struct EventLogParser(long lineNumber)
 
     public EventLogFormatException Fail(string problem, Exception? inner = null) => new(LineNumber, problem, inner);
 
-    private T Deserialize<T>(string line, JsonTypeInfo<T> typeInfo)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(line, typeInfo) ?? throw Fail("is null, not a JSON object");
-        }
-        catch (JsonException exception)
-        {
-            // Tell a line that is not JSON at all (cut short, garbled) from JSON that does not fit the format.
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    throw Fail("is not a JSON object", exception);
-                }
-            }
-            catch (JsonException syntax)
-            {
-                throw Fail($"is not valid JSON (a truncated or corrupt log?): {syntax.Message}", syntax);
-            }
-
-            throw Misfit("line", exception, line: line);
-        }
-    }
-
     private T Deserialize<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string name)
     {
         try
@@ -134,7 +109,7 @@ internal readonly struct EventLogParser(long lineNumber)
         }
         catch (JsonException exception)
         {
-            throw Misfit(name, exception, element: element);
+            throw Misfit(name, exception, element);
         }
     }
 
@@ -143,23 +118,13 @@ internal readonly struct EventLogParser(long lineNumber)
     /// own reason when it gave one (the serializer's message names only the record it was building), without the
     /// serializer's byte offsets.
     /// </summary>
-    private EventLogFormatException Misfit(string root, JsonException exception, string? line = null, JsonElement element = default)
+    private EventLogFormatException Misfit(string root, JsonException exception, JsonElement element)
     {
         var path = exception.Path ?? "$";
         var reason = exception.InnerException?.Message ?? exception.Message;
         int suffix = reason.IndexOf(" Path: ", StringComparison.Ordinal);
         reason = suffix < 0 ? reason : reason[..suffix];
-        string? value = null;
-        if (line is not null)
-        {
-            using var document = JsonDocument.Parse(line);
-            value = ValueAt(document.RootElement, path);
-        }
-        else if (element.ValueKind != JsonValueKind.Undefined)
-        {
-            value = ValueAt(element, path);
-        }
-
+        var value = ValueAt(element, path);
         var where = path.Length > 1 ? root + path[1..] : root;
         return Fail(value is null ? $"has a value that does not fit at {where}: {reason}" : $"has {value} at {where}, which does not fit: {reason}", exception);
     }
