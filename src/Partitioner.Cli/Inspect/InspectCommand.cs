@@ -215,13 +215,13 @@ internal static class InspectCommand
             }
 
             // A missing node is watched for its creation instead, with exists.
-            arming.Add(ArmOneAsync(client, path, armed, fired, cancellationToken));
+            arming.Add(ArmOneAsync(client, path, fired, cancellationToken));
         }
 
         await Task.WhenAll(arming);
     }
 
-    private static async Task ArmOneAsync(ZooKeeperClient client, string path, HashSet<string> armed, Action<string> fired, CancellationToken cancellationToken)
+    private static async Task ArmOneAsync(ZooKeeperClient client, string path, Action<string> fired, CancellationToken cancellationToken)
     {
         try
         {

@@ -57,10 +57,7 @@ internal sealed record LockLedger(
     /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
 
-    /// <summary>This member's node for <paramref name="item"/> is <paramref name="node"/>, created at <paramref name="createdZxid"/> when known.</summary>
-    public LockLedger Adopted(string item, string node, long? createdZxid) => this with { Nodes = Nodes.SetItem(item, OwnNode.Named(node, createdZxid)) };
-
-    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes: <see cref="Adopted"/> for each, in one change.</summary>
+    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes, in one change.</summary>
     public LockLedger AdoptedAll(IReadOnlyList<(string Item, OwnNode Node)> adopted)
     {
         if (adopted.Count == 0)
@@ -77,7 +74,7 @@ internal sealed record LockLedger(
         return this with { Nodes = nodes.ToImmutable() };
     }
 
-    /// <summary>The stats of this member's nodes say they were created at these zxids: <see cref="TokenRead"/> for each, in one change.</summary>
+    /// <summary>The stats of this member's nodes say they were created at these zxids, in one change; an item without a node is skipped.</summary>
     public LockLedger TokensRead(IReadOnlyList<(string Item, long CreatedZxid)> read)
     {
         if (read.Count == 0)
@@ -96,10 +93,6 @@ internal sealed record LockLedger(
 
         return this with { Nodes = nodes.ToImmutable() };
     }
-
-    /// <summary>The stat of this member's node for <paramref name="item"/> says it was created at <paramref name="createdZxid"/>.</summary>
-    public LockLedger TokenRead(string item, long createdZxid) =>
-        Nodes.TryGetValue(item, out var node) ? this with { Nodes = Nodes.SetItem(item, node.WithToken(createdZxid)) } : this;
 
     /// <summary>
     /// A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing

@@ -186,15 +186,6 @@ public sealed partial class InMemoryZooKeeper
         }
     }
 
-    /// <summary>The client's side of <paramref name="connection"/> closed: its watches go with it.</summary>
-    public void ConnectionClosed(long sessionId, IServerConnection connection)
-    {
-        if (sessionsById.GetValueOrDefault(sessionId) is { } session && ReferenceEquals(session.Connection, connection))
-        {
-            DetachConnection(session);
-        }
-    }
-
     /// <summary>
     /// Ends a session by decree, as kazoo's test harness does to simulate expiry: its ephemeral nodes go,
     /// and its connection is closed. The client learns of it only when it reads the close.

@@ -62,9 +62,6 @@ public sealed class SimNetwork
     /// </summary>
     public int FrameBytesMax { get; init; } = 1_048_575;
 
-    /// <summary>True while any of <paramref name="member"/>'s traffic is held (a full or a one-way cut).</summary>
-    public bool IsIsolated(string member) => toServerHeld.ContainsKey(member) || toClientHeld.ContainsKey(member);
-
     /// <summary>True while what <paramref name="member"/> sends (or, with <paramref name="toServer"/> false, receives) is held.</summary>
     public bool IsHeld(string member, bool toServer) => (toServer ? toServerHeld : toClientHeld).ContainsKey(member);
 

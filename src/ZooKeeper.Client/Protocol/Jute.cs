@@ -35,8 +35,6 @@ internal sealed class JuteWriter
         value.CopyTo(Grow(value.Length));
     }
 
-    public void WriteNullBuffer() => WriteInt(-1);
-
     public void WriteString(string value)
     {
         var count = Encoding.UTF8.GetByteCount(value);

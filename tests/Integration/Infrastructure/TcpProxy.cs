@@ -25,7 +25,6 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<(TcpClient Client, TcpClient Server)> _links = [];
     private readonly Task _acceptLoop;
     private TaskCompletionSource _open = CompletedGate();
-    private volatile bool _blackholed;
 
     private TcpProxy(int targetPort)
     {
@@ -58,7 +57,6 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         lock (_links)
         {
-            _blackholed = on;
             if (on && _open.Task.IsCompleted)
             {
                 _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
