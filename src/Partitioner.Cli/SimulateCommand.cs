@@ -309,6 +309,11 @@ internal static class SimulateCommand
             ? $"converged at {at.TotalSeconds:0.000} s ({(at - result.QuietAt).TotalSeconds:0.000} s after the last fault ended, bound {result.Scenario.LivenessBound.TotalSeconds} s)"
             : result.Violation is { Kind: Simulation.Checks.ViolationKind.Liveness } l ? $"VIOLATED: {l.Message}" : "not reached";
         Console.WriteLine($"  liveness: {liveness}");
+        if (result.Scenario.HasTransients)
+        {
+            Console.WriteLine($"  transient replies: the leader answered {result.TransientReplies} requests with ThrottledOp, SessionMoved, OperationTimeout or a ConnectionLoss inside a multiRead");
+        }
+
         if (result.OperatorOverlaps + result.OperatorLockExemptions > 0)
         {
             Console.WriteLine($"  excused, an operator deleted a held lock node (no member can know in time): {result.OperatorOverlaps} overlaps, {result.OperatorLockExemptions} lock checks");

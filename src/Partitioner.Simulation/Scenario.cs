@@ -81,6 +81,16 @@ public sealed record Scenario
     /// </summary>
     public int ClockDriftPermille { get; init; }
 
+    /// <summary>
+    /// The rate, in parts per thousand of requests, at which the leader answers a member's request with a transient
+    /// code during the fault phase (ThrottledOp, SessionMoved, OperationTimeout, or one of them or ConnectionLoss inside
+    /// a multiRead), which the shell and Core retry with back-off. The default is 0 (none).
+    /// </summary>
+    public int TransientPermille { get; init; }
+
+    /// <summary>The largest <see cref="TransientPermille"/>.</summary>
+    public const int TransientPermilleMax = 500;
+
     /// <summary>The most stale lock folders a scenario may start with.</summary>
     public const int StaleFoldersMax = 200_000;
 
@@ -114,10 +124,16 @@ public sealed record Scenario
     /// How long, after the last fault has ended, every live member may take to be Acquired with the
     /// shares covering the set exactly once: time for the server to expire dead sessions (one timeout),
     /// for a failed member to be recreated and reconnect (another timeout at most), and for three
-    /// rounds of release (slowest consumer), stability wait and lock reaction, plus 3 s of slack.
+    /// rounds of release (slowest consumer), stability wait and lock reaction, plus 3 s of slack. With
+    /// transient replies, one more retry at the longest back-off (8 times the reaction time) that may
+    /// still be waiting when the last fault ends.
     /// </summary>
     public TimeSpan LivenessBound =>
-        (2 * SessionTimeout) + (3 * (TimeBoundary + MaxReactionTime + ReleaseDelayWorst)) + TimeSpan.FromSeconds(3);
+        (2 * SessionTimeout) + (3 * (TimeBoundary + MaxReactionTime + ReleaseDelayWorst)) + TimeSpan.FromSeconds(3)
+        + (HasTransients ? 8 * MaxReactionTime : TimeSpan.Zero);
+
+    /// <summary>True when the leader may answer with transient codes: a rate, or a TransientReplies fault.</summary>
+    public bool HasTransients => TransientPermille > 0 || Faults.Any(f => f.Kind == FaultKind.TransientReplies);
 
     /// <summary>Checks every value; a bad one is refused with an error naming it and its value.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
@@ -137,6 +153,8 @@ public sealed record Scenario
         Require(StaleFolders is >= 0 and <= StaleFoldersMax, nameof(StaleFolders), StaleFolders, $"must be 0 to {StaleFoldersMax}");
         Require(ClockDriftPermille is >= 0 and <= ClockDriftPermilleMax, nameof(ClockDriftPermille), ClockDriftPermille,
             $"must be 0 to {ClockDriftPermilleMax} parts per thousand");
+        Require(TransientPermille is >= 0 and <= TransientPermilleMax, nameof(TransientPermille), TransientPermille,
+            $"must be 0 to {TransientPermilleMax} parts per thousand");
         foreach (var fault in Faults)
         {
             Require(fault.At >= TimeSpan.Zero && fault.Duration >= TimeSpan.Zero && fault.Member >= 0, nameof(Faults), fault,
@@ -157,6 +175,11 @@ public sealed record Scenario
         if (Servers != 1)
         {
             spec.Append(CultureInfo.InvariantCulture, $"servers={Servers};");
+        }
+
+        if (TransientPermille != 0)
+        {
+            spec.Append(CultureInfo.InvariantCulture, $"transients={TransientPermille};");
         }
 
         spec.Append("faults=").AppendJoin(',', Faults.Select(f => f.ToString()));
@@ -210,6 +233,7 @@ public sealed record Scenario
             FrameBytesMax = (int)Math.Clamp(Optional("frame", FrameBytesDefault), 0, int.MaxValue),
             StaleFolders = (int)Math.Clamp(Optional("stale", 0), 0, int.MaxValue),
             ClockDriftPermille = (int)Math.Clamp(Optional("drift", 0), 0, int.MaxValue),
+            TransientPermille = (int)Math.Clamp(Optional("transients", 0), 0, int.MaxValue),
             Faults = faults,
         }.Validate();
     }

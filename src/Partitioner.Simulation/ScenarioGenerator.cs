@@ -52,6 +52,7 @@ public static class ScenarioGenerator
             FrameBytesMax = world.Chance(0.7) ? Scenario.FrameBytesDefault : world.Chance(0.5) ? 256 * 1024 : 128 * 1024,
             StaleFolders = world.Chance(0.7) ? 0 : (int)world.Between(1, 5_000),
             Servers = world.Chance(0.5) ? 3 : 1,
+            TransientPermille = world.Chance(0.5) ? 0 : (int)world.Between(5, 60),
         };
         return FitFrame(scenario).Validate();
     }
@@ -112,6 +113,7 @@ public static class ScenarioGenerator
             FaultKind.RequestsHeld or FaultKind.RepliesHeld => Range(0.1, 2.0),
             FaultKind.BorderlinePartition or FaultKind.BorderlinePause => Range(0.9, 1.2),
             FaultKind.LateTimers => Range(0.1, 1.0),
+            FaultKind.TransientReplies => Range(0.1, 1.0),
             _ => TimeSpan.Zero,
         };
     }

@@ -71,6 +71,14 @@
 //   is not asked of that claim, for as long as the creator's session has no other node in that folder.
 // - OperatorDeletesPartyNode: an operator deletes the member's party node. The member can see that (it
 //   watches the party), so no exemption applies: single owner must hold and the party must converge.
+// - TransientReplies: the leader answers requests with the codes that mean "not now": ThrottledOp and
+//   SessionMoved (the request was not carried out), OperationTimeout (carried out or not, half and half,
+//   for a write: its outcome is unknown), and, inside a multiRead, one of these or ConnectionLoss for one
+//   read alone. Every C# member meets them at the scenario's rate (transients=, parts per thousand of
+//   requests) for the whole fault phase, so the retry paths run under every other fault; a TransientReplies
+//   fault raises one member's rate to 30 % for its duration, which drives the retry back-off to its
+//   longest. The connection stays up; each injected answer is a line of the timeline. The kazoo-like
+//   members never get them (their handling would be kazoo's, not the code under test's).
 //
 // The world also has, per scenario, a frame limit (a reply above it fails its request alone with
 // MarshallingError and the connection stays up, as the real client does), stale lock folders left under P/locks before the run, and clock-rate drift of
@@ -196,6 +204,10 @@ internal sealed class FaultInjector
                 break;
             case FaultKind.OperatorDeletesPartyNode:
                 DeletePartyNode(member);
+                break;
+            case FaultKind.TransientReplies:
+                Note($"the leader answers {TransientReplies.BurstPermille / 10} % of {member.Name}'s requests with transient codes for {Seconds(d)}");
+                cluster.Transients.Burst(member.Name, cluster.Scheduler.Now + d);
                 break;
         }
     }

@@ -63,4 +63,11 @@ public enum FaultKind
     /// answering its clients' pings while the leader expires their sessions.
     /// </summary>
     FollowerCut,
+
+    /// <summary>
+    /// For the duration, the leader answers the member's requests with transient codes (ThrottledOp, SessionMoved,
+    /// OperationTimeout, or one of them or ConnectionLoss inside a multiRead) at a high rate; see <see cref="Scenario.TransientPermille"/>
+    /// for the rate every member meets during the fault phase.
+    /// </summary>
+    TransientReplies,
 }

@@ -22,14 +22,16 @@ public sealed partial class SimulatedSession
             id => network.Server.Create(id, path, bytes, kind) is var (error, created) ? new CreateOutcome(error, created) : default,
             error => new CreateOutcome(error, null),
             replyBytes: reply => ReplySize.Create(reply.CreatedPath),
-            ordered: true);
+            ordered: true,
+            op: "create",
+            path: path);
     }
 
     /// <inheritdoc />
     public Task<ZooKeeperError> DeleteAsync(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Delete(id, path), error => error, ordered: true);
+        return Request(id => network.Server.Delete(id, path), error => error, ordered: true, op: "delete", path: path);
     }
 
     /// <inheritdoc />
@@ -47,7 +49,9 @@ public sealed partial class SimulatedSession
                 {
                     watches.Add(WatchKind.Child, path, watch);
                 }
-            });
+            },
+            op: "getChildren",
+            path: path);
     }
 
     /// <inheritdoc />
@@ -63,7 +67,9 @@ public sealed partial class SimulatedSession
                 {
                     watches.Add(reply == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, path, watch);
                 }
-            });
+            },
+            op: "exists",
+            path: path);
     }
 
     /// <inheritdoc />
@@ -71,28 +77,50 @@ public sealed partial class SimulatedSession
         id => network.Server.Multi(id, ops) is var (error, results) ? new MultiOutcome(error, results) : default,
         error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty),
         replyBytes: reply => ReplySize.Multi(reply.Results),
-        ordered: true);
+        ordered: true,
+        op: "multi");
 
     /// <inheritdoc />
     public Task<ZooKeeperError> SyncAsync(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Sync(id), error => error, ordered: true);
+        return Request(id => network.Server.Sync(id), error => error, ordered: true, op: "sync", path: path);
     }
 
     /// <inheritdoc />
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Request(
         id => network.Server.MultiGetChildren(id, paths) is var (error, results) ? new MultiReadOutcome(error, results) : default,
         error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty),
-        replyBytes: reply => ReplySize.MultiRead(reply.Results));
+        replyBytes: reply => ReplySize.MultiRead(reply.Results),
+        op: "multiRead of children",
+        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+            ? reply
+            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new ChildrenResult(code, ImmutableArray<string>.Empty)) });
 
     /// <inheritdoc />
     public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) => Request(
         id => network.Server.MultiGetStat(id, paths) is var (error, results) ? new MultiStatOutcome(error, results) : default,
         error => new MultiStatOutcome(error, ImmutableArray<StatResult>.Empty),
-        replyBytes: reply => ReplySize.MultiStat(reply.Results));
+        replyBytes: reply => ReplySize.MultiStat(reply.Results),
+        op: "multiRead of stats",
+        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+            ? reply
+            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new StatResult(code, 0)) });
 
-    private Task<T> Request<T>(Func<long, T> atServer, Func<ZooKeeperError, T> failed, Func<T, int>? replyBytes = null, Action<T>? onReply = null, bool ordered = false)
+    /// <summary>
+    /// Sends one request. <paramref name="op"/> and <paramref name="path"/> name it in the timeline when the leader
+    /// answers it with an injected transient code (<see cref="Transients"/>); <paramref name="inside"/> puts such a
+    /// code into one read of a multiRead (given a random index and the code).
+    /// </summary>
+    private Task<T> Request<T>(
+        Func<long, T> atServer,
+        Func<ZooKeeperError, T> failed,
+        Func<T, int>? replyBytes = null,
+        Action<T>? onReply = null,
+        bool ordered = false,
+        string op = "request",
+        string? path = null,
+        Func<T, int, ZooKeeperError, T>? inside = null)
     {
         // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
         var completion = new TaskCompletionSource<T>();
@@ -111,7 +139,18 @@ public sealed partial class SimulatedSession
         open.SendToServer(() => open.ServeAtLeader(id, ordered, () =>
         {
             var server = network.Server;
-            var reply = atServer(id);
+            T reply;
+            if (Transients?.Draw(process.Name, op, path, write: ordered && op != "sync", multiRead: inside is not null) is { } transient)
+            {
+                reply = transient.Inside ? inside!(atServer(id), transient.Index, transient.Code)
+                    : transient.Applied ? Discard(atServer(id), failed(transient.Code))
+                    : failed(transient.Code);
+            }
+            else
+            {
+                reply = atServer(id);
+            }
+
             long zxid = server.LastZxid;
             int bytes = replyBytes?.Invoke(reply) ?? ReplySize.Header;
             return () => OnReply(open, xid, zxid, bytes, () =>
@@ -156,6 +195,18 @@ public sealed partial class SimulatedSession
         }
 
         complete();
+    }
+
+    /// <summary>
+    /// The leader's transient answers (the TransientReplies fault); null (the default) for a session whose requests
+    /// are always answered as usual, as the kazoo-like members' are.
+    /// </summary>
+    internal Faults.TransientReplies? Transients { get; set; }
+
+    private static T Discard<T>(T carriedOut, T answer)
+    {
+        _ = carriedOut;
+        return answer;
     }
 
     private sealed record PendingRequest(int Xid, long SentTimestamp, Action<ZooKeeperError> Fail);

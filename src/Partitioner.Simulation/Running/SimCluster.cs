@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Partitioner.Simulation.Checks;
+using Partitioner.Simulation.Faults;
 using Partitioner.Simulation.Model;
 using Partitioner.Simulation.Network;
 using Partitioner.Simulation.Scheduling;
@@ -40,7 +41,13 @@ internal sealed class SimCluster
         // The consumers' writes draw from a stream of their own, so that adding them changed nothing else a seed draws.
         StoreRandom = root.Fork();
         Store = new FencedStore(Server, PartyPath + "/locks");
+
+        // Last, from a stream of its own, as the store's.
+        Transients = new TransientReplies(Scheduler, root.Fork(), Trace, scenario.TransientPermille, scenario.FaultPhase);
     }
+
+    /// <summary>The leader's transient answers to the members' requests (the TransientReplies fault).</summary>
+    public TransientReplies Transients { get; }
 
     /// <summary>The downstream store the consumers write to with their fencing tokens, and its checks.</summary>
     public FencedStore Store { get; }

@@ -118,6 +118,7 @@ internal sealed class SimulatedMember
         var session = new SimulatedSession(cluster.Network, Process, clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
         {
             Trace = cluster.Trace.Detail,
+            Transients = cluster.Transients,
         };
         session.SessionChanged += change => cluster.Trace.Timeline($"{Name} session {change}");
         Session = session;

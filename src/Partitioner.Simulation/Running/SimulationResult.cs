@@ -60,6 +60,9 @@ public sealed record SimulationResult
     /// </summary>
     public int OperatorLockExemptions { get; init; }
 
+    /// <summary>How many of the members' requests the leader answered with an injected transient code (the TransientReplies fault).</summary>
+    public int TransientReplies { get; init; }
+
     /// <summary>Writes the fenced store accepted (each consumer's registrations and its writes during the work).</summary>
     public long StoreWritesAccepted { get; init; }
 

@@ -42,6 +42,9 @@ public static class Simulator
         yield return $"watches           {s.WatchMode} across reconnects";
         yield return s.Servers == 1 ? "servers           1 (standalone)" : $"servers           {s.Servers} (a leader and {s.Servers - 1} followers, tickTime 500 ms, syncLimit {Network.Follower.SyncLimit})";
         yield return $"fault phase       {s.FaultPhase.TotalSeconds} s, {s.Faults.Length} faults";
+        yield return s.TransientPermille == 0
+            ? "transient replies none (outside TransientReplies faults)"
+            : $"transient replies {s.TransientPermille} per 1,000 requests during the fault phase";
         yield return $"liveness bound    {s.LivenessBound.TotalSeconds} s after the last fault ends";
     }
 
@@ -179,6 +182,7 @@ public static class Simulator
                 WorkOverlaps = cluster.Store.WorkOverlaps,
                 WorkOverlapLongest = cluster.Store.WorkOverlapLongest,
                 OperatorLockExemptions = cluster.OperatorLockExemptions,
+                TransientReplies = cluster.Transients.Injected,
                 EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
             };
         }

@@ -41,6 +41,7 @@ internal static class ScenarioGenerators
             ClockDriftPermille = world.DriftPermille,
             FrameBytesMax = world.FrameBytes,
             StaleFolders = world.Stale,
+            TransientPermille = world.TransientPermille,
         });
 
     /// <summary>Smaller scenarios: each candidate drops a fault, a member, items, or shortens or softens something.</summary>
@@ -103,6 +104,11 @@ internal static class ScenarioGenerators
             yield return s with { ClockDriftPermille = 0 };
         }
 
+        if (s.TransientPermille > 0)
+        {
+            yield return s with { TransientPermille = 0 };
+        }
+
         if (s.FrameBytesMax != Scenario.FrameBytesDefault)
         {
             yield return s with { FrameBytesMax = Scenario.FrameBytesDefault };
@@ -121,12 +127,16 @@ internal static class ScenarioGenerators
             : Gen.Frequency((16, Gen.Choose(0, 12)), (8, Gen.Choose(13, 60)), (4, Gen.Choose(61, 200)), (2, Gen.Choose(201, 2_000)), (1, Gen.Constant(Scenario.ItemsMax)))
         select (members, items);
 
-    /// <summary>Clock drift (none, or 2-5%), the frame limit (mostly the default) and stale folders (mostly none).</summary>
-    private static Gen<(int DriftPermille, int FrameBytes, int Stale)> World() =>
+    /// <summary>
+    /// Clock drift (none, or 2-5%), the frame limit (mostly the default), stale folders (mostly none) and the rate of
+    /// transient replies (none in half, else 0.5-6 % of requests during the fault phase).
+    /// </summary>
+    private static Gen<(int DriftPermille, int FrameBytes, int Stale, int TransientPermille)> World() =>
         from drift in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(20, 50)))
         from frame in Gen.Frequency((6, Gen.Constant(Scenario.FrameBytesDefault)), (2, Gen.Constant(256 * 1024)), (2, Gen.Constant(128 * 1024)))
         from stale in Gen.Frequency((7, Gen.Constant(0)), (3, Gen.Choose(1, 5_000)))
-        select (drift, frame, stale);
+        from transients in Gen.Frequency((1, Gen.Constant(0)), (1, Gen.Choose(5, 60)))
+        select (drift, frame, stale, transients);
 
     private static Gen<(int SessionMs, int BoundaryMs, int ReactionMs, int LatencyMs, int ReleaseMs)> Timing() =>
         from session in Gen.Choose(2_000, 5_000)

@@ -17,6 +17,27 @@ public sealed class ScenarioSpecTests
     }
 
     [Fact]
+    public void Spec_WithTransients_RoundTrips_AndASpecWithoutTheKeyHasNone()
+    {
+        var scenario = ScenarioGenerator.FromSeed(99, 4, 30, TimeSpan.FromSeconds(20), 0.5) with { TransientPermille = 37 };
+
+        Assert.Contains("transients=37;", scenario.ToString(), StringComparison.Ordinal);
+        Assert.Equal(37, Scenario.Parse(scenario.ToString()).TransientPermille);
+        Assert.Equal(0, Scenario.Parse(scenario.ToString().Replace("transients=37;", "", StringComparison.Ordinal)).TransientPermille);
+    }
+
+    [Fact]
+    public void Validate_TransientRateAbove500_NamesTheValue()
+    {
+        var scenario = ScenarioGenerator.FromSeed(1, 2, 3, TimeSpan.FromSeconds(5), 0) with { TransientPermille = 501 };
+
+        var error = Assert.Throws<ArgumentException>(() => scenario.Validate());
+
+        Assert.Equal("TransientPermille", error.ParamName);
+        Assert.Contains("501", error.Message);
+    }
+
+    [Fact]
     public void Spec_WithAnUnknownFaultKind_IsRefusedNamingIt()
     {
         var spec = ScenarioGenerator.FromSeed(1, 2, 3, TimeSpan.FromSeconds(5), 0).ToString() + "100:Meteor:0:0";
