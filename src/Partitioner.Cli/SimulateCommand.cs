@@ -24,6 +24,10 @@ internal static class SimulateCommand
     public static Command Create()
     {
         var members = new Option<int>("--members") { Description = "Members at the start (1-100).", DefaultValueFactory = _ => 5 };
+        var kazooMembers = new Option<int?>("--kazoo-members")
+        {
+            Description = "Kazoo-like members besides --members (models of kazoo's SetPartitioner; 0-99, at most 100 members in all); drawn from the seed when not given.",
+        };
         var items = new Option<int>("--items") { Description = "Items to divide: \"0\", \"1\", ...", DefaultValueFactory = _ => 20 };
         var duration = new Option<double>("--duration") { Description = "Seconds of simulated time in which faults may start; a liveness phase follows.", DefaultValueFactory = _ => 60.0 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Mean faults per simulated second of the fault phase.", DefaultValueFactory = _ => 0.2 };
@@ -45,7 +49,7 @@ internal static class SimulateCommand
         };
         var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
         {
-            members, items, duration, faultRate, seed, logDir, scenario, runs, parallel, determinism,
+            members, kazooMembers, items, duration, faultRate, seed, logDir, scenario, runs, parallel, determinism,
         };
         command.SetAction(parse =>
         {
@@ -54,7 +58,8 @@ internal static class SimulateCommand
                 Numbers.InRange(parse.GetValue(items), "--items", 0, Scenario.ItemsMax),
                 Numbers.Seconds(parse.GetValue(duration), "--duration", positive: true).TotalSeconds,
                 NonNegative(parse.GetValue(faultRate), "--fault-rate"),
-                parse.GetValue(logDir));
+                parse.GetValue(logDir),
+                parse.GetValue(kazooMembers) is { } kazoo ? Numbers.InRange(kazoo, "--kazoo-members", 0, Scenario.MembersMax - 1) : null);
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
             var spec = parse.GetValue(scenario);
             int count = Numbers.InRange(parse.GetValue(runs), "--runs", 1, 10_000_000);
@@ -205,13 +210,18 @@ internal static class SimulateCommand
     private static int Run(string? spec, ulong seed, Settings settings, bool quiet, TextWriter? quietOutput = null, bool checkDeterminism = true)
     {
         var quietOut = quietOutput ?? Console.Out;
-        var (members, items, duration, faultRate, logDir) = settings;
+        var (members, items, duration, faultRate, logDir, kazoo) = settings;
+        if (kazoo is { } k && members + k > Scenario.MembersMax)
+        {
+            throw new BadInputException($"--kazoo-members {k} with --members {members} makes {members + k} members, more than {Scenario.MembersMax}");
+        }
+
         Scenario scenario;
         try
         {
             scenario = spec is not null
                 ? Scenario.Parse(spec)
-                : ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(duration), faultRate);
+                : ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(duration), faultRate, kazoo);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
@@ -222,7 +232,7 @@ internal static class SimulateCommand
         var reproduce = spec is not null
             ? $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --scenario \"{spec}\""
             : string.Create(CultureInfo.InvariantCulture,
-                $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}");
+                $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}{(kazoo is { } given ? $" --kazoo-members {given}" : "")}");
         if (!quiet)
         {
             PrintHeader(scenario);
@@ -254,7 +264,7 @@ internal static class SimulateCommand
         if (quiet)
         {
             quietOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}, store {result.StoreWritesAccepted} accepted {result.StoreWritesRefused} refused, work overlaps {result.WorkOverlaps} (longest {result.WorkOverlapLongest.TotalSeconds:0.000} s)"));
+                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members{(scenario.KazooMembers > 0 ? $" and {scenario.KazooMembers} kazoo" : "")}, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}, store {result.StoreWritesAccepted} accepted {result.StoreWritesRefused} refused, work overlaps {result.WorkOverlaps} (longest {result.WorkOverlapLongest.TotalSeconds:0.000} s){(result.KazooLivenessExcuse is null ? "" : ", liveness excused (kazoo)")}"));
             return exitCode;
         }
 
@@ -270,7 +280,7 @@ internal static class SimulateCommand
     }
 
     /// <summary>The options that shape a drawn scenario.</summary>
-    private readonly record struct Settings(int Members, int Items, double Duration, double FaultRate, string? LogDir);
+    private readonly record struct Settings(int Members, int Items, double Duration, double FaultRate, string? LogDir, int? KazooMembers);
 
     private static void PrintHeader(Scenario scenario)
     {
@@ -312,6 +322,16 @@ internal static class SimulateCommand
         if (result.Scenario.HasTransients)
         {
             Console.WriteLine($"  transient replies: the leader answered {result.TransientReplies} requests with ThrottledOp, SessionMoved, OperationTimeout or a ConnectionLoss inside a multiRead");
+        }
+
+        if (result.Scenario.KazooMembers > 0 || result.KazooOverlaps > 0)
+        {
+            Console.WriteLine($"  kazoo members (no fencing, no deadline of their own): {result.KazooOverlaps} times a member took an item a kazoo member still claimed on a session the server had ended (reported apart)");
+        }
+
+        if (result.KazooLivenessExcuse is { } excuse)
+        {
+            Console.WriteLine($"  liveness excused by kazoo's known weakness: {excuse}");
         }
 
         if (result.OperatorOverlaps + result.OperatorLockExemptions > 0)

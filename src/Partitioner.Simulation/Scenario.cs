@@ -88,6 +88,14 @@ public sealed record Scenario
     /// </summary>
     public int TransientPermille { get; init; }
 
+    /// <summary>
+    /// How many kazoo-like members start besides the <see cref="Members"/> C# members (named k0, k1, ...): models of
+    /// kazoo's SetPartitioner on the wire (a party node <c>&lt;hex&gt;-&lt;ID&gt;</c>, a new <c>&lt;hex&gt;__lock__</c>
+    /// prefix per lock, no identifier in lock nodes, kazoo's states, its stop-the-world rebalance and its known
+    /// weaknesses). The default is 0; members and kazoo members together are at most <see cref="MembersMax"/>.
+    /// </summary>
+    public int KazooMembers { get; init; }
+
     /// <summary>The largest <see cref="TransientPermille"/>.</summary>
     public const int TransientPermilleMax = 500;
 
@@ -130,7 +138,17 @@ public sealed record Scenario
     /// </summary>
     public TimeSpan LivenessBound =>
         (2 * SessionTimeout) + (3 * (TimeBoundary + MaxReactionTime + ReleaseDelayWorst)) + TimeSpan.FromSeconds(3)
-        + (HasTransients ? 8 * MaxReactionTime : TimeSpan.Zero);
+        + (HasTransients ? 8 * MaxReactionTime : TimeSpan.Zero)
+        + KazooAllocationWorst;
+
+    /// <summary>
+    /// With kazoo members, three of their allocations: they lock their share one item at a time, each lock a few
+    /// round trips (ensure the folder, create, list, and watch a predecessor), each up to twice the largest latency
+    /// through a follower and back; zero without them.
+    /// </summary>
+    public TimeSpan KazooAllocationWorst => KazooMembers == 0
+        ? TimeSpan.Zero
+        : 3 * (((Items + Members + KazooMembers - 1) / (Members + KazooMembers)) + 1) * 4 * 4 * LatencyMax;
 
     /// <summary>True when the leader may answer with transient codes: a rate, or a TransientReplies fault.</summary>
     public bool HasTransients => TransientPermille > 0 || Faults.Any(f => f.Kind == FaultKind.TransientReplies);
@@ -140,6 +158,8 @@ public sealed record Scenario
     public Scenario Validate()
     {
         Require(Members is >= 1 and <= MembersMax, nameof(Members), Members, $"must be 1 to {MembersMax}");
+        Require(KazooMembers >= 0 && Members + KazooMembers <= MembersMax, nameof(KazooMembers), KazooMembers,
+            $"must be 0 or more, with the {Members} members at most {MembersMax} in all");
         Require(Items is >= 0 and <= ItemsMax, nameof(Items), Items, $"must be 0 to {ItemsMax}");
         Require(SessionTimeout >= TimeSpan.FromMilliseconds(500), nameof(SessionTimeout), SessionTimeout, "must be at least 500 ms");
         Require(TimeBoundary >= TimeSpan.Zero, nameof(TimeBoundary), TimeBoundary, "must not be negative");
@@ -175,6 +195,11 @@ public sealed record Scenario
         if (Servers != 1)
         {
             spec.Append(CultureInfo.InvariantCulture, $"servers={Servers};");
+        }
+
+        if (KazooMembers != 0)
+        {
+            spec.Append(CultureInfo.InvariantCulture, $"kazoo={KazooMembers};");
         }
 
         if (TransientPermille != 0)
@@ -234,6 +259,7 @@ public sealed record Scenario
             StaleFolders = (int)Math.Clamp(Optional("stale", 0), 0, int.MaxValue),
             ClockDriftPermille = (int)Math.Clamp(Optional("drift", 0), 0, int.MaxValue),
             TransientPermille = (int)Math.Clamp(Optional("transients", 0), 0, int.MaxValue),
+            KazooMembers = (int)Math.Clamp(Optional("kazoo", 0), 0, int.MaxValue),
             Faults = faults,
         }.Validate();
     }

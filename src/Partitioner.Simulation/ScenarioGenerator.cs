@@ -17,8 +17,10 @@ public static class ScenarioGenerator
     /// <param name="items">Items to divide.</param>
     /// <param name="faultPhase">How long faults may start for.</param>
     /// <param name="faultRate">Mean faults per simulated second of the fault phase.</param>
+    /// <param name="kazooMembers">Kazoo-like members besides <paramref name="members"/>; null draws them (none in most
+    /// scenarios, 1-3 in some of up to 200 items).</param>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
-    public static Scenario FromSeed(ulong seed, int members, int items, TimeSpan faultPhase, double faultRate)
+    public static Scenario FromSeed(ulong seed, int members, int items, TimeSpan faultPhase, double faultRate, int? kazooMembers = null)
     {
         if (double.IsNaN(faultRate) || faultRate < 0 || faultRate > 10)
         {
@@ -53,6 +55,13 @@ public static class ScenarioGenerator
             StaleFolders = world.Chance(0.7) ? 0 : (int)world.Between(1, 5_000),
             Servers = world.Chance(0.5) ? 3 : 1,
             TransientPermille = world.Chance(0.5) ? 0 : (int)world.Between(5, 60),
+        };
+
+        // Kazoo members lock one item at a time, a few round trips each: drawn only into parties of up to 200 items.
+        bool drawKazoo = items <= 200 && members < Scenario.MembersMax && world.Chance(0.3);
+        scenario = scenario with
+        {
+            KazooMembers = kazooMembers ?? (drawKazoo ? (int)world.Between(1, Math.Min(3, Scenario.MembersMax - members)) : 0),
         };
         return FitFrame(scenario).Validate();
     }

@@ -9,7 +9,11 @@ namespace Partitioner.Simulation.Checks;
 /// <param name="ContenderPrefix">The 32-hex prefix of its lock nodes.</param>
 /// <param name="Items">The items it reports owning (non-empty).</param>
 /// <param name="ClientConnected">The member's client still believes it is connected (it has not read a close).</param>
-public readonly record struct LockClaim(string Member, long SessionId, string ContenderPrefix, IReadOnlyList<string> Items, bool ClientConnected);
+/// <param name="PrefixOf">
+/// For a member with a prefix per lock (kazoo's), the prefix of its lock of an item, instead of <paramref name="ContenderPrefix"/>; null otherwise.
+/// </param>
+public readonly record struct LockClaim(string Member, long SessionId, string ContenderPrefix, IReadOnlyList<string> Items, bool ClientConnected,
+    Func<string, string?>? PrefixOf = null);
 
 /// <summary>
 /// Lock agreement: a member that reports owning items holds, for each of them, the lowest
@@ -75,7 +79,8 @@ public static class LockAgreementChecker
     /// <summary>The part of the check for one item of a claim; <paramref name="locks"/> is the party's <c>locks</c> node (null if missing).</summary>
     public static string? CheckItem(ZNode? locks, string partyPath, LockClaim claim, string item)
     {
-        var problem = CheckFolder(locks?.Child(item), $"{partyPath}/locks/{item}", claim);
+        var prefix = claim.PrefixOf is { } of ? of(item) : claim.ContenderPrefix;
+        var problem = prefix is null ? "it has no lock for it" : CheckFolder(locks?.Child(item), $"{partyPath}/locks/{item}", claim, prefix);
         return problem is null ? null : $"{claim.Member} owns item '{item}' but {problem}";
     }
 
@@ -99,7 +104,7 @@ public static class LockAgreementChecker
         return sequence;
     }
 
-    private static string? CheckFolder(ZNode? lockNode, string lockPath, LockClaim claim)
+    private static string? CheckFolder(ZNode? lockNode, string lockPath, LockClaim claim, string prefix)
     {
         if (lockNode is null)
         {
@@ -122,9 +127,9 @@ public static class LockAgreementChecker
             return $"{lockPath} has no contender";
         }
 
-        if (lowest.EphemeralOwner != claim.SessionId || !lowest.Name.StartsWith(claim.ContenderPrefix, StringComparison.Ordinal))
+        if (lowest.EphemeralOwner != claim.SessionId || !lowest.Name.StartsWith(prefix, StringComparison.Ordinal))
         {
-            return $"the lowest contender is {lowest.Name} of session 0x{lowest.EphemeralOwner:x}, not its own (session 0x{claim.SessionId:x}, prefix {claim.ContenderPrefix})";
+            return $"the lowest contender is {lowest.Name} of session 0x{lowest.EphemeralOwner:x}, not its own (session 0x{claim.SessionId:x}, prefix {prefix})";
         }
 
         return null;

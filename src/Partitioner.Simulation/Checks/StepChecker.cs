@@ -17,14 +17,14 @@ internal sealed class StepChecker
 {
     private readonly SimCluster cluster;
     private readonly string locksPrefix = SimCluster.PartyPath + "/locks/";
-    private readonly Dictionary<string, SimulatedMember> ownerOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimMember> ownerOf = new(StringComparer.Ordinal);
     // What the last step saw of each member, by its index in the cluster's members (which only grow), and
     // until when each member's claim is known to hold without asking its partitioner again.
     private readonly List<Seen> seen = new();
     private readonly List<Held?> held = new();
     private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
-    private readonly List<SimulatedMember> changed = new();
-    private readonly HashSet<SimulatedMember> exempt = new();
+    private readonly List<SimMember> changed = new();
+    private readonly HashSet<SimMember> exempt = new();
     private readonly List<string> folders = new();
 
     public StepChecker(SimCluster cluster)
@@ -96,12 +96,14 @@ internal sealed class StepChecker
         foreach (var member in changed)
         {
             // A session an operator killed owns nothing as far as the checks go: left to fencing (see SingleOwnerChecker).
-            var owned = KilledByOperator(member) ? Array.Empty<string>() : member.Owned;
+            // Nor does a kazoo member's session the server has ended: kazoo has no deadline of its own (see KazooMember).
+            var owned = Unchecked(member) ? Array.Empty<string>() : member.Owned;
             member.LastChecked = owned;
             foreach (var item in owned)
             {
                 if (ownerOf.TryAdd(item, member))
                 {
+                    CountKazooOverlap(member, item);
                     continue;
                 }
 
@@ -195,16 +197,55 @@ internal sealed class StepChecker
         return null;
     }
 
-    private bool KilledByOperator(SimulatedMember m) =>
-        m.Session is { } session && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId);
-
-    private static LockClaim? Claim(SimulatedMember m) =>
-        m.LastChecked.Count > 0 && m.Session is { } session && m.ContenderPrefix is { } prefix
-            ? new LockClaim(m.Name, session.SessionId, prefix, m.LastChecked, session.State == ClientState.Connected)
-            : null;
+    private bool Unchecked(SimMember m) => Unchecked(m, cluster.Server);
 
     /// <summary>
-    /// What the checks depend on of member <paramref name="index"/>, <paramref name="m"/>. Its owned items are what its
+    /// True when the member's claims are left out of the checks: an operator killed its session by decree, or it is a
+    /// kazoo member whose session the server has ended (kazoo keeps ACQUIRED until its client hears of that).
+    /// </summary>
+    private static bool Unchecked(SimMember m, InMemoryZooKeeper server) =>
+        m.Session is { } session
+        && (SingleOwnerChecker.KilledByOperator(server, session.SessionId) || (m.IsKazoo && server.Session(session.SessionId) is not { Alive: true }));
+
+    /// <summary>A member took an item that a kazoo member, unchecked since the server ended its session, still claims: counted apart.</summary>
+    private void CountKazooOverlap(SimMember member, string item)
+    {
+        if (!cluster.KazooStarted)
+        {
+            return;
+        }
+
+        foreach (var other in cluster.Members)
+        {
+            if (other.IsKazoo && !ReferenceEquals(other, member) && other.Present && Unchecked(other) && other.Owned.Contains(item))
+            {
+                cluster.KazooOverlaps++;
+                cluster.Trace.Timeline($"kazoo overlap: item '{item}' owned by {member.Name} while {other.Name} (kazoo) still claims it on a session the server has ended");
+                return;
+            }
+        }
+    }
+
+    private static LockClaim? Claim(SimMember m)
+    {
+        if (m.LastChecked.Count == 0 || m.Session is not { } session)
+        {
+            return null;
+        }
+
+        // A C# member has one prefix for all its locks; a kazoo member one per lock.
+        if (m.IsKazoo)
+        {
+            return new LockClaim(m.Name, session.SessionId, string.Empty, m.LastChecked, session.State == ClientState.Connected, m.PrefixFor);
+        }
+
+        return m.PrefixFor(string.Empty) is { } prefix
+            ? new LockClaim(m.Name, session.SessionId, prefix, m.LastChecked, session.State == ClientState.Connected)
+            : null;
+    }
+
+    /// <summary>
+    /// What the checks depend on of member <paramref name="index"/>, <paramref name="member"/>. Its owned items are what its
     /// partitioner reports (<see cref="SimulatedMember.Owned"/>), read again only when they may have changed: an
     /// Acquired partitioner owns its items while its claim lasts (<c>ClaimRemaining</c>, a clock read under a lock),
     /// and the claim only grows with a confirmation and shrinks with its clock, so a claim with R left is sure to
@@ -212,8 +253,21 @@ internal sealed class StepChecker
     /// state, its session's state or the process changes, which is read every step. Polling every member's claim every step cost most
     /// of a large party's run. <see cref="SimulationOptions.VerifyHeldClaims"/> checks this against a read every step.
     /// </summary>
-    private Seen Observe(int index, SimulatedMember m)
+    private Seen Observe(int index, SimMember member)
     {
+        if (member is not SimulatedMember m)
+        {
+            // A kazoo member's state is plain fields, read every step.
+            if (index == held.Count)
+            {
+                held.Add(null);
+            }
+
+            int count = member.Owned.Count;
+            return new(member.Present, member.PartitionerObject, member.StateId, count, count > 0 || member.IsAcquired, member.Session?.SessionId ?? 0,
+                member.Session?.State, member.PrefixVersion, Unchecked(member), member.NotAwaited);
+        }
+
         var partitioner = m.Partitioner;
         var session = m.Session;
         long stateId = partitioner?.StateId ?? -1;
@@ -263,11 +317,13 @@ internal sealed class StepChecker
             session?.SessionId ?? 0,
             session?.State,
             m.ContenderPrefix,
-            session is not null && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId));
+            session is not null && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId),
+            NotAwaited: false);
     }
 
     /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
-    private readonly record struct Seen(bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, string? Prefix, bool Killed);
+    private readonly record struct Seen(
+        bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, object? Prefix, bool Exempt, bool NotAwaited);
 
     /// <summary>A partitioner in one state, on a session in one state, whose claim holds, with its owned count, before <see cref="UntilTicks"/>.</summary>
     private sealed record Held(SetPartitioner Partitioner, long StateId, SimulatedSession? Session, ClientState? SessionState, long UntilTicks, int OwnedCount);

@@ -29,10 +29,17 @@ public sealed class TraceRecorder
     private readonly List<string> timeline = new();
     private byte[] buffer = new byte[BufferBytes];
     private int used;
+    private List<string>? detail;
     private Func<TimeSpan> now = () => TimeSpan.Zero;
 
     /// <summary>The readable lines, each starting with its virtual time.</summary>
     public IReadOnlyList<string> TimelineLines => timeline;
+
+    /// <summary>Every line, detail included, when <see cref="KeepDetail"/> was called first; else empty.</summary>
+    public IReadOnlyList<string> DetailLines => detail ?? (IReadOnlyList<string>)Array.Empty<string>();
+
+    /// <summary>Keeps every line from now on, server operations included (for tests; costs memory).</summary>
+    public void KeepDetail() => detail ??= new List<string>();
 
     /// <summary>How many lines fed the hash.</summary>
     public long LineCount { get; private set; }
@@ -45,6 +52,7 @@ public sealed class TraceRecorder
         Span<char> stamp = stackalloc char[32];
         int length = Stamp(now(), stamp);
         Append(stamp[..length], line);
+        detail?.Add(string.Concat(stamp[..length], " ", line));
     }
 
     /// <summary>Records a line in the hash and the timeline.</summary>
@@ -55,7 +63,9 @@ public sealed class TraceRecorder
         Span<char> stamp = stackalloc char[32];
         int length = Stamp(now(), stamp);
         Append(stamp[..length], line);
-        timeline.Add(string.Concat(stamp[..length], " ", line));
+        var stamped = string.Concat(stamp[..length], " ", line);
+        timeline.Add(stamped);
+        detail?.Add(stamped);
     }
 
     /// <summary>The hash of every line so far, as lowercase hex.</summary>

@@ -23,7 +23,7 @@ public sealed partial class InMemoryZooKeeper
             batch.Commit();
         }
 
-        Log($"0x{sessionId:x} create {created ?? path} {kind} -> {error}");
+        Log($"0x{sessionId:x} create {created ?? path} {kind} ({data.Length} bytes) -> {error}");
         return (error, created);
     }
 

@@ -81,7 +81,7 @@ internal sealed class SimCluster
     /// operator deleted: an operator deleted the lowest contender of its session in that folder, and the session
     /// has no contender there now. Once the member creates a new node for the item, the usual checks apply again.
     /// </summary>
-    public bool IsOperatorStale(SimulatedMember member, string item)
+    public bool IsOperatorStale(SimMember member, string item)
     {
         if (OperatorHits.Count == 0 || member.Session is not { } session)
         {
@@ -121,21 +121,33 @@ internal sealed class SimCluster
     public TraceRecorder Trace { get; } = new();
 
     /// <summary>Every member process ever started, in order of start.</summary>
-    public List<SimulatedMember> Members { get; } = new();
+    public List<SimMember> Members { get; } = new();
 
     /// <summary>Members that are neither crashed nor leaving, in order of start.</summary>
-    public IEnumerable<SimulatedMember> Present => Members.Where(m => m.Present);
+    public IEnumerable<SimMember> Present => Members.Where(m => m.Present);
 
     /// <summary>The next free member slot number.</summary>
     public int NextSlot { get; set; }
 
+    /// <summary>True once a kazoo-like member has started.</summary>
+    public bool KazooStarted { get; private set; }
+
+    /// <summary>The next free kazoo member slot number.</summary>
+    public int NextKazooSlot { get; set; }
+
+    /// <summary>How many times a kazoo member still claimed an item after the server had ended its session, while another member owned it.</summary>
+    public int KazooOverlaps { get; set; }
+
     /// <summary>The event logs of every partitioner that recorded one, by file name.</summary>
     public SortedDictionary<string, StringWriter> EventLogs { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Starts a member process in <paramref name="slot"/> (a new slot when null).</summary>
-    public SimulatedMember StartMember(string? slot = null, int generation = 1)
+    /// <summary>Starts a member process in <paramref name="slot"/> (a new slot when null): a C# member, or a kazoo-like one.</summary>
+    public SimMember StartMember(string? slot = null, int generation = 1, bool kazoo = false)
     {
-        var member = new SimulatedMember(this, slot ?? $"m{NextSlot++}", generation);
+        KazooStarted |= kazoo;
+        SimMember member = kazoo
+            ? new KazooMember(this, slot ?? $"k{NextKazooSlot++}", generation)
+            : new SimulatedMember(this, slot ?? $"m{NextSlot++}", generation);
         Members.Add(member);
         member.Start();
         return member;
@@ -143,4 +155,4 @@ internal sealed class SimCluster
 }
 
 /// <summary>An operator deleted the lowest lock node of <paramref name="Item"/>, created by <paramref name="Member"/>'s session <paramref name="SessionId"/>.</summary>
-internal sealed record OperatorHit(SimulatedMember Member, long SessionId, string Item, TimeSpan At);
+internal sealed record OperatorHit(SimMember Member, long SessionId, string Item, TimeSpan At);

@@ -16,77 +16,64 @@ namespace Partitioner.Simulation.Running;
 /// convenience loop <see cref="SetPartitioner.RunAsync"/> with work that stops after the release delay once
 /// the member has left Acquired.
 /// </summary>
-internal sealed class SimulatedMember
+internal sealed class SimulatedMember : SimMember
 {
     /// <summary>The longest gap between two writes of a consumer's work to the fenced store.</summary>
     private static readonly TimeSpan WriteIntervalMax = TimeSpan.FromMilliseconds(400);
 
     private readonly SimCluster cluster;
     private WorkRun? currentRun;
-    private readonly VirtualTimeProvider clock;
     private int partitioners;
     private TaskCompletionSource? currentWork;
     private CancellationTokenSource? runLoopCancellation;
     private Task? runLoop;
 
     public SimulatedMember(SimCluster cluster, string slot, int generation)
-    {
-        this.cluster = cluster;
-        Slot = slot;
-        Generation = generation;
-        Process = new SimProcess(cluster.Scheduler, generation == 1 ? slot : $"{slot}#{generation}");
-        clock = new VirtualTimeProvider(cluster.Scheduler, Process, cluster.Random.Between(0, long.MaxValue / 4), cluster.DrawDriftPpm());
-        ReleaseDelayMax = cluster.Scenario.ReleaseDelayMax;
-    }
-
-    /// <summary>The member's slot, which is also its identifier in the party ("m0", "m1", ...).</summary>
-    public string Slot { get; }
-
-    /// <summary>1 for the first process in the slot, then one more for each restart after a crash.</summary>
-    public int Generation { get; }
-
-    /// <summary>The member's name in the trace.</summary>
-    public string Name => Process.Name;
-
-    public SimProcess Process { get; }
-
-    /// <summary>The member's clock (its rate may drift; its timers may be made late).</summary>
-    public VirtualTimeProvider Clock => clock;
-
-    public SimulatedSession? Session { get; private set; }
+        : base(cluster, slot, generation) => this.cluster = cluster;
 
     public SetPartitioner? Partitioner { get; private set; }
 
     /// <summary>The contender prefix of the current partitioner.</summary>
     public string? ContenderPrefix { get; private set; }
 
-    /// <summary>The longest time this member's consumer takes to release.</summary>
-    public TimeSpan ReleaseDelayMax { get; set; }
-
-    /// <summary>True once the member started to leave for good.</summary>
-    public bool Leaving { get; private set; }
-
-    /// <summary>Neither crashed nor leaving: a member the liveness check waits for.</summary>
-    public bool Present => !Process.Crashed && !Leaving;
+    /// <inheritdoc />
+    public override bool IsKazoo => false;
 
     /// <summary>The items this member may work on now, as the partitioner reports them (stale-safe).</summary>
-    public IReadOnlyList<string> Owned => Process.Crashed || Partitioner is null ? Array.Empty<string>() : Partitioner.AcquiredItems;
+    public override IReadOnlyList<string> Owned => Process.Crashed || Partitioner is null ? Array.Empty<string>() : Partitioner.AcquiredItems;
 
-    /// <summary>What the step checks last read as this member's owned items.</summary>
-    internal IReadOnlyList<string> LastChecked { get; set; } = Array.Empty<string>();
+    /// <inheritdoc />
+    public override bool IsAcquired => Partitioner is { State: PartitionState.Acquired } p && p.Acquired;
 
-    public void Start() => OpenSession();
+    /// <inheritdoc />
+    public override object? PartitionerObject => Partitioner;
 
-    /// <summary>The process dies; nothing of it runs again.</summary>
-    public void Crash()
+    /// <inheritdoc />
+    public override long StateId => Partitioner?.StateId ?? -1;
+
+    /// <inheritdoc />
+    public override string? PrefixFor(string item) => ContenderPrefix;
+
+    /// <inheritdoc />
+    public override object? PrefixVersion => ContenderPrefix;
+
+    /// <inheritdoc />
+    public override string Describe() => Partitioner is { } p
+        ? $"{p.State}, session {Session?.State}"
+        : $"no partitioner yet, session {Session?.State}";
+
+    public override void Start() => OpenSession();
+
+    /// <inheritdoc />
+    public override void Crash()
     {
         StopWork();
         Process.Crash();
         Session?.OnCrash();
     }
 
-    /// <summary>The consumer finishes the partitioner and closes its session: the member leaves for good.</summary>
-    public void Leave()
+    /// <inheritdoc />
+    public override void Leave()
     {
         Leaving = true;
 
@@ -115,7 +102,7 @@ internal sealed class SimulatedMember
 
     private void OpenSession()
     {
-        var session = new SimulatedSession(cluster.Network, Process, clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
+        var session = new SimulatedSession(cluster.Network, Process, Clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
         {
             Trace = cluster.Trace.Detail,
             Transients = cluster.Transients,
@@ -140,7 +127,7 @@ internal sealed class SimulatedMember
             Identifier = Slot,
             TimeBoundary = cluster.Scenario.TimeBoundary,
             MaxReactionTime = cluster.Scenario.MaxReactionTime,
-            TimeProvider = clock,
+            TimeProvider = Clock,
             // The model's tickTime, as a careful operator would give it: the relay allowance of the claims.
             ServerTickTime = cluster.Server.TickTime,
             ContenderPrefix = ContenderPrefix,

@@ -36,6 +36,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool VerifyHeldClaims { get; init; }
 
+    /// <summary>
+    /// Whether the result keeps every trace line, the server's operations included (<see cref="SimulationResult.DetailLines"/>),
+    /// for tests that look at what went over the wire. The default is false (it costs memory).
+    /// </summary>
+    public bool KeepDetailLines { get; init; }
+
     /// <summary>How long the run continues after the party has converged, still checking safety. The default is 1 second.</summary>
     public TimeSpan SettleAfterConvergence { get; init; } = TimeSpan.FromSeconds(1);
 }

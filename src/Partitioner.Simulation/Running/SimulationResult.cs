@@ -60,6 +60,18 @@ public sealed record SimulationResult
     /// </summary>
     public int OperatorLockExemptions { get; init; }
 
+    /// <summary>
+    /// How often a member took an item that a kazoo-like member still claimed on a session the server had ended (kazoo
+    /// has no deadline of its own and no fencing): reported apart, not a violation; 0 without kazoo members.
+    /// </summary>
+    public int KazooOverlaps { get; init; }
+
+    /// <summary>
+    /// Why the run was not asked to converge: an item held by a kazoo-like member's node that it does not own the item
+    /// by (kazoo's leaked contender, #732, or a lock taken after its release); null when convergence was asked.
+    /// </summary>
+    public string? KazooLivenessExcuse { get; init; }
+
     /// <summary>How many of the members' requests the leader answered with an injected transient code (the TransientReplies fault).</summary>
     public int TransientReplies { get; init; }
 
@@ -74,6 +86,9 @@ public sealed record SimulationResult
 
     /// <summary>The longest stretch during which an item's work ran in two members at once.</summary>
     public TimeSpan WorkOverlapLongest { get; init; }
+
+    /// <summary>Every trace line, the server's operations included, when <see cref="SimulationOptions.KeepDetailLines"/> was set; else empty.</summary>
+    public IReadOnlyList<string> DetailLines { get; init; } = Array.Empty<string>();
 
     /// <summary>The members' event logs by file name (empty unless recorded).</summary>
     public required IReadOnlyDictionary<string, string> EventLogs { get; init; }

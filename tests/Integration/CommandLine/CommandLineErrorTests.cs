@@ -16,6 +16,8 @@ public sealed class CommandLineErrorTests
         { ["simulate", "--seed", "-5"], "partitioner simulate: --seed '-5' is not a whole number zero or more (see partitioner simulate --help)", 2 },
         { ["simulate", "--fault-rate", "-1"], "partitioner simulate: --fault-rate -1 is not a number zero or more", 2 },
         { ["simulate", "--duration", "0"], "partitioner simulate: --duration 0 is not a number of seconds more than zero (at most a day)", 2 },
+        { ["simulate", "--kazoo-members", "-1"], "partitioner simulate: --kazoo-members -1 is not between 0 and 99", 2 },
+        { ["simulate", "--members", "90", "--kazoo-members", "11"], "partitioner simulate: --kazoo-members 11 with --members 90 makes 101 members, more than 100", 2 },
         { ["simulate", "--runs", "0"], "partitioner simulate: --runs 0 is not between 1 and 10000000", 2 },
         { ["simulate", "--scenario", "garbage"], "partitioner simulate: --scenario: scenario part 'garbage' is not key=value", 2 },
         { ["simulate", "--runs", "2", "--determinism", "some"], "partitioner simulate: --determinism 'some' is not 'every' or 'sample'", 2 },

@@ -24,6 +24,7 @@ internal static class ScenarioGenerators
         from count in Gen.Choose(0, faultsMax)
         from faults in Gen.ArrayOf(Fault(phaseMs, timing.SessionMs), count)
         from world in World()
+        from kazoo in Gen.Frequency((7, Gen.Constant(0)), (3, Gen.Choose(1, 3)))
         select ScenarioGenerator.FitFrame(new Scenario
         {
             Seed = (ulong)seed,
@@ -42,6 +43,9 @@ internal static class ScenarioGenerators
             FrameBytesMax = world.FrameBytes,
             StaleFolders = world.Stale,
             TransientPermille = world.TransientPermille,
+
+            // Kazoo members lock one item at a time: only in parties of up to 200 items, as ScenarioGenerator draws them.
+            KazooMembers = party.Items <= 200 ? Math.Min(kazoo, Scenario.MembersMax - party.Members) : 0,
         });
 
     /// <summary>Smaller scenarios: each candidate drops a fault, a member, items, or shortens or softens something.</summary>
@@ -50,6 +54,12 @@ internal static class ScenarioGenerators
         for (int i = 0; i < s.Faults.Length; i++)
         {
             yield return s with { Faults = s.Faults.RemoveAt(i) };
+        }
+
+        if (s.KazooMembers > 0)
+        {
+            yield return s with { KazooMembers = 0 };
+            yield return s with { KazooMembers = s.KazooMembers - 1 };
         }
 
         if (s.Members > 1)

@@ -1,0 +1,384 @@
+using System.Collections.Immutable;
+using System.Text;
+using Partitioner.Core;
+using Partitioner.ZooKeeper.Port;
+
+namespace Partitioner.Simulation.Kazoo;
+
+/// <summary>kazoo's partition states.</summary>
+internal enum KazooState
+{
+    Allocating,
+    Acquired,
+    Release,
+    Failure,
+}
+
+/// <summary>
+/// A model of kazoo's SetPartitioner on the wire, written from its documented behaviour (the reference notes, not
+/// its code), so that simulated parties can mix C# members with kazoo ones:
+/// <list type="bullet">
+/// <item>Start: ensure <c>P</c>, <c>P/locks</c>, <c>P/party</c>; join with an ephemeral <c>P/party/&lt;uuid hex&gt;-&lt;ID&gt;</c>
+/// holding the identifier; then a patient children watch of the party (list it with a watch, sleep the time
+/// boundary, list again if anything changed during the sleep; the sleep does not restart on a change).</item>
+/// <item>Allocation: only in ALLOCATING; the party is listed again, members are the names after their first '-',
+/// sorted, and this member's share is every n-th item from its index. Its identifier missing from the list raises
+/// ValueError in the allocation thread, which dies and leaves the member in ALLOCATING. Items are locked one at a
+/// time, each with a new Lock (its own prefix) and <c>acquire(timeout=max_reaction_time)</c>, whose return value is
+/// ignored: a False return (retries past the deadline) counts the item as held. After each lock, and on each
+/// LockTimeout, <c>abort_if_needed</c>: the state id moved (a connection change) means RELEASE, keeping the locks;
+/// a party change means release them and start a new watch. All held with nothing changed: ACQUIRED.</item>
+/// <item>A party change while ACQUIRED means RELEASE; any connection-state change (SUSPENDED or CONNECTED) means
+/// RELEASE unless already there; a lost session (or <c>finish</c>, or an unexpected error while locking) means
+/// FAILURE, which leaves the party and is terminal.</item>
+/// <item><c>release_set</c> deletes the held locks (under the client's retry), then goes to ALLOCATING with a new
+/// watch; a lock it cannot delete means FAILURE. Rebalancing is stop-the-world: every party change releases every
+/// lock and locks again.</item>
+/// </list>
+/// Every call runs in the member's process; the model's "threads" are its async flows.
+/// </summary>
+internal sealed class KazooPartitioner
+{
+    private readonly KazooRuntime runtime;
+    private readonly string path;
+    private readonly ImmutableArray<string> items;
+    private readonly TimeSpan timeBoundary;
+    private readonly TimeSpan maxReactionTime;
+    private readonly Action<Task> spawn;
+    private readonly List<KazooLock> locks = new();
+    private ImmutableDictionary<string, string> acquiredPrefixes = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+    private string? partyNode;
+    private bool participating;
+
+    public KazooPartitioner(KazooRuntime runtime, string path, ImmutableArray<string> items, string identifier, TimeSpan timeBoundary, TimeSpan maxReactionTime, Action<Task> spawn)
+    {
+        this.runtime = runtime;
+        this.path = path;
+        this.items = items;
+        Identifier = identifier;
+        this.timeBoundary = timeBoundary;
+        this.maxReactionTime = maxReactionTime;
+        this.spawn = spawn;
+    }
+
+    /// <summary>Raised on each state change, with the old and the new state.</summary>
+    public event Action<KazooState, KazooState>? StateChanged;
+
+    public string Identifier { get; }
+
+    public KazooState State { get; private set; } = KazooState.Allocating;
+
+    public long StateId { get; private set; }
+
+    /// <summary>The last set acquired (kazoo's iteration; stale outside ACQUIRED).</summary>
+    public ImmutableArray<string> PartitionSet { get; private set; } = ImmutableArray<string>.Empty;
+
+    /// <summary>Items of the partition set counted as held though their acquire returned False (no lock node).</summary>
+    public ImmutableHashSet<string> Unlocked { get; private set; } = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>True once the allocation died of a ValueError (its identifier not in the party): it stays ALLOCATING.</summary>
+    public bool AllocationDied { get; private set; }
+
+    /// <summary>Moves whenever <see cref="PrefixFor"/> may answer differently.</summary>
+    public int PrefixesVersion { get; private set; }
+
+    /// <summary>
+    /// The prefix of the lock by which the allocation that reached ACQUIRED holds <paramref name="item"/>. Two allocations
+    /// can run at once (a watch that outlived a release_set, as in kazoo), so each keeps its own.
+    /// </summary>
+    public string? PrefixFor(string item) => acquiredPrefixes.GetValueOrDefault(item);
+
+    /// <summary>The constructor's work: paths, the party, the session listener and the first watch.</summary>
+    public async Task StartAsync()
+    {
+        try
+        {
+            await runtime.EnsurePathAsync(path);
+            await runtime.EnsurePathAsync(path + "/locks");
+            await runtime.EnsurePathAsync(path + "/party");
+            partyNode = runtime.Random.NextHex32() + "-" + Identifier;
+            await runtime.Retry(async () =>
+            {
+                var created = await runtime.Session.CreateAsync(path + "/party/" + partyNode, Encoding.UTF8.GetBytes(Identifier), NodeKind.Ephemeral);
+                return KazooRuntime.Check(created.Error, "create party node", ZooKeeperError.NodeExists);
+            });
+            participating = true;
+            runtime.Session.SessionChanged += OnSessionChange;
+        }
+        catch (KazooException)
+        {
+            // The constructor raised: the user gets no partitioner. Modelled as a failure, which the consumer recreates.
+            await FailOutAsync();
+            return;
+        }
+
+        spawn(WatchThenAllocateAsync());
+    }
+
+    /// <summary>kazoo's <c>release_set()</c>.</summary>
+    public async Task ReleaseSetAsync()
+    {
+        await ReleaseLocksAsync();
+        if (locks.Count > 0)
+        {
+            await FailOutAsync();
+            return;
+        }
+
+        if (State != KazooState.Failure)
+        {
+            SetState(KazooState.Allocating);
+            spawn(WatchThenAllocateAsync());
+        }
+    }
+
+    /// <summary>kazoo's <c>finish()</c>: release the locks, then fail out (leave the party).</summary>
+    public async Task FinishAsync()
+    {
+        await ReleaseLocksAsync();
+        await FailOutAsync();
+    }
+
+    private void OnSessionChange(SessionChange change)
+    {
+        if (State == KazooState.Failure)
+        {
+            return;
+        }
+
+        if (change is SessionChange.Expired or SessionChange.AuthFailed)
+        {
+            runtime.Session.SessionChanged -= OnSessionChange;
+            spawn(FailOutAsync());
+        }
+        else if (State != KazooState.Release)
+        {
+            SetState(KazooState.Release);
+        }
+    }
+
+    private void SetState(KazooState state)
+    {
+        var old = State;
+        State = state;
+        StateId++;
+        StateChanged?.Invoke(old, state);
+    }
+
+    /// <summary>The patient children watch; then the allocation with the watch of its last listing.</summary>
+    private async Task WatchThenAllocateAsync()
+    {
+        Task partyChanged;
+        try
+        {
+            partyChanged = await PatientWatchAsync();
+        }
+        catch (KazooException)
+        {
+            await FailOutAsync();
+            return;
+        }
+
+        await AllocateAsync(partyChanged);
+    }
+
+    private async Task<Task> PatientWatchAsync()
+    {
+        bool changed = false;
+        while (true)
+        {
+            var fired = new TaskCompletionSource();
+            await runtime.Retry(() => runtime.GetChildrenAsync(path + "/party", _ =>
+            {
+                changed = true;
+                fired.TrySetResult();
+            }));
+            await runtime.Sleep(timeBoundary);
+            if (changed)
+            {
+                changed = false;
+                continue;
+            }
+
+            return fired.Task;
+        }
+    }
+
+    private async Task AllocateAsync(Task partyChanged)
+    {
+        if (State != KazooState.Allocating)
+        {
+            return;
+        }
+
+        long stateId = StateId;
+        bool childrenChanged = false;
+        _ = partyChanged.ContinueWith(
+            _ =>
+            {
+                childrenChanged = true;
+                if (State == KazooState.Acquired)
+                {
+                    SetState(KazooState.Release);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        IReadOnlyList<string> children;
+        try
+        {
+            children = await runtime.Retry(() => runtime.GetChildrenAsync(path + "/party"));
+        }
+        catch (KazooException e)
+        {
+            // Raised in the spawned allocation, where nothing catches it: the allocation ends there.
+            runtime.Timeline($"{Identifier} (kazoo) allocation ends on an uncaught error listing the party ({e.Code})");
+            return;
+        }
+
+        var members = children.Select(c => c[(c.IndexOf('-', StringComparison.Ordinal) + 1)..]).Order(StringComparer.Ordinal).ToArray();
+        int index = Array.IndexOf(members, Identifier);
+        if (index < 0)
+        {
+            AllocationDied = true;
+            runtime.Timeline($"{Identifier} (kazoo) allocation dies of a ValueError: its identifier is not in the party; it stays ALLOCATING");
+            return;
+        }
+
+        var share = items.Where((_, i) => i % members.Length == index).ToImmutableArray();
+        var unlocked = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var mine = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var item in share)
+        {
+            var itemLock = new KazooLock(runtime, $"{path}/locks/{item}", Identifier);
+            mine[item] = itemLock.Prefix;
+            while (true)
+            {
+                try
+                {
+                    // kazoo ignores the result: an acquire that returned False counts as held.
+                    if (!await itemLock.AcquireAsync(maxReactionTime))
+                    {
+                        unlocked.Add(item);
+                    }
+                }
+                catch (LockTimeoutException)
+                {
+                    if (await AbortIfNeededAsync(stateId, () => childrenChanged))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+                catch (KazooException)
+                {
+                    await FinishAsync();
+                    return;
+                }
+
+                break;
+            }
+
+            locks.Add(itemLock);
+            if (await AbortIfNeededAsync(stateId, () => childrenChanged))
+            {
+                return;
+            }
+        }
+
+        if (StateId == stateId && !childrenChanged)
+        {
+            PartitionSet = share;
+            Unlocked = unlocked.ToImmutable();
+            acquiredPrefixes = mine.ToImmutable();
+            PrefixesVersion++;
+            if (Unlocked.Count > 0)
+            {
+                runtime.Timeline($"{Identifier} (kazoo) counts {Unlocked.Count} items as held whose acquire returned False: [{string.Join(", ", Unlocked.Order(StringComparer.Ordinal))}]");
+            }
+
+            SetState(KazooState.Acquired);
+        }
+        else if (!await AbortIfNeededAsync(stateId, () => childrenChanged))
+        {
+            await FailOutAsync();
+        }
+    }
+
+    private async Task<bool> AbortIfNeededAsync(long stateId, Func<bool> childrenChanged)
+    {
+        if (StateId == stateId)
+        {
+            if (childrenChanged())
+            {
+                await AbortLockAcquisitionAsync();
+                return true;
+            }
+
+            return false;
+        }
+
+        if (State is KazooState.Allocating or KazooState.Acquired)
+        {
+            SetState(KazooState.Release);
+        }
+
+        return true;
+    }
+
+    private async Task AbortLockAcquisitionAsync()
+    {
+        await ReleaseLocksAsync();
+        if (locks.Count > 0)
+        {
+            await FailOutAsync();
+            return;
+        }
+
+        if (State != KazooState.Failure)
+        {
+            spawn(WatchThenAllocateAsync());
+        }
+    }
+
+    private async Task ReleaseLocksAsync()
+    {
+        foreach (var held in locks.ToArray())
+        {
+            try
+            {
+                await held.ReleaseAsync();
+                locks.Remove(held);
+            }
+            catch (KazooException)
+            {
+                // Kept: release_set or finish then fails out.
+            }
+        }
+
+    }
+
+    private async Task FailOutAsync()
+    {
+        if (State != KazooState.Failure)
+        {
+            SetState(KazooState.Failure);
+        }
+
+        runtime.Session.SessionChanged -= OnSessionChange;
+        if (participating && partyNode is not null)
+        {
+            participating = false;
+            try
+            {
+                await runtime.Retry(async () =>
+                    KazooRuntime.Check(await runtime.Session.DeleteAsync(path + "/party/" + partyNode), "delete party node", ZooKeeperError.NoNode));
+            }
+            catch (KazooException)
+            {
+                // The session is gone, and its ephemeral party node with it.
+            }
+        }
+    }
+}
