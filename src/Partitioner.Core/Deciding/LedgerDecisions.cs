@@ -90,9 +90,11 @@ internal static class LedgerDecisions
 
     /// <summary>
     /// This member's node in a folder whose children were just read: the known one, or else the lowest node
-    /// carrying its prefix (the outcome of a lost create), adopted. Any other node of this member there is
-    /// deleted. Null when it has none. The read also settles an uncertain create of the item: every create
-    /// whose result came before this read was applied before it, and none is pending after a lost one.
+    /// carrying its prefix (the outcome of a lost create), adopted. A node whose delete was lost (waiting for the
+    /// retry timer to be sent again) is never adopted: the resent delete would remove a lock the member then holds.
+    /// Any other node of this member there is deleted. Null when it has none. The read also settles an uncertain
+    /// create of the item: every create whose result came before this read was applied before it, and none is
+    /// pending after a lost one.
     /// </summary>
     public static string? ResolveOwnNode(Step step, string item, ImmutableArray<string> children)
     {
@@ -101,7 +103,8 @@ internal static class LedgerDecisions
             .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix))
             .OrderBy(child => LockNode.SequenceOf(child), StringComparer.Ordinal)
             .ToImmutableArray();
-        string? own = ledger.Nodes.TryGetValue(item, out var known) && mine.FirstOrDefault(known.IsNamed) is { } same ? same : mine.FirstOrDefault();
+        var adoptable = ledger.LostDeletes.IsEmpty ? mine : mine.RemoveAll(node => ledger.LostDeletes.Contains(NodePath(step, item, node)));
+        string? own = ledger.Nodes.TryGetValue(item, out var known) && adoptable.FirstOrDefault(known.IsNamed) is { } same ? same : adoptable.FirstOrDefault();
         step.SetLedger(ledger.Resolved(item, own));
         DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
         return own;

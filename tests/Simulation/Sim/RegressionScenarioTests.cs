@@ -11,6 +11,12 @@ public sealed class RegressionScenarioTests
     // never made one per round trip (3.8 s of allocation), and its flood of requests crowded the confirmation
     // history until it could confirm nothing: it released and re-acquired an empty claim forever.
     [InlineData("seed=1969961022;members=2;items=4983;session=4192;boundary=205;reaction=434;latency=5;release=64;phase=6882;watches=Rearm;frame=1048575;stale=0;drift=46;faults=128:LongPartition:62:7308")]
+    // FsCheck, MixedFaultProperties, with transient replies and a kazoo member: a party change during an allocation
+    // made the member delete its new lock nodes, and the delete was answered ThrottledOp/OperationTimeout (not
+    // carried out), so it waited for the retry timer; the next round's create was refused too, its folder read found
+    // the nodes still there and adopted them, the member was Acquired on them, and the retry timer then deleted the
+    // locks it held (m2 owns item '10' but /partitioner/locks/10 has no contender).
+    [InlineData("seed=208343425;members=9;items=51;session=4175;boundary=86;reaction=173;latency=2;release=99;phase=7639;watches=FireDisconnected;frame=1048575;stale=0;drift=0;kazoo=1;transients=42;faults=3178:Crash:48:6905,4329:TransientReplies:65:3198,5964:LateTimers:79:1203,6444:Leave:71:0,6643:SessionExpiry:76:0")]
     public void FoundScenario_Passes(string spec)
     {
         var result = Simulator.Run(Scenario.Parse(spec));
