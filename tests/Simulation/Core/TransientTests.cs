@@ -113,6 +113,46 @@ public sealed class TransientTests
     }
 
     [Fact]
+    public void LostDeleteOfAnAbortedRound_TheNextRoundDoesNotAdoptTheNode_SoTheResentDeleteTakesNoHeldLock()
+    {
+        // Given a member whose round has created its lock node on "a"
+        var cluster = new Cluster();
+        var member = cluster.Join(Configs.For("0", ["a"]));
+        cluster.Settle();
+        cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
+        member.Paused = true;
+        cluster.FireTimers(member);
+        var inbox = cluster.Zk.Inbox(member.Session);
+        while (cluster.LockNodesOf(member).Length == 0 || member.Delivered.LastOrDefault() is not MultiCompleted { Error: ZooKeeperError.Ok })
+        {
+            cluster.Deliver(member, inbox.Dequeue());
+        }
+
+        // When the party changes, the abort's delete of that node is throttled (not carried out), and the next
+        // round's create is throttled too, so its folder read finds the node the member means to delete
+        var node = cluster.LockNodesOf(member).Single();
+        cluster.Zk.FailNext(c => c is Multi m && m.Ops.All(op => op is DeleteOp), ZooKeeperError.ThrottledOp);
+        cluster.Zk.FailNext(ScriptedZooKeeper.IsLockCreate, ZooKeeperError.ThrottledOp);
+        var partyWatch = member.Commands.OfType<GetChildren>().Last(c => c.Watch);
+        cluster.Deliver(member, new WatchFired(partyWatch.OpId, partyWatch.Path, WatchEventKind.NodeChildrenChanged));
+        member.Paused = false;
+        cluster.Settle();
+
+        // And the next round's stability wait ends before the retry timer of the lost delete fires
+        Assert.Equal(2, member.Timers.Count);
+        long stability = member.Timers.Max;
+        member.Timers.Remove(stability);
+        cluster.Deliver(member, new TimerFired(stability));
+        cluster.RunUntilQuiet();
+
+        // Then the member holds a lock node for the item it owns: the lost delete took only the node it gave up
+        Assert.Null(member.State.FailureReason);
+        Assert.Equal(["a"], member.Acquired);
+        Assert.DoesNotContain(node, cluster.LockNodesOf(member));
+        Assert.Single(cluster.LockNodesOf(member));
+    }
+
+    [Fact]
     public void ConnectionLoss_InsideAStatMultiRead_RetriesTheRoundInsteadOfFailing()
     {
         var cluster = new Cluster();
