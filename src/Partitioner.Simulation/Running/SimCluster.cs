@@ -79,7 +79,7 @@ internal sealed class SimCluster
     /// <summary>
     /// True while <paramref name="member"/>'s claim on <paramref name="item"/> can rest only on a lock node an
     /// operator deleted: an operator deleted the lowest contender of its session in that folder, and the session
-    /// has no contender there now. Once the member creates a new node for the item, the usual checks apply again.
+    /// has no contender there now with the prefix of the member's lock of the item. Once the member creates a new node for the item, the usual checks apply again.
     /// </summary>
     public bool IsOperatorStale(SimMember member, string item)
     {
@@ -92,8 +92,12 @@ internal sealed class SimCluster
         {
             if (ReferenceEquals(hit.Member, member) && hit.SessionId == session.SessionId && string.Equals(hit.Item, item, StringComparison.Ordinal))
             {
+                // Only a node with the prefix of the member's lock of the item counts: a kazoo member's session can have
+                // other nodes there (a contender its cleanup left, or a lock of another allocation) that are not its claim.
                 var folder = Server.Find($"{PartyPath}/locks/{item}");
-                return folder is null || !folder.ChildNames.Any(n => folder.Child(n)!.EphemeralOwner == session.SessionId);
+                var prefix = member.PrefixFor(item);
+                return folder is null || !folder.ChildNames.Any(n =>
+                    folder.Child(n)!.EphemeralOwner == session.SessionId && (prefix is null || n.StartsWith(prefix, StringComparison.Ordinal)));
             }
         }
 

@@ -17,6 +17,10 @@ public sealed class RegressionScenarioTests
     // the nodes still there and adopted them, the member was Acquired on them, and the retry timer then deleted the
     // locks it held (m2 owns item '10' but /partitioner/locks/10 has no contender).
     [InlineData("seed=208343425;members=9;items=51;session=4175;boundary=86;reaction=173;latency=2;release=99;phase=7639;watches=FireDisconnected;frame=1048575;stale=0;drift=0;kazoo=1;transients=42;faults=3178:Crash:48:6905,4329:TransientReplies:65:3198,5964:LateTimers:79:1203,6444:Leave:71:0,6643:SessionExpiry:76:0")]
+    // Soak, 3 kazoo-like members: an operator deleted a kazoo member's held lock, and the next lowest contender was
+    // another node of its own session with another lock's prefix; the operator's exemption looked for any node of the
+    // session instead of one of the claim's lock, so the deletion was reported as a lock disagreement.
+    [InlineData("seed=40000455;members=8;items=4;session=3216;boundary=99;reaction=843;latency=28;release=55;phase=10000;watches=FireDisconnected;frame=1048575;stale=0;drift=0;servers=3;kazoo=3;faults=971:SessionExpiry:64:0,1044:RequestsHeld:53:652,1135:Join:53:0,1171:ServerRestart:61:1937,1381:LateTimers:83:2866,1769:FollowerCut:28:5676,2107:BorderlinePause:25:3231,3462:TransientReplies:18:2403,3897:RequestsHeld:62:713,4742:OperatorDeletesLock:22:0,5157:Leave:47:0,7615:Pause:16:4069,9116:SlowConsumer:71:2870")]
     public void FoundScenario_Passes(string spec)
     {
         var result = Simulator.Run(Scenario.Parse(spec));
