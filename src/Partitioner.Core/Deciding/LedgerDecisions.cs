@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Partitioner.Core;
 
@@ -34,7 +35,7 @@ internal static class LedgerDecisions
     /// </summary>
     public static void CreateFoldersWithLockNodes(Step step, long opId, ImmutableArray<string> items)
     {
-        step.Emit(new Multi(opId, [.. FolderAndLockOps(step, items)]));
+        step.Emit(new Multi(opId, FolderAndLockOps(step, items)));
         step.SetLedger(step.Ledger.FirstCreatesSent(opId, items));
     }
 
@@ -42,7 +43,7 @@ internal static class LedgerDecisions
     public static void DeleteAllOwnNodes(Step step)
     {
         var paths = step.Ledger.Nodes.Select(node => node.Value.PathIn(step.Config.Path, node.Key)).ToImmutableArray();
-        step.SetLedger(step.Ledger.Forgot(step.Ledger.Nodes.Keys));
+        step.SetLedger(step.Ledger.ForgotAll());
         DeletePaths(step, paths);
     }
 
@@ -50,7 +51,7 @@ internal static class LedgerDecisions
     public static void DeleteUnwanted(Step step, Round round)
     {
         var unwanted = step.Ledger.Nodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
-        step.SetLedger(step.Ledger.Forgot(unwanted.Select(node => node.Key)));
+        step.SetLedger(step.Ledger.Forgot(step.Edit, unwanted.Select(node => node.Key)));
         DeletePaths(step, [.. unwanted.Select(node => node.Value.PathIn(step.Config.Path, node.Key))]);
     }
 
@@ -105,7 +106,7 @@ internal static class LedgerDecisions
             .ToImmutableArray();
         var adoptable = ledger.LostDeletes.IsEmpty ? mine : mine.RemoveAll(node => ledger.LostDeletes.Contains(NodePath(step, item, node)));
         string? own = ledger.Nodes.TryGetValue(item, out var known) && adoptable.FirstOrDefault(known.IsNamed) is { } same ? same : adoptable.FirstOrDefault();
-        step.SetLedger(ledger.Resolved(item, own));
+        step.SetLedger(ledger.Resolved(step.Edit, item, own));
         DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
         return own;
     }
@@ -222,15 +223,18 @@ internal static class LedgerDecisions
         return [];
     }
 
-    private static IEnumerable<WriteOp> FolderAndLockOps(Step step, ImmutableArray<string> items)
+    private static ImmutableArray<WriteOp> FolderAndLockOps(Step step, ImmutableArray<string> items)
     {
         var config = step.Config;
         var data = Batches.IdentifierData(config);
-        foreach (string item in items)
+        var ops = new WriteOp[2 * items.Length];
+        for (int i = 0; i < items.Length; i++)
         {
-            yield return new CreateOp(ZnodePaths.LockFolder(config.Path, item), [], NodeKind.Persistent, config.Acl.Folder);
-            yield return new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential, config.Acl.Node);
+            ops[2 * i] = new CreateOp(ZnodePaths.LockFolder(config.Path, items[i]), [], NodeKind.Persistent, config.Acl.Folder);
+            ops[(2 * i) + 1] = new CreateOp(ZnodePaths.LockNodeRequest(config.Path, items[i], config.ContenderPrefix), data, NodeKind.EphemeralSequential, config.Acl.Node);
         }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(ops);
     }
 
     /// <summary>
@@ -273,7 +277,7 @@ internal static class LedgerDecisions
             }
         }
 
-        step.SetLedger(step.Ledger.AdoptedAll(adopted));
+        step.SetLedger(step.Ledger.AdoptedAll(step.Edit, adopted));
         foreach (string path in unwanted)
         {
             DeletePaths(step, [path]);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Partitioner.Core;
 
@@ -232,8 +233,10 @@ internal static class Locking
         }
 
         locking = locking.TokenReadAnswered(result.OpId);
-        // The tokens read are recorded together, after the loop: one ledger change for the batch, not one per item.
+        // The tokens read and the locks held are recorded together, after the loop: one ledger change and one step
+        // change for the batch, not one per item.
         var read = ImmutableArray.CreateBuilder<(string Item, long CreatedZxid)>(indices.Length);
+        var held = new List<int>(indices.Length);
         for (int i = 0; i < indices.Length && !step.IsFailed; i++)
         {
             int index = indices[i];
@@ -248,16 +251,16 @@ internal static class Locking
             {
                 case ZooKeeperError.Ok:
                     read.Add((item, stat.CreatedZxid));
-                    locking = locking.Held(step.Edit, index);
+                    held.Add(index);
                     break;
                 case ZooKeeperError.NoNode:
-                    step.SetLedger(step.Ledger.Resolved(item, null));
+                    step.SetLedger(step.Ledger.Resolved(step.Edit, item, null));
                     locking = Reread(step, round, locking, index);
                     break;
                 case ZooKeeperError.ConnectionLoss:
                     // One read of the batch did not get through (a transient code inside the multiRead): the round
                     // is read again on the retry, as after a lost connection. The tokens read before it are kept.
-                    step.SetLedger(step.Ledger.TokensRead(read));
+                    step.SetLedger(step.Ledger.TokensRead(step.Edit, read));
                     Allocation.MarkLost(step, round);
                     return;
                 default:
@@ -266,7 +269,8 @@ internal static class Locking
             }
         }
 
-        step.SetLedger(step.Ledger.TokensRead(read));
+        step.SetLedger(step.Ledger.TokensRead(step.Edit, read));
+        locking = locking.HeldAll(step.Edit, held);
         if (!step.IsFailed)
         {
             Continue(step, round, locking);
@@ -288,10 +292,21 @@ internal static class Locking
         var needing = locking.NeedingTokens.AsSpan().ToArray();
         Array.Sort(needing, Comparer<int>.Default);
         var share = round.Share;
+        // In share order, so the ledger's nodes are walked alongside rather than searched for each item.
+        using var nodes = new NodeWalk(step.Ledger.Nodes);
         foreach (var batch in Batches.Of(needing, step.Config.BatchSize, Batches.ItemCost<int>(step.Config, index => share[index])))
         {
             long id = step.NewId();
-            step.Emit(new MultiGetStat(id, [.. batch.Select(index => OwnNodePath(step, share[index]))]));
+            var paths = new string[batch.Length];
+            for (int i = 0; i < paths.Length; i++)
+            {
+                string item = share[batch[i]];
+                paths[i] = nodes.TryGet(item, out var node)
+                    ? node.PathIn(step.Config.Path, item)
+                    : throw new InvalidOperationException($"The item {ZnodeNameRules.Quote(item)} needs a token but has no lock node.");
+            }
+
+            step.Emit(new MultiGetStat(id, ImmutableCollectionsMarshal.AsImmutableArray(paths)));
             locking = locking.TokenReadSent(step.Edit, id, batch, IndexList.Empty);
         }
 

@@ -19,7 +19,7 @@ namespace Partitioner.Core;
 /// <param name="PendingFirstCreates">Multis that create each item's folder and this member's lock node in it,
 /// in flight: op id to items, in request order (two ops per item, the folder first).</param>
 internal sealed record LockLedger(
-    ImmutableSortedDictionary<string, OwnNode> Nodes,
+    SortedItemMap<OwnNode> Nodes,
     ImmutableSortedSet<string> Uncertain,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingCreates,
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingDeletes,
@@ -29,7 +29,7 @@ internal sealed record LockLedger(
 {
     /// <summary>No nodes, nothing in flight.</summary>
     public static LockLedger Empty { get; } = new(
-        ImmutableSortedDictionary.Create<string, OwnNode>(CodePointComparer.Instance),
+        SortedItemMap<OwnNode>.Empty,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
@@ -57,57 +57,63 @@ internal sealed record LockLedger(
     /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
 
-    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes, in one change.</summary>
-    public LockLedger AdoptedAll(IReadOnlyList<(string Item, OwnNode Node)> adopted)
+    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes, recorded in one change under <paramref name="edit"/>.</summary>
+    public LockLedger AdoptedAll(Edit edit, IReadOnlyList<(string Item, OwnNode Node)> adopted)
     {
         if (adopted.Count == 0)
         {
             return this;
         }
 
-        var nodes = Nodes.ToBuilder();
+        var nodes = Nodes;
         foreach (var (item, node) in adopted)
         {
-            nodes[item] = node;
+            nodes = nodes.SetItem(edit, item, node);
         }
 
-        return this with { Nodes = nodes.ToImmutable() };
+        return this with { Nodes = nodes };
     }
 
-    /// <summary>The stats of this member's nodes say they were created at these zxids, in one change; an item without a node is skipped.</summary>
-    public LockLedger TokensRead(IReadOnlyList<(string Item, long CreatedZxid)> read)
+    /// <summary>
+    /// The stats of this member's nodes say they were created at these zxids, recorded in one change under
+    /// <paramref name="edit"/>; an item without a node is skipped.
+    /// </summary>
+    public LockLedger TokensRead(Edit edit, IReadOnlyList<(string Item, long CreatedZxid)> read)
     {
         if (read.Count == 0)
         {
             return this;
         }
 
-        var nodes = Nodes.ToBuilder();
+        var nodes = Nodes;
         foreach (var (item, zxid) in read)
         {
             if (nodes.TryGetValue(item, out var node))
             {
-                nodes[item] = node.WithToken(zxid);
+                nodes = nodes.SetItem(edit, item, node.WithToken(zxid));
             }
         }
 
-        return this with { Nodes = nodes.ToImmutable() };
+        return this with { Nodes = nodes };
     }
 
     /// <summary>
     /// A read of <paramref name="item"/>'s folder showed this member's node there is <paramref name="own"/> (or none); nothing
     /// about it is uncertain any more. A node other than the known one (re-found by prefix) has no token yet.
     /// </summary>
-    public LockLedger Resolved(string item, string? own) => this with
+    public LockLedger Resolved(Edit edit, string item, string? own) => this with
     {
         Nodes = own is null
-            ? Nodes.Remove(item)
-            : Nodes.TryGetValue(item, out var known) && known.IsNamed(own) ? Nodes : Nodes.SetItem(item, OwnNode.Named(own, null)),
-        Uncertain = Uncertain.Remove(item),
+            ? Nodes.Remove(edit, item)
+            : Nodes.TryGetValue(item, out var known) && known.IsNamed(own) ? Nodes : Nodes.SetItem(edit, item, OwnNode.Named(own, null)),
+        Uncertain = Uncertain.IsEmpty ? Uncertain : Uncertain.Remove(item),
     };
 
     /// <summary>The nodes of <paramref name="items"/> are being deleted: they are no longer this member's.</summary>
-    public LockLedger Forgot(IEnumerable<string> items) => this with { Nodes = Nodes.RemoveRange(items.ToImmutableArray()) };
+    public LockLedger Forgot(Edit edit, IEnumerable<string> items) => this with { Nodes = Nodes.RemoveRange(edit, items.ToImmutableArray()) };
+
+    /// <summary>Every node is being deleted: none is this member's any more.</summary>
+    public LockLedger ForgotAll() => this with { Nodes = SortedItemMap<OwnNode>.Empty };
 
     /// <summary>Creates of <paramref name="items"/> were lost with the connection: nodes may exist.</summary>
     public LockLedger BecameUncertain(IEnumerable<string> items) => this with { Uncertain = Uncertain.Union(items) };

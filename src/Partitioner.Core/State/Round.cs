@@ -95,6 +95,18 @@ internal sealed record LockingStep(
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest: the lock is held.</summary>
     public LockingStep Held(Edit edit, int index) => this with { Items = Items.SetItem(edit, index, HeldItem.Instance), HeldCount = HeldCount + 1 };
 
+    /// <summary>This member's nodes for the items at <paramref name="indices"/> are the lowest: those locks are held.</summary>
+    public LockingStep HeldAll(Edit edit, IReadOnlyList<int> indices)
+    {
+        var items = Items;
+        foreach (int index in indices)
+        {
+            items = items.SetItem(edit, index, HeldItem.Instance);
+        }
+
+        return indices.Count == 0 ? this : this with { Items = items, HeldCount = HeldCount + indices.Count };
+    }
+
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
     public LockingStep NeedsToken(Edit edit, int index) => this with
     {
