@@ -58,6 +58,13 @@ public sealed record MultiResult(ErrorCode Error, int FailedOpIndex, IReadOnlyLi
 {
     /// <summary>True when every op took effect.</summary>
     public bool Succeeded => Error == ErrorCode.Ok;
+
+    /// <summary>
+    /// The zxid of the multi's transaction, from the reply's header, when every op took effect; 0 otherwise (and by
+    /// default). ZooKeeper applies a multi as one transaction, so every node it created has this as its creation zxid
+    /// (<see cref="Stat.Czxid"/>), even though a 3.8 server answers each create inside a multi with the path alone.
+    /// </summary>
+    public long Zxid { get; init; }
 }
 
 /// <summary>One read inside a multiRead.</summary>

@@ -190,7 +190,7 @@ internal sealed partial class Session
 
         try
         {
-            head.OnReply(err, ref body);
+            head.OnReply(err, zxid, ref body);
         }
         catch (Exception e)
         {
@@ -263,7 +263,7 @@ internal sealed partial class Session
         if (auth is not null)
         {
             var empty = new JuteReader([]);
-            auth.OnReply(err, ref empty);
+            auth.OnReply(err, 0, ref empty);
             Dispatcher.Post(auth);
         }
     }

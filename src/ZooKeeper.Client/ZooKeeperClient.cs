@@ -287,7 +287,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         }
 
         MultiCodec.WriteEnd(frame);
-        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r) => MultiCodec.ReadMulti(ref r, list.Count, _connection)), cancellationToken, nameof(ops));
+        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r, long zxid) => MultiCodec.ReadMulti(ref r, list.Count, _connection, zxid)), cancellationToken, nameof(ops));
     }
 
     /// <summary>Runs children and data reads in one request (ZooKeeper 3.6+); each read succeeds or fails on its own, and none leaves a watch.</summary>

@@ -202,12 +202,14 @@ public sealed class ZooKeeperPort : IZooKeeperPort
         return converted;
     }
 
+    // A node created by a multi that applied has the multi's transaction zxid as its creation zxid: with it, Core
+    // needs no stat read for the fencing token of a lock node created in a multi.
     private static MultiOutcome ToOutcome(MultiResult result) =>
-        new(ErrorCodes.ToCore(result.Error), [.. result.Results.Select(ToWriteResult)]);
+        new(ErrorCodes.ToCore(result.Error), [.. result.Results.Select(op => ToWriteResult(op, result.Zxid > 0 ? result.Zxid : null))]);
 
-    private static WriteResult ToWriteResult(OpResult result) => result switch
+    private static WriteResult ToWriteResult(OpResult result, long? multiZxid) => result switch
     {
-        CreateResult created => new WriteResult(ZooKeeperError.Ok, created.Path, created.Stat?.Czxid),
+        CreateResult created => new WriteResult(ZooKeeperError.Ok, created.Path, created.Stat?.Czxid ?? multiZxid),
         ErrorResult error => new WriteResult(ErrorCodes.ToCore(error.Error), null),
         _ => new WriteResult(ZooKeeperError.Ok, null),
     };

@@ -70,8 +70,11 @@ internal static class MultiCodec
         writer.WriteInt(-1);
     }
 
-    /// <summary>Reads a multi reply: results are chosen by the type in each result header, not by what was sent.</summary>
-    public static MultiResult ReadMulti(ref JuteReader reader, int opCount, ConnectionString connection)
+    /// <summary>
+    /// Reads a multi reply: results are chosen by the type in each result header, not by what was sent.
+    /// <paramref name="zxid"/> is the reply header's: for a multi that applied, its transaction's.
+    /// </summary>
+    public static MultiResult ReadMulti(ref JuteReader reader, int opCount, ConnectionString connection, long zxid)
     {
         var results = new List<OpResult>(opCount);
         var failedIndex = -1;
@@ -97,7 +100,7 @@ internal static class MultiCodec
             results.Add(result);
         }
 
-        return new MultiResult(failure, failedIndex, results);
+        return new MultiResult(failure, failedIndex, results) { Zxid = failure == ErrorCode.Ok ? zxid : 0 };
     }
 
     /// <summary>Reads a multiRead reply: one children list, data or error per read.</summary>

@@ -9,6 +9,9 @@ internal interface IDispatchItem
 /// <summary>Decodes a successful reply body.</summary>
 internal delegate T ReplyDecoder<T>(ref JuteReader reader);
 
+/// <summary>Decodes a successful reply body that needs the zxid of its reply header (a multi's: its transaction's).</summary>
+internal delegate T ZxidReplyDecoder<T>(ref JuteReader reader, long zxid);
+
 /// <summary>Which local watch table a successful read arms.</summary>
 internal enum WatchKind
 {
@@ -61,8 +64,8 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
     /// <summary>True when the reply (or a failure) makes the caller's task fail.</summary>
     public abstract bool HasError { get; }
 
-    /// <summary>Decodes the reply; a decode fault throws a <see cref="ProtocolException"/> and kills the connection.</summary>
-    public abstract void OnReply(int err, ref JuteReader body);
+    /// <summary>Decodes the reply (<paramref name="zxid"/> is its header's); a decode fault throws a <see cref="ProtocolException"/> and kills the connection.</summary>
+    public abstract void OnReply(int err, long zxid, ref JuteReader body);
 
     /// <summary>Records a failure to deliver at <see cref="Run"/>.</summary>
     public abstract void SetFailure(Exception error);
@@ -80,8 +83,14 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
 }
 
 /// <summary>A request whose caller awaits a <typeparamref name="T"/>.</summary>
-internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, ReplyDecoder<T> decode) : Request(op, path, frame)
+internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, ZxidReplyDecoder<T> decode) : Request(op, path, frame)
 {
+    /// <summary>A request whose reply body alone gives its result.</summary>
+    public Request(OpCode op, string? path, JuteWriter frame, ReplyDecoder<T> decode)
+        : this(op, path, frame, (ref JuteReader reader, long _) => decode(ref reader))
+    {
+    }
+
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private T _result = default!;
     private Exception? _error;
@@ -93,11 +102,11 @@ internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, Repl
 
     public T ToleratedValue { get; init; } = default!;
 
-    public override void OnReply(int err, ref JuteReader body)
+    public override void OnReply(int err, long zxid, ref JuteReader body)
     {
         if (err == 0)
         {
-            _result = decode(ref body);
+            _result = decode(ref body, zxid);
         }
         else if (err == (int)ToleratedError)
         {
@@ -131,7 +140,7 @@ internal sealed class SilentRequest(OpCode op, JuteWriter frame) : Request(op, n
 {
     public override bool HasError => false;
 
-    public override void OnReply(int err, ref JuteReader body)
+    public override void OnReply(int err, long zxid, ref JuteReader body)
     {
     }
 

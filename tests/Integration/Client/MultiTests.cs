@@ -69,6 +69,59 @@ public sealed class MultiTests(ZooKeeperServerFixture server)
     }
 
     [Fact]
+    public async Task TryMulti_WhenItApplies_GivesTheZxidEveryNodeItCreatedHasAsItsCreationZxid()
+    {
+        await using var zk = await Connect(server.ConnectString);
+        await using var other = await Connect(server.ConnectString);
+        var root = server.UniqueRoot("multi-zxid");
+        await zk.CreateAsync(root, Bytes(""), CreateMode.Persistent, Acl.OpenUnsafe).Within();
+        // Another session writes all the while, so a reply that gave the server's latest zxid rather than its own
+        // transaction's would differ from the nodes' creation zxids.
+        var noise = Task.Run(async () =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                await other.CreateAsync($"{root}/noise{i}", Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+            }
+        });
+
+        var zxids = new List<long>();
+        for (int batch = 0; batch < 20; batch++)
+        {
+            var result = await zk.TryMultiAsync(
+            [
+                Op.Create($"{root}/f{batch}", Bytes(""), CreateMode.Persistent, Acl.OpenUnsafe),
+                Op.Create($"{root}/f{batch}/lock-", Bytes("me"), CreateMode.EphemeralSequential, Acl.OpenUnsafe),
+            ]).Within();
+
+            Assert.True(result.Succeeded);
+            Assert.True(result.Zxid > 0);
+            foreach (var created in result.Results.Cast<CreateResult>())
+            {
+                Assert.Equal(result.Zxid, (await zk.GetDataAsync(created.Path).Within()).Stat.Czxid);
+            }
+
+            zxids.Add(result.Zxid);
+        }
+
+        await noise.Within();
+        Assert.Equal(zxids.Order(), zxids);
+        Assert.Equal(zxids.Count, zxids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task TryMulti_WhenAnOpFails_GivesNoZxid()
+    {
+        await using var zk = await Connect(server.ConnectString);
+        var root = server.UniqueRoot("multi-zxid-fail");
+
+        var result = await zk.TryMultiAsync([Op.Create(root + "/a/b", Bytes(""), CreateMode.Persistent, Acl.OpenUnsafe)]).Within();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(0, result.Zxid);
+    }
+
+    [Fact]
     public async Task MultiRead_ReturnsEachReadsOwnResult()
     {
         await using var zk = await Connect(server.ConnectString);
