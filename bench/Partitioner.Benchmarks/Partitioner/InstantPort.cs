@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Partitioner.Core;
 using Partitioner.ZooKeeper.Port;
 
@@ -36,7 +37,7 @@ internal sealed class InstantPort : IZooKeeperPort
     }
 
     public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
-        Task.FromResult(Create(path, kind));
+        Task.FromResult(Create(path, kind, ++_lastZxid) with { CreatedZxid = null });
 
     public Task<ZooKeeperError> DeleteAsync(string path) => Task.FromResult(Delete(path));
 
@@ -48,25 +49,27 @@ internal sealed class InstantPort : IZooKeeperPort
     public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
         Task.FromResult(_nodes.ContainsKey(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
 
-    /// <summary>Applies the writes in order; on the first failure undoes the ones applied, as an atomic multi does.</summary>
+    /// <summary>
+    /// Applies the writes in order, as one transaction with one zxid that every node created gets, and gives that zxid
+    /// with each create, as the real adapter does (from the reply's header). On the first failure it undoes the ones
+    /// applied, as an atomic multi does.
+    /// </summary>
     public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
     {
-        var results = ImmutableArray.CreateBuilder<WriteResult>(ops.Length);
-        foreach (var op in ops)
+        long zxid = ++_lastZxid;
+        var results = new WriteResult[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
         {
-            var (error, created, _) = op is CreateOp c ? Create(c.Path, c.Kind) : new CreateOutcome(Delete(op.Path), null);
+            var (error, created, createdZxid) = ops[i] is CreateOp c ? Create(c.Path, c.Kind, zxid) : new CreateOutcome(Delete(ops[i].Path), null);
             if (error != ZooKeeperError.Ok)
             {
-                Undo(results, ops);
-                var failed = Enumerable.Range(0, ops.Length)
-                    .Select(i => new WriteResult(i < results.Count ? ZooKeeperError.Ok : i == results.Count ? error : ZooKeeperError.RuntimeInconsistency, null));
-                return Task.FromResult(new MultiOutcome(error, [.. failed]));
+                return Task.FromResult(Failed(ops, results, i, error));
             }
 
-            results.Add(new WriteResult(ZooKeeperError.Ok, created));
+            results[i] = new WriteResult(ZooKeeperError.Ok, created, createdZxid);
         }
 
-        return Task.FromResult(new MultiOutcome(ZooKeeperError.Ok, results.MoveToImmutable()));
+        return Task.FromResult(new MultiOutcome(ZooKeeperError.Ok, ImmutableCollectionsMarshal.AsImmutableArray(results)));
     }
 
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) =>
@@ -79,7 +82,7 @@ internal sealed class InstantPort : IZooKeeperPort
             ? new StatResult(ZooKeeperError.Ok, node.CreatedZxid)
             : new StatResult(ZooKeeperError.NoNode, 0))]));
 
-    private CreateOutcome Create(string path, NodeKind kind)
+    private CreateOutcome Create(string path, NodeKind kind, long zxid)
     {
         int slash = path.LastIndexOf('/');
         if (!_bySpan.TryGetValue(slash == 0 ? "/" : path.AsSpan(0, slash), out var parent))
@@ -93,14 +96,13 @@ internal sealed class InstantPort : IZooKeeperPort
             path = string.Create(CultureInfo.InvariantCulture, $"{path}{sequence:D10}");
         }
 
-        if (_nodes.ContainsKey(path))
+        if (!_nodes.TryAdd(path, new Node(zxid)))
         {
             return new CreateOutcome(ZooKeeperError.NodeExists, null);
         }
 
-        _nodes[path] = new Node(++_lastZxid);
         parent.Children.Add(path);
-        return new CreateOutcome(ZooKeeperError.Ok, path);
+        return new CreateOutcome(ZooKeeperError.Ok, path, zxid);
     }
 
     private ZooKeeperError Delete(string path)
@@ -121,31 +123,40 @@ internal sealed class InstantPort : IZooKeeperPort
         return ZooKeeperError.Ok;
     }
 
-    /// <summary>Undoes the creates of a failed multi. A delete is not undone: a lone member deletes only its own nodes, which never fails.</summary>
-    private void Undo(ImmutableArray<WriteResult>.Builder applied, ImmutableArray<WriteOp> ops)
+    /// <summary>
+    /// Undoes the creates of a failed multi (a delete is not undone: a lone member deletes only its own nodes, which
+    /// never fails) and gives each op its code: Ok before the failing one, its error, RuntimeInconsistency after it.
+    /// A method of its own, so that the success path allocates no closure.
+    /// </summary>
+    private MultiOutcome Failed(ImmutableArray<WriteOp> ops, WriteResult[] applied, int failedAt, ZooKeeperError error)
     {
-        for (int i = applied.Count - 1; i >= 0; i--)
+        for (int i = failedAt - 1; i >= 0; i--)
         {
             if (ops[i] is CreateOp)
             {
                 Delete(applied[i].CreatedPath!);
             }
         }
+
+        var failed = Enumerable.Range(0, ops.Length)
+            .Select(i => new WriteResult(i < failedAt ? ZooKeeperError.Ok : i == failedAt ? error : ZooKeeperError.RuntimeInconsistency, null));
+        return new MultiOutcome(error, [.. failed]);
     }
 
     /// <summary>
-    /// One node: its creation zxid, its next sequence number and its children's paths (the set is made on the first
-    /// child; names are cut from the paths only when the children are read, which a first allocation never does).
+    /// One node: its creation zxid, its next sequence number and its children's paths (the list is made on the first
+    /// child; names are cut from the paths only when the children are read, which a first allocation never does). A
+    /// list, not a set: a lock folder has a child or two, and a set per folder would cost more than the member does.
     /// </summary>
     private sealed class Node(long createdZxid)
     {
-        private HashSet<string>? _children;
+        private List<string>? _children;
 
         public long CreatedZxid { get; } = createdZxid;
 
         public int NextSequence { get; set; }
 
-        public HashSet<string> Children => _children ??= new HashSet<string>(StringComparer.Ordinal);
+        public List<string> Children => _children ??= new List<string>(1);
 
         public bool HasChildren => _children is { Count: > 0 };
 
