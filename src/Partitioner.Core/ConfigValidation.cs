@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Partitioner.Core;
 
@@ -21,7 +22,7 @@ internal static class ConfigValidation
         ArgumentNullException.ThrowIfNull(items);
         // Checked in the given order, then sorted once: a sorted set costs a tree node per item and several
         // times the comparisons, which dominated building a partitioner for thousands of items.
-        var all = new List<string>();
+        var all = items.TryGetNonEnumeratedCount(out int count) ? new List<string>(count) : new List<string>();
         foreach (string item in items)
         {
             if (item is null)
@@ -52,7 +53,7 @@ internal static class ConfigValidation
             }
         }
 
-        return ImmutableArray.Create(sorted);
+        return ImmutableCollectionsMarshal.AsImmutableArray(sorted);
     }
 
     public static void CheckIdentifier(string identifier)

@@ -56,7 +56,7 @@ internal static class BenchTable
             + "to the change to Acquired. Rebalance: from creating the joiner (client already connected) until all nine are Acquired, minus the time boundary.");
         output.WriteLine("Ours from creating the member to Acquired, minus the time boundary (setup, party read and timer included): "
             + string.Join(", ", report.Acquire.Select(s => $"{Format.Count(s.Items)} items {Format.Duration(Median.Of(s.OursWhole))}")) + ".");
-        output.WriteLine("Core and the shell alone, this process's CPU for a whole run over an in-memory port that answers at once (no wire, no server): "
+        output.WriteLine("Core and the shell alone, this process's CPU from creating the member to Acquired over an in-memory port that answers at once (no wire, no server): "
             + string.Join(", ", report.Instant.Select(i => $"{Format.Count(i.Items)} items {Format.Duration(Median.Of(i.Seconds))}")) + ".");
         output.WriteLine("Core alone, CPU from the start to Acquired, driven by a bare loop over the same port: "
             + string.Join(", ", report.CoreOnly.Select(i => $"{Format.Count(i.Items)} items {Format.Duration(Median.Of(i.Seconds))}")) + ".");

@@ -101,7 +101,7 @@ internal sealed class InstantPort : IZooKeeperPort
             return new CreateOutcome(ZooKeeperError.NodeExists, null);
         }
 
-        parent.Children.Add(path);
+        parent.AddChild(path);
         return new CreateOutcome(ZooKeeperError.Ok, path, zxid);
     }
 
@@ -119,7 +119,7 @@ internal sealed class InstantPort : IZooKeeperPort
 
         _nodes.Remove(path);
         int slash = path.LastIndexOf('/');
-        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].Children.Remove(path);
+        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].RemoveChild(path);
         return ZooKeeperError.Ok;
     }
 
@@ -144,22 +144,50 @@ internal sealed class InstantPort : IZooKeeperPort
     }
 
     /// <summary>
-    /// One node: its creation zxid, its next sequence number and its children's paths (the list is made on the first
-    /// child; names are cut from the paths only when the children are read, which a first allocation never does). A
-    /// list, not a set: a lock folder has a child or two, and a set per folder would cost more than the member does.
+    /// One node: its creation zxid, its next sequence number and its children's paths (names are cut from the paths
+    /// only when the children are read, which a first allocation never does). A lock folder has one child, kept in a
+    /// field: a collection per folder would cost more than the member does.
     /// </summary>
     private sealed class Node(long createdZxid)
     {
+        private string? _onlyChild;
         private List<string>? _children;
 
         public long CreatedZxid { get; } = createdZxid;
 
         public int NextSequence { get; set; }
 
-        public List<string> Children => _children ??= new List<string>(1);
+        public bool HasChildren => _onlyChild is not null || _children is { Count: > 0 };
 
-        public bool HasChildren => _children is { Count: > 0 };
+        public void AddChild(string path)
+        {
+            if (_onlyChild is null && _children is null)
+            {
+                _onlyChild = path;
+                return;
+            }
 
-        public ImmutableArray<string> ChildNames() => _children is null ? [] : [.. _children.Select(path => path[(path.LastIndexOf('/') + 1)..])];
+            _children ??= [_onlyChild!];
+            _onlyChild = null;
+            _children.Add(path);
+        }
+
+        public void RemoveChild(string path)
+        {
+            if (string.Equals(_onlyChild, path, StringComparison.Ordinal))
+            {
+                _onlyChild = null;
+            }
+            else
+            {
+                _children?.Remove(path);
+            }
+        }
+
+        public ImmutableArray<string> ChildNames() => _onlyChild is not null
+            ? [NameOf(_onlyChild)]
+            : _children is null ? [] : [.. _children.Select(NameOf)];
+
+        private static string NameOf(string path) => path[(path.LastIndexOf('/') + 1)..];
     }
 }

@@ -10,8 +10,8 @@ namespace Partitioner.Core;
 /// the sequence number, not as a string of its own: 100,000 held items then cost no node name each.
 /// </summary>
 /// <remarks>
-/// A record struct for its generated value equality, which the ledger's dictionary uses on every change: the default
-/// one of a plain struct goes through reflection and boxes both values.
+/// A record struct for its generated value equality: the default one of a plain struct goes through reflection and
+/// boxes both values.
 /// </remarks>
 internal readonly record struct OwnNode
 {
