@@ -67,7 +67,7 @@ internal sealed class SortedItemMap<TValue> : IEnumerable<KeyValuePair<string, T
     public bool TryGetValue(string key, out TValue value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_chunkCount > 0)
+        if (_chunkCount > 0 && !IsAboveLast(key))
         {
             var chunk = _chunks[ChunkFor(key)];
             int at = chunk.IndexOf(key);
@@ -95,26 +95,38 @@ internal sealed class SortedItemMap<TValue> : IEnumerable<KeyValuePair<string, T
             return map;
         }
 
-        int c = map.ChunkFor(key);
-        var chunk = map.OwnedChunk(edit, c);
-        int at = chunk.IndexOf(key);
-        if (at >= 0)
+        // A key above every other (a round's batches come ascending) goes at the end with one comparison, no search;
+        // past the end of a full last chunk it starts a new chunk, leaving that one full.
+        int c;
+        int at;
+        if (map.IsAboveLast(key))
         {
-            chunk.Values[at] = value;
-            return map;
-        }
-
-        at = ~at;
-        if (chunk.Count == ChunkLength)
-        {
-            if (at == ChunkLength && c == map._chunkCount - 1)
+            c = map._chunkCount - 1;
+            if (map._chunks[c].Count == ChunkLength)
             {
-                // Past the end of the last full chunk: ascending additions start a new chunk, leaving this one full.
                 map.InsertChunk(c + 1, Chunk.Single(key, value, edit, ChunkLength));
                 map.Count++;
                 return map;
             }
 
+            at = map._chunks[c].Count;
+        }
+        else
+        {
+            c = map.ChunkFor(key);
+            at = map._chunks[c].IndexOf(key);
+            if (at >= 0)
+            {
+                map.OwnedChunk(edit, c).Values[at] = value;
+                return map;
+            }
+
+            at = ~at;
+        }
+
+        var chunk = map.OwnedChunk(edit, c);
+        if (chunk.Count == ChunkLength)
+        {
             var upper = chunk.SplitUpperHalf(edit);
             map.InsertChunk(c + 1, upper);
             if (at > chunk.Count)
@@ -180,6 +192,9 @@ internal sealed class SortedItemMap<TValue> : IEnumerable<KeyValuePair<string, T
     IEnumerator<KeyValuePair<string, TValue>> IEnumerable<KeyValuePair<string, TValue>>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>True when <paramref name="key"/> is above every key of this (non-empty) map.</summary>
+    private bool IsAboveLast(string key) => CodePointComparer.Instance.Compare(key, _chunks[_chunkCount - 1].LastKey) > 0;
 
     /// <summary>
     /// The chunk where <paramref name="key"/> is or belongs: the first whose last key is not below it, or the last
