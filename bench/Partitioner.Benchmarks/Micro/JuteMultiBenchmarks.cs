@@ -54,6 +54,6 @@ public class JuteMultiBenchmarks
     public MultiResult DecodeMultiReply()
     {
         var reader = new JuteReader(_reply);
-        return MultiCodec.ReadMulti(ref reader, Ops, _connection);
+        return MultiCodec.ReadMulti(ref reader, Ops, _connection, zxid: 1);
     }
 }
