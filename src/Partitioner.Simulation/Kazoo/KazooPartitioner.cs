@@ -46,7 +46,7 @@ internal sealed class KazooPartitioner
     private readonly TimeSpan maxReactionTime;
     private readonly Action<Task> spawn;
     private readonly List<KazooLock> locks = new();
-    private ImmutableDictionary<string, string> acquiredPrefixes = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, KazooLock> acquiredLocks = ImmutableDictionary.Create<string, KazooLock>(StringComparer.Ordinal);
     private string? partyNode;
     private bool participating;
 
@@ -86,7 +86,14 @@ internal sealed class KazooPartitioner
     /// The prefix of the lock by which the allocation that reached ACQUIRED holds <paramref name="item"/>. Two allocations
     /// can run at once (a watch that outlived a release_set, as in kazoo), so each keeps its own.
     /// </summary>
-    public string? PrefixFor(string item) => acquiredPrefixes.GetValueOrDefault(item);
+    public string? PrefixFor(string item) => acquiredLocks.GetValueOrDefault(item)?.Prefix;
+
+    /// <summary>
+    /// True while the lock by which the ACQUIRED allocation took <paramref name="item"/> is held. It may not be: an
+    /// acquire that returned False, or a lock released by another allocation's abort (both share kazoo's
+    /// <c>_locks</c>), leaves kazoo claiming the item with no lock; such items are left out of its checked claims.
+    /// </summary>
+    public bool Holds(string item) => acquiredLocks.TryGetValue(item, out var held) && held.IsAcquired;
 
     /// <summary>The constructor's work: paths, the party, the session listener and the first watch.</summary>
     public async Task StartAsync()
@@ -247,11 +254,11 @@ internal sealed class KazooPartitioner
 
         var share = items.Where((_, i) => i % members.Length == index).ToImmutableArray();
         var unlocked = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        var mine = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var mine = ImmutableDictionary.CreateBuilder<string, KazooLock>(StringComparer.Ordinal);
         foreach (var item in share)
         {
             var itemLock = new KazooLock(runtime, $"{path}/locks/{item}", Identifier);
-            mine[item] = itemLock.Prefix;
+            mine[item] = itemLock;
             while (true)
             {
                 try
@@ -291,7 +298,7 @@ internal sealed class KazooPartitioner
         {
             PartitionSet = share;
             Unlocked = unlocked.ToImmutable();
-            acquiredPrefixes = mine.ToImmutable();
+            acquiredLocks = mine.ToImmutable();
             PrefixesVersion++;
             if (Unlocked.Count > 0)
             {

@@ -24,11 +24,14 @@ internal sealed class KazooMember : SimMember
     /// <inheritdoc />
     public override bool IsKazoo => true;
 
-    /// <summary>kazoo's iteration while ACQUIRED, less the items it never locked (its ignored False returns; left out of the checks).</summary>
+    /// <summary>
+    /// kazoo's iteration while ACQUIRED, less the items whose lock it does not hold (an ignored False return, or a lock
+    /// another of its allocations released): kazoo claims those with no lock, and they are left out of the checks.
+    /// </summary>
     /// <remarks>A leaving member's consumer has stopped its work before it calls <c>finish</c>, so it claims nothing then.</remarks>
     public override IReadOnlyList<string> Owned => Process.Crashed || Leaving || Partitioner is not { State: KazooState.Acquired } p
         ? Array.Empty<string>()
-        : p.Unlocked.Count == 0 ? p.PartitionSet : p.PartitionSet.Where(i => !p.Unlocked.Contains(i)).ToArray();
+        : p.PartitionSet.All(p.Holds) ? p.PartitionSet : p.PartitionSet.Where(p.Holds).ToArray();
 
     /// <inheritdoc />
     public override bool IsAcquired => Partitioner is { State: KazooState.Acquired };
