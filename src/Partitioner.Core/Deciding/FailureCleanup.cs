@@ -204,6 +204,12 @@ internal static class FailureCleanup
 
         private void Delete(ImmutableArray<string> paths)
         {
+            var deleting = Ledger.Deleting;
+            if (!deleting.IsEmpty)
+            {
+                paths = paths.RemoveAll(deleting.Contains);
+            }
+
             foreach (var batch in Batches.OfPaths(paths, State.Config.BatchSize))
             {
                 long id = NewId();

@@ -57,6 +57,13 @@ internal static class LedgerDecisions
 
     public static void DeletePaths(Step step, ImmutableArray<string> paths)
     {
+        // A path already being deleted gets no second delete: its first answer settles it (and a lost one is resent).
+        var deleting = step.Ledger.Deleting;
+        if (!deleting.IsEmpty)
+        {
+            paths = paths.RemoveAll(deleting.Contains);
+        }
+
         foreach (var batch in Batches.OfPaths(paths, step.Config.BatchSize))
         {
             long id = step.NewId();
@@ -91,8 +98,9 @@ internal static class LedgerDecisions
 
     /// <summary>
     /// This member's node in a folder whose children were just read: the known one, or else the lowest node
-    /// carrying its prefix (the outcome of a lost create), adopted. A node whose delete was lost (waiting for the
-    /// retry timer to be sent again) is never adopted: the resent delete would remove a lock the member then holds.
+    /// carrying its prefix (the outcome of a lost create), adopted. A node whose delete is in flight (sent after this
+    /// read, which was answered first) or was lost (waiting for the retry timer to be sent again) is never adopted:
+    /// that delete would remove a lock the member then holds.
     /// Any other node of this member there is deleted. Null when it has none. The read also settles an uncertain
     /// create of the item: every create whose result came before this read was applied before it, and none is
     /// pending after a lost one.
@@ -104,7 +112,7 @@ internal static class LedgerDecisions
             .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix))
             .OrderBy(child => LockNode.SequenceOf(child), StringComparer.Ordinal)
             .ToImmutableArray();
-        var adoptable = ledger.LostDeletes.IsEmpty ? mine : mine.RemoveAll(node => ledger.LostDeletes.Contains(NodePath(step, item, node)));
+        var adoptable = ledger.LostDeletes.IsEmpty && ledger.Deleting.IsEmpty ? mine : mine.RemoveAll(node => ledger.IsGoing(NodePath(step, item, node)));
         string? own = ledger.Nodes.TryGetValue(item, out var known) && adoptable.FirstOrDefault(known.IsNamed) is { } same ? same : adoptable.FirstOrDefault();
         step.SetLedger(ledger.Resolved(step.Edit, item, own));
         DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);

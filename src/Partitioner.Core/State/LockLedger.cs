@@ -18,6 +18,9 @@ namespace Partitioner.Core;
 /// <param name="Sweeps">Reads of uncertain folders in flight: op id to items.</param>
 /// <param name="PendingFirstCreates">Multis that create each item's folder and this member's lock node in it,
 /// in flight: op id to items, in request order (two ops per item, the folder first).</param>
+/// <param name="Deleting">The paths of <paramref name="PendingDeletes"/>, each once (no delete is sent for a path
+/// already being deleted), so that a folder read answered before a delete sent after it does not adopt the node
+/// the delete is about to take.</param>
 internal sealed record LockLedger(
     SortedItemMap<OwnNode> Nodes,
     ImmutableSortedSet<string> Uncertain,
@@ -25,7 +28,8 @@ internal sealed record LockLedger(
     ImmutableSortedDictionary<long, ImmutableArray<string>> PendingDeletes,
     ImmutableSortedSet<string> LostDeletes,
     ImmutableSortedDictionary<long, ImmutableArray<string>> Sweeps,
-    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates)
+    ImmutableSortedDictionary<long, ImmutableArray<string>> PendingFirstCreates,
+    ImmutableSortedSet<string> Deleting)
 {
     /// <summary>No nodes, nothing in flight.</summary>
     public static LockLedger Empty { get; } = new(
@@ -35,7 +39,8 @@ internal sealed record LockLedger(
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
         ImmutableSortedSet.Create<string>(StringComparer.Ordinal),
         ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
-        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty);
+        ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty,
+        ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
 
     /// <summary>Item to the name of this member's lock node in that item's folder.</summary>
     public OwnNodeNames OwnNodes => new(Nodes);
@@ -122,10 +127,17 @@ internal sealed record LockLedger(
     public LockLedger Settled(string item) => this with { Uncertain = Uncertain.Remove(item) };
 
     /// <summary>Deletes of <paramref name="paths"/> were sent as <paramref name="opId"/>.</summary>
-    public LockLedger DeletesSent(long opId, ImmutableArray<string> paths) => this with { PendingDeletes = PendingDeletes.Add(opId, paths) };
+    public LockLedger DeletesSent(long opId, ImmutableArray<string> paths) =>
+        this with { PendingDeletes = PendingDeletes.Add(opId, paths), Deleting = Deleting.Union(paths) };
 
     /// <summary>The result of the deletes <paramref name="opId"/> came back.</summary>
-    public LockLedger DeletesAnswered(long opId) => this with { PendingDeletes = PendingDeletes.Remove(opId) };
+    public LockLedger DeletesAnswered(long opId) => PendingDeletes.TryGetValue(opId, out var paths)
+        ? this with { PendingDeletes = PendingDeletes.Remove(opId), Deleting = Deleting.Except(paths) }
+        : this;
+
+    /// <summary>True when a delete of <paramref name="path"/> is in flight or waits to be sent again.</summary>
+    public bool IsGoing(string path) =>
+        (!Deleting.IsEmpty && Deleting.Contains(path)) || (!LostDeletes.IsEmpty && LostDeletes.Contains(path));
 
     /// <summary>Deletes of <paramref name="paths"/> were lost with the connection and wait to be sent again.</summary>
     public LockLedger DeletesLost(IEnumerable<string> paths) => this with { LostDeletes = LostDeletes.Union(paths) };
