@@ -22,7 +22,7 @@ if [ "$failed" -gt 0 ]; then
   for trx in "$dir"/**/*.trx; do
     if command -v python3 >/dev/null 2>&1; then
       # The message says why; six lines of it are enough to tell a flake from a bug.
-      python3 - "$trx" <<'PY' || true
+      python3 - "$trx" 2>/dev/null <<'PY' || true
 import sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
