@@ -122,7 +122,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// session timeout the member claims no items (see <see cref="AcquiredItems"/>); a health check reports it.
     /// </summary>
     public TimeSpan SinceLastConfirmedReply =>
-        _time.GetElapsedTime(_loop.Confirmation.ConfirmedTimestamp ?? _port.LastHeardTimestamp);
+        _time.GetElapsedTime(_loop.Confirmation.ConfirmedTimestamp ?? _port.LastConfirmedTimestamp);
 
     /// <summary>
     /// The items this member owns with their fencing tokens, in the order of <see cref="AcquiredItems"/>, under the same

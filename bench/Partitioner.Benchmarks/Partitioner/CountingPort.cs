@@ -32,7 +32,7 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
 
     public TimeSpan SessionTimeout => inner.SessionTimeout;
 
-    public long LastHeardTimestamp => inner.LastHeardTimestamp;
+    public long LastConfirmedTimestamp => inner.LastConfirmedTimestamp;
 
     public long? AcceptedConnectTimestamp => inner.AcceptedConnectTimestamp;
 

@@ -24,7 +24,7 @@ internal sealed class InstantPort : IZooKeeperPort
 
     public TimeSpan SessionTimeout => TimeSpan.FromSeconds(10);
 
-    public long LastHeardTimestamp => TimeProvider.System.GetTimestamp();
+    public long LastConfirmedTimestamp => TimeProvider.System.GetTimestamp();
 
     public long? AcceptedConnectTimestamp => TimeProvider.System.GetTimestamp();
 

@@ -32,7 +32,7 @@ internal sealed class MemberHarness : IAsyncDisposable
     {
         var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20), FrameBytesMax = 16 << 20 };
         var client = await ZooKeeperClient.ConnectAsync(connectString, options);
-        var port = new CountingPort(new ZooKeeperPort(client));
+        var port = new CountingPort(new ZooKeeperClientPort(client));
         var clock = new AllocationClock(() => port.Counts, onAcquired) { Trace = trace ? [] : null };
         return new MemberHarness(client, port, clock);
     }

@@ -326,5 +326,5 @@ internal sealed class StepChecker
         bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, object? Prefix, bool Exempt, bool NotAwaited);
 
     /// <summary>A partitioner in one state, on a session in one state, whose claim holds, with its owned count, before <see cref="UntilTicks"/>.</summary>
-    private sealed record Held(SetPartitioner Partitioner, long StateId, SimulatedSession? Session, ClientState? SessionState, long UntilTicks, int OwnedCount);
+    private sealed record Held(SetPartitioner Partitioner, long StateId, SimulatedClientPort? Session, ClientState? SessionState, long UntilTicks, int OwnedCount);
 }

@@ -29,7 +29,7 @@ internal sealed class ForceRetryException(string message) : KazooException(messa
 /// What the kazoo model needs from its process: the session, sleeping and waiting on its clock, its random
 /// draws (uuid4 hex) and a line in the timeline. Every continuation runs in the member's process.
 /// </summary>
-internal sealed class KazooRuntime(SimulatedSession session, Func<TimeSpan, Task> sleep, Func<long> nowTicks, SimRandom random, Action<string> timeline)
+internal sealed class KazooRuntime(SimulatedClientPort session, Func<TimeSpan, Task> sleep, Func<long> nowTicks, SimRandom random, Action<string> timeline)
 {
     /// <summary>KazooRetry's first delay; it doubles after each try (kazoo's defaults: 0.1 s, backoff 2).</summary>
     private static readonly TimeSpan RetryDelayFirst = TimeSpan.FromMilliseconds(100);
@@ -37,7 +37,7 @@ internal sealed class KazooRuntime(SimulatedSession session, Func<TimeSpan, Task
     /// <summary>The longest delay between tries, in this model (kazoo's is larger; its client reconnects well within it).</summary>
     private static readonly TimeSpan RetryDelayMax = TimeSpan.FromSeconds(1.6);
 
-    public SimulatedSession Session { get; } = session;
+    public SimulatedClientPort Session { get; } = session;
 
     public SimRandom Random { get; } = random;
 

@@ -12,13 +12,13 @@ namespace Partitioner.Simulation.Network;
 internal sealed class SimConnection : IServerConnection
 {
     private readonly SimNetwork network;
-    private readonly SimulatedSession client;
+    private readonly SimulatedClientPort client;
     private readonly Channel toServer;
     private readonly Channel toClient;
     private readonly Queue<Action> heldPings = new();
     private int writesAtLeader;
 
-    public SimConnection(SimNetwork network, SimulatedSession client, SimProcess process, Follower? via)
+    public SimConnection(SimNetwork network, SimulatedClientPort client, SimProcess process, Follower? via)
     {
         this.network = network;
         this.client = client;

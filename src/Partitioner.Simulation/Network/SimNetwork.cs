@@ -123,7 +123,7 @@ public sealed class SimNetwork
     }
 
     /// <summary>Opens a connection from <paramref name="client"/>'s process.</summary>
-    internal SimConnection Open(SimulatedSession client, SimProcess process)
+    internal SimConnection Open(SimulatedClientPort client, SimProcess process)
     {
         connections.RemoveAll(c => c.FullyClosed);
         // A client tries the servers of its connect string in a shuffled order; one draw per attempt.

@@ -86,7 +86,7 @@ internal sealed class KazooMember : SimMember
     private void OpenSession()
     {
         // kazoo fires and forgets every watch on a disconnect.
-        var session = new SimulatedSession(Cluster.Network, Process, Clock, Cluster.Scenario.SessionTimeout, WatchReconnectMode.FireDisconnected)
+        var session = new SimulatedClientPort(Cluster.Network, Process, Clock, Cluster.Scenario.SessionTimeout, WatchReconnectMode.FireDisconnected)
         {
             Trace = Cluster.Trace.Detail,
         };
@@ -95,7 +95,7 @@ internal sealed class KazooMember : SimMember
         session.Start(() => CreatePartitioner(session));
     }
 
-    private void CreatePartitioner(SimulatedSession session)
+    private void CreatePartitioner(SimulatedClientPort session)
     {
         if (Leaving)
         {

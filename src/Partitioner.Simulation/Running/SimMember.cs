@@ -35,7 +35,7 @@ internal abstract class SimMember
     /// <summary>The member's clock (its rate may drift; its timers may be made late).</summary>
     public VirtualTimeProvider Clock { get; }
 
-    public SimulatedSession? Session { get; protected set; }
+    public SimulatedClientPort? Session { get; protected set; }
 
     /// <summary>The longest time this member's consumer takes to release.</summary>
     public TimeSpan ReleaseDelayMax { get; set; }

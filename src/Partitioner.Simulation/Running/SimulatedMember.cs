@@ -102,7 +102,7 @@ internal sealed class SimulatedMember : SimMember
 
     private void OpenSession()
     {
-        var session = new SimulatedSession(cluster.Network, Process, Clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
+        var session = new SimulatedClientPort(cluster.Network, Process, Clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
         {
             Trace = cluster.Trace.Detail,
             Transients = cluster.Transients,
@@ -112,7 +112,7 @@ internal sealed class SimulatedMember : SimMember
         session.Start(() => CreatePartitioner(session));
     }
 
-    private void CreatePartitioner(SimulatedSession session)
+    private void CreatePartitioner(SimulatedClientPort session)
     {
         if (Leaving)
         {

@@ -19,7 +19,7 @@ public sealed class SimulatedParty
     private readonly SimRandom random;
     private readonly SimProcess process;
     private readonly VirtualTimeProvider clock;
-    private readonly List<(SetPartitioner Partitioner, SimulatedSession Session, string Prefix)> members = new();
+    private readonly List<(SetPartitioner Partitioner, SimulatedClientPort Session, string Prefix)> members = new();
     private readonly ImmutableArray<string> items;
 
     /// <summary>Creates a server and one shared client session (kazoo's tests share one client), already connected.</summary>
@@ -47,7 +47,7 @@ public sealed class SimulatedParty
     public SimNetwork Network { get; }
 
     /// <summary>The session every partitioner uses unless given its own.</summary>
-    public SimulatedSession SharedSession { get; }
+    public SimulatedClientPort SharedSession { get; }
 
     /// <summary>The time boundary of every partitioner.</summary>
     public TimeSpan TimeBoundary { get; }
@@ -56,9 +56,9 @@ public sealed class SimulatedParty
     public TimeSpan SessionTimeout { get; }
 
     /// <summary>Opens and connects a new session in the party's process.</summary>
-    public SimulatedSession NewSession()
+    public SimulatedClientPort NewSession()
     {
-        var session = new SimulatedSession(Network, process, clock, SessionTimeout, WatchReconnectMode.FireDisconnected);
+        var session = new SimulatedClientPort(Network, process, clock, SessionTimeout, WatchReconnectMode.FireDisconnected);
         bool connected = false;
         session.Start(() => connected = true);
         if (!RunUntil(() => connected, TimeSpan.FromSeconds(5)))
@@ -70,7 +70,7 @@ public sealed class SimulatedParty
     }
 
     /// <summary>Creates a partitioner with <paramref name="identifier"/> on the shared session (or <paramref name="session"/>).</summary>
-    public SetPartitioner Create(string identifier, SimulatedSession? session = null, Func<MemberState, Event, Decision>? decide = null)
+    public SetPartitioner Create(string identifier, SimulatedClientPort? session = null, Func<MemberState, Event, Decision>? decide = null)
     {
         session ??= SharedSession;
         var prefix = random.NextHex32();

@@ -25,7 +25,7 @@ public sealed partial class SetPartitioner
     {
     }
 
-    private static ZooKeeperPort PortFor(ZooKeeperClient client, SetPartitionerOptions? options)
+    private static ZooKeeperClientPort PortFor(ZooKeeperClient client, SetPartitionerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (options is not null && !ReferenceEquals(options.TimeProvider, client.TimeProvider))
@@ -36,6 +36,6 @@ public sealed partial class SetPartitioner
                 nameof(options));
         }
 
-        return new ZooKeeperPort(client);
+        return new ZooKeeperClientPort(client);
     }
 }

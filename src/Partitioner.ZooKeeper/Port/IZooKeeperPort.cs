@@ -63,7 +63,7 @@ public interface IZooKeeperPort
     /// to answered", which a follower cut from the leader keeps up; the shell's claims rest on what the leader
     /// answered instead (syncs and writes, see <c>LeaderConfirmation</c>).
     /// </summary>
-    long LastHeardTimestamp { get; }
+    long LastConfirmedTimestamp { get; }
 
     /// <summary>
     /// The <see cref="TimeProvider.GetTimestamp"/> at which the connect request of the latest accepted handshake

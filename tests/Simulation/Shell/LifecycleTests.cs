@@ -29,7 +29,7 @@ public sealed class LifecycleTests
                 state.To(PartitionState.Failure).Then(new DeleteNode(90, "/party/party/me")),
             _ => state.Then(),
         };
-        _port.LastHeardTimestamp = _time.GetTimestamp();
+        _port.LastConfirmedTimestamp = _time.GetTimestamp();
     }
 
     [Fact]

@@ -31,13 +31,13 @@ public sealed class OwnershipTests
 
         // When just under the claim window passes, with the follower answering everything else, it owns them.
         _time.Advance(Window - TimeSpan.FromTicks(1));
-        _port.LastHeardTimestamp = _time.GetTimestamp();
+        _port.LastConfirmedTimestamp = _time.GetTimestamp();
         Assert.Equal(["a", "c"], partitioner.AcquiredItems);
 
         // When the window has passed, the leader may have expired the session: it claims nothing, though its
         // follower answered a moment ago and Core's state is unchanged.
         _time.Advance(TimeSpan.FromTicks(1));
-        _port.LastHeardTimestamp = _time.GetTimestamp();
+        _port.LastConfirmedTimestamp = _time.GetTimestamp();
         Assert.False(partitioner.Acquired);
         Assert.Empty(partitioner.AcquiredItems);
         Assert.Empty(partitioner);

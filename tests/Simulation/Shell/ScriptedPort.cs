@@ -55,7 +55,7 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(9);
 
-    public long LastHeardTimestamp { get; set; }
+    public long LastConfirmedTimestamp { get; set; }
 
     public long? AcceptedConnectTimestamp { get; set; }
 

@@ -32,7 +32,7 @@ public sealed class SingleThreadTests
                 _ => state.Then(),
             };
         };
-        _port.LastHeardTimestamp = _time.GetTimestamp();
+        _port.LastConfirmedTimestamp = _time.GetTimestamp();
     }
 
     [Fact]

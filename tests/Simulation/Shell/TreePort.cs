@@ -151,7 +151,7 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
     public TimeSpan SessionTimeout { get; } = TimeSpan.FromSeconds(9);
 
     /// <summary>Always fresh: this server answers at once, so the member has just heard from it.</summary>
-    public long LastHeardTimestamp => time.GetTimestamp();
+    public long LastConfirmedTimestamp => time.GetTimestamp();
 
     public long? AcceptedConnectTimestamp => time.GetTimestamp();
 

@@ -47,7 +47,7 @@ public sealed class FollowerModelTests
         h.RunFor(ModelHarness.Timeout + TimeSpan.FromMilliseconds(600));
         Assert.False(h.Server.Session(c.SessionId)!.Alive);
         Assert.Equal(ClientState.Connected, c.State);
-        Assert.True(c.LastHeardTimestamp > cutAt.Ticks + TimeSpan.FromSeconds(2).Ticks, "pings were answered well into the cut");
+        Assert.True(c.LastConfirmedTimestamp > cutAt.Ticks + TimeSpan.FromSeconds(2).Ticks, "pings were answered well into the cut");
 
         // Then after syncLimit ticks without the leader the follower closes its clients' connections, and the
         // client, reconnecting elsewhere, learns that its session expired.

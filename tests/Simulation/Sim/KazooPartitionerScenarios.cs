@@ -185,7 +185,7 @@ public sealed class KazooPartitionerScenarios
         Assert.True(party.RunUntil(() => finishing!.IsCompleted, TimeSpan.FromSeconds(5)));
     }
 
-    private static (SimulatedSession Session, string Node) HoldLock(SimulatedParty party, string item)
+    private static (SimulatedClientPort Session, string Node) HoldLock(SimulatedParty party, string item)
     {
         var session = party.NewSession();
         string? node = null;
@@ -200,7 +200,7 @@ public sealed class KazooPartitionerScenarios
         return (session, node!);
     }
 
-    private static void Release(SimulatedParty party, (SimulatedSession Session, string Node) holder) =>
+    private static void Release(SimulatedParty party, (SimulatedClientPort Session, string Node) holder) =>
         Assert.Equal(ZooKeeperError.Ok, Run(party, holder.Session.DeleteAsync(holder.Node)));
 
     private static T Run<T>(SimulatedParty party, Task<T> task)

@@ -27,11 +27,11 @@ internal sealed class ModelHarness
     public List<string> Events { get; } = new();
 
     /// <summary>A connected client in its own process; its session changes are recorded in <see cref="Events"/>.</summary>
-    public (SimulatedSession Client, SimProcess Process) Connect(string name, WatchReconnectMode mode = WatchReconnectMode.Rearm)
+    public (SimulatedClientPort Client, SimProcess Process) Connect(string name, WatchReconnectMode mode = WatchReconnectMode.Rearm)
     {
         var process = new SimProcess(Scheduler, name);
         var clock = new VirtualTimeProvider(Scheduler, process, 0);
-        var client = new SimulatedSession(Network, process, clock, Timeout, mode);
+        var client = new SimulatedClientPort(Network, process, clock, Timeout, mode);
         client.SessionChanged += change => Events.Add($"{name} {change}");
         bool connected = false;
         client.Start(() => connected = true);
@@ -41,7 +41,7 @@ internal sealed class ModelHarness
     }
 
     /// <summary>A connected client whose connection went to a follower (reconnecting until one does).</summary>
-    public (SimulatedSession Client, SimProcess Process) ConnectToFollower(string name)
+    public (SimulatedClientPort Client, SimProcess Process) ConnectToFollower(string name)
     {
         var (client, process) = Connect(name);
         for (int attempt = 0; client.Follower is null && attempt < 50; attempt++)

@@ -47,7 +47,7 @@ public enum ClientState
 /// cannot tell the difference). Every task completes, and every callback runs, inside a scheduler step
 /// of this member's process, never inside the call that made the request.
 /// </summary>
-public sealed partial class SimulatedSession : IZooKeeperPort
+public sealed partial class SimulatedClientPort : IZooKeeperPort
 {
     private readonly SimNetwork network;
     private readonly SimProcess process;
@@ -66,7 +66,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     private int nextXid = 1;
 
     /// <summary>Creates a client in <paramref name="process"/>; call <see cref="Start"/> to connect.</summary>
-    public SimulatedSession(SimNetwork network, SimProcess process, VirtualTimeProvider clock, TimeSpan requestedTimeout, WatchReconnectMode watchMode)
+    public SimulatedClientPort(SimNetwork network, SimProcess process, VirtualTimeProvider clock, TimeSpan requestedTimeout, WatchReconnectMode watchMode)
     {
         this.network = network;
         this.process = process;
@@ -74,8 +74,8 @@ public sealed partial class SimulatedSession : IZooKeeperPort
         this.requestedTimeout = requestedTimeout;
         WatchMode = watchMode;
         SessionTimeout = requestedTimeout;
-        LastHeardTimestamp = clock.GetTimestamp();
-        lastReceivedTimestamp = LastHeardTimestamp;
+        LastConfirmedTimestamp = clock.GetTimestamp();
+        lastReceivedTimestamp = LastConfirmedTimestamp;
         process.OnResume(CheckReadTimeout);
     }
 
@@ -91,7 +91,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     /// the socket while the process was paused, does not move it past its request's send time (the
     /// real adapter keeps the same meaning, from the client's LastConfirmedTimestamp).
     /// </summary>
-    public long LastHeardTimestamp { get; private set; }
+    public long LastConfirmedTimestamp { get; private set; }
 
     /// <inheritdoc />
     public long? AcceptedConnectTimestamp { get; private set; }
@@ -335,7 +335,7 @@ public sealed partial class SimulatedSession : IZooKeeperPort
     private void Confirmed(long sentTimestamp)
     {
         Heard();
-        LastHeardTimestamp = Math.Max(LastHeardTimestamp, sentTimestamp);
+        LastConfirmedTimestamp = Math.Max(LastConfirmedTimestamp, sentTimestamp);
     }
 
     private long HeardTicksAgo => clock.GetTimestamp() - lastReceivedTimestamp;

@@ -5,7 +5,7 @@ using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Tests.Sim;
 
-public sealed class SimulatedSessionTests
+public sealed class SimulatedClientPortTests
 {
     [Fact]
     public void IdleClient_KeepsItsSessionAliveWithPings()
@@ -61,7 +61,7 @@ public sealed class SimulatedSessionTests
     }
 
     [Fact]
-    public void LastHeardTimestamp_OnAReply_IsTheRequestsSendTimeNotItsArrival()
+    public void LastConfirmedTimestamp_OnAReply_IsTheRequestsSendTimeNotItsArrival()
     {
         // Given a client on a slow link (50 ms each way)
         var h = new ModelHarness(latency: TimeSpan.FromMilliseconds(50));
@@ -76,12 +76,12 @@ public sealed class SimulatedSessionTests
         // Then the session is known alive as of the send, not the arrival
         Assert.Equal(ZooKeeperError.Ok, h.Await(reply).Error);
         Assert.True(clock.GetTimestamp() - sent >= TimeSpan.FromMilliseconds(100).Ticks, "the reply took a round trip");
-        Assert.True(c.LastHeardTimestamp >= sent, "the reply confirmed the session");
-        Assert.True(c.LastHeardTimestamp < sent + TimeSpan.FromMilliseconds(100).Ticks, "confirmed at the arrival, not the send");
+        Assert.True(c.LastConfirmedTimestamp >= sent, "the reply confirmed the session");
+        Assert.True(c.LastConfirmedTimestamp < sent + TimeSpan.FromMilliseconds(100).Ticks, "confirmed at the arrival, not the send");
     }
 
     [Fact]
-    public void LastHeardTimestamp_OnAWatchNotification_DoesNotMove()
+    public void LastConfirmedTimestamp_OnAWatchNotification_DoesNotMove()
     {
         // Given a client with a watch, idle long enough that no ping is due yet
         var h = new ModelHarness();
@@ -89,7 +89,7 @@ public sealed class SimulatedSessionTests
         var (other, _) = h.Connect("b");
         bool fired = false;
         h.Await(c.ExistsAsync("/n", _ => fired = true));
-        var before = c.LastHeardTimestamp;
+        var before = c.LastConfirmedTimestamp;
 
         // When another session's write fires the watch
         h.Await(other.CreateAsync("/n", default, NodeKind.Persistent));
@@ -97,7 +97,7 @@ public sealed class SimulatedSessionTests
 
         // Then the notification arrived, but it confirms nothing about this session's liveness
         Assert.True(fired);
-        Assert.Equal(before, c.LastHeardTimestamp);
+        Assert.Equal(before, c.LastConfirmedTimestamp);
     }
 
     [Fact]
@@ -113,13 +113,13 @@ public sealed class SimulatedSessionTests
 
         // When it resumes after the server expired it
         h.RunFor(ModelHarness.Timeout * 2);
-        var heardBefore = c.LastHeardTimestamp;
+        var heardBefore = c.LastConfirmedTimestamp;
         p.Resume();
         h.RunFor(ModelHarness.Timeout);
 
         // Then it suspends first (never reading the stale notification), and learns it expired
         Assert.Equal(["a Suspended", "a Expired"], h.Events);
-        Assert.Equal(heardBefore, c.LastHeardTimestamp);
+        Assert.Equal(heardBefore, c.LastConfirmedTimestamp);
     }
 
     [Fact]

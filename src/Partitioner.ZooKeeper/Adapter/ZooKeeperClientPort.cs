@@ -19,7 +19,7 @@ namespace Partitioner.ZooKeeper.Adapter;
 /// session events only while someone listens to <see cref="SessionChanged"/>, so a finished partitioner
 /// leaves nothing attached to a client that lives on.
 /// </remarks>
-public sealed class ZooKeeperPort : IZooKeeperPort
+public sealed class ZooKeeperClientPort : IZooKeeperPort
 {
     private readonly ZooKeeperClient _client;
     private readonly OrderedDelivery _delivery = new();
@@ -32,7 +32,7 @@ public sealed class ZooKeeperPort : IZooKeeperPort
 
     /// <summary>Creates a port over <paramref name="client"/>, which should be connected.</summary>
     /// <param name="client">The session to work through; the port neither connects nor closes it.</param>
-    public ZooKeeperPort(ZooKeeperClient client)
+    public ZooKeeperClientPort(ZooKeeperClient client)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
@@ -47,7 +47,7 @@ public sealed class ZooKeeperPort : IZooKeeperPort
     /// resumed after a pause reads the watch events that the server sent while expiring its session, and those
     /// must not make it believe it still owns anything.
     /// </summary>
-    public long LastHeardTimestamp => _client.LastConfirmedTimestamp;
+    public long LastConfirmedTimestamp => _client.LastConfirmedTimestamp;
 
     /// <inheritdoc/>
     public long? AcceptedConnectTimestamp => _client.AcceptedConnectTimestamp;

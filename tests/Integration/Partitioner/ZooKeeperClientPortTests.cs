@@ -11,7 +11,7 @@ namespace Partitioner.Integration.Partitioner;
 
 /// <summary>The adapter on a real server: outcomes as codes, never exceptions; order kept; watches and session changes mapped.</summary>
 [Collection(SharedServerCollection.Name)]
-public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
+public sealed class ZooKeeperClientPortTests(ZooKeeperServerFixture server)
 {
     private static readonly ImmutableArray<AclEntry> Open = PartyAcl.OpenUnsafe.Node;
 
@@ -19,7 +19,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     public async Task Outcomes_ComeBackAsCoreCodes_NotExceptions()
     {
         await using var client = await Connect(server.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var root = server.UniqueRoot("port-codes");
 
         Assert.Equal(ZooKeeperError.NoNode, (await port.CreateAsync($"{root}/missing/child", default, NodeKind.Persistent, Open)).Error);
@@ -42,7 +42,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     public async Task Multi_ReportsEachOpsResult_AndMultiReadEachPathsChildren()
     {
         await using var client = await Connect(server.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var root = server.UniqueRoot("port-multi");
         await port.CreateAsync(root, default, NodeKind.Persistent, Open);
 
@@ -69,7 +69,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     public async Task Results_CompleteInTheOrderTheRequestsWereMade()
     {
         await using var client = await Connect(server.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var root = server.UniqueRoot("port-order");
         await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var order = new ConcurrentQueue<int>();
@@ -95,7 +95,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     public async Task Watches_ReportTheNodeEvent_AfterTheReadThatLeftThem_AndBeforeTheResultOfTheWriteThatFiredThem()
     {
         await using var client = await Connect(server.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var root = server.UniqueRoot("port-watch");
         await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var seen = new ConcurrentQueue<string>();
@@ -120,7 +120,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     {
         await using var proxy = TcpProxy.Start(server.Port);
         var client = await Connect(proxy.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var changes = new ConcurrentQueue<SessionChange>();
         port.SessionChanged += changes.Enqueue;
 
@@ -139,7 +139,7 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
     {
         var client = await Connect(server.ConnectString);
         await client.CloseAsync();
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var changes = new ConcurrentQueue<SessionChange>();
 
         port.SessionChanged += changes.Enqueue;
@@ -166,12 +166,12 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
         await using var client = await ZooKeeperClient.ConnectAsync(server.ConnectString, options).WaitAsync(WaitMax);
         await using var other = await Connect(server.ConnectString);
-        var port = new ZooKeeperPort(client);
+        var port = new ZooKeeperClientPort(client);
         var root = server.UniqueRoot("port-heard");
         await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var fired = new TaskCompletionSource<WatchEventKind>(TaskCreationOptions.RunContinuationsAsynchronously);
         await port.GetChildrenAsync(root, kind => fired.TrySetResult(kind));
-        var beforePause = port.LastHeardTimestamp;
+        var beforePause = port.LastConfirmedTimestamp;
 
         // A pause, as this process sees it: a minute passes on its clock, then the first thing it reads is an event.
         clock.Advance(TimeSpan.FromMinutes(1));
@@ -179,9 +179,9 @@ public sealed class ZooKeeperPortTests(ZooKeeperServerFixture server)
         Assert.Equal(WatchEventKind.NodeChildrenChanged, await fired.Task.WaitAsync(WaitMax));
 
         Assert.True(client.LastHeardTimestamp > beforePause, "the client did read the event after the pause");
-        Assert.Equal(beforePause, port.LastHeardTimestamp);
+        Assert.Equal(beforePause, port.LastConfirmedTimestamp);
         await port.ExistsAsync(root, null);
-        Assert.True(port.LastHeardTimestamp > beforePause, "an answered request confirms the session again");
+        Assert.True(port.LastConfirmedTimestamp > beforePause, "an answered request confirms the session again");
     }
 
     private sealed class OtherClock : TimeProvider;

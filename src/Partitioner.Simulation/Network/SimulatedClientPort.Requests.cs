@@ -6,7 +6,7 @@ using Partitioner.ZooKeeper.Port;
 namespace Partitioner.Simulation.Network;
 
 /// <summary>The port's requests: each is carried to the server and its reply back, in order.</summary>
-public sealed partial class SimulatedSession
+public sealed partial class SimulatedClientPort
 {
     /// <summary>Creates a node with the open ACL (the model keeps none); for tests and tools that drive a session by hand.</summary>
     public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
