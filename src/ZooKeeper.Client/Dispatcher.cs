@@ -3,10 +3,11 @@ using System.Collections.Concurrent;
 namespace ZooKeeper.Client;
 
 /// <summary>
-/// Runs completions, watch callbacks and session events one at a time, in the order they were posted,
-/// on a thread-pool thread. The reader posts here instead of running user code, so a slow watcher delays
-/// later deliveries but never the reading of the socket or the pings. Completions only set tasks whose
-/// continuations run asynchronously, so code after an <c>await</c> never runs here.
+/// Runs completions (a task's, or an ordered completion callback), watch callbacks and session events one at a
+/// time, in the order they were posted, on a thread-pool thread. The reader posts here instead of running user
+/// code, so a slow watcher or callback delays later deliveries but never the reading of the socket or the pings.
+/// A task's completion only sets the task, whose continuations run asynchronously, so code after an
+/// <c>await</c> never runs here; a completion callback runs here, in reply order with every watch and session event.
 /// </summary>
 internal sealed class Dispatcher
 {
@@ -25,13 +26,14 @@ internal sealed class Dispatcher
 
     /// <summary>
     /// Completes a request on the calling thread (the reader) when nothing is queued or running, else queues it.
-    /// Safe because completing a request runs no user code (continuations are asynchronous), and an idle,
-    /// empty dispatcher means every earlier event has already been delivered, so the order is kept.
-    /// Saves a thread hop on the latency of every reply.
+    /// Safe for a task request because completing it runs no user code (continuations are asynchronous), and an
+    /// idle, empty dispatcher means every earlier event has already been delivered, so the order is kept. Saves a
+    /// thread hop on the latency of every awaited reply. A request with a completion callback always goes through
+    /// the queue: the callback is the caller's code, which must never run on the reader.
     /// </summary>
     public void Complete(Request request)
     {
-        if (Volatile.Read(ref _draining) == 0 && _queue.IsEmpty)
+        if (!request.RunsCallerCode && Volatile.Read(ref _draining) == 0 && _queue.IsEmpty)
         {
             request.Run();
             return;

@@ -12,7 +12,7 @@ namespace ZooKeeper.Client;
 /// fires); requests in flight at the loss fail with <see cref="ConnectionLossException"/> and are never
 /// replayed, and requests made while reconnecting fail at once the same way.
 /// </summary>
-public sealed class ZooKeeperClient : IAsyncDisposable
+public sealed partial class ZooKeeperClient : IAsyncDisposable
 {
     private readonly Session _session;
     private readonly ConnectionString _connection;
@@ -175,42 +175,19 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// <param name="mode">Persistent, ephemeral, sequential or container.</param>
     /// <param name="acl">The node's ACL, such as <see cref="Acl.OpenUnsafe"/>.</param>
     /// <param name="cancellationToken">Stops waiting; the request itself cannot be taken back.</param>
-    public Task<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, IReadOnlyList<Acl> acl, CancellationToken cancellationToken = default)
-    {
-        MultiCodec.CheckCreate(path, mode, acl);
-        var frame = Request.Begin(OpCodeOf(mode), 64 + data.Length);
-        WriteCreate(frame, path, data, mode, acl);
-        ReplyDecoder<string> decode = mode == CreateMode.Container
-            ? (ref JuteReader r) => CreatedPath(ref r, withStat: true)
-            : (ref JuteReader r) => CreatedPath(ref r, withStat: false);
-        return Send(new Request<string>(OpCodeOf(mode), path, frame, decode), cancellationToken, nameof(data));
-    }
+    public Task<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, IReadOnlyList<Acl> acl, CancellationToken cancellationToken = default) =>
+        Send(CreateRequest(path, data, mode, acl, null), cancellationToken, nameof(data));
 
     /// <summary>Deletes a node; <paramref name="version"/> -1 means any version.</summary>
-    public Task DeleteAsync(string path, int version = -1, CancellationToken cancellationToken = default)
-    {
-        PathValidation.Validate(path);
-        var frame = Request.Begin(OpCode.Delete);
-        frame.WriteString(_connection.ToServerPath(path));
-        frame.WriteInt(version);
-        return Send(new Request<bool>(OpCode.Delete, path, frame, static (ref JuteReader _) => true), cancellationToken);
-    }
+    public Task DeleteAsync(string path, int version = -1, CancellationToken cancellationToken = default) =>
+        Send(DeleteRequest(path, version, null), cancellationToken);
 
     /// <summary>
     /// Returns the node's stat, or null when it does not exist. A watcher is armed in both cases: it fires
     /// on creation of a missing node, and on change or deletion of an existing one.
     /// </summary>
-    public Task<Stat?> ExistsAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
-    {
-        var frame = ReadFrame(OpCode.Exists, path, watcher);
-        var request = new Request<Stat?>(OpCode.Exists, path, frame, static (ref JuteReader r) => r.ReadStat())
-        {
-            ToleratedError = ErrorCode.NoNode,
-            ToleratedValue = null,
-            Watch = WatchFor(OpCode.Exists, path, watcher),
-        };
-        return Send(request, cancellationToken);
-    }
+    public Task<Stat?> ExistsAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default) =>
+        Send(ExistsRequest(path, watcher, null), cancellationToken);
 
     /// <summary>Returns the node's data and stat; the watcher (armed only when the node exists) fires on change or deletion.</summary>
     public Task<(byte[] Data, Stat Stat)> GetDataAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
@@ -246,15 +223,8 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Returns the node's children (sorted ordinally) and its stat, as <see cref="GetChildrenAsync"/> does.</summary>
-    public Task<(IReadOnlyList<string> Children, Stat Stat)> GetChildrenWithStatAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default)
-    {
-        var frame = ReadFrame(OpCode.GetChildren2, path, watcher);
-        var request = new Request<(IReadOnlyList<string>, Stat)>(OpCode.GetChildren2, path, frame, static (ref JuteReader r) => (SortedChildren(ref r), r.ReadStat()))
-        {
-            Watch = WatchFor(OpCode.GetChildren2, path, watcher),
-        };
-        return Send(request, cancellationToken);
-    }
+    public Task<(IReadOnlyList<string> Children, Stat Stat)> GetChildrenWithStatAsync(string path, Action<WatchedEvent>? watcher = null, CancellationToken cancellationToken = default) =>
+        Send(ChildrenRequest(path, watcher, static (ref JuteReader r) => (SortedChildren(ref r), r.ReadStat()), null), cancellationToken);
 
     /// <summary>
     /// Runs the ops atomically and returns one result per op. When one fails none takes effect, and this throws
@@ -276,43 +246,16 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>Runs the ops atomically and returns the outcome, success or not; throws only when the request as a whole fails (for example ConnectionLoss).</summary>
-    public Task<MultiResult> TryMultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(ops);
-        var list = ops.ToList();
-        var frame = Request.Begin(OpCode.Multi, 64 * (list.Count + 1));
-        foreach (var op in list)
-        {
-            MultiCodec.WriteOp(frame, op, _connection);
-        }
-
-        MultiCodec.WriteEnd(frame);
-        return Send(new Request<MultiResult>(OpCode.Multi, null, frame, (ref JuteReader r, long zxid) => MultiCodec.ReadMulti(ref r, list.Count, _connection, zxid)), cancellationToken, nameof(ops));
-    }
+    public Task<MultiResult> TryMultiAsync(IEnumerable<Op> ops, CancellationToken cancellationToken = default) =>
+        Send(MultiRequest(ops, null), cancellationToken, nameof(ops));
 
     /// <summary>Runs children and data reads in one request (ZooKeeper 3.6+); each read succeeds or fails on its own, and none leaves a watch.</summary>
-    public Task<IReadOnlyList<ReadResult>> MultiReadAsync(IEnumerable<ReadOp> ops, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(ops);
-        var list = ops.ToList();
-        var frame = Request.Begin(OpCode.MultiRead, 64 * (list.Count + 1));
-        foreach (var op in list)
-        {
-            MultiCodec.WriteReadOp(frame, op, _connection);
-        }
-
-        MultiCodec.WriteEnd(frame);
-        return Send(new Request<IReadOnlyList<ReadResult>>(OpCode.MultiRead, null, frame, (ref JuteReader r) => MultiCodec.ReadMultiRead(ref r, list.Count)), cancellationToken, nameof(ops));
-    }
+    public Task<IReadOnlyList<ReadResult>> MultiReadAsync(IEnumerable<ReadOp> ops, CancellationToken cancellationToken = default) =>
+        Send(MultiReadRequest(ops, null), cancellationToken, nameof(ops));
 
     /// <summary>Waits until the server this session is connected to has caught up with the leader on <paramref name="path"/>.</summary>
-    public Task SyncAsync(string path, CancellationToken cancellationToken = default)
-    {
-        PathValidation.Validate(path);
-        var frame = Request.Begin(OpCode.Sync);
-        frame.WriteString(_connection.ToServerPath(path));
-        return Send(new Request<string?>(OpCode.Sync, path, frame, static (ref JuteReader r) => r.ReadString()), cancellationToken);
-    }
+    public Task SyncAsync(string path, CancellationToken cancellationToken = default) =>
+        Send(SyncRequest(path, null), cancellationToken);
 
     /// <summary>
     /// Adds credentials to the session, such as <c>("digest", "user:password")</c>; they are sent again on every
@@ -399,15 +342,19 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closeStarted) != 0, this);
-        // The server drops the connection on a frame over its jute.maxbuffer, so refuse it here instead.
+        CheckFrameLength(request, parameterName);
+        _session.Submit(request);
+        return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
+    }
+
+    /// <summary>The server drops the connection on a frame over its jute.maxbuffer, so the client refuses it instead.</summary>
+    private void CheckFrameLength(Request request, string parameterName)
+    {
         if (request.FrameLength - 4 > _options.FrameBytesMax)
         {
             throw new ArgumentException(
                 $"The request for '{request.Path ?? request.Op.ToString()}' is {request.FrameLength - 4} bytes, over FrameBytesMax ({_options.FrameBytesMax}).",
                 parameterName);
         }
-
-        _session.Submit(request);
-        return cancellationToken.CanBeCanceled ? request.Task.WaitAsync(cancellationToken) : request.Task;
     }
 }

@@ -68,7 +68,13 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
     public abstract void OnReply(int err, long zxid, ref JuteReader body);
 
     /// <summary>Records a failure to deliver at <see cref="Run"/>.</summary>
-    public abstract void SetFailure(Exception error);
+    public abstract void SetFailure(KeeperException error);
+
+    /// <summary>
+    /// True when <see cref="Run"/> calls the caller's code (an ordered completion callback): then it runs on the
+    /// dispatcher only, never inline on the reader.
+    /// </summary>
+    public virtual bool RunsCallerCode => false;
 
     public abstract void Run();
 
@@ -82,25 +88,39 @@ internal abstract class Request(OpCode op, string? path, JuteWriter frame) : IDi
     }
 }
 
-/// <summary>A request whose caller awaits a <typeparamref name="T"/>.</summary>
-internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, ZxidReplyDecoder<T> decode) : Request(op, path, frame)
+/// <summary>
+/// A request whose caller awaits a <typeparamref name="T"/> (a task), or is called back with a <see cref="Reply{T}"/> on the
+/// dispatcher, in reply order (an ordered completion callback).
+/// </summary>
+internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, ZxidReplyDecoder<T> decode, Action<Reply<T>>? callback = null)
+    : Request(op, path, frame)
 {
     /// <summary>A request whose reply body alone gives its result.</summary>
-    public Request(OpCode op, string? path, JuteWriter frame, ReplyDecoder<T> decode)
-        : this(op, path, frame, (ref JuteReader reader, long _) => decode(ref reader))
+    public Request(OpCode op, string? path, JuteWriter frame, ReplyDecoder<T> decode, Action<Reply<T>>? callback = null)
+        : this(op, path, frame, (ref JuteReader reader, long _) => decode(ref reader), callback)
     {
     }
 
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // A callback request has no task: its outcome is a value, and an expected error (NoNode) never becomes an exception.
+    private readonly TaskCompletionSource<T>? _completion =
+        callback is null ? new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
     private T _result = default!;
-    private Exception? _error;
+    private ErrorCode _code;
+    private KeeperException? _error;
 
-    public Task<T> Task => _completion.Task;
+    /// <summary>The caller's task; only for a request made without a callback.</summary>
+    public Task<T> Task => _completion?.Task ?? throw new InvalidOperationException("A callback request has no task.");
 
-    /// <summary>An error that is an answer rather than a failure (exists: NoNode gives <see cref="ToleratedValue"/>).</summary>
+    /// <summary>
+    /// An error that is an answer rather than a failure (exists: NoNode): a task gets <see cref="ToleratedValue"/>, a
+    /// callback the code; neither counts it as a failed request.
+    /// </summary>
     public ErrorCode ToleratedError { get; init; } = ErrorCode.Ok;
 
     public T ToleratedValue { get; init; } = default!;
+
+    public override bool RunsCallerCode => callback is not null;
 
     public override void OnReply(int err, long zxid, ref JuteReader body)
     {
@@ -108,29 +128,54 @@ internal sealed class Request<T>(OpCode op, string? path, JuteWriter frame, Zxid
         {
             _result = decode(ref body, zxid);
         }
-        else if (err == (int)ToleratedError)
+        else if (err == (int)ToleratedError && _completion is not null)
         {
             _result = ToleratedValue;
         }
         else
         {
-            _error = KeeperException.Create((ErrorCode)err, Path);
+            _code = (ErrorCode)err;
+            if (_completion is not null)
+            {
+                _error = KeeperException.Create(_code, Path);
+            }
         }
     }
 
-    public override bool HasError => _error is not null;
+    public override bool HasError => _code != ErrorCode.Ok && _code != ToleratedError;
 
-    public override void SetFailure(Exception error) => _error = error;
+    public override void SetFailure(KeeperException error)
+    {
+        _code = error.Code;
+        _error = error;
+    }
 
     public override void Run()
     {
-        if (_error is null)
+        if (callback is not null)
         {
-            _completion.TrySetResult(_result);
+            RunCallback(callback);
+        }
+        else if (_error is null)
+        {
+            _completion!.TrySetResult(_result);
         }
         else
         {
-            _completion.TrySetException(_error);
+            _completion!.TrySetException(_error);
+        }
+    }
+
+    private void RunCallback(Action<Reply<T>> completed)
+    {
+        try
+        {
+            completed(_code == ErrorCode.Ok ? new Reply<T>(ErrorCode.Ok, _result) : new Reply<T>(_code, default));
+        }
+#pragma warning disable CA1031 // A caller's callback may throw anything; the client must keep delivering.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 }
@@ -144,7 +189,7 @@ internal sealed class SilentRequest(OpCode op, JuteWriter frame) : Request(op, n
     {
     }
 
-    public override void SetFailure(Exception error)
+    public override void SetFailure(KeeperException error)
     {
     }
 
