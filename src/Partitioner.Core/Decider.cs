@@ -42,7 +42,7 @@ public static class Decider
         var initial = new MemberState
         {
             Config = config,
-            State = PartitionState.Allocating,
+            PartitionState = PartitionState.Allocating,
             StateId = 0,
             Setup = SetupDecisions.Plan(config),
         };
@@ -62,7 +62,7 @@ public static class Decider
             @event = Transients.AsConnectionLoss(result);
         }
 
-        if (state.State == PartitionState.Failure)
+        if (state.PartitionState == PartitionState.Failure)
         {
             // Terminal, but lock nodes may still exist: a create in flight at the failure may have applied, or one
             // lost with the connection. They would block their items for as long as the session lives (a shared

@@ -14,12 +14,12 @@ public sealed record MemberState
     public required PartitionerConfig Config { get; init; }
 
     /// <summary>The kazoo-compatible state.</summary>
-    public PartitionState State { get; init; }
+    public PartitionState PartitionState { get; init; }
 
-    /// <summary>Increases by one on every change of <see cref="State"/>.</summary>
+    /// <summary>Increases by one on every change of <see cref="PartitionState"/>.</summary>
     public long StateId { get; init; }
 
-    /// <summary>The items this member owns; empty unless <see cref="State"/> is Acquired.</summary>
+    /// <summary>The items this member owns; empty unless <see cref="PartitionState"/> is Acquired.</summary>
     public ImmutableArray<string> AcquiredItems { get; init; } = ImmutableArray<string>.Empty;
 
     /// <summary>The items this member owns with their fencing tokens, in the order of <see cref="AcquiredItems"/>; empty unless Acquired.</summary>

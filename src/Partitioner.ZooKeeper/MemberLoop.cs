@@ -250,8 +250,8 @@ internal sealed class MemberLoop
         var previous = _state;
         var failed = previous with
         {
-            State = PartitionState.Failure,
-            StateId = previous.State == PartitionState.Failure ? previous.StateId : previous.StateId + 1,
+            PartitionState = PartitionState.Failure,
+            StateId = previous.PartitionState == PartitionState.Failure ? previous.StateId : previous.StateId + 1,
             AcquiredItems = ImmutableArray<string>.Empty,
             OwnedItems = ImmutableArray<OwnedItem>.Empty,
             FailureReason = $"the decider threw {exception.GetType().Name} on {@event.GetType().Name}: {exception.Message}",

@@ -68,8 +68,8 @@ public sealed partial class SetPartitioner
     {
         while (true)
         {
-            var state = await WaitForAsync(o => o.Current.State != PartitionState.Allocating, cancellationToken);
-            switch (state.State)
+            var state = await WaitForAsync(o => o.Current.PartitionState != PartitionState.Allocating, cancellationToken);
+            switch (state.PartitionState)
             {
                 case PartitionState.Failure when FinishRequested:
                     return;

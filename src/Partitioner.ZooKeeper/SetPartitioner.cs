@@ -78,7 +78,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _logger = options.Logger ?? options.LoggerFactory?.CreateLogger("Partitioner.ZooKeeper.SetPartitioner") ?? NullLogger.Instance;
         var initial = new MemberState { Config = config };
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
-        _published = initial.State;
+        _published = initial.PartitionState;
         var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);
         _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, options.ServerTickTime);
         _loop.Start();
@@ -91,7 +91,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     public PartitionerConfig Config => _loop.State.Config;
 
     /// <summary>The current state, as Core decided it.</summary>
-    public PartitionState State => _loop.State.State;
+    public PartitionState State => _loop.State.PartitionState;
 
     /// <summary>Grows by one on every state change.</summary>
     public long StateId => _loop.State.StateId;
@@ -167,9 +167,9 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         try
         {
             var state = await _waiters.WaitAsync(
-                o => o.Current.State is PartitionState.Acquired or PartitionState.Release or PartitionState.Failure,
+                o => o.Current.PartitionState is PartitionState.Acquired or PartitionState.Release or PartitionState.Failure,
                 linked.Token);
-            return state.State == PartitionState.Acquired;
+            return state.PartitionState == PartitionState.Acquired;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -190,7 +190,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             o =>
             {
                 seen |= ReferenceEquals(o.Event, request);
-                return o.Current.State == PartitionState.Failure || (seen && o.Current.State != PartitionState.Release);
+                return o.Current.PartitionState == PartitionState.Failure || (seen && o.Current.PartitionState != PartitionState.Release);
             },
             CancellationToken.None);
         return _loop.Post(request) ? done : Task.CompletedTask;
@@ -217,7 +217,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
                 // with the connection to be found and deleted (after the reconnect).
                 seen |= ReferenceEquals(o.Event, request);
                 var answered = (o.InFlight == 0 && o.Current.LockNodesSettled) || Volatile.Read(ref deadlinePassed) == 1;
-                return o.Stopped || (seen && o.Current.State == PartitionState.Failure && answered);
+                return o.Stopped || (seen && o.Current.PartitionState == PartitionState.Failure && answered);
             },
             CancellationToken.None);
         if (!_loop.Post(request))
@@ -330,7 +330,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// </summary>
     internal TimeSpan ClaimRemaining => _loop.Confirmation.ClaimRemaining(_port.SessionTimeout);
 
-    private bool IsOwner(MemberState state) => state.State == PartitionState.Acquired && ClaimRemaining > TimeSpan.Zero;
+    private bool IsOwner(MemberState state) => state.PartitionState == PartitionState.Acquired && ClaimRemaining > TimeSpan.Zero;
 
     /// <summary>Runs on the draining thread after each decision.</summary>
     private void Observe(Observation observation)
@@ -338,15 +338,15 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _waiters.Observe(observation);
         var previous = observation.Previous;
         var current = observation.Current;
-        if (previous.StateId == current.StateId && previous.State == current.State)
+        if (previous.StateId == current.StateId && previous.PartitionState == current.PartitionState)
         {
             return;
         }
 
-        Log.StateChanged(_logger, current.Config.Identifier, previous.State, current.State, current.StateId,
+        Log.StateChanged(_logger, current.Config.Identifier, previous.PartitionState, current.PartitionState, current.StateId,
             current.AcquiredItems.Length, current.FailureReason is null ? "" : $": {current.FailureReason}");
-        Publish(current.State);
-        RaiseStateChanged(new PartitionStateChangedEventArgs(previous.State, current.State, current.StateId));
+        Publish(current.PartitionState);
+        RaiseStateChanged(new PartitionStateChangedEventArgs(previous.PartitionState, current.PartitionState, current.StateId));
     }
 
     private void RaiseStateChanged(PartitionStateChangedEventArgs args)

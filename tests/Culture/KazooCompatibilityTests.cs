@@ -88,7 +88,7 @@ public sealed class KazooCompatibilityTests
 
         foreach (var member in joined)
         {
-            Assert.Equal(PartitionState.Acquired, member.State.State);
+            Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
             Assert.Equal(kazooShares[member.State.Config.Identifier], member.Acquired);
         }
 

@@ -105,15 +105,15 @@ internal sealed class AllocationClock : IEventLogSink
         lock (_gate)
         {
             MarkPhases(now, @event, state, commands);
-            entered = state.State == PartitionState.Acquired && _state != PartitionState.Acquired;
+            entered = state.PartitionState == PartitionState.Acquired && _state != PartitionState.Acquired;
             if (entered)
             {
                 _acquiredAt = now;
                 _countsAtAcquired = _counts?.Invoke() ?? default;
             }
 
-            _state = state.State;
-            Trace?.Add((now, $"{@event?.GetType().Name ?? "start"} {Describe(@event)} -> {state.State}, {string.Join(" ", commands.Select(c => c.GetType().Name))}"));
+            _state = state.PartitionState;
+            Trace?.Add((now, $"{@event?.GetType().Name ?? "start"} {Describe(@event)} -> {state.PartitionState}, {string.Join(" ", commands.Select(c => c.GetType().Name))}"));
         }
 
         if (entered)
@@ -137,17 +137,17 @@ internal sealed class AllocationClock : IEventLogSink
             _phases = _phases with { FoldersRead = now };
         }
 
-        if (state.State == PartitionState.Release && _state != PartitionState.Release)
+        if (state.PartitionState == PartitionState.Release && _state != PartitionState.Release)
         {
             _phases = _phases with { Release = now };
         }
 
-        if (state.State == PartitionState.Allocating && _state == PartitionState.Release)
+        if (state.PartitionState == PartitionState.Allocating && _state == PartitionState.Release)
         {
             _phases = _phases with { Released = now };
         }
 
-        if (state.State == PartitionState.Allocating && commands.Any(c => c is StartTimer))
+        if (state.PartitionState == PartitionState.Allocating && commands.Any(c => c is StartTimer))
         {
             _phases = _phases with { TimerStarted = now };
         }

@@ -47,11 +47,11 @@ internal sealed class CoreOnlyBench(BenchContext context)
         var decision = Decider.Start(config);
         observe?.Invoke(null, decision);
         Execute(port, decision.Commands, queue, timers);
-        for (int i = 0; decision.State.State != PartitionState.Acquired; i++)
+        for (int i = 0; decision.State.PartitionState != PartitionState.Acquired; i++)
         {
             if (i == DecisionsMax || (queue.Count == 0 && timers.Count == 0))
             {
-                throw new InvalidOperationException($"Core did not reach Acquired: {decision.State.State} {decision.State.FailureReason}");
+                throw new InvalidOperationException($"Core did not reach Acquired: {decision.State.PartitionState} {decision.State.FailureReason}");
             }
 
             var next = queue.Count > 0 ? queue.Dequeue() : FireFirst(timers);

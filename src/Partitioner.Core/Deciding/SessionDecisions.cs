@@ -28,7 +28,7 @@ internal static class SessionDecisions
     /// </summary>
     public static void EnterRelease(Step step)
     {
-        if (step.State.State == PartitionState.Release)
+        if (step.State.PartitionState == PartitionState.Release)
         {
             return;
         }

@@ -33,7 +33,7 @@ internal sealed class Step
 
     public Phase Phase => State.Phase;
 
-    public bool IsFailed => State.State == PartitionState.Failure;
+    public bool IsFailed => State.PartitionState == PartitionState.Failure;
 
     /// <summary>A fresh op or timer id.</summary>
     public long NewId() => nextId++;
@@ -66,8 +66,8 @@ internal sealed class Step
             return;
         }
 
-        long stateId = next == State.State ? State.StateId : State.StateId + 1;
-        State = State with { State = next, StateId = stateId, AcquiredItems = [.. owned.Select(item => item.Name)], OwnedItems = owned };
+        long stateId = next == State.PartitionState ? State.StateId : State.StateId + 1;
+        State = State with { PartitionState = next, StateId = stateId, AcquiredItems = [.. owned.Select(item => item.Name)], OwnedItems = owned };
     }
 
     /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a step may make.</summary>
@@ -77,7 +77,7 @@ internal sealed class Step
         {
             State = State with
             {
-                State = PartitionState.Failure,
+                PartitionState = PartitionState.Failure,
                 StateId = State.StateId + 1,
                 AcquiredItems = [],
                 OwnedItems = [],

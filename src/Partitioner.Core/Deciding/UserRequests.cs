@@ -17,7 +17,7 @@ internal static class UserRequests
             return;
         }
 
-        if (step.State.State == PartitionState.Acquired)
+        if (step.State.PartitionState == PartitionState.Acquired)
         {
             step.SetState(PartitionState.Release, []);
         }

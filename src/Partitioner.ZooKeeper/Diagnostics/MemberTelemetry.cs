@@ -49,8 +49,8 @@ internal sealed class MemberTelemetry
     {
         lock (_gate)
         {
-            CountMember(initial.State, +1);
-            if (initial.State == PartitionState.Allocating)
+            CountMember(initial.PartitionState, +1);
+            if (initial.PartitionState == PartitionState.Allocating)
             {
                 BeginAllocation(_time.GetTimestamp());
             }
@@ -86,7 +86,7 @@ internal sealed class MemberTelemetry
                 _instruments.ItemsOwned.Add(-owned, _path);
             }
 
-            CountMember(last.State, -1);
+            CountMember(last.PartitionState, -1);
             var now = _time.GetTimestamp();
             EndAllocation(now, "failed", 0);
             EndRebalance(now, "failed");
@@ -97,7 +97,7 @@ internal sealed class MemberTelemetry
     {
         var now = _time.GetTimestamp();
         TrackLockWaits(@event, commands, now);
-        if (current.State != previous.State || current.StateId != previous.StateId)
+        if (current.PartitionState != previous.PartitionState || current.StateId != previous.StateId)
         {
             Changed(previous, current, now);
         }
@@ -110,21 +110,21 @@ internal sealed class MemberTelemetry
     }
 
     private static int Owned(MemberState state) =>
-        state.State == PartitionState.Acquired && !state.AcquiredItems.IsDefault ? state.AcquiredItems.Length : 0;
+        state.PartitionState == PartitionState.Acquired && !state.AcquiredItems.IsDefault ? state.AcquiredItems.Length : 0;
 
     private void Changed(MemberState previous, MemberState current, long now)
     {
-        if (current.State != previous.State)
+        if (current.PartitionState != previous.PartitionState)
         {
-            CountMember(previous.State, -1);
-            CountMember(current.State, +1);
+            CountMember(previous.PartitionState, -1);
+            CountMember(current.PartitionState, +1);
         }
 
-        if (previous.State == PartitionState.Allocating && current.State != PartitionState.Allocating)
+        if (previous.PartitionState == PartitionState.Allocating && current.PartitionState != PartitionState.Allocating)
         {
             EndAllocation(
                 now,
-                current.State switch
+                current.PartitionState switch
                 {
                     PartitionState.Acquired => "acquired",
                     PartitionState.Failure => "failed",
@@ -133,7 +133,7 @@ internal sealed class MemberTelemetry
                 Owned(current));
         }
 
-        if (previous.State == PartitionState.Acquired && current.State == PartitionState.Release)
+        if (previous.PartitionState == PartitionState.Acquired && current.PartitionState == PartitionState.Release)
         {
             _instruments.Rebalances.Add(1, _path);
             _rebalancing = true;
@@ -141,12 +141,12 @@ internal sealed class MemberTelemetry
             _rebalance = StartSpan("partitioner.rebalance", parent: null);
         }
 
-        if (current.State == PartitionState.Allocating && previous.State != PartitionState.Allocating)
+        if (current.PartitionState == PartitionState.Allocating && previous.PartitionState != PartitionState.Allocating)
         {
             BeginAllocation(now);
         }
 
-        if (current.State == PartitionState.Acquired)
+        if (current.PartitionState == PartitionState.Acquired)
         {
             if (!_acquiredOnce)
             {
@@ -156,7 +156,7 @@ internal sealed class MemberTelemetry
 
             EndRebalance(now, "acquired");
         }
-        else if (current.State == PartitionState.Failure)
+        else if (current.PartitionState == PartitionState.Failure)
         {
             EndRebalance(now, "failed");
         }

@@ -206,7 +206,7 @@ internal sealed record LoggedState(
             tokens = builder.MoveToImmutable();
         }
 
-        return new LoggedState(state.State, state.StateId, state.AcquiredItems.IsDefault ? [] : state.AcquiredItems, tokens, state.FailureReason);
+        return new LoggedState(state.PartitionState, state.StateId, state.AcquiredItems.IsDefault ? [] : state.AcquiredItems, tokens, state.FailureReason);
     }
 }
 

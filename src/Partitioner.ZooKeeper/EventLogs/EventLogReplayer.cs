@@ -115,10 +115,10 @@ public sealed class EventLogReplayer
             return new ReplayMismatch(parser.LineNumber, seq, "commands", expectedCommands, actualCommands);
         }
 
-        if (state is null || state.StateId != decision.State.StateId || state.State != decision.State.State)
+        if (state is null || state.StateId != decision.State.StateId || state.PartitionState != decision.State.PartitionState)
         {
             var s = decision.State;
-            timeline.Add(new ReplayStateChange(parser.LineNumber, seq, @event?.GetType().Name ?? "start", s.State, s.StateId, s.AcquiredItems, s.FailureReason));
+            timeline.Add(new ReplayStateChange(parser.LineNumber, seq, @event?.GetType().Name ?? "start", s.PartitionState, s.StateId, s.AcquiredItems, s.FailureReason));
         }
 
         state = decision.State;

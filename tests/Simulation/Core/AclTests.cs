@@ -51,7 +51,7 @@ public sealed class AclTests
         var ops = member.Commands.Skip(before).OfType<Multi>().SelectMany(m => m.Ops).OfType<CreateOp>().ToList();
         Assert.Equal(["auth::cdr", "auth::r", "auth::cdr", "auth::r"], ops.Select(op => Text(op.Acl)));
         Assert.Equal([NodeKind.Persistent, NodeKind.EphemeralSequential, NodeKind.Persistent, NodeKind.EphemeralSequential], ops.Select(op => op.Kind));
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class AclTests
         cluster.FireTimers(member);
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Equal(
             "multi create /app/p/locks/a failed with NoAuth (-102): this member's identities lack the Create permission on /app/p/locks",
             member.State.FailureReason);
@@ -79,7 +79,7 @@ public sealed class AclTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(join.OpId, ZooKeeperError.NoAuth, null));
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.EndsWith("lack the Create permission on /app/p/party", after.State.FailureReason, StringComparison.Ordinal);
         Assert.DoesNotContain(after.Commands, c => c is StartTimer or CreateNode);
     }
@@ -92,13 +92,13 @@ public sealed class AclTests
         cluster.Settle();
         cluster.FireTimers(member);
         cluster.Settle();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.All(op => op is DeleteOp), ZooKeeperError.NoAuth);
 
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("lack the Delete permission on /app/p/locks/a", member.State.FailureReason, StringComparison.Ordinal);
     }
 
@@ -110,7 +110,7 @@ public sealed class AclTests
 
         var after = Decider.Decide(start.State, new ChildrenCompleted(read.OpId, ZooKeeperError.NoAuth, []));
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.EndsWith("lack the Read permission on /app/p/party", after.State.FailureReason, StringComparison.Ordinal);
     }
 
@@ -121,7 +121,7 @@ public sealed class AclTests
 
         var after = Decider.Decide(start.State, new SessionAuthFailed());
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.Contains("refused this member's credentials", after.State.FailureReason, StringComparison.Ordinal);
         Assert.DoesNotContain(after.Commands, c => c is ZooKeeperCommand or StartTimer);
     }

@@ -76,7 +76,7 @@ public sealed class AllocationTests
             cluster.Deliver(member, inbox.Dequeue());
         }
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Empty(cluster.LockNodesOf(member));
     }
 
@@ -129,7 +129,7 @@ public sealed class AllocationTests
         var (cluster, member) = Waiting(Configs.For("0", ["a", "b"]));
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }), ZooKeeperError.ConnectionLoss);
         cluster.FireTimers(member);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         var retry = Assert.Single(member.Timers);
         int before = member.Commands.Count;
 
@@ -159,7 +159,7 @@ public sealed class AllocationTests
         Assert.Equal(second, watch.Path);
         Assert.True(watch.Watch);
         Assert.NotEqual(first, watch.Path);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class AllocationTests
         cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Equal(stateId, member.State.StateId);
         Assert.Empty(cluster.LockNodesOf(member));
         var sent = member.SentSince(before);
@@ -250,7 +250,7 @@ public sealed class AllocationTests
 
         cluster.FireTimers(member);
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("/p/locks/a/" + Prefix0 + "__lock__", member.State.FailureReason, StringComparison.Ordinal);
         Assert.Contains("NoAuth", member.State.FailureReason, StringComparison.Ordinal);
     }
@@ -265,7 +265,7 @@ public sealed class AllocationTests
         cluster.FireTimers(member);
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("NoAuth", member.State.FailureReason, StringComparison.Ordinal);
         Assert.Empty(cluster.LockNodesOf(member));
         Assert.False(cluster.Zk.Exists("/p/party/" + Prefix0 + "-0"));
@@ -280,7 +280,7 @@ public sealed class AllocationTests
         cluster.Zk.FailNext(c => ScriptedZooKeeper.IsLockCreate(c), ZooKeeperError.ConnectionLoss, applied: true);
         cluster.Zk.FailNext(cluster.Zk.IsLockRead, ZooKeeperError.ConnectionLoss);
         cluster.FireTimers(member);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         var createdBeforeRetry = cluster.LockNodesOf(member);
         Assert.Equal(2, createdBeforeRetry.Length);
 
@@ -330,7 +330,7 @@ public sealed class AllocationTests
         cluster.Settle();
 
         Assert.Empty(cluster.LockNodesOf(member));
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
     }
 
     [Fact]
@@ -344,7 +344,7 @@ public sealed class AllocationTests
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
 
         cluster.Deliver(member, new FinishRequested());
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         cluster.Deliver(member, created);
         member.Paused = false;
         cluster.Settle();
@@ -370,7 +370,7 @@ public sealed class AllocationTests
         Assert.Single(cluster.LockNodesOf(member));
 
         cluster.Deliver(member, read with { Error = ZooKeeperError.NoAuth, Results = [] });
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         cluster.Deliver(member, lockCreated);
         member.Paused = false;
         cluster.Settle();
@@ -404,7 +404,7 @@ public sealed class AllocationTests
         }
 
         cluster.Deliver(member, new FinishRequested());
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         cluster.Deliver(member, lost);
         if (suspended)
         {
@@ -423,7 +423,7 @@ public sealed class AllocationTests
     {
         var (cluster, member) = Waiting(Configs.For("0", ["a"]));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         cluster.Zk.Disconnect(member.Session);
         cluster.Deliver(member, new SessionSuspended());
 

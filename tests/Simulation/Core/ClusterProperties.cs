@@ -28,7 +28,7 @@ public sealed class ClusterProperties
         {
             var cluster = Run(scenario);
 
-            bool allAcquired = cluster.Members.All(m => m.State.State == PartitionState.Acquired);
+            bool allAcquired = cluster.Members.All(m => m.State.PartitionState == PartitionState.Acquired);
             var owned = cluster.Members.SelectMany(m => m.Acquired).ToList();
             bool exactCover = owned.Count == scenario.Items && owned.Distinct().Count() == scenario.Items;
             bool noLeak = cluster.Members.All(m =>
@@ -71,7 +71,7 @@ public sealed class ClusterProperties
 
             cluster.Deliver(leaver, new FinishRequested());
             cluster.Settle();
-            foreach (var member in cluster.Members.Where(m => m.State.State == PartitionState.Release))
+            foreach (var member in cluster.Members.Where(m => m.State.PartitionState == PartitionState.Release))
             {
                 cluster.Deliver(member, new ReleaseRequested());
             }
@@ -80,7 +80,7 @@ public sealed class ClusterProperties
             var live = cluster.Members.Skip(1).ToList();
             var owned = live.SelectMany(m => m.Acquired).ToList();
             return cluster.LockNodesOf(leaver).Length == 0
-                && live.All(m => m.State.State == PartitionState.Acquired)
+                && live.All(m => m.State.PartitionState == PartitionState.Acquired)
                 && owned.Distinct().Count() == scenario.Items && owned.Count == scenario.Items;
         });
 
@@ -99,7 +99,7 @@ public sealed class ClusterProperties
         {
             cluster.Join(Configs.For("m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), items, batchSize: scenario.BatchSize));
             cluster.Settle();
-            foreach (var member in cluster.Members.Where(m => m.State.State == PartitionState.Release))
+            foreach (var member in cluster.Members.Where(m => m.State.PartitionState == PartitionState.Release))
             {
                 cluster.Deliver(member, new ReleaseRequested());
             }

@@ -21,7 +21,7 @@ public sealed class EarlierStateTests
         var config = Configs.For("solo", 1_500, batchSize: 100);
         var member = cluster.Join(config);
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
 
         var states = new List<MemberState>();
         var decisions = new List<Decision>();
@@ -44,7 +44,7 @@ public sealed class EarlierStateTests
 
     /// <summary>A decision by value: its public state, owned items with tokens, and every command with its contents.</summary>
     private static string Describe(Decision decision) =>
-        $"{decision.State.State} {decision.State.StateId} {decision.State.FailureReason} "
+        $"{decision.State.PartitionState} {decision.State.StateId} {decision.State.FailureReason} "
         + string.Join(",", decision.State.OwnedItems.Select(item => $"{item.Name}={item.FencingToken}"))
         + " | " + string.Join(" ; ", decision.Commands.Select(command => command switch
         {

@@ -87,7 +87,7 @@ public sealed class FencingTokenTests
         cluster.Zk.CreateAs(99, "/p/locks/a", NodeKind.Persistent);
         string other = cluster.Zk.CreateAs(99, "/p/locks/a/" + Configs.PrefixFor("x") + "__lock__", NodeKind.EphemeralSequential);
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
 
         cluster.Zk.DeleteAs(99, other);
         cluster.RunUntilQuiet();
@@ -133,7 +133,7 @@ public sealed class FencingTokenTests
 
         cluster.Deliver(member, new SessionSuspended());
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Empty(member.State.OwnedItems);
         Assert.Empty(member.State.AcquiredItems);
     }

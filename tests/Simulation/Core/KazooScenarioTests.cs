@@ -14,7 +14,7 @@ public sealed class KazooScenarioTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         Assert.Equal(["0", "1", "2"], member.Acquired);
     }
 
@@ -31,8 +31,8 @@ public sealed class KazooScenarioTests
         cluster.Deliver(p0, new FinishRequested());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Failure, p0.State.State);
-        Assert.Equal(PartitionState.Release, p1.State.State);
+        Assert.Equal(PartitionState.Failure, p0.State.PartitionState);
+        Assert.Equal(PartitionState.Release, p1.State.PartitionState);
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public sealed class KazooScenarioTests
 
         var p2 = cluster.Join(Configs.For("2", 3));
         cluster.Settle();
-        Assert.Equal(PartitionState.Release, p0.State.State);
-        Assert.Equal(PartitionState.Release, p1.State.State);
+        Assert.Equal(PartitionState.Release, p0.State.PartitionState);
+        Assert.Equal(PartitionState.Release, p1.State.PartitionState);
 
         cluster.Deliver(p0, new ReleaseRequested());
         cluster.Deliver(p1, new ReleaseRequested());
@@ -68,8 +68,8 @@ public sealed class KazooScenarioTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Acquired, p0.State.State);
-        Assert.Equal(PartitionState.Acquired, p1.State.State);
+        Assert.Equal(PartitionState.Acquired, p0.State.PartitionState);
+        Assert.Equal(PartitionState.Acquired, p1.State.PartitionState);
         Assert.Equal(["0"], p0.Acquired);
         Assert.Empty(p1.Acquired);
     }
@@ -84,7 +84,7 @@ public sealed class KazooScenarioTests
         cluster.Deliver(member, new SessionExpired());
         cluster.Deliver(member, new ReleaseRequested());
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Equal("session expired", member.State.FailureReason);
     }
 
@@ -105,7 +105,7 @@ public sealed class KazooScenarioTests
         }
 
         cluster.Settle();
-        Assert.All(cluster.Members, m => Assert.Equal(PartitionState.Release, m.State.State));
+        Assert.All(cluster.Members, m => Assert.Equal(PartitionState.Release, m.State.PartitionState));
         cluster.Deliver(p0, new ReleaseRequested());
         cluster.Deliver(p1, new ReleaseRequested());
         cluster.RunUntilQuiet();

@@ -15,7 +15,7 @@ public sealed class KnownFolderTests
         Assert.Equal(items, member.Acquired);
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         return (cluster, member);
     }
 
@@ -92,7 +92,7 @@ public sealed class KnownFolderTests
 
         cluster.FireTimers(member);
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Contains(member.SentSince(before), ScriptedZooKeeper.IsLockCreate);
         Assert.DoesNotContain(member.SentSince(before), c => c is Multi m && m.Ops.Any(op => op is CreateOp { Kind: NodeKind.Persistent }));
     }
@@ -107,7 +107,7 @@ public sealed class KnownFolderTests
         cluster.RunUntilQuiet();
 
         Assert.Equal(["a", "b"], member.Acquired);
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         var sent = member.SentSince(before);
         Assert.DoesNotContain(sent, c => c is GetChildren { Path: "/p/locks" });
         Assert.Contains(sent, c => c is Multi m && m.Ops.Any(op => op is CreateOp { Path: "/p/locks/a", Kind: NodeKind.Persistent }));
@@ -127,7 +127,7 @@ public sealed class KnownFolderTests
 
         var decision = cluster.Deliver(member, read with { Results = [new ChildrenResult(ZooKeeperError.NoNode, [])] });
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         var create = Assert.IsType<Multi>(Assert.Single(decision.Commands));
         var folder = Assert.IsType<CreateOp>(Assert.Single(create.Ops));
         Assert.Equal(("/p/locks/a", NodeKind.Persistent), (folder.Path, folder.Kind));

@@ -11,7 +11,7 @@ public sealed class LedgerTests
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", items));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         return (cluster, member);
     }
 
@@ -27,7 +27,7 @@ public sealed class LedgerTests
 
         Assert.Equal(3, member.SentSince(before).OfType<DeleteNode>().Count());
         Assert.Empty(cluster.LockNodesOf(member));
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class LedgerTests
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("delete /p/locks/a/", member.State.FailureReason, StringComparison.Ordinal);
         Assert.Contains("NoAuth", member.State.FailureReason, StringComparison.Ordinal);
     }
@@ -69,7 +69,7 @@ public sealed class LedgerTests
         member.Paused = false;
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Empty(cluster.LockNodesOf(member));
         Assert.Contains(member.Commands, c => c is MultiGetChildren r && r.Paths.SequenceEqual(["/p/locks/a", "/p/locks/b"]));
     }
@@ -96,13 +96,13 @@ public sealed class LedgerTests
 
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
 
         cluster.Zk.Reconnect(member.Session);
         cluster.Deliver(member, new SessionReconnected());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Empty(cluster.LockNodesOf(member));
     }
 
@@ -143,7 +143,7 @@ public sealed class LedgerTests
         var oldRead = member.Commands.OfType<GetChildren>().First(c => c.Path == "/p/party");
         cluster.Deliver(member, new ReleaseRequested());
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         var before = member.State;
 
         var stale = Decider.Decide(before, new WatchFired(oldRead.OpId, "/p/party", WatchEventKind.NodeChildrenChanged));

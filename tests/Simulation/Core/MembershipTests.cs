@@ -66,8 +66,8 @@ public sealed class MembershipTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Acquired, active.State.State);
-        Assert.Equal(PartitionState.Acquired, standby.State.State);
+        Assert.Equal(PartitionState.Acquired, active.State.PartitionState);
+        Assert.Equal(PartitionState.Acquired, standby.State.PartitionState);
         Assert.Equal(["a", "b"], active.Acquired);
         Assert.Empty(standby.Acquired);
         Assert.Empty(cluster.LockNodesOf(standby));
@@ -83,7 +83,7 @@ public sealed class MembershipTests
 
         cluster.Deliver(active, new FinishRequested());
         cluster.Settle();
-        Assert.Equal(PartitionState.Release, standby.State.State);
+        Assert.Equal(PartitionState.Release, standby.State.PartitionState);
         cluster.Deliver(standby, new ReleaseRequested());
         cluster.RunUntilQuiet();
 
@@ -113,7 +113,7 @@ public sealed class MembershipTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("\"zz\"", member.State.FailureReason, StringComparison.Ordinal);
         Assert.Empty(cluster.Zk.ChildrenOf("/p/party"));
     }
@@ -126,7 +126,7 @@ public sealed class MembershipTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Contains("boom", member.State.FailureReason, StringComparison.Ordinal);
     }
 
@@ -138,7 +138,7 @@ public sealed class MembershipTests
 
         cluster.RunUntilQuiet();
 
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         Assert.Empty(member.Acquired);
         Assert.DoesNotContain(member.Commands, c => c is Multi or MultiGetChildren);
     }

@@ -12,7 +12,7 @@ public sealed class ReleaseWaitTests
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", items));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         member.Paused = true;
         return (cluster, member);
     }
@@ -24,7 +24,7 @@ public sealed class ReleaseWaitTests
 
         var request = cluster.Deliver(member, new ReleaseRequested());
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, Assert.IsType<Multi>(request.Commands[0]).Ops.OfType<DeleteOp>().Count());
         var read = Assert.IsType<GetChildren>(request.Commands[1]);
         Assert.Equal(("/p/party", true), (read.Path, read.Watch));
@@ -42,10 +42,10 @@ public sealed class ReleaseWaitTests
 
         cluster.Deliver(member, party);
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Single(member.Timers);
         cluster.Deliver(member, deletes);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
     }
 
     [Fact]
@@ -60,10 +60,10 @@ public sealed class ReleaseWaitTests
 
         cluster.FireTimers(member);
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Empty(member.SentSince(beforeTimer));
         var done = cluster.Deliver(member, deletes);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Contains(done.Commands, c => c is Multi m && m.Ops.All(op => op is CreateOp { Kind: NodeKind.EphemeralSequential }));
         member.Paused = false;
         cluster.Settle();
@@ -86,9 +86,9 @@ public sealed class ReleaseWaitTests
         cluster.FireTimers(member);
 
         Assert.Single(member.SentSince(before), c => c is GetChildren { Path: "/p/party" });
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         cluster.Deliver(member, deletes);
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         member.Paused = false;
         cluster.Settle();
         Assert.Equal(["a", "b"], member.Acquired);
@@ -110,7 +110,7 @@ public sealed class ReleaseWaitTests
         cluster.Deliver(member, new SessionReconnected());
         cluster.Deliver(member, deletes);
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Single(member.SentSince(before), c => c is GetChildren { Path: "/p/party" });
         member.Paused = false;
         cluster.RunUntilQuiet();

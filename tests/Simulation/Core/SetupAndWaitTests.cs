@@ -16,7 +16,7 @@ public sealed class SetupAndWaitTests
     {
         var start = Decider.Start(Config);
 
-        Assert.Equal(PartitionState.Allocating, start.State.State);
+        Assert.Equal(PartitionState.Allocating, start.State.PartitionState);
         Assert.Equal(0, start.State.StateId);
         var creates = start.Commands.OfType<CreateNode>().ToList();
         Assert.Equal(
@@ -38,7 +38,7 @@ public sealed class SetupAndWaitTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(join.OpId, ZooKeeperError.NodeExists, null));
 
-        Assert.Equal(PartitionState.Allocating, after.State.State);
+        Assert.Equal(PartitionState.Allocating, after.State.PartitionState);
         Assert.Empty(after.Commands);
     }
 
@@ -50,7 +50,7 @@ public sealed class SetupAndWaitTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(join.OpId, ZooKeeperError.NoAuth, null));
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.Equal(1, after.State.StateId);
         Assert.Contains("/app/work/party/0123456789abcdef0123456789abcdef-host-1", after.State.FailureReason, StringComparison.Ordinal);
         Assert.Contains("NoAuth", after.State.FailureReason, StringComparison.Ordinal);
@@ -68,7 +68,7 @@ public sealed class SetupAndWaitTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(root.OpId, error, null));
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.Contains("create /app/work failed with", after.State.FailureReason, StringComparison.Ordinal);
     }
 
@@ -80,7 +80,7 @@ public sealed class SetupAndWaitTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(ancestor.OpId, ZooKeeperError.NoAuth, null));
 
-        Assert.Equal(PartitionState.Allocating, after.State.State);
+        Assert.Equal(PartitionState.Allocating, after.State.PartitionState);
         Assert.Empty(after.Commands);
     }
 
@@ -92,7 +92,7 @@ public sealed class SetupAndWaitTests
 
         var after = Decider.Decide(start.State, new CreateCompleted(locks.OpId, ZooKeeperError.NoNode, null));
 
-        Assert.Equal(PartitionState.Failure, after.State.State);
+        Assert.Equal(PartitionState.Failure, after.State.PartitionState);
         Assert.Contains("create /app/work/locks failed with NoNode", after.State.FailureReason, StringComparison.Ordinal);
         Assert.Contains(after.Commands, c => c is DeleteNode { Path: "/app/work/party/0123456789abcdef0123456789abcdef-host-1" });
     }
@@ -187,7 +187,7 @@ public sealed class SetupAndWaitTests
         cluster.Zk.FailNext(c => c is GetChildren { Path: "/p/party" }, ZooKeeperError.ConnectionLoss);
         var member = cluster.Join(Configs.For("0", 1));
         cluster.Settle();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
 
         cluster.RunUntilQuiet();
 

@@ -100,7 +100,7 @@ public sealed class TransientTests
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", ["a"]));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         var node = cluster.LockNodesOf(member).Single();
         cluster.Zk.FailNext(c => c is Multi m && m.Ops.All(op => op is DeleteOp), code, applied);
 
@@ -109,7 +109,7 @@ public sealed class TransientTests
 
         Assert.Null(member.State.FailureReason);
         Assert.DoesNotContain(node, cluster.LockNodesOf(member));
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
     }
 
     [Fact]

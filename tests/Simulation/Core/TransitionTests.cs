@@ -11,7 +11,7 @@ public sealed class TransitionTests
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", items));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Acquired, member.State.State);
+        Assert.Equal(PartitionState.Acquired, member.State.PartitionState);
         return (cluster, member);
     }
 
@@ -25,7 +25,7 @@ public sealed class TransitionTests
         cluster.Zk.CreateAs(98, "/p/locks/a/" + new string('e', 32) + "__lock__", NodeKind.EphemeralSequential);
         var member = cluster.Join(Configs.For("0", ["a", "b"]));
         cluster.RunUntilQuiet();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
         return (cluster, member);
     }
@@ -38,7 +38,7 @@ public sealed class TransitionTests
         cluster.Zk.CreateAs(97, "/p/party/" + new string('f', 32) + "-1", NodeKind.Ephemeral);
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, member.State.StateId);
         Assert.Empty(member.Acquired);
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
@@ -54,7 +54,7 @@ public sealed class TransitionTests
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Equal(3, member.State.StateId);
         Assert.Empty(cluster.LockNodesOf(member));
         Assert.Single(member.Timers);
@@ -70,11 +70,11 @@ public sealed class TransitionTests
 
         var request = cluster.Deliver(member, new ReleaseRequested());
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, Assert.IsType<Multi>(Assert.Single(request.Commands, c => c is Multi)).Ops.Length);
         member.Paused = false;
         cluster.Settle();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
     }
 
     [Fact]
@@ -85,12 +85,12 @@ public sealed class TransitionTests
 
         cluster.Deliver(member, new ReleaseRequested());
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, member.State.StateId);
         Assert.Empty(member.Acquired);
         member.Paused = false;
         cluster.Settle();
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Equal(3, member.State.StateId);
     }
 
@@ -116,7 +116,7 @@ public sealed class TransitionTests
 
         var suspended = cluster.Deliver(member, new SessionSuspended());
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, member.State.StateId);
         Assert.Empty(suspended.Commands);
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
@@ -133,7 +133,7 @@ public sealed class TransitionTests
         cluster.Deliver(member, new SessionReconnected());
 
         Assert.Empty(again.Commands);
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(stateId, member.State.StateId);
     }
 
@@ -145,7 +145,7 @@ public sealed class TransitionTests
         cluster.Deliver(member, new SessionReconnected());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(1, member.State.StateId);
         Assert.Empty(cluster.LockNodesOf(member));
     }
@@ -163,7 +163,7 @@ public sealed class TransitionTests
         cluster.Deliver(member, new SessionReconnected());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Empty(cluster.LockNodesOf(member));
     }
 
@@ -176,13 +176,13 @@ public sealed class TransitionTests
 
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
-        Assert.Equal(PartitionState.Release, member.State.State);
+        Assert.Equal(PartitionState.Release, member.State.PartitionState);
         Assert.Equal(2, cluster.LockNodesOf(member).Length);
         cluster.Zk.Reconnect(member.Session);
         cluster.Deliver(member, new SessionReconnected());
         cluster.Settle();
 
-        Assert.Equal(PartitionState.Allocating, member.State.State);
+        Assert.Equal(PartitionState.Allocating, member.State.PartitionState);
         Assert.Empty(cluster.LockNodesOf(member));
     }
 
@@ -195,7 +195,7 @@ public sealed class TransitionTests
 
         var expired = cluster.Deliver(member, new SessionExpired());
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Equal("session expired", member.State.FailureReason);
         Assert.Empty(member.Acquired);
         Assert.All(expired.Commands, c => Assert.IsType<CancelTimer>(c));
@@ -208,7 +208,7 @@ public sealed class TransitionTests
 
         cluster.Deliver(member, new FinishRequested());
 
-        Assert.Equal(PartitionState.Failure, member.State.State);
+        Assert.Equal(PartitionState.Failure, member.State.PartitionState);
         Assert.Equal("finished", member.State.FailureReason);
         Assert.Equal(2, member.State.StateId);
         Assert.Empty(cluster.LockNodesOf(member));
@@ -228,7 +228,7 @@ public sealed class TransitionTests
         foreach (var @event in late.Concat(others))
         {
             var decision = Decider.Decide(failed, @event);
-            Assert.Equal(PartitionState.Failure, decision.State.State);
+            Assert.Equal(PartitionState.Failure, decision.State.PartitionState);
             Assert.Equal(failed.StateId, decision.State.StateId);
             Assert.Equal("finished", decision.State.FailureReason);
             Assert.Empty(decision.State.AcquiredItems);
@@ -242,18 +242,18 @@ public sealed class TransitionTests
     {
         var cluster = new Cluster();
         var member = cluster.Join(Configs.For("0", ["a"]));
-        var seen = new List<(PartitionState, long)> { (member.State.State, member.State.StateId) };
+        var seen = new List<(PartitionState, long)> { (member.State.PartitionState, member.State.StateId) };
 
         cluster.RunUntilQuiet();
-        seen.Add((member.State.State, member.State.StateId));
+        seen.Add((member.State.PartitionState, member.State.StateId));
         cluster.Join(Configs.For("1", ["a"]));
         cluster.Settle();
-        seen.Add((member.State.State, member.State.StateId));
+        seen.Add((member.State.PartitionState, member.State.StateId));
         cluster.Deliver(member, new ReleaseRequested());
         cluster.Settle();
-        seen.Add((member.State.State, member.State.StateId));
+        seen.Add((member.State.PartitionState, member.State.StateId));
         cluster.Deliver(member, new FinishRequested());
-        seen.Add((member.State.State, member.State.StateId));
+        seen.Add((member.State.PartitionState, member.State.StateId));
 
         Assert.Equal(
             [(PartitionState.Allocating, 0L), (PartitionState.Acquired, 1L), (PartitionState.Release, 2L), (PartitionState.Allocating, 3L), (PartitionState.Failure, 4L)],

@@ -25,7 +25,7 @@ public sealed class LifecycleTests
             ReleaseRequested => Released(state),
             DeleteCompleted { OpId: 50 } => state.To(PartitionState.Allocating).Then(),
             SessionExpired => state.To(PartitionState.Failure).Then(),
-            FinishRequested when state.State != PartitionState.Failure =>
+            FinishRequested when state.PartitionState != PartitionState.Failure =>
                 state.To(PartitionState.Failure).Then(new DeleteNode(90, "/party/party/me")),
             _ => state.Then(),
         };
@@ -314,7 +314,7 @@ public sealed class LifecycleTests
     {
         _steps.Enqueue("release decided");
         _releaseDecided.TrySetResult();
-        return state.State == PartitionState.Release
+        return state.PartitionState == PartitionState.Release
             ? state.Then(new DeleteNode(50, "/party/locks/a/lock"))
             : state.To(PartitionState.Allocating).Then();
     }

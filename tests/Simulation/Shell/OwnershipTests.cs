@@ -115,7 +115,7 @@ public sealed class OwnershipTests
     public void AcquiredItems_OutsideAcquired_IsEmptyEvenWithItemsInCoreState()
     {
         // Given a (deliberately odd) Core state in Release that still lists items.
-        _decider.OnDecide = (state, _) => (state with { State = PartitionState.Release, StateId = 1, AcquiredItems = ["a"] }).Then();
+        _decider.OnDecide = (state, _) => (state with { PartitionState = PartitionState.Release, StateId = 1, AcquiredItems = ["a"] }).Then();
         var partitioner = Shell.Start(_port, _time, _decider);
         _port.AcceptedConnectTimestamp = _time.GetTimestamp();
         _port.ChangeSession(SessionChange.Suspended);

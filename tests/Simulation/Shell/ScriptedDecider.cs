@@ -69,7 +69,7 @@ internal static class Shell
     /// <summary>A state change, as Core makes it: the state id grows by one.</summary>
     public static MemberState To(this MemberState state, PartitionState next, params string[] items) => state with
     {
-        State = next,
+        PartitionState = next,
         StateId = state.StateId + 1,
         AcquiredItems = [.. items],
         FailureReason = next == PartitionState.Failure ? "scripted failure" : null,

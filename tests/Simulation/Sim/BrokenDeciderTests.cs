@@ -60,7 +60,7 @@ public sealed class BrokenDeciderTests(Xunit.Abstractions.ITestOutputHelper outp
     private static Decision StaysAcquiredOnPartyChange(MemberState state, Event @event)
     {
         var decision = Decider.Decide(state, @event);
-        bool partyChange = @event is WatchFired && state.State == PartitionState.Acquired && decision.State.State == PartitionState.Release;
+        bool partyChange = @event is WatchFired && state.PartitionState == PartitionState.Acquired && decision.State.PartitionState == PartitionState.Release;
         return partyChange ? new Decision(state, ImmutableArray<Command>.Empty) : decision;
     }
 }
