@@ -25,7 +25,7 @@ public readonly record struct Decision(MemberState State, ImmutableArray<Command
 /// <para>How it is built: the state records in <c>State/</c> carry their evolve methods (each records one
 /// fact and returns the new state, with no command); the deciders in <c>Deciding/</c>, one per concern
 /// (setup, stability wait, allocation, locking, lock ledger, session, user requests, failure), choose the
-/// commands and call those methods. A <see cref="Step"/> gathers both within one call.</para>
+/// commands and call those methods. A <see cref="DecisionBuilder"/> gathers both within one call.</para>
 /// <para>Every result, watch and timer carries the id of the command that asked for it. One that Core no
 /// longer expects (a duplicate, or one for abandoned work) changes nothing, except that a lock node it
 /// created is still deleted.</para>
@@ -46,10 +46,10 @@ public static class Decider
             StateId = 0,
             Setup = SetupDecisions.Plan(config),
         };
-        var step = new Step(initial);
-        SetupDecisions.SendLost(step);
-        StabilityWait.Begin(step);
-        return step.ToDecision();
+        var decision = new DecisionBuilder(initial);
+        SetupDecisions.SendLost(decision);
+        StabilityWait.Begin(decision);
+        return decision.ToDecision();
     }
 
     /// <summary>Hands one event to the member; returns its new state and the commands to run.</summary>
@@ -70,121 +70,121 @@ public static class Decider
             return FailureCleanup.Decide(state, @event);
         }
 
-        var step = new Step(state);
-        Dispatch(step, @event);
-        UserRequests.CompleteReleaseIfSettled(step);
-        return step.ToDecision();
+        var decision = new DecisionBuilder(state);
+        Dispatch(decision, @event);
+        UserRequests.CompleteReleaseIfSettled(decision);
+        return decision.ToDecision();
     }
 
-    private static void Dispatch(Step step, Event @event)
+    private static void Dispatch(DecisionBuilder decision, Event @event)
     {
         switch (@event)
         {
             case OperationCompleted result:
-                OnResult(step, result);
+                OnResult(decision, result);
                 break;
             case WatchFired fired:
-                OnWatch(step, fired);
+                OnWatch(decision, fired);
                 break;
             case TimerFired timer:
-                OnTimer(step, timer);
+                OnTimer(decision, timer);
                 break;
             case SessionSuspended:
-                SessionDecisions.OnSuspended(step);
+                SessionDecisions.OnSuspended(decision);
                 break;
             case SessionReconnected:
-                SessionDecisions.OnReconnected(step);
+                SessionDecisions.OnReconnected(decision);
                 break;
             case SessionExpired:
-                Failures.Expire(step);
+                Failures.Expire(decision);
                 break;
             case SessionAuthFailed:
-                Failures.AuthFailed(step);
+                Failures.AuthFailed(decision);
                 break;
             case ReleaseRequested:
-                UserRequests.OnReleaseRequested(step);
+                UserRequests.OnReleaseRequested(decision);
                 break;
             case FinishRequested:
-                Failures.Finish(step);
+                Failures.Finish(decision);
                 break;
         }
     }
 
-    private static void OnResult(Step step, OperationCompleted result)
+    private static void OnResult(DecisionBuilder decision, OperationCompleted result)
     {
-        bool handled = (result is CreateCompleted create && SetupDecisions.TryHandle(step, create))
-            || LedgerDecisions.TryHandle(step, result);
+        bool handled = (result is CreateCompleted create && SetupDecisions.TryHandle(decision, create))
+            || LedgerDecisions.TryHandle(decision, result);
         if (handled)
         {
             return;
         }
 
-        switch (step.Phase, result)
+        switch (decision.Phase, result)
         {
             case (WaitingPhase wait, ChildrenCompleted children):
-                StabilityWait.TryHandle(step, wait, children);
+                StabilityWait.TryHandle(decision, wait, children);
                 break;
             case (RoundPhase { Round: { Lost: false } round }, _):
-                OnRoundResult(step, round, result);
+                OnRoundResult(decision, round, result);
                 break;
         }
     }
 
-    private static void OnRoundResult(Step step, Round round, OperationCompleted result)
+    private static void OnRoundResult(DecisionBuilder decision, Round round, OperationCompleted result)
     {
-        switch (round.Step, result)
+        switch (round.Stage, result)
         {
             case (CreatingFolders creating, MultiCompleted multi) when creating.Batches.ContainsKey(multi.OpId):
-                Allocation.OnFolderMulti(step, round, creating, multi);
+                Allocation.OnFolderMulti(decision, round, creating, multi);
                 break;
             case (CreatingFolders creating, MultiReadCompleted probe) when creating.Batches.ContainsKey(probe.OpId):
-                Allocation.OnFolderProbe(step, round, creating, probe);
+                Allocation.OnFolderProbe(decision, round, creating, probe);
                 break;
-            case (LockingStep locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
-                Locking.OnReads(step, round, locking, reads);
+            case (LockingStage locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
+                Locking.OnReads(decision, round, locking, reads);
                 break;
-            case (LockingStep locking, ChildrenCompleted reread) when locking.Reads.ContainsKey(reread.OpId):
-                Locking.OnReread(step, round, locking, reread);
+            case (LockingStage locking, ChildrenCompleted reread) when locking.Reads.ContainsKey(reread.OpId):
+                Locking.OnReread(decision, round, locking, reread);
                 break;
-            case (LockingStep locking, StatsCompleted stats) when locking.TokenReads.ContainsKey(stats.OpId):
-                Locking.OnTokens(step, round, locking, stats);
+            case (LockingStage locking, StatsCompleted stats) when locking.TokenReads.ContainsKey(stats.OpId):
+                Locking.OnTokens(decision, round, locking, stats);
                 break;
-            case (LockingStep locking, ExistsCompleted exists) when locking.Watches.ContainsKey(exists.OpId):
-                Locking.OnExists(step, round, locking, exists);
+            case (LockingStage locking, ExistsCompleted exists) when locking.Watches.ContainsKey(exists.OpId):
+                Locking.OnExists(decision, round, locking, exists);
                 break;
         }
     }
 
-    private static void OnWatch(Step step, WatchFired fired)
+    private static void OnWatch(DecisionBuilder decision, WatchFired fired)
     {
-        switch (step.Phase)
+        switch (decision.Phase)
         {
             case WaitingPhase wait:
-                StabilityWait.OnWatch(step, wait, fired);
+                StabilityWait.OnWatch(decision, wait, fired);
                 break;
             case RoundPhase { Round: var round } when fired.OpId == round.PartyWatchOpId:
-                Allocation.Abort(step);
+                Allocation.Abort(decision);
                 break;
-            case RoundPhase { Round: { Lost: false, Step: LockingStep locking } round }:
-                Locking.OnWatch(step, round, locking, fired);
+            case RoundPhase { Round: { Lost: false, Stage: LockingStage locking } round }:
+                Locking.OnWatch(decision, round, locking, fired);
                 break;
             case HoldingPhase holding when fired.OpId == holding.PartyWatchOpId:
                 // The party changed while acquired: stop working on the set; locks stay until the user releases.
-                step.SetPhase(new AwaitingReleasePhase());
-                step.SetState(PartitionState.Release, []);
+                decision.SetPhase(new AwaitingReleasePhase());
+                decision.SetState(PartitionState.Release, []);
                 break;
         }
     }
 
-    private static void OnTimer(Step step, TimerFired timer)
+    private static void OnTimer(DecisionBuilder decision, TimerFired timer)
     {
-        if (timer.TimerId == step.State.RetryTimerId)
+        if (timer.TimerId == decision.State.RetryTimerId)
         {
-            Retries.OnTimer(step);
+            Retries.OnTimer(decision);
         }
-        else if (step.Phase is WaitingPhase wait)
+        else if (decision.Phase is WaitingPhase wait)
         {
-            StabilityWait.OnTimer(step, wait, timer);
+            StabilityWait.OnTimer(decision, wait, timer);
         }
     }
 }

@@ -35,7 +35,7 @@ public sealed record MemberState
     internal bool Suspended { get; init; }
 
     /// <summary>The creates of the start, in the order they must be applied.</summary>
-    internal ImmutableArray<SetupStep> Setup { get; init; } = ImmutableArray<SetupStep>.Empty;
+    internal ImmutableArray<SetupCreate> Setup { get; init; } = ImmutableArray<SetupCreate>.Empty;
 
     /// <summary>What the member is doing now.</summary>
     internal Phase Phase { get; init; } = new FailedPhase();

@@ -13,7 +13,7 @@ namespace Partitioner.Core;
 /// </summary>
 /// <remarks>
 /// The work is bounded by the member's own nodes: it ends when the ledger is settled, or when the session ends
-/// (its ephemeral nodes go with it). Commands are built here rather than through <see cref="Step"/>, which takes
+/// (its ephemeral nodes go with it). Commands are built here rather than through <see cref="DecisionBuilder"/>, which takes
 /// none once the member is in Failure.
 /// </remarks>
 internal static class FailureCleanup
@@ -55,30 +55,30 @@ internal static class FailureCleanup
     /// At the failure itself, unless suspended (the reconnect does it then): sends again the deletes lost with the
     /// connection and sweeps the folders of creates already uncertain, which no round will read any more.
     /// </summary>
-    public static void Begin(Step step)
+    public static void Begin(DecisionBuilder decision)
     {
-        if (step.State.Suspended)
+        if (decision.State.Suspended)
         {
             return;
         }
 
-        var lost = step.Ledger.LostDeletes.ToImmutableArray();
-        step.SetLedger(step.Ledger.LostDeletesResent());
-        LedgerDecisions.DeletePaths(step, lost);
-        var sweeping = step.Ledger.Sweeps.Values.SelectMany(swept => swept).ToImmutableHashSet(StringComparer.Ordinal);
-        var items = step.Ledger.Uncertain.Where(item => !sweeping.Contains(item));
-        foreach (var batch in Batches.OfItems(step.Config, items, step.Config.BatchSize))
+        var lost = decision.Ledger.LostDeletes.ToImmutableArray();
+        decision.SetLedger(decision.Ledger.LostDeletesResent());
+        LedgerDecisions.DeletePaths(decision, lost);
+        var sweeping = decision.Ledger.Sweeps.Values.SelectMany(swept => swept).ToImmutableHashSet(StringComparer.Ordinal);
+        var items = decision.Ledger.Uncertain.Where(item => !sweeping.Contains(item));
+        foreach (var batch in Batches.OfItems(decision.Config, items, decision.Config.BatchSize))
         {
-            long id = step.NewId();
-            step.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(step.Config.Path, item))]));
-            step.SetLedger(step.Ledger.SweepSent(id, batch));
+            long id = decision.NewId();
+            decision.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(decision.Config.Path, item))]));
+            decision.SetLedger(decision.Ledger.SweepSent(id, batch));
         }
     }
 
     /// <summary>One decision in Failure: the state as it evolves and the commands it asks for.</summary>
     private sealed class Cleanup(MemberState state)
     {
-        private readonly ImmutableArray<Command>.Builder commands = ImmutableArray.CreateBuilder<Command>();
+        private readonly ImmutableArray<Command>.Builder _commands = ImmutableArray.CreateBuilder<Command>();
 
         public MemberState State { get; set; } = state;
 
@@ -88,7 +88,7 @@ internal static class FailureCleanup
             set => State = State with { Ledger = value };
         }
 
-        public Decision ToDecision() => new(State, commands.ToImmutable());
+        public Decision ToDecision() => new(State, _commands.ToImmutable());
 
         public void OnResult(OperationCompleted result)
         {
@@ -127,7 +127,7 @@ internal static class FailureCleanup
             foreach (var batch in Batches.OfItems(State.Config, items, State.Config.BatchSize))
             {
                 long id = NewId();
-                commands.Add(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(State.Config.Path, item))]));
+                _commands.Add(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(State.Config.Path, item))]));
                 Ledger = Ledger.SweepSent(id, batch);
             }
         }
@@ -213,7 +213,7 @@ internal static class FailureCleanup
             foreach (var batch in Batches.OfPaths(paths, State.Config.BatchSize))
             {
                 long id = NewId();
-                commands.Add(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
+                _commands.Add(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
                 Ledger = Ledger.DeletesSent(id, batch);
             }
         }
@@ -224,7 +224,7 @@ internal static class FailureCleanup
             if (State.RetryTimerId is null && !State.Suspended)
             {
                 long id = NewId();
-                commands.Add(new StartTimer(id, State.Config.MaxReactionTime));
+                _commands.Add(new StartTimer(id, State.Config.MaxReactionTime));
                 State = State with { RetryTimerId = id };
             }
         }

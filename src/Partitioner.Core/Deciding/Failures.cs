@@ -12,44 +12,44 @@ namespace Partitioner.Core;
 internal static class Failures
 {
     /// <summary>A result means the work cannot go on: clean up what can be cleaned, then fail with the reason.</summary>
-    public static void Fail(Step step, string reason)
+    public static void Fail(DecisionBuilder decision, string reason)
     {
-        CancelTimers(step);
-        LedgerDecisions.DeleteAllOwnNodes(step);
-        FailureCleanup.Begin(step);
-        step.Emit(new DeleteNode(step.NewId(), step.Config.PartyNodePath));
-        step.Terminate(reason);
+        CancelTimers(decision);
+        LedgerDecisions.DeleteAllOwnNodes(decision);
+        FailureCleanup.Begin(decision);
+        decision.Emit(new DeleteNode(decision.NewId(), decision.Config.PartyNodePath));
+        decision.Terminate(reason);
     }
 
     /// <summary>The user finished: delete the lock nodes and the party node and end in Failure ("finished").</summary>
-    public static void Finish(Step step) => Fail(step, "finished");
+    public static void Finish(DecisionBuilder decision) => Fail(decision, "finished");
 
     /// <summary>The session is gone and its ephemeral nodes with it: nothing to delete.</summary>
-    public static void Expire(Step step)
+    public static void Expire(DecisionBuilder decision)
     {
-        CancelTimers(step);
-        step.SetLedger(LockLedger.Empty);
-        step.Terminate("session expired");
+        CancelTimers(decision);
+        decision.SetLedger(LockLedger.Empty);
+        decision.Terminate("session expired");
     }
 
     /// <summary>The server refused the credentials and closed the session: nothing to delete, nothing to retry.</summary>
-    public static void AuthFailed(Step step)
+    public static void AuthFailed(DecisionBuilder decision)
     {
-        CancelTimers(step);
-        step.SetLedger(LockLedger.Empty);
-        step.Terminate("authentication failed: ZooKeeper refused this member's credentials (AuthFailed) and closed its session");
+        CancelTimers(decision);
+        decision.SetLedger(LockLedger.Empty);
+        decision.Terminate("authentication failed: ZooKeeper refused this member's credentials (AuthFailed) and closed its session");
     }
 
-    /// <summary>Handles a result code no step expects: SessionExpired ends the member, anything else fails it.</summary>
-    public static void Unexpected(Step step, string operation, string path, ZooKeeperError error)
+    /// <summary>Handles a result code no stage expects: SessionExpired ends the member, anything else fails it.</summary>
+    public static void Unexpected(DecisionBuilder decision, string operation, string path, ZooKeeperError error)
     {
         if (error == ZooKeeperError.SessionExpired)
         {
-            Expire(step);
+            Expire(decision);
         }
         else
         {
-            Fail(step, Describe(operation, path, error));
+            Fail(decision, Describe(operation, path, error));
         }
     }
 
@@ -100,17 +100,17 @@ internal static class Failures
         return (paths.IsEmpty ? "(empty multi)" : paths[0], result.Error);
     }
 
-    private static void CancelTimers(Step step)
+    private static void CancelTimers(DecisionBuilder decision)
     {
-        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        if (decision.Phase is WaitingPhase { TimerId: { } timer })
         {
-            step.Emit(new CancelTimer(timer));
+            decision.Emit(new CancelTimer(timer));
         }
 
-        if (step.State.RetryTimerId is { } retry)
+        if (decision.State.RetryTimerId is { } retry)
         {
-            step.Emit(new CancelTimer(retry));
-            step.Update(s => s with { RetryTimerId = null });
+            decision.Emit(new CancelTimer(retry));
+            decision.Update(s => s with { RetryTimerId = null });
         }
     }
 }

@@ -18,82 +18,82 @@ namespace Partitioner.Core;
 internal static class LedgerDecisions
 {
     /// <summary>Creates lock nodes for <paramref name="items"/> in one multi (ephemeral sequential, identifier as data).</summary>
-    public static void CreateLockNodes(Step step, ImmutableArray<string> items)
+    public static void CreateLockNodes(DecisionBuilder decision, ImmutableArray<string> items)
     {
-        var config = step.Config;
+        var config = decision.Config;
         var data = Batches.IdentifierData(config);
-        long id = step.NewId();
+        long id = decision.NewId();
         var ops = items.Select(item =>
             (WriteOp)new CreateOp(ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix), data, NodeKind.EphemeralSequential, config.Acl.Node));
-        step.Emit(new Multi(id, [.. ops]));
-        step.SetLedger(step.Ledger.CreatesSent(id, items));
+        decision.Emit(new Multi(id, [.. ops]));
+        decision.SetLedger(decision.Ledger.CreatesSent(id, items));
     }
 
     /// <summary>
     /// Creates, in one multi <paramref name="opId"/>, each item's folder and then this member's lock node in it.
     /// The result comes back here first (to keep or delete the nodes), then goes to the round.
     /// </summary>
-    public static void CreateFoldersWithLockNodes(Step step, long opId, ImmutableArray<string> items)
+    public static void CreateFoldersWithLockNodes(DecisionBuilder decision, long opId, ImmutableArray<string> items)
     {
-        step.Emit(new Multi(opId, FolderAndLockOps(step, items)));
-        step.SetLedger(step.Ledger.FirstCreatesSent(opId, items));
+        decision.Emit(new Multi(opId, FolderAndLockOps(decision, items)));
+        decision.SetLedger(decision.Ledger.FirstCreatesSent(opId, items));
     }
 
     /// <summary>Deletes every lock node this member knows it has, in multi batches.</summary>
-    public static void DeleteAllOwnNodes(Step step)
+    public static void DeleteAllOwnNodes(DecisionBuilder decision)
     {
-        var paths = step.Ledger.Nodes.Select(node => node.Value.PathIn(step.Config.Path, node.Key)).ToImmutableArray();
-        step.SetLedger(step.Ledger.ForgotAll());
-        DeletePaths(step, paths);
+        var paths = decision.Ledger.Nodes.Select(node => node.Value.PathIn(decision.Config.Path, node.Key)).ToImmutableArray();
+        decision.SetLedger(decision.Ledger.ForgotAll());
+        DeletePaths(decision, paths);
     }
 
     /// <summary>Deletes the nodes of items the round does not want (left over from an earlier round).</summary>
-    public static void DeleteUnwanted(Step step, Round round)
+    public static void DeleteUnwanted(DecisionBuilder decision, Round round)
     {
-        var unwanted = step.Ledger.Nodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
-        step.SetLedger(step.Ledger.Forgot(step.Edit, unwanted.Select(node => node.Key)));
-        DeletePaths(step, [.. unwanted.Select(node => node.Value.PathIn(step.Config.Path, node.Key))]);
+        var unwanted = decision.Ledger.Nodes.Where(node => !round.Wants(node.Key)).ToImmutableArray();
+        decision.SetLedger(decision.Ledger.Forgot(decision.Edit, unwanted.Select(node => node.Key)));
+        DeletePaths(decision, [.. unwanted.Select(node => node.Value.PathIn(decision.Config.Path, node.Key))]);
     }
 
-    public static void DeletePaths(Step step, ImmutableArray<string> paths)
+    public static void DeletePaths(DecisionBuilder decision, ImmutableArray<string> paths)
     {
         // A path already being deleted gets no second delete: its first answer settles it (and a lost one is resent).
-        var deleting = step.Ledger.Deleting;
+        var deleting = decision.Ledger.Deleting;
         if (!deleting.IsEmpty)
         {
             paths = paths.RemoveAll(deleting.Contains);
         }
 
-        foreach (var batch in Batches.OfPaths(paths, step.Config.BatchSize))
+        foreach (var batch in Batches.OfPaths(paths, decision.Config.BatchSize))
         {
-            long id = step.NewId();
-            step.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
-            step.SetLedger(step.Ledger.DeletesSent(id, batch));
+            long id = decision.NewId();
+            decision.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
+            decision.SetLedger(decision.Ledger.DeletesSent(id, batch));
         }
     }
 
     /// <summary>Reads the folders of uncertain items that no round is about to read, to find lost creates.</summary>
-    public static void Sweep(Step step)
+    public static void Sweep(DecisionBuilder decision)
     {
-        var ledger = step.Ledger;
+        var ledger = decision.Ledger;
         var sweeping = ledger.Sweeps.Values.SelectMany(items => items).ToImmutableHashSet(StringComparer.Ordinal);
-        var round = (step.Phase as RoundPhase)?.Round;
+        var round = (decision.Phase as RoundPhase)?.Round;
         var items = ledger.Uncertain.Where(item => !sweeping.Contains(item) && round?.Wants(item) != true);
-        foreach (var batch in Batches.OfItems(step.Config, items, step.Config.BatchSize))
+        foreach (var batch in Batches.OfItems(decision.Config, items, decision.Config.BatchSize))
         {
-            long id = step.NewId();
-            step.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(step.Config.Path, item))]));
-            step.SetLedger(step.Ledger.SweepSent(id, batch));
+            long id = decision.NewId();
+            decision.Emit(new MultiGetChildren(id, [.. batch.Select(item => ZnodePaths.LockFolder(decision.Config.Path, item))]));
+            decision.SetLedger(decision.Ledger.SweepSent(id, batch));
         }
     }
 
     /// <summary>After a retry or a reconnect: send again the deletes lost with the connection, and sweep.</summary>
-    public static void Resume(Step step)
+    public static void Resume(DecisionBuilder decision)
     {
-        var lost = step.Ledger.LostDeletes.ToImmutableArray();
-        step.SetLedger(step.Ledger.LostDeletesResent());
-        DeletePaths(step, lost);
-        Sweep(step);
+        var lost = decision.Ledger.LostDeletes.ToImmutableArray();
+        decision.SetLedger(decision.Ledger.LostDeletesResent());
+        DeletePaths(decision, lost);
+        Sweep(decision);
     }
 
     /// <summary>
@@ -105,59 +105,59 @@ internal static class LedgerDecisions
     /// create of the item: every create whose result came before this read was applied before it, and none is
     /// pending after a lost one.
     /// </summary>
-    public static string? ResolveOwnNode(Step step, string item, ImmutableArray<string> children)
+    public static string? ResolveOwnNode(DecisionBuilder decision, string item, ImmutableArray<string> children)
     {
-        var ledger = step.Ledger;
+        var ledger = decision.Ledger;
         var mine = children
-            .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix))
+            .Where(child => LockNode.IsOwnedBy(child, decision.Config.ContenderPrefix))
             .OrderBy(child => LockNode.SequenceOf(child), StringComparer.Ordinal)
             .ToImmutableArray();
-        var adoptable = ledger.LostDeletes.IsEmpty && ledger.Deleting.IsEmpty ? mine : mine.RemoveAll(node => ledger.IsGoing(NodePath(step, item, node)));
+        var adoptable = ledger.LostDeletes.IsEmpty && ledger.Deleting.IsEmpty ? mine : mine.RemoveAll(node => ledger.IsGoing(NodePath(decision, item, node)));
         string? own = ledger.Nodes.TryGetValue(item, out var known) && adoptable.FirstOrDefault(known.IsNamed) is { } same ? same : adoptable.FirstOrDefault();
-        step.SetLedger(ledger.Resolved(step.Edit, item, own));
-        DeletePaths(step, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(step, item, node))]);
+        decision.SetLedger(ledger.Resolved(decision.Edit, item, own));
+        DeletePaths(decision, [.. mine.Where(node => !string.Equals(node, own, StringComparison.Ordinal)).Select(node => NodePath(decision, item, node))]);
         return own;
     }
 
     /// <summary>Handles a result of a lock create, a delete or a sweep; false when the op is none of these.</summary>
-    public static bool TryHandle(Step step, OperationCompleted result)
+    public static bool TryHandle(DecisionBuilder decision, OperationCompleted result)
     {
-        var ledger = step.Ledger;
+        var ledger = decision.Ledger;
         if (ledger.PendingCreates.TryGetValue(result.OpId, out var created))
         {
-            step.SetLedger(ledger.CreatesAnswered(result.OpId));
-            OnCreated(step, created, result);
+            decision.SetLedger(ledger.CreatesAnswered(result.OpId));
+            OnCreated(decision, created, result);
             return true;
         }
 
         if (ledger.PendingDeletes.TryGetValue(result.OpId, out var deleted))
         {
-            step.SetLedger(ledger.DeletesAnswered(result.OpId));
-            OnDeleted(step, deleted, result);
+            decision.SetLedger(ledger.DeletesAnswered(result.OpId));
+            OnDeleted(decision, deleted, result);
             return true;
         }
 
         if (ledger.PendingFirstCreates.TryGetValue(result.OpId, out var firsts) && result is MultiCompleted multi)
         {
-            step.SetLedger(ledger.FirstCreatesAnswered(result.OpId));
-            var kept = OnFirstCreated(step, firsts, multi);
-            Allocation.OnFoldersWithLockNodes(step, multi, kept);
+            decision.SetLedger(ledger.FirstCreatesAnswered(result.OpId));
+            var kept = OnFirstCreated(decision, firsts, multi);
+            Allocation.OnFoldersWithLockNodes(decision, multi, kept);
             return true;
         }
 
         if (ledger.Sweeps.TryGetValue(result.OpId, out var swept) && result is MultiReadCompleted read)
         {
-            step.SetLedger(ledger.SweepAnswered(result.OpId));
-            OnSwept(step, swept, read);
+            decision.SetLedger(ledger.SweepAnswered(result.OpId));
+            OnSwept(decision, swept, read);
             return true;
         }
 
         return false;
     }
 
-    private static void OnCreated(Step step, ImmutableArray<string> items, OperationCompleted result)
+    private static void OnCreated(DecisionBuilder decision, ImmutableArray<string> items, OperationCompleted result)
     {
-        var config = step.Config;
+        var config = decision.Config;
         switch (result)
         {
             case MultiCompleted { Error: ZooKeeperError.Ok } multi:
@@ -167,11 +167,11 @@ internal static class LedgerDecisions
                     created[i] = (multi.Results[i].CreatedPath, multi.Results[i].CreatedZxid);
                 }
 
-                _ = KeepOrDelete(step, items, created);
+                _ = KeepOrDelete(decision, items, created);
                 break;
             case { Error: ZooKeeperError.ConnectionLoss }:
-                step.SetLedger(step.Ledger.BecameUncertain(items));
-                Retries.Schedule(step);
+                decision.SetLedger(decision.Ledger.BecameUncertain(items));
+                Retries.Schedule(decision);
                 break;
             case MultiCompleted { Error: ZooKeeperError.NoNode } multi:
                 // A folder is gone and the whole multi failed: no node of these items was created. The ops before
@@ -186,24 +186,24 @@ internal static class LedgerDecisions
                     failedAt++;
                 }
 
-                var known = step.State.KnownFolders;
+                var known = decision.State.KnownFolders;
                 var gone = failedAt < items.Length
                     ? items.Where((item, i) => i == failedAt || (i > failedAt && !known.Contains(config, item))).ToImmutableArray()
                     : items;
-                Allocation.OnFoldersMissing(step, gone);
+                Allocation.OnFoldersMissing(decision, gone);
                 break;
             case MultiCompleted multi:
                 var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
-                Failures.Unexpected(step, "multi create", path, error);
+                Failures.Unexpected(decision, "multi create", path, error);
                 break;
             default:
-                Failures.Unexpected(step, "create", ZnodePaths.LockNodeRequest(config.Path, items[0], config.ContenderPrefix), result.Error);
+                Failures.Unexpected(decision, "create", ZnodePaths.LockNodeRequest(config.Path, items[0], config.ContenderPrefix), result.Error);
                 break;
         }
     }
 
     /// <summary>The lock nodes of a folder-and-lock multi: kept or deleted when applied, uncertain when lost. Returns the items kept.</summary>
-    private static ImmutableArray<string> OnFirstCreated(Step step, ImmutableArray<string> items, MultiCompleted result)
+    private static ImmutableArray<string> OnFirstCreated(DecisionBuilder decision, ImmutableArray<string> items, MultiCompleted result)
     {
         switch (result.Error)
         {
@@ -214,26 +214,26 @@ internal static class LedgerDecisions
                     created[i] = (result.Results[2 * i + 1].CreatedPath, result.Results[2 * i + 1].CreatedZxid);
                 }
 
-                return KeepOrDelete(step, items, created);
+                return KeepOrDelete(decision, items, created);
             case ZooKeeperError.NodeExists:
                 // A folder of the batch exists: nothing applied; the round reads the batch's folders and creates the rest.
                 break;
             case ZooKeeperError.ConnectionLoss:
-                step.SetLedger(step.Ledger.BecameUncertain(items));
-                Retries.Schedule(step);
+                decision.SetLedger(decision.Ledger.BecameUncertain(items));
+                Retries.Schedule(decision);
                 break;
             default:
-                var (path, error) = Failures.FailingOp([.. FolderAndLockOps(step, items).Select(op => op.Path)], result);
-                Failures.Unexpected(step, "multi create", path, error);
+                var (path, error) = Failures.FailingOp([.. FolderAndLockOps(decision, items).Select(op => op.Path)], result);
+                Failures.Unexpected(decision, "multi create", path, error);
                 break;
         }
 
         return [];
     }
 
-    private static ImmutableArray<WriteOp> FolderAndLockOps(Step step, ImmutableArray<string> items)
+    private static ImmutableArray<WriteOp> FolderAndLockOps(DecisionBuilder decision, ImmutableArray<string> items)
     {
-        var config = step.Config;
+        var config = decision.Config;
         var data = Batches.IdentifierData(config);
         var ops = new WriteOp[2 * items.Length];
         for (int i = 0; i < items.Length; i++)
@@ -250,11 +250,11 @@ internal static class LedgerDecisions
     /// node is kept when the current round wants the item and has no node for it yet; otherwise (its round was aborted
     /// or released meanwhile) it is deleted at once. The nodes kept are recorded in one ledger change; returns their items.
     /// </summary>
-    private static ImmutableArray<string> KeepOrDelete(Step step, ImmutableArray<string> items, (string? Path, long? Zxid)[] created)
+    private static ImmutableArray<string> KeepOrDelete(DecisionBuilder decision, ImmutableArray<string> items, (string? Path, long? Zxid)[] created)
     {
-        var round = step.Phase is RoundPhase { Round: var r } ? r : null;
+        var round = decision.Phase is RoundPhase { Round: var r } ? r : null;
         var positions = round is null ? default : round.Positions();
-        var ownNodes = step.Ledger.OwnNodes;
+        var ownNodes = decision.Ledger.OwnNodes;
         var adopted = new List<(string Item, OwnNode Node)>(created.Length);
         int lastAdopted = -1;
         HashSet<int>? adoptedOutOfOrder = null;
@@ -276,25 +276,25 @@ internal static class LedgerDecisions
             {
                 adoptedOutOfOrder?.Add(index);
                 lastAdopted = Math.Max(lastAdopted, index);
-                adopted.Add((item, OwnNode.Created(createdPath, step.Config.ContenderPrefix, created[i].Zxid)));
+                adopted.Add((item, OwnNode.Created(createdPath, decision.Config.ContenderPrefix, created[i].Zxid)));
                 kept.Add(item);
             }
             else
             {
-                unwanted.Add(NodePath(step, item, ZnodePaths.NameOf(createdPath)));
+                unwanted.Add(NodePath(decision, item, ZnodePaths.NameOf(createdPath)));
             }
         }
 
-        step.SetLedger(step.Ledger.AdoptedAll(step.Edit, adopted));
+        decision.SetLedger(decision.Ledger.AdoptedAll(decision.Edit, adopted));
         foreach (string path in unwanted)
         {
-            DeletePaths(step, [path]);
+            DeletePaths(decision, [path]);
         }
 
         return kept.ToImmutable();
     }
 
-    private static void OnDeleted(Step step, ImmutableArray<string> paths, OperationCompleted result)
+    private static void OnDeleted(DecisionBuilder decision, ImmutableArray<string> paths, OperationCompleted result)
     {
         switch (result.Error)
         {
@@ -304,73 +304,73 @@ internal static class LedgerDecisions
                 // One node was already gone and the whole multi failed: delete each on its own.
                 foreach (string single in paths)
                 {
-                    long id = step.NewId();
-                    step.Emit(new DeleteNode(id, single));
-                    step.SetLedger(step.Ledger.DeletesSent(id, [single]));
+                    long id = decision.NewId();
+                    decision.Emit(new DeleteNode(id, single));
+                    decision.SetLedger(decision.Ledger.DeletesSent(id, [single]));
                 }
 
                 break;
             case ZooKeeperError.NoNode:
                 break;
             case ZooKeeperError.ConnectionLoss:
-                step.SetLedger(step.Ledger.DeletesLost(paths));
-                Retries.Schedule(step);
+                decision.SetLedger(decision.Ledger.DeletesLost(paths));
+                Retries.Schedule(decision);
                 break;
             default:
                 var (failedPath, error) = result is MultiCompleted multi ? Failures.FailingOp(paths, multi) : (paths[0], result.Error);
-                Failures.Unexpected(step, "delete", failedPath, error);
+                Failures.Unexpected(decision, "delete", failedPath, error);
                 break;
         }
     }
 
-    private static void OnSwept(Step step, ImmutableArray<string> items, MultiReadCompleted result)
+    private static void OnSwept(DecisionBuilder decision, ImmutableArray<string> items, MultiReadCompleted result)
     {
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnSweepError(step, ZnodePaths.LockFolder(step.Config.Path, items[0]), result.Error);
+            OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, items[0]), result.Error);
             return;
         }
 
-        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        for (int i = 0; i < items.Length && !decision.IsFailed; i++)
         {
             var read = i < result.Results.Length ? result.Results[i] : new ChildrenResult(ZooKeeperError.BadArguments, []);
-            OnSweptFolder(step, items[i], read);
+            OnSweptFolder(decision, items[i], read);
         }
     }
 
-    private static void OnSweptFolder(Step step, string item, ChildrenResult read)
+    private static void OnSweptFolder(DecisionBuilder decision, string item, ChildrenResult read)
     {
         switch (read.Error)
         {
             case ZooKeeperError.Ok:
-                string? known = step.Ledger.OwnNodes.GetValueOrDefault(item);
+                string? known = decision.Ledger.OwnNodes.GetValueOrDefault(item);
                 var strays = read.Children
-                    .Where(child => LockNode.IsOwnedBy(child, step.Config.ContenderPrefix) && !string.Equals(child, known, StringComparison.Ordinal))
-                    .Select(child => NodePath(step, item, child));
-                step.SetLedger(step.Ledger.Settled(item));
-                DeletePaths(step, [.. strays]);
+                    .Where(child => LockNode.IsOwnedBy(child, decision.Config.ContenderPrefix) && !string.Equals(child, known, StringComparison.Ordinal))
+                    .Select(child => NodePath(decision, item, child));
+                decision.SetLedger(decision.Ledger.Settled(item));
+                DeletePaths(decision, [.. strays]);
                 break;
             case ZooKeeperError.NoNode:
-                step.SetLedger(step.Ledger.Settled(item));
+                decision.SetLedger(decision.Ledger.Settled(item));
                 break;
             default:
-                OnSweepError(step, ZnodePaths.LockFolder(step.Config.Path, item), read.Error);
+                OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, item), read.Error);
                 break;
         }
     }
 
-    private static void OnSweepError(Step step, string path, ZooKeeperError error)
+    private static void OnSweepError(DecisionBuilder decision, string path, ZooKeeperError error)
     {
         if (error == ZooKeeperError.ConnectionLoss)
         {
-            Retries.Schedule(step);
+            Retries.Schedule(decision);
         }
         else
         {
-            Failures.Unexpected(step, "get children", path, error);
+            Failures.Unexpected(decision, "get children", path, error);
         }
     }
 
-    public static string NodePath(Step step, string item, string node) =>
-        string.Concat([step.Config.Path, "/locks/", item, "/", node]);
+    public static string NodePath(DecisionBuilder decision, string item, string node) =>
+        string.Concat([decision.Config.Path, "/locks/", item, "/", node]);
 }

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Partitioner.Core;
 
 /// <summary>
-/// Steps 3 to 5 of a round: the lock recipe of kazoo's <c>Lock</c>, for every item of the share at once.
+/// Stages 3 to 5 of a round: the lock recipe of kazoo's <c>Lock</c>, for every item of the share at once.
 /// </summary>
 /// <remarks>
 /// kazoo locks one item at a time (3-4 round trips each) and, while waiting, deletes and re-creates its
@@ -16,17 +16,17 @@ namespace Partitioner.Core;
 /// </remarks>
 internal static class Locking
 {
-    public static void Begin(Step step, Round round) => Begin(step, round, ImmutableStack<ImmutableArray<string>>.Empty);
+    public static void Begin(DecisionBuilder decision, Round round) => Begin(decision, round, ImmutableStack<ImmutableArray<string>>.Empty);
 
-    /// <summary>Step 3: creates and reads for the share; <paramref name="held"/> items (first in a new folder) need neither.</summary>
-    public static void Begin(Step step, Round round, ImmutableStack<ImmutableArray<string>> held)
+    /// <summary>Stage 3: creates and reads for the share; <paramref name="held"/> items (first in a new folder) need neither.</summary>
+    public static void Begin(DecisionBuilder decision, Round round, ImmutableStack<ImmutableArray<string>> held)
     {
-        var config = step.Config;
+        var config = decision.Config;
         var share = round.Share;
         // An uncertain item (a create lost with the connection) is read first: its node may exist already.
-        var uncertain = step.Ledger.Uncertain;
+        var uncertain = decision.Ledger.Uncertain;
         var toCreate = ImmutableArray.CreateBuilder<string>();
-        using (var walk = new NodeWalk(step.Ledger.Nodes))
+        using (var walk = new NodeWalk(decision.Ledger.Nodes))
         {
             foreach (string item in share)
             {
@@ -39,10 +39,10 @@ internal static class Locking
 
         foreach (var batch in Batches.OfItems(config, toCreate, config.BatchSize))
         {
-            LedgerDecisions.CreateLockNodes(step, batch);
+            LedgerDecisions.CreateLockNodes(decision, batch);
         }
 
-        var locking = LockingStep.Start(share.Length);
+        var locking = LockingStage.Start(share.Length);
         var isHeld = new bool[share.Length];
         foreach (var batch in held)
         {
@@ -59,7 +59,7 @@ internal static class Locking
         var progress = locking.Items;
         var needing = locking.NeedingTokens;
         int heldCount = 0;
-        using var nodes = new NodeWalk(step.Ledger.Nodes);
+        using var nodes = new NodeWalk(decision.Ledger.Nodes);
         for (int index = 0; index < share.Length; index++)
         {
             if (!isHeld[index])
@@ -69,13 +69,13 @@ internal static class Locking
 
             if (nodes.TryGet(share[index], out var node) && node.HasToken)
             {
-                progress = progress.SetItem(step.Edit, index, HeldItem.Instance);
+                progress = progress.SetItem(decision.Edit, index, HeldItem.Instance);
                 heldCount++;
             }
             else
             {
-                progress = progress.SetItem(step.Edit, index, NeedingTokenItem.Instance);
-                needing = needing.Add(step.Edit, index);
+                progress = progress.SetItem(decision.Edit, index, NeedingTokenItem.Instance);
+                needing = needing.Add(decision.Edit, index);
             }
         }
 
@@ -84,52 +84,52 @@ internal static class Locking
         var toRead = Enumerable.Range(0, share.Length).Where(index => !isHeld[index]);
         foreach (var batch in Batches.Of(toRead, config.BatchSize, Batches.ItemCost<int>(config, index => share[index])))
         {
-            long id = step.NewId();
-            locking = locking.ReadSent(step.Edit, id, batch);
-            step.Emit(new MultiGetChildren(id, [.. batch.Select(index => Folder(step, share[index]))]));
+            long id = decision.NewId();
+            locking = locking.ReadSent(decision.Edit, id, batch);
+            decision.Emit(new MultiGetChildren(id, [.. batch.Select(index => Folder(decision, share[index]))]));
         }
 
-        Continue(step, round, locking);
+        Continue(decision, round, locking);
     }
 
     /// <summary>A multiRead of folders came back: judge each item it read.</summary>
-    public static void OnReads(Step step, Round round, LockingStep locking, MultiReadCompleted result)
+    public static void OnReads(DecisionBuilder decision, Round round, LockingStage locking, MultiReadCompleted result)
     {
         var items = locking.Reads[result.OpId];
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnReadError(step, round, "multi read", Folder(step, round.Share[items[0]]), result.Error);
+            OnReadError(decision, round, "multi read", Folder(decision, round.Share[items[0]]), result.Error);
             return;
         }
 
         locking = locking.ReadAnswered(result.OpId);
-        for (int i = 0; i < items.Length && !step.IsFailed; i++)
+        for (int i = 0; i < items.Length && !decision.IsFailed; i++)
         {
             var read = i < result.Results.Length
                 ? result.Results[i]
                 : new ChildrenResult(ZooKeeperError.BadArguments, []);
-            locking = OnRead(step, round, locking, items[i], result.OpId, read);
-            if (step.Phase is not RoundPhase { Round: { Lost: false, Step: LockingStep } })
+            locking = OnRead(decision, round, locking, items[i], result.OpId, read);
+            if (decision.Phase is not RoundPhase { Round: { Lost: false, Stage: LockingStage } })
             {
                 return;
             }
         }
 
-        Continue(step, round, locking);
+        Continue(decision, round, locking);
     }
 
     /// <summary>A single re-read of one folder came back.</summary>
-    public static void OnReread(Step step, Round round, LockingStep locking, ChildrenCompleted result)
+    public static void OnReread(DecisionBuilder decision, Round round, LockingStage locking, ChildrenCompleted result)
     {
         int item = locking.Reads[result.OpId][0];
-        locking = OnRead(step, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
-        if (step.Phase is RoundPhase { Round: { Lost: false, Step: LockingStep } })
+        locking = OnRead(decision, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
+        if (decision.Phase is RoundPhase { Round: { Lost: false, Stage: LockingStage } })
         {
-            Continue(step, round, locking);
+            Continue(decision, round, locking);
         }
     }
 
-    public static void OnExists(Step step, Round round, LockingStep locking, ExistsCompleted result)
+    public static void OnExists(DecisionBuilder decision, Round round, LockingStage locking, ExistsCompleted result)
     {
         int item = locking.Watches[result.OpId];
         switch (result.Error)
@@ -138,27 +138,27 @@ internal static class Locking
                 break;
             case ZooKeeperError.NoNode:
                 // The predecessor went before the watch was set: read the queue again.
-                locking = Reread(step, round, locking.WatchEnded(result.OpId), item);
-                Continue(step, round, locking);
+                locking = Reread(decision, round, locking.WatchEnded(result.OpId), item);
+                Continue(decision, round, locking);
                 break;
             default:
                 var predecessor = (WatchingItem)locking.Items[item];
-                OnReadError(step, round, "exists", Folder(step, round.Share[item]) + "/" + predecessor.Predecessor, result.Error);
+                OnReadError(decision, round, "exists", Folder(decision, round.Share[item]) + "/" + predecessor.Predecessor, result.Error);
                 break;
         }
     }
 
     /// <summary>The predecessor's watch fired (deleted, or the connection dropped it): read the queue again.</summary>
-    public static void OnWatch(Step step, Round round, LockingStep locking, WatchFired fired)
+    public static void OnWatch(DecisionBuilder decision, Round round, LockingStage locking, WatchFired fired)
     {
         if (locking.Watches.TryGetValue(fired.OpId, out int item))
         {
-            locking = Reread(step, round, locking.WatchEnded(fired.OpId), item);
-            Continue(step, round, locking);
+            locking = Reread(decision, round, locking.WatchEnded(fired.OpId), item);
+            Continue(decision, round, locking);
         }
     }
 
-    private static LockingStep OnRead(Step step, Round round, LockingStep locking, int index, long opId, ChildrenResult read)
+    private static LockingStage OnRead(DecisionBuilder decision, Round round, LockingStage locking, int index, long opId, ChildrenResult read)
     {
         if (locking.Items[index] is not ReadingItem reading || reading.OpId != opId)
         {
@@ -168,17 +168,17 @@ internal static class Locking
         string item = round.Share[index];
         if (read.Error == ZooKeeperError.NoNode)
         {
-            Allocation.OnFoldersMissing(step, [item]);
+            Allocation.OnFoldersMissing(decision, [item]);
             return locking;
         }
 
         if (read.Error != ZooKeeperError.Ok)
         {
-            OnReadError(step, round, "get children", Folder(step, item), read.Error);
+            OnReadError(decision, round, "get children", Folder(decision, item), read.Error);
             return locking;
         }
 
-        return Judge(step, round, locking, index, read.Children);
+        return Judge(decision, round, locking, index, read.Children);
     }
 
     /// <summary>
@@ -186,14 +186,14 @@ internal static class Locking
     /// sequence, otherwise watch the immediate predecessor. With no node of its own (a create lost to
     /// ConnectionLoss that did not apply), it creates one and reads again.
     /// </summary>
-    private static LockingStep Judge(Step step, Round round, LockingStep locking, int index, ImmutableArray<string> children)
+    private static LockingStage Judge(DecisionBuilder decision, Round round, LockingStage locking, int index, ImmutableArray<string> children)
     {
         string item = round.Share[index];
-        string? own = LedgerDecisions.ResolveOwnNode(step, item, children);
+        string? own = LedgerDecisions.ResolveOwnNode(decision, item, children);
         if (own is null)
         {
-            LedgerDecisions.CreateLockNodes(step, [item]);
-            return Reread(step, round, locking, index);
+            LedgerDecisions.CreateLockNodes(decision, [item]);
+            return Reread(decision, round, locking, index);
         }
 
         string ownSequence = LockNode.SequenceOf(own)!;
@@ -211,33 +211,33 @@ internal static class Locking
 
         if (predecessor is null)
         {
-            return HeldOrNeedsToken(step, round, step.Ledger.Tokens, locking, index);
+            return HeldOrNeedsToken(decision, round, decision.Ledger.Tokens, locking, index);
         }
 
-        long id = step.NewId();
-        step.Emit(new Exists(id, Folder(step, item) + "/" + predecessor, Watch: true));
-        return locking.WatchSent(step.Edit, index, id, predecessor);
+        long id = decision.NewId();
+        decision.Emit(new Exists(id, Folder(decision, item) + "/" + predecessor, Watch: true));
+        return locking.WatchSent(decision.Edit, index, id, predecessor);
     }
 
     /// <summary>
     /// The stats of this member's lowest nodes came back: each creation zxid becomes the item's fencing token and
     /// the lock counts as held. A node gone meanwhile (deleted by hand) is forgotten and the folder read again.
     /// </summary>
-    public static void OnTokens(Step step, Round round, LockingStep locking, StatsCompleted result)
+    public static void OnTokens(DecisionBuilder decision, Round round, LockingStage locking, StatsCompleted result)
     {
         var indices = locking.TokenReads[result.OpId];
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnReadError(step, round, "multi read", OwnNodePath(step, round.Share[indices[0]]), result.Error);
+            OnReadError(decision, round, "multi read", OwnNodePath(decision, round.Share[indices[0]]), result.Error);
             return;
         }
 
         locking = locking.TokenReadAnswered(result.OpId);
-        // The tokens read and the locks held are recorded together, after the loop: one ledger change and one step
+        // The tokens read and the locks held are recorded together, after the loop: one ledger change and one stage
         // change for the batch, not one per item.
         var read = ImmutableArray.CreateBuilder<(string Item, long CreatedZxid)>(indices.Length);
         var held = new List<int>(indices.Length);
-        for (int i = 0; i < indices.Length && !step.IsFailed; i++)
+        for (int i = 0; i < indices.Length && !decision.IsFailed; i++)
         {
             int index = indices[i];
             string item = round.Share[index];
@@ -254,35 +254,35 @@ internal static class Locking
                     held.Add(index);
                     break;
                 case ZooKeeperError.NoNode:
-                    step.SetLedger(step.Ledger.Resolved(step.Edit, item, null));
-                    locking = Reread(step, round, locking, index);
+                    decision.SetLedger(decision.Ledger.Resolved(decision.Edit, item, null));
+                    locking = Reread(decision, round, locking, index);
                     break;
                 case ZooKeeperError.ConnectionLoss:
                     // One read of the batch did not get through (a transient code inside the multiRead): the round
                     // is read again on the retry, as after a lost connection. The tokens read before it are kept.
-                    step.SetLedger(step.Ledger.TokensRead(step.Edit, read));
-                    Allocation.MarkLost(step, round);
+                    decision.SetLedger(decision.Ledger.TokensRead(decision.Edit, read));
+                    Allocation.MarkLost(decision, round);
                     return;
                 default:
-                    Failures.Unexpected(step, "get data", OwnNodePath(step, item), stat.Error);
+                    Failures.Unexpected(decision, "get data", OwnNodePath(decision, item), stat.Error);
                     break;
             }
         }
 
-        step.SetLedger(step.Ledger.TokensRead(step.Edit, read));
-        locking = locking.HeldAll(step.Edit, held);
-        if (!step.IsFailed)
+        decision.SetLedger(decision.Ledger.TokensRead(decision.Edit, read));
+        locking = locking.HeldAll(decision.Edit, held);
+        if (!decision.IsFailed)
         {
-            Continue(step, round, locking);
+            Continue(decision, round, locking);
         }
     }
 
     /// <summary>An item whose node is the lowest is held once its fencing token is known; until then its stat is read.</summary>
-    private static LockingStep HeldOrNeedsToken(Step step, Round round, OwnNodeTokens tokens, LockingStep locking, int index) =>
-        tokens.ContainsKey(round.Share[index]) ? locking.Held(step.Edit, index) : locking.NeedsToken(step.Edit, index);
+    private static LockingStage HeldOrNeedsToken(DecisionBuilder decision, Round round, OwnNodeTokens tokens, LockingStage locking, int index) =>
+        tokens.ContainsKey(round.Share[index]) ? locking.Held(decision.Edit, index) : locking.NeedsToken(decision.Edit, index);
 
     /// <summary>Reads, in multiRead batches in share order, the stats of the lowest nodes whose creation zxid is unknown.</summary>
-    private static LockingStep RequestTokens(Step step, Round round, LockingStep locking)
+    private static LockingStage RequestTokens(DecisionBuilder decision, Round round, LockingStage locking)
     {
         if (locking.NeedingTokens.IsEmpty)
         {
@@ -293,60 +293,60 @@ internal static class Locking
         Array.Sort(needing, Comparer<int>.Default);
         var share = round.Share;
         // In share order, so the ledger's nodes are walked alongside rather than searched for each item.
-        using var nodes = new NodeWalk(step.Ledger.Nodes);
-        foreach (var batch in Batches.Of(needing, step.Config.BatchSize, Batches.ItemCost<int>(step.Config, index => share[index])))
+        using var nodes = new NodeWalk(decision.Ledger.Nodes);
+        foreach (var batch in Batches.Of(needing, decision.Config.BatchSize, Batches.ItemCost<int>(decision.Config, index => share[index])))
         {
-            long id = step.NewId();
+            long id = decision.NewId();
             var paths = new string[batch.Length];
             for (int i = 0; i < paths.Length; i++)
             {
                 string item = share[batch[i]];
                 paths[i] = nodes.TryGet(item, out var node)
-                    ? node.PathIn(step.Config.Path, item)
+                    ? node.PathIn(decision.Config.Path, item)
                     : throw new InvalidOperationException($"The item {ZnodeNameRules.Quote(item)} needs a token but has no lock node.");
             }
 
-            step.Emit(new MultiGetStat(id, ImmutableCollectionsMarshal.AsImmutableArray(paths)));
-            locking = locking.TokenReadSent(step.Edit, id, batch, IndexList.Empty);
+            decision.Emit(new MultiGetStat(id, ImmutableCollectionsMarshal.AsImmutableArray(paths)));
+            locking = locking.TokenReadSent(decision.Edit, id, batch, IndexList.Empty);
         }
 
         return locking;
     }
 
-    private static string OwnNodePath(Step step, string item) =>
-        step.Ledger.Nodes[item].PathIn(step.Config.Path, item);
+    private static string OwnNodePath(DecisionBuilder decision, string item) =>
+        decision.Ledger.Nodes[item].PathIn(decision.Config.Path, item);
 
-    private static LockingStep Reread(Step step, Round round, LockingStep locking, int index)
+    private static LockingStage Reread(DecisionBuilder decision, Round round, LockingStage locking, int index)
     {
-        long id = step.NewId();
-        step.Emit(new GetChildren(id, Folder(step, round.Share[index]), Watch: false));
-        return locking.ReadSent(step.Edit, id, [index]);
+        long id = decision.NewId();
+        decision.Emit(new GetChildren(id, Folder(decision, round.Share[index]), Watch: false));
+        return locking.ReadSent(decision.Edit, id, [index]);
     }
 
-    private static void OnReadError(Step step, Round round, string operation, string path, ZooKeeperError error)
+    private static void OnReadError(DecisionBuilder decision, Round round, string operation, string path, ZooKeeperError error)
     {
         if (error == ZooKeeperError.ConnectionLoss)
         {
-            Allocation.MarkLost(step, round);
+            Allocation.MarkLost(decision, round);
         }
         else
         {
-            Failures.Unexpected(step, operation, path, error);
+            Failures.Unexpected(decision, operation, path, error);
         }
     }
 
-    /// <summary>Step 5: every item held and the party unchanged (else the round was aborted) means Acquired.</summary>
-    private static void Continue(Step step, Round round, LockingStep locking)
+    /// <summary>Stage 5: every item held and the party unchanged (else the round was aborted) means Acquired.</summary>
+    private static void Continue(DecisionBuilder decision, Round round, LockingStage locking)
     {
-        locking = RequestTokens(step, round, locking);
+        locking = RequestTokens(decision, round, locking);
         if (locking.HeldCount < round.Share.Length)
         {
-            step.SetPhase(new RoundPhase(round.At(locking)));
+            decision.SetPhase(new RoundPhase(round.At(locking)));
             return;
         }
 
         var owned = ImmutableArray.CreateBuilder<OwnedItem>(round.Share.Length);
-        using (var nodes = new NodeWalk(step.Ledger.Nodes))
+        using (var nodes = new NodeWalk(decision.Ledger.Nodes))
         {
             foreach (string item in round.Share)
             {
@@ -356,10 +356,10 @@ internal static class Locking
             }
         }
 
-        step.Update(s => s with { WasAcquired = true, RetryBackoff = 0 });
-        step.SetPhase(new HoldingPhase(round.PartyWatchOpId));
-        step.SetState(PartitionState.Acquired, owned.MoveToImmutable());
+        decision.Update(s => s with { WasAcquired = true, RetryBackoff = 0 });
+        decision.SetPhase(new HoldingPhase(round.PartyWatchOpId));
+        decision.SetState(PartitionState.Acquired, owned.MoveToImmutable());
     }
 
-    private static string Folder(Step step, string item) => ZnodePaths.LockFolder(step.Config.Path, item);
+    private static string Folder(DecisionBuilder decision, string item) => ZnodePaths.LockFolder(decision.Config.Path, item);
 }

@@ -14,13 +14,13 @@ internal static class Retries
     public const int DelayDoublingsMax = 3;
 
     /// <summary>Starts the retry timer unless one is running or the session is suspended (the reconnect resumes).</summary>
-    public static void Schedule(Step step)
+    public static void Schedule(DecisionBuilder decision)
     {
-        if (step.State.RetryTimerId is null && !step.State.Suspended && !step.IsFailed)
+        if (decision.State.RetryTimerId is null && !decision.State.Suspended && !decision.IsFailed)
         {
-            long id = step.NewId();
-            step.Emit(new StartTimer(id, Delay(step.Config, step.State.RetryBackoff)));
-            step.Update(s => s with { RetryTimerId = id });
+            long id = decision.NewId();
+            decision.Emit(new StartTimer(id, Delay(decision.Config, decision.State.RetryBackoff)));
+            decision.Update(s => s with { RetryTimerId = id });
         }
     }
 
@@ -28,20 +28,20 @@ internal static class Retries
     public static TimeSpan Delay(PartitionerConfig config, int retries) =>
         config.MaxReactionTime * (1 << Math.Min(retries, DelayDoublingsMax));
 
-    public static void OnTimer(Step step)
+    public static void OnTimer(DecisionBuilder decision)
     {
-        step.Update(s => s with { RetryTimerId = null, RetryBackoff = Math.Min(s.RetryBackoff + 1, DelayDoublingsMax) });
-        if (!step.State.Suspended)
+        decision.Update(s => s with { RetryTimerId = null, RetryBackoff = Math.Min(s.RetryBackoff + 1, DelayDoublingsMax) });
+        if (!decision.State.Suspended)
         {
-            Resume(step);
+            Resume(decision);
         }
     }
     /// <summary>Sends again, in dependency order, everything that was lost: setup, deletes, sweeps, the phase's own work.</summary>
-    public static void Resume(Step step)
+    public static void Resume(DecisionBuilder decision)
     {
-        SetupDecisions.SendLost(step);
-        LedgerDecisions.Resume(step);
-        StabilityWait.Resume(step);
-        Allocation.Resume(step);
+        SetupDecisions.SendLost(decision);
+        LedgerDecisions.Resume(decision);
+        StabilityWait.Resume(decision);
+        Allocation.Resume(decision);
     }
 }

@@ -6,19 +6,19 @@ namespace Partitioner.Core;
 /// </summary>
 internal static class SessionDecisions
 {
-    public static void OnSuspended(Step step)
+    public static void OnSuspended(DecisionBuilder decision)
     {
-        step.Update(s => s with { Suspended = true });
-        UserRequests.DropWaitOfRelease(step);
-        EnterRelease(step);
+        decision.Update(s => s with { Suspended = true });
+        UserRequests.DropWaitOfRelease(decision);
+        EnterRelease(decision);
     }
 
-    public static void OnReconnected(Step step)
+    public static void OnReconnected(DecisionBuilder decision)
     {
-        step.Update(s => s with { Suspended = false, RetryBackoff = 0 });
-        UserRequests.DropWaitOfRelease(step);
-        EnterRelease(step);
-        Retries.Resume(step);
+        decision.Update(s => s with { Suspended = false, RetryBackoff = 0 });
+        UserRequests.DropWaitOfRelease(decision);
+        EnterRelease(decision);
+        Retries.Resume(decision);
     }
 
     /// <summary>
@@ -26,27 +26,27 @@ internal static class SessionDecisions
     /// may still be working on them). Locks of an allocation in progress are deleted at once instead of kept:
     /// the user never had them, and keeping them would only block other members.
     /// </summary>
-    public static void EnterRelease(Step step)
+    public static void EnterRelease(DecisionBuilder decision)
     {
-        if (step.State.PartitionState == PartitionState.Release)
+        if (decision.State.PartitionState == PartitionState.Release)
         {
             return;
         }
 
-        switch (step.Phase)
+        switch (decision.Phase)
         {
             case HoldingPhase:
-                step.SetPhase(new AwaitingReleasePhase());
+                decision.SetPhase(new AwaitingReleasePhase());
                 break;
             case WaitingPhase:
             case RoundPhase:
-                StabilityWait.Cancel(step);
-                step.SetPhase(new AwaitingReleasePhase());
-                LedgerDecisions.DeleteAllOwnNodes(step);
-                LedgerDecisions.Sweep(step);
+                StabilityWait.Cancel(decision);
+                decision.SetPhase(new AwaitingReleasePhase());
+                LedgerDecisions.DeleteAllOwnNodes(decision);
+                LedgerDecisions.Sweep(decision);
                 break;
         }
 
-        step.SetState(PartitionState.Release, []);
+        decision.SetState(PartitionState.Release, []);
     }
 }

@@ -10,59 +10,59 @@ namespace Partitioner.Core;
 /// </summary>
 internal static class SetupDecisions
 {
-    public static ImmutableArray<SetupStep> Plan(PartitionerConfig config)
+    public static ImmutableArray<SetupCreate> Plan(PartitionerConfig config)
     {
         var persistent = ZnodePaths.AncestorsOf(config.Path)
             .Append(config.Path)
             .Append(ZnodePaths.Locks(config.Path))
             .Append(ZnodePaths.Party(config.Path))
-            .Select(path => new SetupStep(path, NodeKind.Persistent, OpId: null, Done: false));
-        return [.. persistent, new SetupStep(config.PartyNodePath, NodeKind.Ephemeral, OpId: null, Done: false)];
+            .Select(path => new SetupCreate(path, NodeKind.Persistent, OpId: null, Done: false));
+        return [.. persistent, new SetupCreate(config.PartyNodePath, NodeKind.Ephemeral, OpId: null, Done: false)];
     }
 
     /// <summary>Sends, in order, every create that is neither done nor in flight.</summary>
-    public static void SendLost(Step step)
+    public static void SendLost(DecisionBuilder decision)
     {
-        var setup = step.State.Setup.ToBuilder();
+        var setup = decision.State.Setup.ToBuilder();
         for (int i = 0; i < setup.Count; i++)
         {
             if (setup[i].Lost)
             {
-                long id = step.NewId();
-                var data = setup[i].Kind == NodeKind.Ephemeral ? Batches.IdentifierData(step.Config) : [];
-                step.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind, AclOf(step.Config, setup[i])));
+                long id = decision.NewId();
+                var data = setup[i].Kind == NodeKind.Ephemeral ? Batches.IdentifierData(decision.Config) : [];
+                decision.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind, AclOf(decision.Config, setup[i])));
                 setup[i] = setup[i].Sent(id);
             }
         }
 
-        step.Update(s => s with { Setup = setup.ToImmutable() });
+        decision.Update(s => s with { Setup = setup.ToImmutable() });
     }
 
     /// <summary>True while a setup create waits to be sent again: a request sent behind it may have met no parent.</summary>
-    public static bool HasLost(MemberState state) => state.Setup.Any(step => step.Lost);
+    public static bool HasLost(MemberState state) => state.Setup.Any(create => create.Lost);
 
     /// <summary>Joins the party again: this member's node was missing from the party snapshot.</summary>
-    public static void Rejoin(Step step)
+    public static void Rejoin(DecisionBuilder decision)
     {
-        var setup = step.State.Setup;
+        var setup = decision.State.Setup;
         int party = setup.Length - 1;
         if (setup[party].OpId is null)
         {
-            step.Update(s => s with { Setup = setup.SetItem(party, setup[party].Dropped()) });
-            SendLost(step);
+            decision.Update(s => s with { Setup = setup.SetItem(party, setup[party].Dropped()) });
+            SendLost(decision);
         }
     }
 
     /// <summary>Handles the result of a setup create; false when the op is not one.</summary>
-    public static bool TryHandle(Step step, CreateCompleted result)
+    public static bool TryHandle(DecisionBuilder decision, CreateCompleted result)
     {
-        int index = IndexOfOp(step.State.Setup, result.OpId);
+        int index = IndexOfOp(decision.State.Setup, result.OpId);
         if (index < 0)
         {
             return false;
         }
 
-        var created = step.State.Setup[index];
+        var created = decision.State.Setup[index];
         switch (result.Error)
         {
             case ZooKeeperError.Ok or ZooKeeperError.NodeExists:
@@ -70,17 +70,17 @@ internal static class SetupDecisions
             // persistent node says nothing about whether it exists (like ensure_path under a locked-down
             // parent). If it does not, the next create under it fails with NoNode, which is fatal.
             case ZooKeeperError.NoAuth when created.Kind == NodeKind.Persistent:
-                Replace(step, index, created.Completed());
+                Replace(decision, index, created.Completed());
                 break;
             case ZooKeeperError.ConnectionLoss:
             // A parent's create came back with a transient code (ThrottledOp: not run) while the connection stayed
             // up, so this one, sent right behind it, met no parent: it goes again after the parent, in order.
-            case ZooKeeperError.NoNode when step.State.Setup.Take(index).Any(earlier => earlier.Lost):
-                Replace(step, index, created.Dropped());
-                Retries.Schedule(step);
+            case ZooKeeperError.NoNode when decision.State.Setup.Take(index).Any(earlier => earlier.Lost):
+                Replace(decision, index, created.Dropped());
+                Retries.Schedule(decision);
                 break;
             default:
-                Failures.Unexpected(step, "create", created.Path, result.Error);
+                Failures.Unexpected(decision, "create", created.Path, result.Error);
                 break;
         }
 
@@ -88,12 +88,12 @@ internal static class SetupDecisions
     }
 
     /// <summary>The party node is a member's node; <c>P/party</c> holds members' nodes; the rest only hold folders.</summary>
-    private static ImmutableArray<AclEntry> AclOf(PartitionerConfig config, SetupStep setupStep) =>
-        setupStep.Kind == NodeKind.Ephemeral ? config.Acl.Node
-        : setupStep.Path == ZnodePaths.Party(config.Path) ? config.Acl.Folder
+    private static ImmutableArray<AclEntry> AclOf(PartitionerConfig config, SetupCreate create) =>
+        create.Kind == NodeKind.Ephemeral ? config.Acl.Node
+        : create.Path == ZnodePaths.Party(config.Path) ? config.Acl.Folder
         : config.Acl.Container;
 
-    private static int IndexOfOp(ImmutableArray<SetupStep> setup, long opId)
+    private static int IndexOfOp(ImmutableArray<SetupCreate> setup, long opId)
     {
         for (int i = 0; i < setup.Length; i++)
         {
@@ -106,6 +106,6 @@ internal static class SetupDecisions
         return -1;
     }
 
-    private static void Replace(Step step, int index, SetupStep replacement) =>
-        step.Update(s => s with { Setup = s.Setup.SetItem(index, replacement) });
+    private static void Replace(DecisionBuilder decision, int index, SetupCreate replacement) =>
+        decision.Update(s => s with { Setup = s.Setup.SetItem(index, replacement) });
 }

@@ -10,9 +10,9 @@ internal static class Shares
     /// Null when the partition function failed or returned an item that is not in the set; the member is
     /// then in Failure with the reason.
     /// </summary>
-    public static ImmutableArray<string>? Compute(Step step, ImmutableArray<string> partyChildren)
+    public static ImmutableArray<string>? Compute(DecisionBuilder decision, ImmutableArray<string> partyChildren)
     {
-        var config = step.Config;
+        var config = decision.Config;
         if (!PartyMembership.IsActive(partyChildren, config.PartyNodeName))
         {
             return [];
@@ -29,19 +29,19 @@ internal static class Shares
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' threw {error.GetType().Name}: {error.Message}");
+            Failures.Fail(decision, $"the partition function '{config.PartitionFunctionName}' threw {error.GetType().Name}: {error.Message}");
             return null;
         }
 
-        return Check(step, share);
+        return Check(decision, share);
     }
 
-    private static ImmutableArray<string>? Check(Step step, ImmutableArray<string> share)
+    private static ImmutableArray<string>? Check(DecisionBuilder decision, ImmutableArray<string> share)
     {
-        var config = step.Config;
+        var config = decision.Config;
         if (share.IsDefault)
         {
-            Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' returned a default (uninitialized) array");
+            Failures.Fail(decision, $"the partition function '{config.PartitionFunctionName}' returned a default (uninitialized) array");
             return null;
         }
 
@@ -53,7 +53,7 @@ internal static class Shares
         {
             if (item is null || (ascending ? positions.Find(item) : config.Items.BinarySearch(item, CodePointComparer.Instance)) < 0)
             {
-                Failures.Fail(step, $"the partition function '{config.PartitionFunctionName}' returned {ZnodeNameRules.Quote(item)}, which is not one of the items");
+                Failures.Fail(decision, $"the partition function '{config.PartitionFunctionName}' returned {ZnodeNameRules.Quote(item)}, which is not one of the items");
                 return null;
             }
         }

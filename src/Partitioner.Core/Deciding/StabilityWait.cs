@@ -12,27 +12,27 @@ internal static class StabilityWait
     /// Starts (or restarts) the wait: cancels a running stability timer and reads the party. A restart of a
     /// wait that began with a release still waits for that release.
     /// </summary>
-    public static void Begin(Step step) => Begin(step, releasing: step.Phase is WaitingPhase { Releasing: true });
+    public static void Begin(DecisionBuilder decision) => Begin(decision, releasing: decision.Phase is WaitingPhase { Releasing: true });
 
     /// <summary>
     /// Starts the wait while this member's release deletes are in flight, so that the party read and the
     /// time boundary overlap them; the member allocates only once they are done (see <see cref="UserRequests"/>).
     /// </summary>
-    public static void BeginReleasing(Step step) => Begin(step, releasing: true);
+    public static void BeginReleasing(DecisionBuilder decision) => Begin(decision, releasing: true);
 
-    private static void Begin(Step step, bool releasing)
+    private static void Begin(DecisionBuilder decision, bool releasing)
     {
-        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        if (decision.Phase is WaitingPhase { TimerId: { } timer })
         {
-            step.Emit(new CancelTimer(timer));
+            decision.Emit(new CancelTimer(timer));
         }
 
-        long id = step.NewId();
-        step.Emit(new GetChildren(id, ZnodePaths.Party(step.Config.Path), Watch: true));
-        step.SetPhase(WaitingPhase.Reading(id, releasing));
+        long id = decision.NewId();
+        decision.Emit(new GetChildren(id, ZnodePaths.Party(decision.Config.Path), Watch: true));
+        decision.SetPhase(WaitingPhase.Reading(id, releasing));
     }
 
-    public static bool TryHandle(Step step, WaitingPhase wait, ChildrenCompleted result)
+    public static bool TryHandle(DecisionBuilder decision, WaitingPhase wait, ChildrenCompleted result)
     {
         if (result.OpId != wait.ReadOpId || wait.Children is not null || wait.ReadLost)
         {
@@ -42,19 +42,19 @@ internal static class StabilityWait
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
-                long timer = step.NewId();
-                step.Emit(new StartTimer(timer, step.Config.TimeBoundary));
-                step.SetPhase(wait.Read(result.Children, timer));
+                long timer = decision.NewId();
+                decision.Emit(new StartTimer(timer, decision.Config.TimeBoundary));
+                decision.SetPhase(wait.Read(result.Children, timer));
                 break;
             case ZooKeeperError.ConnectionLoss:
             // P/party's create came back with a transient code (ThrottledOp: not run) on a connection that stayed
             // up, so the read sent behind it found no P/party: read again once the create has gone again.
-            case ZooKeeperError.NoNode when SetupDecisions.HasLost(step.State):
-                step.SetPhase(wait.Lost());
-                Retries.Schedule(step);
+            case ZooKeeperError.NoNode when SetupDecisions.HasLost(decision.State):
+                decision.SetPhase(wait.Lost());
+                Retries.Schedule(decision);
                 break;
             default:
-                Failures.Unexpected(step, "get children", ZnodePaths.Party(step.Config.Path), result.Error);
+                Failures.Unexpected(decision, "get children", ZnodePaths.Party(decision.Config.Path), result.Error);
                 break;
         }
 
@@ -62,16 +62,16 @@ internal static class StabilityWait
     }
 
     /// <summary>The party changed during the wait: start it again.</summary>
-    public static void OnWatch(Step step, WaitingPhase wait, WatchFired fired)
+    public static void OnWatch(DecisionBuilder decision, WaitingPhase wait, WatchFired fired)
     {
         if (fired.OpId == wait.ReadOpId && !wait.ReadLost)
         {
-            Begin(step);
+            Begin(decision);
         }
     }
 
     /// <summary>The party stayed unchanged for the whole time boundary: allocate, or once the release is done.</summary>
-    public static void OnTimer(Step step, WaitingPhase wait, TimerFired fired)
+    public static void OnTimer(DecisionBuilder decision, WaitingPhase wait, TimerFired fired)
     {
         if (fired.TimerId != wait.TimerId || wait.Children is not { } children)
         {
@@ -80,29 +80,29 @@ internal static class StabilityWait
 
         if (wait.Releasing)
         {
-            step.SetPhase(wait.TimedOutWhileReleasing());
+            decision.SetPhase(wait.TimedOutWhileReleasing());
         }
         else
         {
-            Allocation.StartRound(step, children, wait.ReadOpId);
+            Allocation.StartRound(decision, children, wait.ReadOpId);
         }
     }
 
     /// <summary>After a retry timer: read the party again if the last read was lost.</summary>
-    public static void Resume(Step step)
+    public static void Resume(DecisionBuilder decision)
     {
-        if (step.Phase is WaitingPhase { ReadLost: true })
+        if (decision.Phase is WaitingPhase { ReadLost: true })
         {
-            Begin(step);
+            Begin(decision);
         }
     }
 
     /// <summary>Leaves the wait for another phase: its timer is no longer wanted.</summary>
-    public static void Cancel(Step step)
+    public static void Cancel(DecisionBuilder decision)
     {
-        if (step.Phase is WaitingPhase { TimerId: { } timer })
+        if (decision.Phase is WaitingPhase { TimerId: { } timer })
         {
-            step.Emit(new CancelTimer(timer));
+            decision.Emit(new CancelTimer(timer));
         }
     }
 }

@@ -7,61 +7,61 @@ internal static class UserRequests
     /// Release: delete every lock node of this member; once all deletes are done (Ok or NoNode) and no create
     /// is pending or uncertain, go to Allocating. From Acquired the state moves to Release at once, so that
     /// the items stop counting as owned before their locks go. The next stability wait (its party read and
-    /// timer) starts in the same step as the deletes, so that it overlaps them; a round starts only when
+    /// timer) starts in the same decision as the deletes, so that it overlaps them; a round starts only when
     /// both the wait and the release are done.
     /// </summary>
-    public static void OnReleaseRequested(Step step)
+    public static void OnReleaseRequested(DecisionBuilder decision)
     {
-        if (IsReleasing(step))
+        if (IsReleasing(decision))
         {
             return;
         }
 
-        if (step.State.PartitionState == PartitionState.Acquired)
+        if (decision.State.PartitionState == PartitionState.Acquired)
         {
-            step.SetState(PartitionState.Release, []);
+            decision.SetState(PartitionState.Release, []);
         }
 
-        LedgerDecisions.DeleteAllOwnNodes(step);
-        StabilityWait.BeginReleasing(step);
-        LedgerDecisions.Sweep(step);
+        LedgerDecisions.DeleteAllOwnNodes(decision);
+        StabilityWait.BeginReleasing(decision);
+        LedgerDecisions.Sweep(decision);
     }
 
     /// <summary>
     /// The connection was lost during a release: the party read may be stale, so the release goes on without a
     /// wait and a new wait begins once the deletes are done (they are sent again on reconnect).
     /// </summary>
-    public static void DropWaitOfRelease(Step step)
+    public static void DropWaitOfRelease(DecisionBuilder decision)
     {
-        if (step.Phase is WaitingPhase { Releasing: true })
+        if (decision.Phase is WaitingPhase { Releasing: true })
         {
-            StabilityWait.Cancel(step);
-            step.SetPhase(new ReleasingPhase());
+            StabilityWait.Cancel(decision);
+            decision.SetPhase(new ReleasingPhase());
         }
     }
 
     /// <summary>Ends a release whose deletes are all done: Allocating, then the round if the wait is over too.</summary>
-    public static void CompleteReleaseIfSettled(Step step)
+    public static void CompleteReleaseIfSettled(DecisionBuilder decision)
     {
-        if (!IsReleasing(step) || !step.Ledger.IsSettled)
+        if (!IsReleasing(decision) || !decision.Ledger.IsSettled)
         {
             return;
         }
 
-        step.SetState(PartitionState.Allocating, []);
-        if (step.Phase is WaitingPhase wait)
+        decision.SetState(PartitionState.Allocating, []);
+        if (decision.Phase is WaitingPhase wait)
         {
-            step.SetPhase(wait.Released());
+            decision.SetPhase(wait.Released());
             if (wait is { Due: true, Children: { } children })
             {
-                Allocation.StartRound(step, children, wait.ReadOpId);
+                Allocation.StartRound(decision, children, wait.ReadOpId);
             }
         }
         else
         {
-            StabilityWait.Begin(step);
+            StabilityWait.Begin(decision);
         }
     }
 
-    private static bool IsReleasing(Step step) => step.Phase is ReleasingPhase or WaitingPhase { Releasing: true };
+    private static bool IsReleasing(DecisionBuilder decision) => decision.Phase is ReleasingPhase or WaitingPhase { Releasing: true };
 }

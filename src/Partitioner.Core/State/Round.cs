@@ -7,9 +7,9 @@ namespace Partitioner.Core;
 /// </summary>
 /// <param name="PartyWatchOpId">The watch left by the last party read; when it fires the round aborts.</param>
 /// <param name="Share">The items to lock, sorted by code point.</param>
-/// <param name="Step">Where the round is.</param>
+/// <param name="Stage">Where the round is.</param>
 /// <param name="Lost">A read or create of the round failed with ConnectionLoss; the round restarts on retry.</param>
-internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, RoundStep Step, bool Lost)
+internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, RoundStage Stage, bool Lost)
 {
     /// <summary>True when <paramref name="item"/> is in the share.</summary>
     public bool Wants(string item) => IndexOf(item) >= 0;
@@ -23,32 +23,32 @@ internal sealed record Round(long PartyWatchOpId, ImmutableArray<string> Share, 
     // Evolve.
 
     /// <summary>The round moved on to <paramref name="next"/>.</summary>
-    public Round At(RoundStep next) => this with { Step = next };
+    public Round At(RoundStage next) => this with { Stage = next };
 
-    /// <summary>The round starts again from step 1 at <paramref name="first"/>; a lost round is no longer lost.</summary>
-    public Round Restarted(RoundStep first) => this with { Step = first, Lost = false };
+    /// <summary>The round starts again from stage 1 at <paramref name="first"/>; a lost round is no longer lost.</summary>
+    public Round Restarted(RoundStage first) => this with { Stage = first, Lost = false };
 
     /// <summary>The round lost a request with the connection; it waits for a retry.</summary>
     public Round MarkedLost() => this with { Lost = true };
 }
 
 /// <summary>A round's progress.</summary>
-internal abstract record RoundStep;
+internal abstract record RoundStage;
 
 /// <summary>
-/// Steps 1 and 2: creating the lock folders not known to exist, op id to the folders' items (a multi of creates,
+/// Stages 1 and 2: creating the lock folders not known to exist, op id to the folders' items (a multi of creates,
 /// or the multiRead of a batch whose creates met NodeExists). <paramref name="Held"/> are the items whose folder was
 /// created together with this member's lock node, one array per multi (kept as they came, so that a batch costs one
 /// push): that node is the folder's first, so the lock is held without a read.
 /// </summary>
-internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableStack<ImmutableArray<string>> Held) : RoundStep
+internal sealed record CreatingFolders(ImmutableSortedDictionary<long, ImmutableArray<string>> Batches, ImmutableStack<ImmutableArray<string>> Held) : RoundStage
 {
     /// <summary>Nothing sent yet.</summary>
     public static CreatingFolders Empty { get; } = new(ImmutableSortedDictionary<long, ImmutableArray<string>>.Empty, ImmutableStack<ImmutableArray<string>>.Empty);
 }
 
 /// <summary>
-/// Steps 3 and 4: lock nodes created, contenders read, predecessors watched. Items are named by their index in
+/// Stages 3 and 4: lock nodes created, contenders read, predecessors watched. Items are named by their index in
 /// the round's share, so that following 100,000 of them costs an array slot each, not a tree node per change.
 /// </summary>
 /// <param name="Items">Each item's progress, by share index.</param>
@@ -57,16 +57,16 @@ internal sealed record CreatingFolders(ImmutableSortedDictionary<long, Immutable
 /// <param name="HeldCount">How many items are held.</param>
 /// <param name="TokenReads">Stat reads of this member's lowest nodes in flight: op id to the share indices read, in request order.</param>
 /// <param name="NeedingTokens">Share indices of items whose node is the lowest but whose creation zxid is unknown, not yet asked for.</param>
-internal sealed record LockingStep(
+internal sealed record LockingStage(
     ChunkedArray<ItemProgress> Items,
     ImmutableSortedDictionary<long, ImmutableArray<int>> Reads,
     ImmutableSortedDictionary<long, int> Watches,
     int HeldCount,
     ImmutableSortedDictionary<long, ImmutableArray<int>> TokenReads,
-    IndexList NeedingTokens) : RoundStep
+    IndexList NeedingTokens) : RoundStage
 {
     /// <summary>Nothing read yet, for a share of <paramref name="shareLength"/> items.</summary>
-    public static LockingStep Start(int shareLength) => new(
+    public static LockingStage Start(int shareLength) => new(
         ChunkedArray<ItemProgress>.Filled(shareLength, UnreadItem.Instance),
         ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
         ImmutableSortedDictionary<long, int>.Empty,
@@ -74,10 +74,10 @@ internal sealed record LockingStep(
         ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
         IndexList.Empty);
 
-    // Evolve. Each takes the step's edit: within one decision the arrays change in place.
+    // Evolve. Each takes the decision's edit: within one decision the arrays change in place.
 
     /// <summary>The folders of the items at <paramref name="indices"/> are being read by <paramref name="opId"/>.</summary>
-    public LockingStep ReadSent(Edit edit, long opId, ImmutableArray<int> indices)
+    public LockingStage ReadSent(Edit edit, long opId, ImmutableArray<int> indices)
     {
         var reading = new ReadingItem(opId);
         var items = Items;
@@ -90,13 +90,13 @@ internal sealed record LockingStep(
     }
 
     /// <summary>The result of the read <paramref name="opId"/> came back.</summary>
-    public LockingStep ReadAnswered(long opId) => this with { Reads = Reads.Remove(opId) };
+    public LockingStage ReadAnswered(long opId) => this with { Reads = Reads.Remove(opId) };
 
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest: the lock is held.</summary>
-    public LockingStep Held(Edit edit, int index) => this with { Items = Items.SetItem(edit, index, HeldItem.Instance), HeldCount = HeldCount + 1 };
+    public LockingStage Held(Edit edit, int index) => this with { Items = Items.SetItem(edit, index, HeldItem.Instance), HeldCount = HeldCount + 1 };
 
     /// <summary>This member's nodes for the items at <paramref name="indices"/> are the lowest: those locks are held.</summary>
-    public LockingStep HeldAll(Edit edit, IReadOnlyList<int> indices)
+    public LockingStage HeldAll(Edit edit, IReadOnlyList<int> indices)
     {
         var items = Items;
         foreach (int index in indices)
@@ -108,7 +108,7 @@ internal sealed record LockingStep(
     }
 
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
-    public LockingStep NeedsToken(Edit edit, int index) => this with
+    public LockingStage NeedsToken(Edit edit, int index) => this with
     {
         Items = Items.SetItem(edit, index, NeedingTokenItem.Instance),
         NeedingTokens = NeedingTokens.Add(edit, index),
@@ -118,7 +118,7 @@ internal sealed record LockingStep(
     /// The stats of the nodes at <paramref name="indices"/> are being read by <paramref name="opId"/>; <paramref name="remaining"/>
     /// still need theirs asked for.
     /// </summary>
-    public LockingStep TokenReadSent(Edit edit, long opId, ImmutableArray<int> indices, IndexList remaining)
+    public LockingStage TokenReadSent(Edit edit, long opId, ImmutableArray<int> indices, IndexList remaining)
     {
         var reading = new ReadingTokenItem(opId);
         var items = Items;
@@ -131,17 +131,17 @@ internal sealed record LockingStep(
     }
 
     /// <summary>The result of the stat read <paramref name="opId"/> came back.</summary>
-    public LockingStep TokenReadAnswered(long opId) => this with { TokenReads = TokenReads.Remove(opId) };
+    public LockingStage TokenReadAnswered(long opId) => this with { TokenReads = TokenReads.Remove(opId) };
 
     /// <summary>The item at <paramref name="index"/> waits on <paramref name="predecessor"/>, watched by <paramref name="opId"/>.</summary>
-    public LockingStep WatchSent(Edit edit, int index, long opId, string predecessor) => this with
+    public LockingStage WatchSent(Edit edit, int index, long opId, string predecessor) => this with
     {
         Items = Items.SetItem(edit, index, new WatchingItem(opId, predecessor)),
         Watches = Watches.Add(opId, index),
     };
 
     /// <summary>The predecessor watch <paramref name="opId"/> fired or is no longer needed.</summary>
-    public LockingStep WatchEnded(long opId) => this with { Watches = Watches.Remove(opId) };
+    public LockingStage WatchEnded(long opId) => this with { Watches = Watches.Remove(opId) };
 }
 
 /// <summary>One item's lock progress.</summary>

@@ -8,7 +8,7 @@ namespace Partitioner.Core;
 /// <param name="Kind">Persistent, or Ephemeral for the party node.</param>
 /// <param name="OpId">The create in flight, or null when done or lost.</param>
 /// <param name="Done">The node exists.</param>
-internal sealed record SetupStep(string Path, NodeKind Kind, long? OpId, bool Done)
+internal sealed record SetupCreate(string Path, NodeKind Kind, long? OpId, bool Done)
 {
     /// <summary>True when the create failed with ConnectionLoss and must be sent again.</summary>
     public bool Lost => !Done && OpId is null;
@@ -16,11 +16,11 @@ internal sealed record SetupStep(string Path, NodeKind Kind, long? OpId, bool Do
     // Evolve.
 
     /// <summary>The create was sent as <paramref name="opId"/>.</summary>
-    public SetupStep Sent(long opId) => this with { OpId = opId };
+    public SetupCreate Sent(long opId) => this with { OpId = opId };
 
     /// <summary>The node exists.</summary>
-    public SetupStep Completed() => this with { OpId = null, Done = true };
+    public SetupCreate Completed() => this with { OpId = null, Done = true };
 
     /// <summary>The create was lost with the connection, or the node went: it must be sent again.</summary>
-    public SetupStep Dropped() => this with { OpId = null, Done = false };
+    public SetupCreate Dropped() => this with { OpId = null, Done = false };
 }

@@ -7,18 +7,18 @@ namespace Partitioner.Core;
 /// asks for. It lives only inside that call, so its mutation never escapes: Decide stays a pure function.
 /// </summary>
 /// <remarks>
-/// Once the member is in Failure the step takes no more phase changes and no more commands: a handler
+/// Once the member is in Failure the builder takes no more phase changes and no more commands: a handler
 /// that fails half-way through a batch cannot undo the failure by carrying on.
 /// </remarks>
-internal sealed class Step
+internal sealed class DecisionBuilder
 {
-    private readonly ImmutableArray<Command>.Builder commands = ImmutableArray.CreateBuilder<Command>();
-    private long nextId;
+    private readonly ImmutableArray<Command>.Builder _commands = ImmutableArray.CreateBuilder<Command>();
+    private long _nextId;
 
-    public Step(MemberState state)
+    public DecisionBuilder(MemberState state)
     {
         State = state;
-        nextId = state.NextId;
+        _nextId = state.NextId;
     }
 
     /// <summary>This decision's edit: the collections it makes it may change in place until it returns.</summary>
@@ -36,13 +36,13 @@ internal sealed class Step
     public bool IsFailed => State.PartitionState == PartitionState.Failure;
 
     /// <summary>A fresh op or timer id.</summary>
-    public long NewId() => nextId++;
+    public long NewId() => _nextId++;
 
     public void Emit(Command command)
     {
         if (!IsFailed)
         {
-            commands.Add(command);
+            _commands.Add(command);
         }
     }
 
@@ -70,7 +70,7 @@ internal sealed class Step
         State = State with { PartitionState = next, StateId = stateId, AcquiredItems = [.. owned.Select(item => item.Name)], OwnedItems = owned };
     }
 
-    /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a step may make.</summary>
+    /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a decision may make.</summary>
     public void Terminate(string reason)
     {
         if (!IsFailed)
@@ -87,7 +87,7 @@ internal sealed class Step
         }
     }
 
-    public Decision ToDecision() => commands.Count == 0 && nextId == State.NextId
+    public Decision ToDecision() => _commands.Count == 0 && _nextId == State.NextId
         ? new Decision(State, [])
-        : new Decision(State with { NextId = nextId }, commands.ToImmutable());
+        : new Decision(State with { NextId = _nextId }, _commands.ToImmutable());
 }
