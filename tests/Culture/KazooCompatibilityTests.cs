@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Partitioner.Core;
-using Partitioner.Tests.Core.Support;
+using Partitioner.Tests.Support.Core;
 
 namespace Partitioner.Culture.Tests;
 

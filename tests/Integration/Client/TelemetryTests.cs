@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Partitioner.Integration.Infrastructure;
-using Partitioner.Tests.Telemetry;
+using Partitioner.Tests.Support.Client;
+using Partitioner.Tests.Support.Telemetry;
 using ZooKeeper.Client;
-using static Partitioner.Integration.Client.ClientTestKit;
+using static Partitioner.Tests.Support.Client.ClientTestKit;
 
 namespace Partitioner.Integration.Client;
 

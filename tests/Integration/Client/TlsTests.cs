@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Partitioner.Core;
 using Partitioner.Integration.Infrastructure;
+using Partitioner.Tests.Support.Client;
 using Partitioner.ZooKeeper;
 using ZooKeeper.Client;
-using static Partitioner.Integration.Client.ClientTestKit;
+using static Partitioner.Tests.Support.Client.ClientTestKit;
 
 namespace Partitioner.Integration.Client;
 
