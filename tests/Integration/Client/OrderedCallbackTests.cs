@@ -1,6 +1,6 @@
 using Partitioner.Integration.Infrastructure;
 using ZooKeeper.Client;
-using static Partitioner.Integration.Client.ClientTestKit;
+using static Partitioner.Tests.Support.Client.ClientTestKit;
 
 namespace Partitioner.Integration.Client;
 
