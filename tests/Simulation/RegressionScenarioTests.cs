@@ -6,6 +6,15 @@ namespace Partitioner.Tests.Simulation;
 /// <summary>Scenarios the property tests once shrank a failure to, kept so that the failure stays fixed.</summary>
 public sealed class RegressionScenarioTests
 {
+    /// <summary>
+    /// Soak, 3 kazoo-like members: an operator deleted k0's lock node while its acquire was under way; the acquire's
+    /// retry ran past its deadline and returned False, which kazoo ignores, so k0 reached ACQUIRED working on item '0'
+    /// with no lock. The checks leave that item out of its claims, and liveness then found '0' unowned; it is excused as
+    /// kazoo's, exactly for the items a kazoo member holds no lock for.
+    /// </summary>
+    internal const string KazooIgnoresAFalseAcquireAfterAnOperatorDelete =
+        "seed=70063918;members=24;items=9;session=3039;boundary=275;reaction=494;latency=23;release=22;phase=10000;watches=Rearm;frame=131072;stale=0;drift=0;servers=3;kazoo=3;transients=35;faults=964:SlowConsumer:27:2278,1503:Leave:47:0,2369:FollowerCut:42:4627,3384:SlowConsumer:32:857,3728:Join:0:0,3826:LateTimers:53:892,3946:Crash:81:4060,9079:OperatorDeletesLock:95:0,9465:ShortPartition:77:408";
+
     [Theory]
     // CI, FaultHeavyProperties: a member left alone with 4,983 items found the 2,492 folders its cut-off peer
     // never made one per round trip (3.8 s of allocation), and its flood of requests crowded the confirmation
@@ -31,6 +40,12 @@ public sealed class RegressionScenarioTests
     // throttled and resent, and took the lock the member held (m15 owns item '104' but /partitioner/locks/104 has no
     // contender).
     [InlineData("seed=41003128;members=21;items=535;session=4476;boundary=201;reaction=227;latency=19;release=60;phase=10000;watches=Rearm;frame=1048575;stale=0;drift=0;transients=30;faults=1247:SessionExpiry:59:0,6097:SessionExpiry:70:0,8692:ConnectionLoss:82:0")]
+    // Soak, 3 kazoo-like members: as for seed 40000995, one kazoo allocation's abort released the locks in kazoo's
+    // shared list, the other's lock of item '14' among them; the other reached ACQUIRED after the server had carried
+    // out the delete but before the reply reached the client, so its lock still read as held (k2 owns item '14' but
+    // /partitioner/locks/14 has no contender). A lock no longer backs kazoo's claim from the start of its release.
+    [InlineData("seed=70035222;members=1;items=75;session=3043;boundary=278;reaction=982;latency=7;release=36;phase=10000;watches=Rearm;frame=1048575;stale=0;drift=0;servers=3;kazoo=3;faults=537:ServerRestart:29:1329,5848:BorderlinePause:72:3087,5959:FollowerCut:72:3743,9155:ConnectionLoss:29:0")]
+    [InlineData(KazooIgnoresAFalseAcquireAfterAnOperatorDelete)]
     public void FoundScenario_Passes(string spec)
     {
         var result = Simulator.Run(Scenario.Parse(spec));

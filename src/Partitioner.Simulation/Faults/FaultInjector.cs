@@ -100,10 +100,12 @@
 // lock prefix. Once the leader has ended its session, kazoo cannot know in time (it has no deadline of its own
 // and no fencing: a paused process, a follower cut from the leader), so its claims are not checked; an item
 // taken meanwhile is counted apart (KazooOverlaps). Items it claims without holding their lock are left out of
-// its claims: an ignored False return (a timeline line names them), or a lock that another of its allocations
-// released (two allocations share kazoo's list of locks, and one's abort releases the other's). Liveness waits for every kazoo member except one whose allocation
-// died; a run that cannot converge because a live kazoo session's node, which it does not own the item by, is
-// the lowest contender of an item (a #732 leak, or a lock taken after its release_set) is excused and says so.
+// its claims: an ignored False return (a timeline line names them), or a lock whose release another of its
+// allocations has begun (two allocations share kazoo's list of locks, and one's abort releases the other's; the
+// server may carry out the delete before the client reads the reply). Liveness waits for every kazoo member except
+// one whose allocation died; a run that cannot converge because a live kazoo session's node, which it does not own
+// the item by, is the lowest contender of an item (a #732 leak, or a lock taken after its release_set) is excused
+// and says so, as is one that converges only once the items a kazoo member works on with no lock count as its own.
 //
 // Faults name their target by index among the members present when they fire, modulo their number,
 // so any fault list is valid for any party, and shrinking never breaks a scenario.

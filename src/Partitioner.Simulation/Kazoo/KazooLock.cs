@@ -48,14 +48,21 @@ internal sealed class KazooLock
     /// <summary>The name of its current node, if it has one.</summary>
     public string? Node { get; private set; }
 
-    /// <summary>True while held.</summary>
+    /// <summary>True while held (kazoo's <c>is_acquired</c>): it turns false only once the release's delete has been answered.</summary>
     public bool IsAcquired { get; private set; }
+
+    /// <summary>
+    /// True from the moment <see cref="ReleaseAsync"/> is called until the next acquire: the delete may be carried out
+    /// at any instant from then on, before the reply tells the client, so the lock no longer backs a claim.
+    /// </summary>
+    public bool Releasing { get; private set; }
 
     /// <summary>kazoo's <c>acquire(timeout=...)</c>: true when held, false when the retries ran past the timeout.</summary>
     /// <exception cref="KazooException">LockTimeout, or a non-retryable failure (SessionExpired...).</exception>
     public async Task<bool> AcquireAsync(TimeSpan timeout)
     {
         createTried = false;
+        Releasing = false;
         bool gotten;
         try
         {
@@ -84,6 +91,7 @@ internal sealed class KazooLock
     /// <exception cref="KazooException">The delete failed for good (SessionExpired...).</exception>
     public async Task ReleaseAsync()
     {
+        Releasing = true;
         if (IsAcquired && Node is { } node)
         {
             await runtime.Retry(async () =>

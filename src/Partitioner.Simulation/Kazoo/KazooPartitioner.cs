@@ -89,11 +89,13 @@ internal sealed class KazooPartitioner
     public string? PrefixFor(string item) => acquiredLocks.GetValueOrDefault(item)?.Prefix;
 
     /// <summary>
-    /// True while the lock by which the ACQUIRED allocation took <paramref name="item"/> is held. It may not be: an
-    /// acquire that returned False, or a lock released by another allocation's abort (both share kazoo's
-    /// <c>_locks</c>), leaves kazoo claiming the item with no lock; such items are left out of its checked claims.
+    /// True while the lock by which the ACQUIRED allocation took <paramref name="item"/> is held and no release of it has
+    /// begun. It may not be: an acquire that returned False, or a lock that another allocation's abort releases (both
+    /// share kazoo's <c>_locks</c>), leaves kazoo claiming the item with no lock; such items are left out of its checked
+    /// claims. The release counts from its start, since the server may carry out the delete before the ACQUIRED
+    /// allocation's last step and the client reads the reply only later.
     /// </summary>
-    public bool Holds(string item) => acquiredLocks.TryGetValue(item, out var held) && held.IsAcquired;
+    public bool Holds(string item) => acquiredLocks.TryGetValue(item, out var held) && held.IsAcquired && !held.Releasing;
 
     /// <summary>The constructor's work: paths, the party, the session listener and the first watch.</summary>
     public async Task StartAsync()

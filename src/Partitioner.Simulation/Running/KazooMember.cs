@@ -33,6 +33,15 @@ internal sealed class KazooMember : SimMember
         ? Array.Empty<string>()
         : p.PartitionSet.All(p.Holds) ? p.PartitionSet : p.PartitionSet.Where(p.Holds).ToArray();
 
+    /// <summary>
+    /// The items of kazoo's iteration while ACQUIRED that <see cref="Owned"/> leaves out because it holds no lock for them:
+    /// kazoo works on them all the same, until its next state change. Empty when <see cref="Owned"/> is empty for another
+    /// reason (crashed, leaving, not ACQUIRED).
+    /// </summary>
+    public IReadOnlyList<string> Lockless => Process.Crashed || Leaving || Partitioner is not { State: KazooState.Acquired } p
+        ? Array.Empty<string>()
+        : p.PartitionSet.Where(i => !p.Holds(i)).ToArray();
+
     /// <inheritdoc />
     public override bool IsAcquired => Partitioner is { State: KazooState.Acquired };
 

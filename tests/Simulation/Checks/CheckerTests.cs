@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using Partitioner.Core;
 using Partitioner.Simulation;
 using Partitioner.Simulation.Checks;
+using Partitioner.Simulation.Faults;
 using Partitioner.Simulation.Running;
 
 namespace Partitioner.Tests.Simulation.Checks;
@@ -90,6 +92,53 @@ public sealed class CheckerTests
         Assert.True(SingleOwnerChecker.KilledByOperator(h.Server, a.SessionId));
     }
 
+    [Fact]
+    public void LockAgreement_ACSharpMemberStillAcquiredWhileItsReleaseDeletesItsLocks_IsReported()
+    {
+        // A kazoo-like member's claim is left out from the start of a lock's release (two of its allocations share
+        // kazoo's list of locks, seed 70035222); a C# member that claims an item while its own release deletes the
+        // lock must still be caught. Given one C# member with two items, then a second that joins at 1 s
+        var scenario = new Scenario
+        {
+            Seed = 5,
+            Members = 1,
+            Items = 2,
+            SessionTimeout = TimeSpan.FromSeconds(3),
+            TimeBoundary = TimeSpan.FromMilliseconds(100),
+            MaxReactionTime = TimeSpan.FromMilliseconds(300),
+            LatencyMax = TimeSpan.FromMilliseconds(5),
+            ReleaseDelayMax = TimeSpan.Zero,
+            FaultPhase = TimeSpan.FromSeconds(2),
+            Faults = [new FaultEvent(TimeSpan.FromSeconds(1), FaultKind.Join, 0, TimeSpan.Zero)],
+        };
+
+        // When a broken Core reports its last set as Acquired in the step that sends the deletes of its locks
+        var broken = Simulator.Run(scenario, new SimulationOptions { DecideOverride = StaysAcquiredWhileReleasing() });
+
+        // Then the delete that the server carries out leaves a claim with no contender
+        Assert.Equal(SimulationOutcome.Passed, Simulator.Run(scenario).Outcome);
+        Assert.Equal(ViolationKind.LockAgreement, broken.Violation?.Kind);
+        Assert.Matches("^m0 owns item '[01]' but /partitioner/locks/[01] has no contender$", broken.Violation!.Message);
+    }
+
+    [Fact]
+    public void Liveness_ACSharpMembersUncoveredItem_IsNotExcusedByAKazooMembersLocklessItem()
+    {
+        // Seed 70063918: an operator deleted k0's lock node during its acquire, which returned False; kazoo ignores
+        // that and works on item '0' with no lock, the checks leave the item out of its claims, and liveness excuses
+        // it. The excuse counts only that kazoo item: a C# member's own uncovered item still fails liveness.
+        var scenario = Scenario.Parse(RegressionScenarioTests.KazooIgnoresAFalseAcquireAfterAnOperatorDelete);
+
+        // When every C# member leaves item '8' out of what it reports owning
+        var broken = Simulator.Run(scenario, new SimulationOptions { DecideOverride = NeverReportsItem("8") });
+
+        // Then k0 still works on item '0' with no lock, and the run fails liveness unexcused: '0' and '8' are unowned
+        Assert.Contains(broken.Timeline, l => l.EndsWith("k0 (kazoo) counts 1 items as held whose acquire returned False: [0]", StringComparison.Ordinal));
+        Assert.Equal(SimulationOutcome.LivenessViolation, broken.Outcome);
+        Assert.EndsWith(": 2 items have no owner, first '0'", broken.Violation!.Message);
+        Assert.Null(broken.KazooLivenessExcuse);
+    }
+
     [Theory]
     [InlineData("0123456789abcdef0123456789abcdef__lock__0000000042", 42L)]
     [InlineData("x__lock__-0000000003", -3L)]
@@ -107,4 +156,45 @@ public sealed class CheckerTests
         Assert.Equal("an item is owned twice", LivenessChecker.Converged(["0"], [("m0", true, ["0"]), ("m1", true, ["0"])]));
         Assert.Null(LivenessChecker.Converged(["0", "1"], [("m0", true, ["1"]), ("m1", true, ["0"])]));
     }
+
+    /// <summary>
+    /// Core, except that the step in which a release sends the deletes of the member's locks reports the set it last
+    /// acquired as Acquired (kept per member, by identifier).
+    /// </summary>
+    private static Func<MemberState, Event, Decision> StaysAcquiredWhileReleasing()
+    {
+        var lastSet = new Dictionary<string, MemberState>(StringComparer.Ordinal);
+        return (state, @event) =>
+        {
+            var decision = Decider.Decide(state, @event);
+            if (decision.State.PartitionState == PartitionState.Acquired)
+            {
+                lastSet[state.Config.Identifier] = decision.State;
+            }
+
+            bool deletesLocks = @event is ReleaseRequested && decision.Commands.Any(c => c is Multi or DeleteNode);
+            return deletesLocks && lastSet.TryGetValue(state.Config.Identifier, out var acquired)
+                ? decision with
+                {
+                    State = decision.State with { PartitionState = PartitionState.Acquired, AcquiredItems = acquired.AcquiredItems, OwnedItems = acquired.OwnedItems },
+                }
+                : decision;
+        };
+    }
+
+    /// <summary>Core, except that <paramref name="item"/> is left out of the items an Acquired member reports.</summary>
+    private static Func<MemberState, Event, Decision> NeverReportsItem(string item) => (state, @event) =>
+    {
+        var decision = Decider.Decide(state, @event);
+        return decision.State.AcquiredItems.Contains(item)
+            ? decision with
+            {
+                State = decision.State with
+                {
+                    AcquiredItems = decision.State.AcquiredItems.Remove(item),
+                    OwnedItems = decision.State.OwnedItems.RemoveAll(o => o.Name == item),
+                },
+            }
+            : decision;
+    };
 }
