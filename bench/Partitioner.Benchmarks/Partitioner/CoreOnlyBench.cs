@@ -22,14 +22,23 @@ internal sealed class CoreOnlyBench(BenchContext context)
         var names = MemberHarness.Items(items);
         RunOnce(names);
         var seconds = new List<double>();
+        var allocated = new List<double>();
+        var collections = new List<double>();
+        var paused = new List<double>();
         for (int run = 0; run < context.Mode.OurRepetitions; run++)
         {
+            long bytes = GC.GetTotalAllocatedBytes(precise: true);
+            int gcs = GC.CollectionCount(0);
+            var pause = GC.GetTotalPauseDuration();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             RunOnce(names);
             seconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            allocated.Add(GC.GetTotalAllocatedBytes(precise: true) - bytes);
+            collections.Add(GC.CollectionCount(0) - gcs);
+            paused.Add((GC.GetTotalPauseDuration() - pause).TotalSeconds);
         }
 
-        context.Progress($"core alone acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))}");
+        context.Progress($"core alone acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))}; a run allocates {Format.Megabytes((long)Median.Of(allocated))} in {Median.Of(collections):0} collections pausing {Format.Duration(Median.Of(paused))}");
         return seconds;
     }
 

@@ -23,16 +23,26 @@ internal sealed class InstantBench(BenchContext context)
         var seconds = new List<double>();
         var wall = new List<double>();
         var finish = new List<double>();
+        var allocated = new List<double>();
+        var collections = new List<double>();
+        var paused = new List<double>();
         for (int run = 0; run < context.Mode.OurRepetitions; run++)
         {
+            long bytes = GC.GetTotalAllocatedBytes(precise: true);
+            int gcs = GC.CollectionCount(0);
+            var pause = GC.GetTotalPauseDuration();
             var (allocation, acquireCpu, finishCpu) = await RunOnceAsync(items);
+            allocated.Add(GC.GetTotalAllocatedBytes(precise: true) - bytes);
+            collections.Add(GC.CollectionCount(0) - gcs);
+            paused.Add((GC.GetTotalPauseDuration() - pause).TotalSeconds);
             wall.Add(allocation);
             seconds.Add(acquireCpu);
             finish.Add(finishCpu);
         }
 
         context.Progress($"core+shell acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))} to Acquired (then {Format.Duration(Median.Of(finish))} to finish), "
-            + $"allocation wall time median {Format.Duration(Median.Of(wall))}");
+            + $"allocation wall time median {Format.Duration(Median.Of(wall))}; a run (finish included) allocates {Format.Megabytes((long)Median.Of(allocated))} "
+            + $"in {Median.Of(collections):0} collections pausing {Format.Duration(Median.Of(paused))}");
         return seconds;
     }
 

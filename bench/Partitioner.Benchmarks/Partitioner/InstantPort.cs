@@ -12,9 +12,15 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// allocation that is ours to make faster. Only for one member: it never fires watches, since in a party of
 /// one nothing changes that the member did not do itself.
 /// </summary>
+/// <remarks>
+/// What it keeps lives in the benchmark's own heap, where a real server's tree does not, so every node it keeps makes
+/// each of the process's collections dearer: it keeps an ephemeral node (a lock node, a party node) only in its parent,
+/// as a path and a zxid, since ZooKeeper gives ephemerals no children; only persistent nodes are found by path. A
+/// create under an ephemeral node answers NoNode, where ZooKeeper says NoChildrenForEphemerals.
+/// </remarks>
 internal sealed class InstantPort : IZooKeeperPort
 {
-    // One entry per node, found by path; a parent is found by a span of its child's path, so a create makes no
+    // The persistent nodes, found by path; a parent is found by a span of its child's path, so a create makes no
     // substring for it. The port is the benchmark's stand-in for the server: it should cost as little as it can.
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal) { ["/"] = new Node(0) };
     private readonly Dictionary<string, Node>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
@@ -41,13 +47,14 @@ internal sealed class InstantPort : IZooKeeperPort
 
     public Task<ZooKeeperError> DeleteAsync(string path) => Task.FromResult(Delete(path));
 
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
-        Task.FromResult(_nodes.TryGetValue(path, out var node)
-            ? new ChildrenOutcome(ZooKeeperError.Ok, node.ChildNames())
-            : new ChildrenOutcome(ZooKeeperError.NoNode, ImmutableArray<string>.Empty));
+    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
+    {
+        var (error, children) = Children(path);
+        return Task.FromResult(new ChildrenOutcome(error, children));
+    }
 
     public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
-        Task.FromResult(_nodes.ContainsKey(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
+        Task.FromResult(Zxid(path) is null ? ZooKeeperError.NoNode : ZooKeeperError.Ok);
 
     /// <summary>
     /// Applies the writes in order, as one transaction with one zxid that every node created gets, and gives that zxid
@@ -73,19 +80,20 @@ internal sealed class InstantPort : IZooKeeperPort
     }
 
     public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) =>
-        Task.FromResult(new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _nodes.TryGetValue(path, out var node)
-            ? new ChildrenResult(ZooKeeperError.Ok, node.ChildNames())
-            : new ChildrenResult(ZooKeeperError.NoNode, ImmutableArray<string>.Empty))]));
+        Task.FromResult(new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(path =>
+        {
+            var (error, children) = Children(path);
+            return new ChildrenResult(error, children);
+        })]));
 
     public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
-        Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => _nodes.TryGetValue(path, out var node)
-            ? new StatResult(ZooKeeperError.Ok, node.CreatedZxid)
+        Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => Zxid(path) is { } zxid
+            ? new StatResult(ZooKeeperError.Ok, zxid)
             : new StatResult(ZooKeeperError.NoNode, 0))]));
 
     private CreateOutcome Create(string path, NodeKind kind, long zxid)
     {
-        int slash = path.LastIndexOf('/');
-        if (!_bySpan.TryGetValue(slash == 0 ? "/" : path.AsSpan(0, slash), out var parent))
+        if (ParentOf(path) is not { } parent)
         {
             return new CreateOutcome(ZooKeeperError.NoNode, null);
         }
@@ -96,31 +104,53 @@ internal sealed class InstantPort : IZooKeeperPort
             path = string.Create(CultureInfo.InvariantCulture, $"{path}{sequence:D10}");
         }
 
-        if (!_nodes.TryAdd(path, new Node(zxid)))
+        bool ephemeral = kind is NodeKind.Ephemeral or NodeKind.EphemeralSequential;
+        if (parent.EphemeralZxid(path) is not null || (ephemeral ? _nodes.ContainsKey(path) : !_nodes.TryAdd(path, new Node(zxid))))
         {
             return new CreateOutcome(ZooKeeperError.NodeExists, null);
         }
 
-        parent.AddChild(path);
+        parent.AddChild(path, ephemeral, zxid);
         return new CreateOutcome(ZooKeeperError.Ok, path, zxid);
     }
 
     private ZooKeeperError Delete(string path)
     {
-        if (!_nodes.TryGetValue(path, out var node))
+        if (_nodes.TryGetValue(path, out var node))
         {
-            return ZooKeeperError.NoNode;
+            if (node.HasChildren)
+            {
+                return ZooKeeperError.NotEmpty;
+            }
+
+            _nodes.Remove(path);
+            ParentOf(path)!.RemovePersistentChild(path);
+            return ZooKeeperError.Ok;
         }
 
-        if (node.HasChildren)
-        {
-            return ZooKeeperError.NotEmpty;
-        }
+        return ParentOf(path) is { } parent && parent.RemoveEphemeralChild(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode;
+    }
 
-        _nodes.Remove(path);
+    /// <summary>The creation zxid of the node at <paramref name="path"/>; null when there is none.</summary>
+    private long? Zxid(string path) =>
+        _nodes.TryGetValue(path, out var node) ? node.CreatedZxid : ParentOf(path)?.EphemeralZxid(path);
+
+    /// <summary>The children's names of the node at <paramref name="path"/> (an ephemeral node has none).</summary>
+    private (ZooKeeperError Error, ImmutableArray<string> Children) Children(string path) =>
+        _nodes.TryGetValue(path, out var node) ? (ZooKeeperError.Ok, node.ChildNames())
+        : Zxid(path) is not null ? (ZooKeeperError.Ok, ImmutableArray<string>.Empty)
+        : (ZooKeeperError.NoNode, ImmutableArray<string>.Empty);
+
+    /// <summary>The persistent node that would be the parent of <paramref name="path"/>; null when there is none.</summary>
+    private Node? ParentOf(string path)
+    {
         int slash = path.LastIndexOf('/');
-        _bySpan[slash == 0 ? "/" : path.AsSpan(0, slash)].RemoveChild(path);
-        return ZooKeeperError.Ok;
+        if (slash < 0 || path.Length == 1)
+        {
+            return null;
+        }
+
+        return _bySpan.TryGetValue(slash == 0 ? "/" : path.AsSpan(0, slash), out var parent) ? parent : null;
     }
 
     /// <summary>
@@ -144,49 +174,96 @@ internal sealed class InstantPort : IZooKeeperPort
     }
 
     /// <summary>
-    /// One node: its creation zxid, its next sequence number and its children's paths (names are cut from the paths
-    /// only when the children are read, which a first allocation never does). A lock folder has one child, kept in a
-    /// field: a collection per folder would cost more than the member does.
+    /// One persistent node: its creation zxid, its next sequence number, its persistent children's paths, and its
+    /// ephemeral children's paths with their zxids (names are cut from the paths only when the children are read,
+    /// which a first allocation never does). A lock folder has one ephemeral child, kept in fields: a collection per
+    /// folder would cost more than the member does.
     /// </summary>
     private sealed class Node(long createdZxid)
     {
-        private string? _onlyChild;
-        private List<string>? _children;
+        private List<string>? _persistent;
+        private string? _onlyEphemeral;
+        private long _onlyEphemeralZxid;
+        private List<(string Path, long Zxid)>? _ephemerals;
 
         public long CreatedZxid { get; } = createdZxid;
 
         public int NextSequence { get; set; }
 
-        public bool HasChildren => _onlyChild is not null || _children is { Count: > 0 };
+        public bool HasChildren => _persistent is { Count: > 0 } || _onlyEphemeral is not null || _ephemerals is { Count: > 0 };
 
-        public void AddChild(string path)
+        public void AddChild(string path, bool ephemeral, long zxid)
         {
-            if (_onlyChild is null && _children is null)
+            if (!ephemeral)
             {
-                _onlyChild = path;
-                return;
+                (_persistent ??= []).Add(path);
             }
-
-            _children ??= [_onlyChild!];
-            _onlyChild = null;
-            _children.Add(path);
-        }
-
-        public void RemoveChild(string path)
-        {
-            if (string.Equals(_onlyChild, path, StringComparison.Ordinal))
+            else if (_onlyEphemeral is null && _ephemerals is null)
             {
-                _onlyChild = null;
+                (_onlyEphemeral, _onlyEphemeralZxid) = (path, zxid);
             }
             else
             {
-                _children?.Remove(path);
+                _ephemerals ??= [(_onlyEphemeral!, _onlyEphemeralZxid)];
+                _onlyEphemeral = null;
+                _ephemerals.Add((path, zxid));
             }
         }
 
-        public ImmutableArray<string> ChildNames() => _onlyChild is not null
-            ? [NameOf(_onlyChild)]
-            : _children is null ? [] : [.. _children.Select(NameOf)];
+        public void RemovePersistentChild(string path) => _persistent?.Remove(path);
+
+        public bool RemoveEphemeralChild(string path)
+        {
+            if (string.Equals(_onlyEphemeral, path, StringComparison.Ordinal))
+            {
+                _onlyEphemeral = null;
+                return true;
+            }
+
+            int at = _ephemerals?.FindIndex(child => string.Equals(child.Path, path, StringComparison.Ordinal)) ?? -1;
+            if (at < 0)
+            {
+                return false;
+            }
+
+            _ephemerals!.RemoveAt(at);
+            return true;
+        }
+
+        /// <summary>The zxid of the ephemeral child at <paramref name="path"/>; null when there is none.</summary>
+        public long? EphemeralZxid(string path)
+        {
+            if (string.Equals(_onlyEphemeral, path, StringComparison.Ordinal))
+            {
+                return _onlyEphemeralZxid;
+            }
+
+            if (_ephemerals is not null)
+            {
+                foreach (var (childPath, zxid) in _ephemerals)
+                {
+                    if (string.Equals(childPath, path, StringComparison.Ordinal))
+                    {
+                        return zxid;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        public ImmutableArray<string> ChildNames()
+        {
+            var names = ImmutableArray.CreateBuilder<string>();
+            names.AddRange((_persistent ?? []).Select(NameOf));
+            if (_onlyEphemeral is not null)
+            {
+                names.Add(NameOf(_onlyEphemeral));
+            }
+
+            names.AddRange((_ephemerals ?? []).Select(child => NameOf(child.Path)));
+            return names.ToImmutable();
+        }
 
         private static string NameOf(string path) => path[(path.LastIndexOf('/') + 1)..];
     }

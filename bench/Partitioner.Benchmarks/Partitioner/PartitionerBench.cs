@@ -12,7 +12,7 @@ namespace Partitioner.Benchmarks.Partitioner;
 /// </summary>
 internal static class PartitionerBench
 {
-    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only | --batch-sizes N,N,... | --in-memory N,N,...]";
+    private const string Usage = "usage: partitioner [--short] [--connect HOST:PORT] [--kazoo-script PATH] [--time-boundary-ms N] [--trace | --memory-only | --scale | --batch-sizes N,N,... | --in-memory N,N,...]";
 
     /// <summary>A server as one would run it: the full JIT and room for 100,000 items' nodes (the tests' launcher default is C1 and 128 MB).</summary>
     private const string ServerJavaOptions = "-Xmx1g";
@@ -84,6 +84,19 @@ internal static class PartitionerBench
         {
             await new AcquireBench(context).CompareBatchSizesAsync(batchSizes);
         }
+        else if (settings.Scale)
+        {
+            // The memory case's acquisition again and again on one server: the first run warms the server's JIT up at
+            // this size, and the timed ones after it show what the end-to-end time is made of (CPU here and there, and
+            // when the answers came).
+            var memory = new MemoryBench(context);
+            for (int run = 0; run <= ScaleRuns; run++)
+            {
+                await memory.RunAsync(context.Mode.MemoryItems, run == 0 ? "warm-up" : $"run {run}");
+            }
+
+            context.Progress($"mode: {context.Mode.Name}, {ScaleRuns} runs after a warm-up; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
+        }
         else if (settings.MemoryOnly)
         {
             await new MemoryBench(context).RunAsync(context.Mode.MemoryItems);
@@ -145,7 +158,10 @@ internal static class PartitionerBench
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false, int[]? BatchSizes = null, int[]? InMemorySizes = null);
+    /// <summary>Timed runs of <c>--scale</c> after its warm-up: each takes seconds of the server's CPU at 100,000 items.</summary>
+    private const int ScaleRuns = 3;
+
+    private sealed record BenchSettings(BenchMode Mode, string? Connect, string? KazooScript, TimeSpan TimeBoundary, bool Trace = false, bool MemoryOnly = false, int[]? BatchSizes = null, int[]? InMemorySizes = null, bool Scale = false);
 
     private static bool TryParse(string[] args, out BenchSettings settings, out string? error)
     {
@@ -172,6 +188,9 @@ internal static class PartitionerBench
                     break;
                 case "--memory-only":
                     settings = settings with { MemoryOnly = true };
+                    break;
+                case "--scale":
+                    settings = settings with { Scale = true };
                     break;
                 case "--connect" when value is not null:
                     settings = settings with { Connect = value };
