@@ -80,6 +80,9 @@ internal static class FailureCleanup
     {
         private readonly ImmutableArray<Command>.Builder _commands = ImmutableArray.CreateBuilder<Command>();
 
+        // This decision's edit: the ledger's maps it made are changed in place by it only (see Edit).
+        private readonly Edit _edit = new();
+
         public MemberState State { get; set; } = state;
 
         private LockLedger Ledger
@@ -106,7 +109,7 @@ internal static class FailureCleanup
             }
             else if (ledger.PendingDeletes.TryGetValue(result.OpId, out var paths))
             {
-                Ledger = ledger.DeletesAnswered(result.OpId);
+                Ledger = ledger.DeletesAnswered(_edit, result.OpId);
                 OnDeleted(paths, result);
             }
             else if (ledger.Sweeps.TryGetValue(result.OpId, out var swept))
@@ -207,14 +210,14 @@ internal static class FailureCleanup
             var deleting = Ledger.Deleting;
             if (!deleting.IsEmpty)
             {
-                paths = paths.RemoveAll(deleting.Contains);
+                paths = paths.RemoveAll(deleting.ContainsKey);
             }
 
             foreach (var batch in Batches.OfPaths(paths, State.Config.BatchSize))
             {
                 long id = NewId();
                 _commands.Add(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
-                Ledger = Ledger.DeletesSent(id, batch);
+                Ledger = Ledger.DeletesSent(_edit, id, batch);
             }
         }
 

@@ -61,14 +61,14 @@ internal static class LedgerDecisions
         var deleting = decision.Ledger.Deleting;
         if (!deleting.IsEmpty)
         {
-            paths = paths.RemoveAll(deleting.Contains);
+            paths = paths.RemoveAll(deleting.ContainsKey);
         }
 
         foreach (var batch in Batches.OfPaths(paths, decision.Config.BatchSize))
         {
             long id = decision.NewId();
             decision.Emit(new Multi(id, [.. batch.Select(path => (WriteOp)new DeleteOp(path))]));
-            decision.SetLedger(decision.Ledger.DeletesSent(id, batch));
+            decision.SetLedger(decision.Ledger.DeletesSent(decision.Edit, id, batch));
         }
     }
 
@@ -132,7 +132,7 @@ internal static class LedgerDecisions
 
         if (ledger.PendingDeletes.TryGetValue(result.OpId, out var deleted))
         {
-            decision.SetLedger(ledger.DeletesAnswered(result.OpId));
+            decision.SetLedger(ledger.DeletesAnswered(decision.Edit, result.OpId));
             OnDeleted(decision, deleted, result);
             return true;
         }
@@ -306,7 +306,7 @@ internal static class LedgerDecisions
                 {
                     long id = decision.NewId();
                     decision.Emit(new DeleteNode(id, single));
-                    decision.SetLedger(decision.Ledger.DeletesSent(id, [single]));
+                    decision.SetLedger(decision.Ledger.DeletesSent(decision.Edit, id, [single]));
                 }
 
                 break;
