@@ -42,7 +42,7 @@ internal static class ConfigValidation
         var sorted = all.ToArray();
         if (!CodePointComparer.IsStrictlyAscending(sorted))
         {
-            Array.Sort(sorted, CodePointComparer.Instance);
+            CodePointSort.Sort(sorted);
         }
 
         for (int i = 1; i < sorted.Length; i++)

@@ -65,7 +65,7 @@ public sealed class CodePointComparer : IComparer<string>
     // At the first differing UTF-16 unit, moving surrogates above U+E000..U+FFFF makes the
     // comparison agree with code-point order: a surrogate pair always encodes a code point above U+FFFF,
     // and the pair's first units compare in code-point order among themselves.
-    private static int OrderKey(char c) => c switch
+    internal static int OrderKey(char c) => c switch
     {
         >= '\uD800' and <= '\uDFFF' => c + 0x2000,
         >= '\uE000' => c - 0x800,
