@@ -54,7 +54,12 @@ internal static class PartitionerBench
             ? ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 2000, JavaOptions = ServerJavaOptions })
             : null;
         string connect = settings.Connect ?? server!.ConnectString;
-        await using var admin = await ZooKeeperClient.ConnectAsync(connect);
+        // The admin client removes each case's tree. Right after a 100,000-item member closes, the server is busy
+        // deleting its ephemeral nodes and may answer nothing for longer than a default session's read timeout
+        // (seen on a loaded machine), and a lock folder's listing is larger than the default frame: a long session
+        // and a large frame keep the clean-up from failing the benchmark.
+        await using var admin = await ZooKeeperClient.ConnectAsync(connect,
+            new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(40), FrameBytesMax = 16 << 20 });
         var context = new BenchContext(settings.Mode, connect, settings.TimeBoundary,
             new KazooRunner(script, connect, settings.TimeBoundary), admin, server is null ? null : ServerCpu.Find(server.DataDir));
         if (await RunStudyAsync(settings, context))

@@ -10,8 +10,31 @@ internal static class TreeRemover
 {
     private const int BatchSizeMax = 500;
 
-    /// <summary>Deletes <paramref name="root"/> and everything under it; a missing node is not an error.</summary>
+    private const int AttemptsMax = 5;
+    private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Deletes <paramref name="root"/> and everything under it; a missing node is not an error. A lost connection
+    /// (a server busy with a large session's clean-up) is retried from the start, at most <see cref="AttemptsMax"/>
+    /// times: reading and deleting again is harmless, since nodes already gone are skipped.
+    /// </summary>
     public static async Task RemoveAsync(ZooKeeperClient client, string root)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RemoveOnceAsync(client, root);
+                return;
+            }
+            catch (ConnectionLossException) when (attempt < AttemptsMax)
+            {
+                await Task.Delay(RetryPause);
+            }
+        }
+    }
+
+    private static async Task RemoveOnceAsync(ZooKeeperClient client, string root)
     {
         var levels = await ReadLevelsAsync(client, root);
         for (int depth = levels.Count - 1; depth >= 0; depth--)
