@@ -39,14 +39,7 @@ public static class Decider
     public static Decision Start(PartitionerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var initial = new MemberState
-        {
-            Config = config,
-            PartitionState = PartitionState.Allocating,
-            StateId = 0,
-            Setup = SetupDecisions.Plan(config),
-        };
-        var decision = new DecisionBuilder(initial);
+        var decision = new DecisionBuilder(MemberState.Initial(config, SetupDecisions.Plan(config)));
         SetupDecisions.SendLost(decision);
         StabilityWait.Begin(decision);
         return decision.ToDecision();
@@ -94,6 +87,7 @@ public static class Decider
                 break;
             case SessionReconnected:
                 SessionDecisions.OnReconnected(decision);
+                Resume(decision);
                 break;
             case SessionExpired:
                 Failures.Expire(decision);
@@ -112,10 +106,15 @@ public static class Decider
 
     private static void OnResult(DecisionBuilder decision, OperationCompleted result)
     {
-        bool handled = (result is CreateCompleted create && SetupDecisions.TryHandle(decision, create))
-            || LedgerDecisions.TryHandle(decision, result);
-        if (handled)
+        if (result is CreateCompleted create && SetupDecisions.TryHandle(decision, create))
         {
+            return;
+        }
+
+        var outcome = LedgerDecisions.TryHandle(decision, result);
+        if (!ReferenceEquals(outcome, LedgerOutcome.NotLedgers))
+        {
+            OnLedgerOutcome(decision, outcome);
             return;
         }
 
@@ -126,6 +125,23 @@ public static class Decider
                 break;
             case (RoundPhase { Round: { Lost: false } round }, _):
                 OnRoundResult(decision, round, result);
+                break;
+        }
+    }
+
+    /// <summary>What the ledger found goes to the round (folders missing or created) or to Failure.</summary>
+    private static void OnLedgerOutcome(DecisionBuilder decision, LedgerOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case LedgerOutcome.FoldersMissing missing:
+                Allocation.OnFoldersMissing(decision, missing.Items);
+                break;
+            case LedgerOutcome.FoldersCreated created:
+                Allocation.OnFoldersWithLockNodes(decision, created.Result, created.Kept);
+                break;
+            case LedgerOutcome.Unexpected failed:
+                Failures.Unexpected(decision, failed.Operation, failed.Path, failed.Error);
                 break;
         }
     }
@@ -141,10 +157,18 @@ public static class Decider
                 Allocation.OnFolderProbe(decision, round, creating, probe);
                 break;
             case (LockingStage locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
-                Locking.OnReads(decision, round, locking, reads);
+                if (Locking.OnReads(decision, round, locking, reads) is { } missing)
+                {
+                    Allocation.OnFoldersMissing(decision, [missing]);
+                }
+
                 break;
             case (LockingStage locking, ChildrenCompleted reread) when locking.Reads.ContainsKey(reread.OpId):
-                Locking.OnReread(decision, round, locking, reread);
+                if (Locking.OnReread(decision, round, locking, reread) is { } gone)
+                {
+                    Allocation.OnFoldersMissing(decision, [gone]);
+                }
+
                 break;
             case (LockingStage locking, StatsCompleted stats) when locking.TokenReads.ContainsKey(stats.OpId):
                 Locking.OnTokens(decision, round, locking, stats);
@@ -169,9 +193,7 @@ public static class Decider
                 Locking.OnWatch(decision, round, locking, fired);
                 break;
             case HoldingPhase holding when fired.OpId == holding.PartyWatchOpId:
-                // The party changed while acquired: stop working on the set; locks stay until the user releases.
-                decision.SetPhase(new AwaitingReleasePhase());
-                decision.SetState(PartitionState.Release, []);
+                Holding.OnPartyChanged(decision);
                 break;
         }
     }
@@ -180,11 +202,23 @@ public static class Decider
     {
         if (timer.TimerId == decision.State.RetryTimerId)
         {
-            Retries.OnTimer(decision);
+            if (Retries.OnTimer(decision))
+            {
+                Resume(decision);
+            }
         }
-        else if (decision.Phase is WaitingPhase wait)
+        else if (decision.Phase is WaitingPhase wait && StabilityWait.OnTimer(decision, wait, timer) is { } party)
         {
-            StabilityWait.OnTimer(decision, wait, timer);
+            Allocation.StartRound(decision, party, wait.ReadOpId);
         }
+    }
+
+    /// <summary>Sends again, in dependency order, everything that was lost: setup, deletes, sweeps, the phase's own work.</summary>
+    private static void Resume(DecisionBuilder decision)
+    {
+        SetupDecisions.SendLost(decision);
+        LedgerDecisions.Resume(decision);
+        StabilityWait.Resume(decision);
+        Allocation.Resume(decision);
     }
 }

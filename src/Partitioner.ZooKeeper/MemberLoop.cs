@@ -77,7 +77,7 @@ internal sealed class MemberLoop
         _observer = observer;
         _identifier = config.Identifier;
         _syncPath = config.Path;
-        _state = new MemberState { Config = config };
+        _state = MemberState.Unstarted(config);
         Confirmation = new LeaderConfirmation(time, serverTickTime);
     }
 
@@ -248,14 +248,7 @@ internal sealed class MemberLoop
         Log.DeciderThrew(_logger, _identifier, @event, exception);
         Stop();
         var previous = _state;
-        var failed = previous with
-        {
-            PartitionState = PartitionState.Failure,
-            StateId = previous.PartitionState == PartitionState.Failure ? previous.StateId : previous.StateId + 1,
-            AcquiredItems = ImmutableArray<string>.Empty,
-            OwnedItems = ImmutableArray<OwnedItem>.Empty,
-            FailureReason = $"the decider threw {exception.GetType().Name} on {@event.GetType().Name}: {exception.Message}",
-        };
+        var failed = previous.Halted($"the decider threw {exception.GetType().Name} on {@event.GetType().Name}: {exception.Message}");
         Volatile.Write(ref _state, failed);
         _observer(new Observation(previous, failed, @event, 0, Stopped: true));
     }

@@ -76,7 +76,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _port = port;
         _time = options.TimeProvider;
         _logger = options.Logger ?? options.LoggerFactory?.CreateLogger("Partitioner.ZooKeeper.SetPartitioner") ?? NullLogger.Instance;
-        var initial = new MemberState { Config = config };
+        var initial = MemberState.Unstarted(config);
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
         _published = initial.PartitionState;
         var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);

@@ -109,10 +109,10 @@ internal static class Allocation
                 batches = batches.Add(id, items);
                 break;
             case ZooKeeperError.ConnectionLoss:
-                MarkLost(decision, round);
+                Retries.MarkLost(decision, round);
                 return;
             default:
-                var (path, error) = Failures.FailingOp([.. items.Select(item => Folder(decision, item))], result);
+                var (path, error) = FailingOp.In([.. items.Select(item => Folder(decision, item))], result);
                 Failures.Unexpected(decision, "multi create", path, error);
                 return;
         }
@@ -158,16 +158,6 @@ internal static class Allocation
         ContinueCreatingFolders(decision, round, creating with { Batches = batches });
     }
 
-    /// <summary>
-    /// A read or create of the round was lost with the connection. The round restarts from stage 1 on the
-    /// retry (its results until then are ignored), keeping the lock nodes it knows of.
-    /// </summary>
-    public static void MarkLost(DecisionBuilder decision, Round round)
-    {
-        decision.SetPhase(new RoundPhase(round.MarkedLost()));
-        Retries.Schedule(decision);
-    }
-
     public static void Resume(DecisionBuilder decision)
     {
         if (decision.Phase is RoundPhase { Round: { Lost: true } round })
@@ -185,7 +175,7 @@ internal static class Allocation
     public static void OnFoldersMissing(DecisionBuilder decision, IEnumerable<string> items)
     {
         var gone = items.ToImmutableArray();
-        decision.Update(s => s with { KnownFolders = s.KnownFolders.Without(decision.Edit, s.Config, gone) });
+        decision.Evolve(s => s.FoldersFoundMissing(decision.Edit, gone));
         if (decision.Phase is RoundPhase { Round: { Lost: false, Stage: LockingStage } round })
         {
             EnsureFolders(decision, round, gone);
@@ -233,7 +223,7 @@ internal static class Allocation
     {
         if (error == ZooKeeperError.ConnectionLoss)
         {
-            MarkLost(decision, round);
+            Retries.MarkLost(decision, round);
         }
         else
         {
@@ -254,7 +244,7 @@ internal static class Allocation
     }
 
     private static void RememberFolders(DecisionBuilder decision, IEnumerable<string> items) =>
-        decision.Update(s => s with { KnownFolders = s.KnownFolders.With(decision.Edit, s.Config, items) });
+        decision.Evolve(s => s.FoldersSeen(decision.Edit, items));
 
     private static string Folder(DecisionBuilder decision, string item) => ZnodePaths.LockFolder(decision.Config.Path, item);
 }

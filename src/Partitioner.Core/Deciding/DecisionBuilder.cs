@@ -50,24 +50,22 @@ internal sealed class DecisionBuilder
     {
         if (!IsFailed)
         {
-            State = State with { Phase = phase };
+            State = State.InPhase(phase);
         }
     }
 
-    public void SetLedger(LockLedger ledger) => State = State with { Ledger = ledger };
+    public void SetLedger(LockLedger ledger) => State = State.WithLedger(ledger);
 
-    public void Update(Func<MemberState, MemberState> change) => State = change(State);
+    /// <summary>Records one fact through one of <see cref="MemberState"/>'s evolve methods (the only way its fields change).</summary>
+    public void Evolve(Func<MemberState, MemberState> fact) => State = fact(State);
 
     /// <summary>Moves to <paramref name="next"/> owning <paramref name="owned"/>; the state id grows by one when the state actually changes.</summary>
-    public void SetState(PartitionState next, ImmutableArray<OwnedItem> owned)
+    public void MoveTo(PartitionState next, ImmutableArray<OwnedItem> owned)
     {
-        if (IsFailed)
+        if (!IsFailed)
         {
-            return;
+            State = State.MovedTo(next, owned);
         }
-
-        long stateId = next == State.PartitionState ? State.StateId : State.StateId + 1;
-        State = State with { PartitionState = next, StateId = stateId, AcquiredItems = [.. owned.Select(item => item.Name)], OwnedItems = owned };
     }
 
     /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a decision may make.</summary>
@@ -75,19 +73,11 @@ internal sealed class DecisionBuilder
     {
         if (!IsFailed)
         {
-            State = State with
-            {
-                PartitionState = PartitionState.Failure,
-                StateId = State.StateId + 1,
-                AcquiredItems = [],
-                OwnedItems = [],
-                FailureReason = reason,
-                Phase = new FailedPhase(),
-            };
+            State = State.Failed(reason);
         }
     }
 
     public Decision ToDecision() => _commands.Count == 0 && _nextId == State.NextId
         ? new Decision(State, [])
-        : new Decision(State with { NextId = _nextId }, _commands.ToImmutable());
+        : new Decision(State.IdsTakenUpTo(_nextId), _commands.ToImmutable());
 }

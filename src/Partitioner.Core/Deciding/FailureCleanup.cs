@@ -28,14 +28,14 @@ internal static class FailureCleanup
                 cleanup.OnResult(result);
                 break;
             case SessionSuspended:
-                cleanup.State = cleanup.State with { Suspended = true };
+                cleanup.State = cleanup.State.SessionSuspended();
                 break;
             case SessionReconnected:
-                cleanup.State = cleanup.State with { Suspended = false };
+                cleanup.State = cleanup.State.SessionReconnected();
                 cleanup.Resume();
                 break;
             case TimerFired timer when timer.TimerId == state.RetryTimerId:
-                cleanup.State = cleanup.State with { RetryTimerId = null };
+                cleanup.State = cleanup.State.RetryTimerEnded();
                 if (!cleanup.State.Suspended)
                 {
                     cleanup.Resume();
@@ -44,7 +44,7 @@ internal static class FailureCleanup
                 break;
             case SessionExpired or SessionAuthFailed:
                 // The session is gone, and every ephemeral node of this member with it.
-                cleanup.State = cleanup.State with { Ledger = LockLedger.Empty };
+                cleanup.State = cleanup.State.LockNodesGoneWithSession();
                 break;
         }
 
@@ -88,7 +88,7 @@ internal static class FailureCleanup
         private LockLedger Ledger
         {
             get => State.Ledger;
-            set => State = State with { Ledger = value };
+            set => State = State.WithLedger(value);
         }
 
         public Decision ToDecision() => new(State, _commands.ToImmutable());
@@ -228,14 +228,14 @@ internal static class FailureCleanup
             {
                 long id = NewId();
                 _commands.Add(new StartTimer(id, State.Config.MaxReactionTime));
-                State = State with { RetryTimerId = id };
+                State = State.RetryTimerStarted(id);
             }
         }
 
         private long NewId()
         {
             long id = State.NextId;
-            State = State with { NextId = id + 1 };
+            State = State.IdsTakenUpTo(id + 1);
             return id;
         }
     }

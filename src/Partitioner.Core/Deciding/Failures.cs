@@ -28,7 +28,7 @@ internal static class Failures
     public static void Expire(DecisionBuilder decision)
     {
         CancelTimers(decision);
-        decision.SetLedger(LockLedger.Empty);
+        decision.Evolve(s => s.LockNodesGoneWithSession());
         decision.Terminate("session expired");
     }
 
@@ -36,7 +36,7 @@ internal static class Failures
     public static void AuthFailed(DecisionBuilder decision)
     {
         CancelTimers(decision);
-        decision.SetLedger(LockLedger.Empty);
+        decision.Evolve(s => s.LockNodesGoneWithSession());
         decision.Terminate("authentication failed: ZooKeeper refused this member's credentials (AuthFailed) and closed its session");
     }
 
@@ -86,20 +86,6 @@ internal static class Failures
         };
     }
 
-    /// <summary>The path and code of the op that failed inside a multi, for the reason.</summary>
-    public static (string Path, ZooKeeperError Error) FailingOp(ImmutableArray<string> paths, MultiCompleted result)
-    {
-        for (int i = 0; i < result.Results.Length && i < paths.Length; i++)
-        {
-            if (result.Results[i].Error is not ZooKeeperError.Ok and not ZooKeeperError.RuntimeInconsistency)
-            {
-                return (paths[i], result.Results[i].Error);
-            }
-        }
-
-        return (paths.IsEmpty ? "(empty multi)" : paths[0], result.Error);
-    }
-
     private static void CancelTimers(DecisionBuilder decision)
     {
         if (decision.Phase is WaitingPhase { TimerId: { } timer })
@@ -110,7 +96,7 @@ internal static class Failures
         if (decision.State.RetryTimerId is { } retry)
         {
             decision.Emit(new CancelTimer(retry));
-            decision.Update(s => s with { RetryTimerId = null });
+            decision.Evolve(s => s.RetryTimerEnded());
         }
     }
 }

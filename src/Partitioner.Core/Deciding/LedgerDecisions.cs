@@ -119,43 +119,42 @@ internal static class LedgerDecisions
         return own;
     }
 
-    /// <summary>Handles a result of a lock create, a delete or a sweep; false when the op is none of these.</summary>
-    public static bool TryHandle(DecisionBuilder decision, OperationCompleted result)
+    /// <summary>
+    /// Records the result of a lock create, a delete or a sweep, and returns what it came to for the decider to route:
+    /// the ledger never calls back into the round or into Failure. <see cref="LedgerOutcome.NotLedgers"/> when the op
+    /// is none of these.
+    /// </summary>
+    public static LedgerOutcome TryHandle(DecisionBuilder decision, OperationCompleted result)
     {
         var ledger = decision.Ledger;
         if (ledger.PendingCreates.TryGetValue(result.OpId, out var created))
         {
             decision.SetLedger(ledger.CreatesAnswered(result.OpId));
-            OnCreated(decision, created, result);
-            return true;
+            return OnCreated(decision, created, result);
         }
 
         if (ledger.PendingDeletes.TryGetValue(result.OpId, out var deleted))
         {
             decision.SetLedger(ledger.DeletesAnswered(decision.Edit, result.OpId));
-            OnDeleted(decision, deleted, result);
-            return true;
+            return OnDeleted(decision, deleted, result);
         }
 
         if (ledger.PendingFirstCreates.TryGetValue(result.OpId, out var firsts) && result is MultiCompleted multi)
         {
             decision.SetLedger(ledger.FirstCreatesAnswered(result.OpId));
-            var kept = OnFirstCreated(decision, firsts, multi);
-            Allocation.OnFoldersWithLockNodes(decision, multi, kept);
-            return true;
+            return OnFirstCreated(decision, firsts, multi);
         }
 
         if (ledger.Sweeps.TryGetValue(result.OpId, out var swept) && result is MultiReadCompleted read)
         {
             decision.SetLedger(ledger.SweepAnswered(result.OpId));
-            OnSwept(decision, swept, read);
-            return true;
+            return OnSwept(decision, swept, read);
         }
 
-        return false;
+        return LedgerOutcome.NotLedgers;
     }
 
-    private static void OnCreated(DecisionBuilder decision, ImmutableArray<string> items, OperationCompleted result)
+    private static LedgerOutcome OnCreated(DecisionBuilder decision, ImmutableArray<string> items, OperationCompleted result)
     {
         var config = decision.Config;
         switch (result)
@@ -168,11 +167,11 @@ internal static class LedgerDecisions
                 }
 
                 _ = KeepOrDelete(decision, items, created);
-                break;
+                return LedgerOutcome.Recorded;
             case { Error: ZooKeeperError.ConnectionLoss }:
                 decision.SetLedger(decision.Ledger.BecameUncertain(items));
                 Retries.Schedule(decision);
-                break;
+                return LedgerOutcome.Recorded;
             case MultiCompleted { Error: ZooKeeperError.NoNode } multi:
                 // A folder is gone and the whole multi failed: no node of these items was created. The ops before
                 // the failing one would have applied, so their folders exist; the failing op's folder is missing,
@@ -190,20 +189,20 @@ internal static class LedgerDecisions
                 var gone = failedAt < items.Length
                     ? items.Where((item, i) => i == failedAt || (i > failedAt && !known.Contains(config, item))).ToImmutableArray()
                     : items;
-                Allocation.OnFoldersMissing(decision, gone);
-                break;
+                return new LedgerOutcome.FoldersMissing(gone);
             case MultiCompleted multi:
-                var (path, error) = Failures.FailingOp([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
-                Failures.Unexpected(decision, "multi create", path, error);
-                break;
+                var (path, error) = FailingOp.In([.. items.Select(item => ZnodePaths.LockNodeRequest(config.Path, item, config.ContenderPrefix))], multi);
+                return new LedgerOutcome.Unexpected("multi create", path, error);
             default:
-                Failures.Unexpected(decision, "create", ZnodePaths.LockNodeRequest(config.Path, items[0], config.ContenderPrefix), result.Error);
-                break;
+                return new LedgerOutcome.Unexpected("create", ZnodePaths.LockNodeRequest(config.Path, items[0], config.ContenderPrefix), result.Error);
         }
     }
 
-    /// <summary>The lock nodes of a folder-and-lock multi: kept or deleted when applied, uncertain when lost. Returns the items kept.</summary>
-    private static ImmutableArray<string> OnFirstCreated(DecisionBuilder decision, ImmutableArray<string> items, MultiCompleted result)
+    /// <summary>
+    /// The lock nodes of a folder-and-lock multi: kept or deleted when applied, uncertain when lost. The round learns
+    /// which it kept (none unless applied).
+    /// </summary>
+    private static LedgerOutcome OnFirstCreated(DecisionBuilder decision, ImmutableArray<string> items, MultiCompleted result)
     {
         switch (result.Error)
         {
@@ -214,21 +213,18 @@ internal static class LedgerDecisions
                     created[i] = (result.Results[2 * i + 1].CreatedPath, result.Results[2 * i + 1].CreatedZxid);
                 }
 
-                return KeepOrDelete(decision, items, created);
+                return new LedgerOutcome.FoldersCreated(result, KeepOrDelete(decision, items, created));
             case ZooKeeperError.NodeExists:
                 // A folder of the batch exists: nothing applied; the round reads the batch's folders and creates the rest.
-                break;
+                return new LedgerOutcome.FoldersCreated(result, []);
             case ZooKeeperError.ConnectionLoss:
                 decision.SetLedger(decision.Ledger.BecameUncertain(items));
                 Retries.Schedule(decision);
-                break;
+                return new LedgerOutcome.FoldersCreated(result, []);
             default:
-                var (path, error) = Failures.FailingOp([.. FolderAndLockOps(decision, items).Select(op => op.Path)], result);
-                Failures.Unexpected(decision, "multi create", path, error);
-                break;
+                var (path, error) = FailingOp.In([.. FolderAndLockOps(decision, items).Select(op => op.Path)], result);
+                return new LedgerOutcome.Unexpected("multi create", path, error);
         }
-
-        return [];
     }
 
     private static ImmutableArray<WriteOp> FolderAndLockOps(DecisionBuilder decision, ImmutableArray<string> items)
@@ -294,12 +290,12 @@ internal static class LedgerDecisions
         return kept.ToImmutable();
     }
 
-    private static void OnDeleted(DecisionBuilder decision, ImmutableArray<string> paths, OperationCompleted result)
+    private static LedgerOutcome OnDeleted(DecisionBuilder decision, ImmutableArray<string> paths, OperationCompleted result)
     {
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
-                break;
+                return LedgerOutcome.Recorded;
             case ZooKeeperError.NoNode when paths.Length > 1:
                 // One node was already gone and the whole multi failed: delete each on its own.
                 foreach (string single in paths)
@@ -309,36 +305,40 @@ internal static class LedgerDecisions
                     decision.SetLedger(decision.Ledger.DeletesSent(decision.Edit, id, [single]));
                 }
 
-                break;
+                return LedgerOutcome.Recorded;
             case ZooKeeperError.NoNode:
-                break;
+                return LedgerOutcome.Recorded;
             case ZooKeeperError.ConnectionLoss:
                 decision.SetLedger(decision.Ledger.DeletesLost(paths));
                 Retries.Schedule(decision);
-                break;
+                return LedgerOutcome.Recorded;
             default:
-                var (failedPath, error) = result is MultiCompleted multi ? Failures.FailingOp(paths, multi) : (paths[0], result.Error);
-                Failures.Unexpected(decision, "delete", failedPath, error);
-                break;
+                var (failedPath, error) = result is MultiCompleted multi ? FailingOp.In(paths, multi) : (paths[0], result.Error);
+                return new LedgerOutcome.Unexpected("delete", failedPath, error);
         }
     }
 
-    private static void OnSwept(DecisionBuilder decision, ImmutableArray<string> items, MultiReadCompleted result)
+    private static LedgerOutcome OnSwept(DecisionBuilder decision, ImmutableArray<string> items, MultiReadCompleted result)
     {
         if (result.Error != ZooKeeperError.Ok)
         {
-            OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, items[0]), result.Error);
-            return;
+            return OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, items[0]), result.Error);
         }
 
-        for (int i = 0; i < items.Length && !decision.IsFailed; i++)
+        for (int i = 0; i < items.Length; i++)
         {
             var read = i < result.Results.Length ? result.Results[i] : new ChildrenResult(ZooKeeperError.BadArguments, []);
-            OnSweptFolder(decision, items[i], read);
+            if (OnSweptFolder(decision, items[i], read) is LedgerOutcome.Unexpected failed)
+            {
+                // The member fails on it: the folders after it are not judged.
+                return failed;
+            }
         }
+
+        return LedgerOutcome.Recorded;
     }
 
-    private static void OnSweptFolder(DecisionBuilder decision, string item, ChildrenResult read)
+    private static LedgerOutcome OnSweptFolder(DecisionBuilder decision, string item, ChildrenResult read)
     {
         switch (read.Error)
         {
@@ -349,26 +349,24 @@ internal static class LedgerDecisions
                     .Select(child => NodePath(decision, item, child));
                 decision.SetLedger(decision.Ledger.Settled(item));
                 DeletePaths(decision, [.. strays]);
-                break;
+                return LedgerOutcome.Recorded;
             case ZooKeeperError.NoNode:
                 decision.SetLedger(decision.Ledger.Settled(item));
-                break;
+                return LedgerOutcome.Recorded;
             default:
-                OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, item), read.Error);
-                break;
+                return OnSweepError(decision, ZnodePaths.LockFolder(decision.Config.Path, item), read.Error);
         }
     }
 
-    private static void OnSweepError(DecisionBuilder decision, string path, ZooKeeperError error)
+    private static LedgerOutcome OnSweepError(DecisionBuilder decision, string path, ZooKeeperError error)
     {
         if (error == ZooKeeperError.ConnectionLoss)
         {
             Retries.Schedule(decision);
+            return LedgerOutcome.Recorded;
         }
-        else
-        {
-            Failures.Unexpected(decision, "get children", path, error);
-        }
+
+        return new LedgerOutcome.Unexpected("get children", path, error);
     }
 
     public static string NodePath(DecisionBuilder decision, string item, string node) =>

@@ -92,14 +92,17 @@ internal static class Locking
         Continue(decision, round, locking);
     }
 
-    /// <summary>A multiRead of folders came back: judge each item it read.</summary>
-    public static void OnReads(DecisionBuilder decision, Round round, LockingStage locking, MultiReadCompleted result)
+    /// <summary>
+    /// A multiRead of folders came back: judge each item it read. Returns the item whose folder the read found missing
+    /// (the items after it are not judged: the round goes back to stage 1 for it), or null.
+    /// </summary>
+    public static string? OnReads(DecisionBuilder decision, Round round, LockingStage locking, MultiReadCompleted result)
     {
         var items = locking.Reads[result.OpId];
         if (result.Error != ZooKeeperError.Ok)
         {
             OnReadError(decision, round, "multi read", Folder(decision, round.Share[items[0]]), result.Error);
-            return;
+            return null;
         }
 
         locking = locking.ReadAnswered(result.OpId);
@@ -108,25 +111,28 @@ internal static class Locking
             var read = i < result.Results.Length
                 ? result.Results[i]
                 : new ChildrenResult(ZooKeeperError.BadArguments, []);
-            locking = OnRead(decision, round, locking, items[i], result.OpId, read);
-            if (decision.Phase is not RoundPhase { Round: { Lost: false, Stage: LockingStage } })
+            locking = OnRead(decision, round, locking, items[i], result.OpId, read, out string? missing);
+            if (missing is not null || decision.Phase is not RoundPhase { Round: { Lost: false, Stage: LockingStage } })
             {
-                return;
+                return missing;
             }
         }
 
         Continue(decision, round, locking);
+        return null;
     }
 
-    /// <summary>A single re-read of one folder came back.</summary>
-    public static void OnReread(DecisionBuilder decision, Round round, LockingStage locking, ChildrenCompleted result)
+    /// <summary>A single re-read of one folder came back. Returns its item when the folder is missing, or null.</summary>
+    public static string? OnReread(DecisionBuilder decision, Round round, LockingStage locking, ChildrenCompleted result)
     {
         int item = locking.Reads[result.OpId][0];
-        locking = OnRead(decision, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children));
-        if (decision.Phase is RoundPhase { Round: { Lost: false, Stage: LockingStage } })
+        locking = OnRead(decision, round, locking.ReadAnswered(result.OpId), item, result.OpId, new ChildrenResult(result.Error, result.Children), out string? missing);
+        if (missing is null && decision.Phase is RoundPhase { Round: { Lost: false, Stage: LockingStage } })
         {
             Continue(decision, round, locking);
         }
+
+        return missing;
     }
 
     public static void OnExists(DecisionBuilder decision, Round round, LockingStage locking, ExistsCompleted result)
@@ -158,8 +164,10 @@ internal static class Locking
         }
     }
 
-    private static LockingStage OnRead(DecisionBuilder decision, Round round, LockingStage locking, int index, long opId, ChildrenResult read)
+    /// <summary>Judges one folder read; <paramref name="missing"/> is its item when the folder is gone.</summary>
+    private static LockingStage OnRead(DecisionBuilder decision, Round round, LockingStage locking, int index, long opId, ChildrenResult read, out string? missing)
     {
+        missing = null;
         if (locking.Items[index] is not ReadingItem reading || reading.OpId != opId)
         {
             return locking;
@@ -168,7 +176,7 @@ internal static class Locking
         string item = round.Share[index];
         if (read.Error == ZooKeeperError.NoNode)
         {
-            Allocation.OnFoldersMissing(decision, [item]);
+            missing = item;
             return locking;
         }
 
@@ -261,7 +269,7 @@ internal static class Locking
                     // One read of the batch did not get through (a transient code inside the multiRead): the round
                     // is read again on the retry, as after a lost connection. The tokens read before it are kept.
                     decision.SetLedger(decision.Ledger.TokensRead(decision.Edit, read));
-                    Allocation.MarkLost(decision, round);
+                    Retries.MarkLost(decision, round);
                     return;
                 default:
                     Failures.Unexpected(decision, "get data", OwnNodePath(decision, item), stat.Error);
@@ -327,7 +335,7 @@ internal static class Locking
     {
         if (error == ZooKeeperError.ConnectionLoss)
         {
-            Allocation.MarkLost(decision, round);
+            Retries.MarkLost(decision, round);
         }
         else
         {
@@ -356,9 +364,9 @@ internal static class Locking
             }
         }
 
-        decision.Update(s => s with { WasAcquired = true, RetryBackoff = 0 });
+        decision.Evolve(s => s.AcquiredOnce().RetryBackoffReset());
         decision.SetPhase(new HoldingPhase(round.PartyWatchOpId));
-        decision.SetState(PartitionState.Acquired, owned.MoveToImmutable());
+        decision.MoveTo(PartitionState.Acquired, owned.MoveToImmutable());
     }
 
     private static string Folder(DecisionBuilder decision, string item) => ZnodePaths.LockFolder(decision.Config.Path, item);

@@ -20,7 +20,7 @@ internal static class Retries
         {
             long id = decision.NewId();
             decision.Emit(new StartTimer(id, Delay(decision.Config, decision.State.RetryBackoff)));
-            decision.Update(s => s with { RetryTimerId = id });
+            decision.Evolve(s => s.RetryTimerStarted(id));
         }
     }
 
@@ -28,20 +28,23 @@ internal static class Retries
     public static TimeSpan Delay(PartitionerConfig config, int retries) =>
         config.MaxReactionTime * (1 << Math.Min(retries, DelayDoublingsMax));
 
-    public static void OnTimer(DecisionBuilder decision)
+    /// <summary>
+    /// The retry timer fired: the next delay doubles. True when the lost work is to be sent again now; false while
+    /// suspended (the reconnect sends it).
+    /// </summary>
+    public static bool OnTimer(DecisionBuilder decision)
     {
-        decision.Update(s => s with { RetryTimerId = null, RetryBackoff = Math.Min(s.RetryBackoff + 1, DelayDoublingsMax) });
-        if (!decision.State.Suspended)
-        {
-            Resume(decision);
-        }
+        decision.Evolve(s => s.RetryTimerEnded().RetryBackedOff(DelayDoublingsMax));
+        return !decision.State.Suspended;
     }
-    /// <summary>Sends again, in dependency order, everything that was lost: setup, deletes, sweeps, the phase's own work.</summary>
-    public static void Resume(DecisionBuilder decision)
+
+    /// <summary>
+    /// A read or create of the round was lost with the connection. The round restarts from stage 1 on the
+    /// retry (its results until then are ignored), keeping the lock nodes it knows of.
+    /// </summary>
+    public static void MarkLost(DecisionBuilder decision, Round round)
     {
-        SetupDecisions.SendLost(decision);
-        LedgerDecisions.Resume(decision);
-        StabilityWait.Resume(decision);
-        Allocation.Resume(decision);
+        decision.SetPhase(new RoundPhase(round.MarkedLost()));
+        Schedule(decision);
     }
 }

@@ -8,17 +8,16 @@ internal static class SessionDecisions
 {
     public static void OnSuspended(DecisionBuilder decision)
     {
-        decision.Update(s => s with { Suspended = true });
+        decision.Evolve(s => s.SessionSuspended());
         UserRequests.DropWaitOfRelease(decision);
         EnterRelease(decision);
     }
 
     public static void OnReconnected(DecisionBuilder decision)
     {
-        decision.Update(s => s with { Suspended = false, RetryBackoff = 0 });
+        decision.Evolve(s => s.SessionReconnected().RetryBackoffReset());
         UserRequests.DropWaitOfRelease(decision);
         EnterRelease(decision);
-        Retries.Resume(decision);
     }
 
     /// <summary>
@@ -47,6 +46,6 @@ internal static class SessionDecisions
                 break;
         }
 
-        decision.SetState(PartitionState.Release, []);
+        decision.MoveTo(PartitionState.Release, []);
     }
 }

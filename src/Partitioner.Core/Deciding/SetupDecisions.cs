@@ -35,7 +35,7 @@ internal static class SetupDecisions
             }
         }
 
-        decision.Update(s => s with { Setup = setup.ToImmutable() });
+        decision.Evolve(s => s.WithSetup(setup.ToImmutable()));
     }
 
     /// <summary>True while a setup create waits to be sent again: a request sent behind it may have met no parent.</summary>
@@ -48,7 +48,7 @@ internal static class SetupDecisions
         int party = setup.Length - 1;
         if (setup[party].OpId is null)
         {
-            decision.Update(s => s with { Setup = setup.SetItem(party, setup[party].Dropped()) });
+            decision.Evolve(s => s.WithSetup(setup.SetItem(party, setup[party].Dropped())));
             SendLost(decision);
         }
     }
@@ -107,5 +107,5 @@ internal static class SetupDecisions
     }
 
     private static void Replace(DecisionBuilder decision, int index, SetupCreate replacement) =>
-        decision.Update(s => s with { Setup = s.Setup.SetItem(index, replacement) });
+        decision.Evolve(s => s.WithSetup(s.Setup.SetItem(index, replacement)));
 }

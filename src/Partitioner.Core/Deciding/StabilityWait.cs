@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Partitioner.Core;
 
 /// <summary>
@@ -70,22 +72,24 @@ internal static class StabilityWait
         }
     }
 
-    /// <summary>The party stayed unchanged for the whole time boundary: allocate, or once the release is done.</summary>
-    public static void OnTimer(DecisionBuilder decision, WaitingPhase wait, TimerFired fired)
+    /// <summary>
+    /// The party stayed unchanged for the whole time boundary: returns its children, for the round to start from; null
+    /// when the timer is not this wait's, or when the release is not done yet (the round starts once it is).
+    /// </summary>
+    public static ImmutableArray<string>? OnTimer(DecisionBuilder decision, WaitingPhase wait, TimerFired fired)
     {
         if (fired.TimerId != wait.TimerId || wait.Children is not { } children)
         {
-            return;
+            return null;
         }
 
         if (wait.Releasing)
         {
             decision.SetPhase(wait.TimedOutWhileReleasing());
+            return null;
         }
-        else
-        {
-            Allocation.StartRound(decision, children, wait.ReadOpId);
-        }
+
+        return children;
     }
 
     /// <summary>After a retry timer: read the party again if the last read was lost.</summary>

@@ -19,7 +19,7 @@ internal static class UserRequests
 
         if (decision.State.PartitionState == PartitionState.Acquired)
         {
-            decision.SetState(PartitionState.Release, []);
+            decision.MoveTo(PartitionState.Release, []);
         }
 
         LedgerDecisions.DeleteAllOwnNodes(decision);
@@ -48,7 +48,7 @@ internal static class UserRequests
             return;
         }
 
-        decision.SetState(PartitionState.Allocating, []);
+        decision.MoveTo(PartitionState.Allocating, []);
         if (decision.Phase is WaitingPhase wait)
         {
             decision.SetPhase(wait.Released());
