@@ -12,7 +12,7 @@ internal sealed partial class Session
     private void WriteLoop(Connection connection)
     {
         var readTimeout = ReadTimeout;
-        var pingInterval = readTimeout / 2 < WireLimits.PingIntervalMax ? readTimeout / 2 : WireLimits.PingIntervalMax;
+        var pingInterval = SessionTimings.PingInterval(NegotiatedTimeout);
         var batch = new List<Request>();
         while (true)
         {

@@ -13,7 +13,8 @@ internal sealed partial class Session
         Expired,
     }
 
-    private TimeSpan ReadTimeout => TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _negotiatedMs) * 2 / 3, 1));
+    /// <summary>The read timeout of the negotiated session timeout (<see cref="SessionTimings"/>), at least 1 ms.</summary>
+    private TimeSpan ReadTimeout => TimeSpan.FromTicks(Math.Max(SessionTimings.ReadTimeout(NegotiatedTimeout).Ticks, TimeSpan.TicksPerMillisecond));
 
     private TimeSpan ConnectTimeout =>
         TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _negotiatedMs) / _connection.Servers.Count, 100));

@@ -3,6 +3,7 @@ using Partitioner.Core;
 using Partitioner.Simulation.Model;
 using Partitioner.Simulation.Scheduling;
 using Partitioner.ZooKeeper.Port;
+using ZooKeeper.Client;
 
 namespace Partitioner.Simulation.Network;
 
@@ -39,8 +40,8 @@ public enum ClientState
 /// A ZooKeeper client session as one member's process sees it, behind the shell's port. It behaves as
 /// ZooKeeper's client does: requests travel to the in-memory server over a <see cref="SimConnection"/>
 /// and complete in request order; notifications are read in the order the server sent them, so one
-/// caused by this session's write comes before that write's reply; the client pings when it has sent
-/// nothing for a third of the timeout; when it has heard nothing for two thirds of the timeout it drops
+/// caused by this session's write comes before that write's reply; by the client's own rules (its SessionTimings)
+/// it pings when it has sent nothing for a third of the timeout, and when it has heard nothing for two thirds of the timeout it drops
 /// the connection, fails pending requests with ConnectionLoss, reports Suspended and reconnects, which
 /// ends in Reconnected (same session) or Expired. Requests made while not connected fail at once with
 /// ConnectionLoss (the Java client queues them and fails them on the next failed attempt; the recipes
@@ -114,7 +115,11 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     /// <summary>Receives one line per session change, for the run's trace.</summary>
     public Action<string>? Trace { get; set; }
 
-    private TimeSpan ReadTimeout => SessionTimeout * 2 / 3;
+    /// <summary>The client's read timeout, by the client's own rule.</summary>
+    private TimeSpan ReadTimeout => SessionTimings.ReadTimeout(SessionTimeout);
+
+    /// <summary>The client's ping interval, by the client's own rule.</summary>
+    private TimeSpan PingInterval => SessionTimings.PingInterval(SessionTimeout);
 
     private SimScheduler Scheduler => network.Scheduler;
 
@@ -366,7 +371,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     private void ArmPing()
     {
         // The client's own clock sets the ping interval; the scheduler runs in true time.
-        var due = lastSendTicks + clock.ToTrue(ReadTimeout / 2).Ticks;
+        var due = lastSendTicks + clock.ToTrue(PingInterval).Ticks;
         pingCheck = Scheduler.ScheduleAt(due, CheckPing, process);
     }
 
@@ -378,7 +383,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
             return;
         }
 
-        if (Scheduler.NowTicks - lastSendTicks >= clock.ToTrue(ReadTimeout / 2).Ticks)
+        if (Scheduler.NowTicks - lastSendTicks >= clock.ToTrue(PingInterval).Ticks)
         {
             var open = connection;
             long id = SessionId;
