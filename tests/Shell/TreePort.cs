@@ -1,14 +1,18 @@
 using System.Collections.Immutable;
 using Partitioner.Core;
+using Partitioner.Simulation;
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Scheduling;
 using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Tests.Shell;
 
 /// <summary>
-/// A tiny ZooKeeper for the shell's end-to-end tests: one tree shared by several sessions, each answering
-/// at once on the caller's thread. Just enough of ZooKeeper's semantics for Core's recipe: persistent,
-/// ephemeral and sequential nodes, one-shot child and exists watches (fired before the write's answer),
-/// atomic multi, multiRead, and expiry that removes a session's ephemeral nodes.
+/// The simulator's in-memory ZooKeeper (<see cref="InMemoryZooKeeper"/>) for the shell's end-to-end tests, one tree
+/// shared by several sessions, each answering at once on the caller's thread: the same sequential names, ephemerals,
+/// atomic multi and per-op results as every simulated run, without the simulator's network or scheduler (its
+/// clock never moves, so no session expires by itself; a test expires one with <see cref="Expire"/>). Watch
+/// callbacks run inside the write that fires them, before its answer, in the order the model fires them.
 /// </summary>
 /// <remarks>
 /// Every request holds <see cref="Gate"/> while it runs, watch callbacks included: the awaited APIs continue
@@ -17,129 +21,90 @@ namespace Partitioner.Tests.Shell;
 /// </remarks>
 internal sealed class ZooKeeperTree
 {
-    public object Gate { get; } = new();
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(9);
 
-    private readonly SortedDictionary<string, TreeNode> _nodes = new(StringComparer.Ordinal) { ["/"] = new TreeNode(0, 0) };
+    private readonly InMemoryZooKeeper _server = new(new SimScheduler(), new SimRandom(1), tickTime: TimeSpan.FromSeconds(1));
+    private readonly Dictionary<long, long> _serverSessions = [];
     private readonly List<(string Path, bool Children, Action<WatchEventKind> Callback)> _watches = [];
 
-    private long _lastZxid;
+    // The watches are left by one session of the model's own, whose notifications go to the callbacks: a test's
+    // port hands its callbacks over without saying which session they belong to.
+    private readonly long _watcher;
 
-    public bool Exists(string path) => _nodes.ContainsKey(path);
+    public ZooKeeperTree() => _watcher = _server.Connect(0, SessionTimeout, new Callbacks(this))!.Id;
+
+    public object Gate { get; } = new();
+
+    public bool Exists(string path) => _server.Find(path) is not null;
 
     /// <summary>The creation zxid of the node at <paramref name="path"/>, or null when there is none.</summary>
-    public long? CreatedZxidOf(string path) => _nodes.TryGetValue(path, out var node) ? node.Czxid : null;
+    public long? CreatedZxidOf(string path) => _server.Find(path)?.Czxid;
 
-    public string[] ChildrenOf(string path) =>
-        _nodes.Keys.Where(p => Parent(p) == path && p != "/").Select(Name).ToArray();
+    /// <summary>The children's names in code-point order, or none when the node does not exist.</summary>
+    public string[] ChildrenOf(string path) => _server.Find(path) is { } node ? [.. node.ChildNames] : [];
 
-    public IEnumerable<string> EphemeralsOf(long session) => _nodes.Where(n => n.Value.Owner == session).Select(n => n.Key);
-
-    public void Watch(string path, bool children, Action<WatchEventKind> callback) => _watches.Add((path, children, callback));
+    public void Watch(string path, bool children, Action<WatchEventKind> callback)
+    {
+        _watches.Add((path, children, callback));
+        if (children)
+        {
+            _server.GetChildren(_watcher, path, watch: true);
+        }
+        else
+        {
+            _server.Exists(_watcher, path, watch: true);
+        }
+    }
 
     /// <summary>Applies every op or none: the per-op codes as ZooKeeper reports a multi.</summary>
     public ImmutableArray<WriteResult> Apply(long session, ImmutableArray<WriteOp> ops, out ZooKeeperError error)
     {
-        var fired = new List<(string Path, WatchEventKind Kind, bool Children)>();
-        var undo = new SortedDictionary<string, TreeNode>(_nodes, StringComparer.Ordinal);
-        var results = ImmutableArray.CreateBuilder<WriteResult>();
-        error = ZooKeeperError.Ok;
-        long zxid = ++_lastZxid;
-        foreach (var op in ops)
-        {
-            var (code, created) = error == ZooKeeperError.Ok ? ApplyOne(session, zxid, op, fired) : (ZooKeeperError.RuntimeInconsistency, null);
-            if (code != ZooKeeperError.Ok && error == ZooKeeperError.Ok)
-            {
-                error = code;
-            }
-
-            results.Add(new WriteResult(code, created));
-        }
-
-        if (error != ZooKeeperError.Ok)
-        {
-            _nodes.Clear();
-            foreach (var (path, node) in undo)
-            {
-                _nodes[path] = node;
-            }
-
-            var failing = results.ToImmutable();
-            return [.. failing.Select(r => r.Error == ZooKeeperError.Ok ? new WriteResult(ZooKeeperError.Ok, null) : r)];
-        }
-
-        Notify(fired);
-        return results.ToImmutable();
+        var (code, results) = _server.Multi(ServerSession(session), ops);
+        error = code;
+        return results;
     }
 
-    public void Expire(long session)
+    /// <summary>Ends the session as the server does when its timeout passes: its ephemeral nodes go.</summary>
+    public void Expire(long session) => _server.ExpireSession(ServerSession(session), forced: false);
+
+    /// <summary>The model's session for a test's session number, created at its first write.</summary>
+    private long ServerSession(long session)
     {
-        var fired = new List<(string Path, WatchEventKind Kind, bool Children)>();
-        foreach (var path in EphemeralsOf(session).ToList())
+        if (!_serverSessions.TryGetValue(session, out var id))
         {
-            _nodes.Remove(path);
-            fired.Add((path, WatchEventKind.NodeDeleted, false));
-            fired.Add((Parent(path), WatchEventKind.NodeChildrenChanged, true));
+            id = _server.Connect(0, SessionTimeout, new Callbacks(null))!.Id;
+            _serverSessions.Add(session, id);
         }
 
-        Notify(fired);
+        return id;
     }
 
-    private (ZooKeeperError, string?) ApplyOne(long session, long zxid, WriteOp op, List<(string, WatchEventKind, bool)> fired)
+    private void Fire(string path, WatchEventKind kind)
     {
-        var parent = Parent(op.Path);
-        switch (op)
+        // A data or exists watch fires on its node's creation, change or deletion, a children watch on a change of
+        // its children or its node's deletion; each once.
+        bool data = kind is not WatchEventKind.NodeChildrenChanged;
+        bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
+        var due = _watches.Where(w => w.Path == path && (w.Children ? children : data)).ToList();
+        _watches.RemoveAll(due.Contains);
+        foreach (var watch in due)
         {
-            case CreateOp when !_nodes.ContainsKey(parent):
-                return (ZooKeeperError.NoNode, null);
-            case CreateOp create:
-                var parentOf = _nodes[parent];
-                var path = create.Kind == NodeKind.EphemeralSequential ? $"{create.Path}{parentOf.NextSequence++:D10}" : create.Path;
-                if (_nodes.ContainsKey(path))
-                {
-                    return (ZooKeeperError.NodeExists, null);
-                }
-
-                _nodes[path] = new TreeNode(create.Kind == NodeKind.Persistent ? 0 : session, zxid);
-                fired.Add((path, WatchEventKind.NodeCreated, false));
-                fired.Add((parent, WatchEventKind.NodeChildrenChanged, true));
-                return (ZooKeeperError.Ok, path);
-            case DeleteOp delete when !_nodes.ContainsKey(delete.Path):
-                return (ZooKeeperError.NoNode, null);
-            case DeleteOp delete when ChildrenOf(delete.Path).Length > 0:
-                return (ZooKeeperError.NotEmpty, null);
-            default:
-                _nodes.Remove(op.Path);
-                fired.Add((op.Path, WatchEventKind.NodeDeleted, false));
-                fired.Add((parent, WatchEventKind.NodeChildrenChanged, true));
-                return (ZooKeeperError.Ok, null);
+            watch.Callback(kind);
         }
     }
 
-    private void Notify(List<(string Path, WatchEventKind Kind, bool Children)> fired)
+    /// <summary>A session's connection: the watcher's passes its notifications to the callbacks, a member's has none.</summary>
+    private sealed class Callbacks(ZooKeeperTree? tree) : IServerConnection
     {
-        foreach (var (path, kind, children) in fired)
+        public void Notify(string path, WatchEventKind kind) => tree?.Fire(path, kind);
+
+        public void Close()
         {
-            // A children watch also fires when its node is deleted.
-            var due = _watches.Where(w => w.Path == path && (w.Children == children || (w.Children && kind == WatchEventKind.NodeDeleted))).ToList();
-            _watches.RemoveAll(due.Contains);
-            foreach (var watch in due)
-            {
-                watch.Callback(kind);
-            }
         }
-    }
 
-    private static string Parent(string path) => path.LastIndexOf('/') is var i && i <= 0 ? "/" : path[..i];
-
-    private static string Name(string path) => path[(path.LastIndexOf('/') + 1)..];
-
-    private sealed class TreeNode(long owner, long czxid)
-    {
-        public long Owner { get; } = owner;
-
-        public long Czxid { get; } = czxid;
-
-        public int NextSequence { get; set; }
+        public void Drop()
+        {
+        }
     }
 }
 
