@@ -1,23 +1,26 @@
 using System.Collections.Immutable;
 using Partitioner.Core;
+using Partitioner.Simulation;
+using Partitioner.Simulation.Model;
+using Partitioner.Simulation.Scheduling;
 
 namespace Partitioner.Tests.Support.Core;
 
 /// <summary>
-/// A tiny in-test ZooKeeper: a znode tree with ephemeral and sequential nodes, one-shot children and exists
-/// watches, atomic multi, multiRead, and scripted faults. Each session's results and notifications go to
-/// its inbox in the order ZooKeeper would deliver them (a notification before the result of the write that
-/// caused it). It exists to drive Core in tests; the simulator has the real model.
+/// The simulator's in-memory ZooKeeper (<see cref="InMemoryZooKeeper"/>) behind Core's commands, with scripted
+/// faults: the same znode tree, ephemeral and sequential nodes, one-shot watches, atomic multi and multiRead as every
+/// simulated run, without its network or scheduler. Each session's results and notifications go to its inbox in the
+/// order ZooKeeper would deliver them (a notification before the result of the write that caused it).
 /// </summary>
 internal sealed class ScriptedZooKeeper
 {
-    private readonly SortedDictionary<string, Znode> nodes = new(StringComparer.Ordinal) { ["/"] = new Znode(null, 0) };
-    private readonly List<Watch> watches = [];
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly InMemoryZooKeeper server = new(new SimScheduler(), new SimRandom(1), tickTime: TimeSpan.FromSeconds(1));
+    private readonly Dictionary<long, Session> sessions = [];
     private readonly Dictionary<long, Queue<Event>> inboxes = [];
     private readonly HashSet<long> disconnected = [];
     private readonly List<Fault> faults = [];
-
-    private long lastZxid;
 
     /// <summary>
     /// When true, a create inside a multi comes back with its creation zxid, as a create2 result would; ZooKeeper 3.8
@@ -26,7 +29,7 @@ internal sealed class ScriptedZooKeeper
     public bool StatsInMultiResults { get; set; }
 
     /// <summary>The creation zxid of the node at <paramref name="path"/>.</summary>
-    public long CreatedZxidOf(string path) => nodes[path].Czxid;
+    public long CreatedZxidOf(string path) => server.Find(path)?.Czxid ?? throw new KeyNotFoundException(path);
 
     /// <summary>Every command executed, per session, in order.</summary>
     public List<(long Session, Command Command)> Log { get; } = [];
@@ -50,10 +53,10 @@ internal sealed class ScriptedZooKeeper
         return inbox;
     }
 
-    public bool Exists(string path) => nodes.ContainsKey(path);
+    public bool Exists(string path) => server.Find(path) is not null;
 
-    public ImmutableArray<string> ChildrenOf(string path) =>
-        [.. nodes.Keys.Where(p => Parent(p) == path && p != "/").Select(ZnodePaths.NameOf)];
+    /// <summary>The children's names in code-point order, or none when the node does not exist.</summary>
+    public ImmutableArray<string> ChildrenOf(string path) => server.Find(path) is { } node ? [.. node.ChildNames] : [];
 
     /// <summary>Creates a node as another client would (for example a peer's lock node or a Python member).</summary>
     public string CreateAs(long session, string path, NodeKind kind) =>
@@ -70,15 +73,16 @@ internal sealed class ScriptedZooKeeper
 
     public void Reconnect(long session) => disconnected.Remove(session);
 
-    /// <summary>Ends a session: its ephemeral nodes go, firing watches.</summary>
+    /// <summary>
+    /// Ends a session: its ephemeral nodes go, firing watches, and its watches with it. The session number then stands
+    /// for a new session on the server, so that a test may go on using it.
+    /// </summary>
     public void Expire(long session)
     {
-        foreach (string path in nodes.Where(n => n.Value.Owner == session).Select(n => n.Key).ToList())
-        {
-            Apply(session, [new DeleteOp(path)], out _);
-        }
-
-        watches.RemoveAll(w => w.Session == session);
+        var ended = SessionOf(session);
+        server.ExpireSession(ended.Id, forced: false);
+        ended.Watches.Clear();
+        sessions.Remove(session);
     }
 
     public void Execute(long session, ZooKeeperCommand command)
@@ -122,24 +126,24 @@ internal sealed class ScriptedZooKeeper
                 var read = Read(get.Path);
                 if (get.Watch && read.Error == ZooKeeperError.Ok)
                 {
-                    watches.Add(new Watch(session, get.Path, Children: true, get.OpId));
+                    SessionOf(session).Watch(get.Path, children: true, get.OpId);
                 }
 
                 return new ChildrenCompleted(get.OpId, read.Error, read.Children);
             case Partitioner.Core.Exists exists:
                 if (exists.Watch)
                 {
-                    watches.Add(new Watch(session, exists.Path, Children: false, exists.OpId));
+                    SessionOf(session).Watch(exists.Path, children: false, exists.OpId);
                 }
 
-                return new ExistsCompleted(exists.OpId, nodes.ContainsKey(exists.Path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
+                return new ExistsCompleted(exists.OpId, Exists(exists.Path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
             case Multi multi:
                 var results = Apply(session, multi.Ops, out var multiError);
                 return new MultiCompleted(multi.OpId, multiError, results);
             case MultiGetChildren reads:
                 return new MultiReadCompleted(reads.OpId, ZooKeeperError.Ok, [.. reads.Paths.Select(Read)]);
             case MultiGetStat stats:
-                return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => nodes.TryGetValue(p, out var node)
+                return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => server.Find(p) is { } node
                     ? new StatResult(ZooKeeperError.Ok, node.Czxid)
                     : new StatResult(ZooKeeperError.NoNode, 0))]);
             default:
@@ -148,112 +152,28 @@ internal sealed class ScriptedZooKeeper
     }
 
     private ChildrenResult Read(string path) =>
-        nodes.ContainsKey(path) ? new ChildrenResult(ZooKeeperError.Ok, ChildrenOf(path)) : new ChildrenResult(ZooKeeperError.NoNode, []);
+        Exists(path) ? new ChildrenResult(ZooKeeperError.Ok, ChildrenOf(path)) : new ChildrenResult(ZooKeeperError.NoNode, []);
 
     /// <summary>Applies the ops atomically: all or none, with per-op results as ZooKeeper reports them.</summary>
     private ImmutableArray<WriteResult> Apply(long session, ImmutableArray<WriteOp> ops, out ZooKeeperError error)
     {
-        var trial = new SortedDictionary<string, Znode>(nodes.ToDictionary(n => n.Key, n => n.Value with { }), StringComparer.Ordinal);
-        var results = new List<WriteResult>();
-        var changes = new List<(string Path, WatchEventKind Kind)>();
-        long zxid = ++lastZxid;
-        foreach (var op in ops)
-        {
-            var (result, change) = ApplyOne(trial, session, zxid, op);
-            results.Add(result);
-            if (result.Error != ZooKeeperError.Ok)
-            {
-                error = result.Error;
-                return [.. results.Select(_ => new WriteResult(ZooKeeperError.Ok, null)).SkipLast(1), new WriteResult(error, null),
-                    .. ops.Skip(results.Count).Select(_ => new WriteResult(ZooKeeperError.RuntimeInconsistency, null))];
-            }
-
-            changes.Add(change);
-        }
-
-        nodes.Clear();
-        foreach (var node in trial)
-        {
-            nodes[node.Key] = node.Value;
-        }
-
-        foreach (var (path, kind) in changes)
-        {
-            Notify(path, kind);
-        }
-
-        error = ZooKeeperError.Ok;
-        return StatsInMultiResults ? [.. results.Select(r => r.CreatedPath is not null ? r with { CreatedZxid = zxid } : r)] : [.. results];
+        var (code, results) = server.Multi(SessionOf(session).Id, ops);
+        error = code;
+        long zxid = server.LastZxid;
+        return StatsInMultiResults && code == ZooKeeperError.Ok ? [.. results.Select(r => r.CreatedPath is not null ? r with { CreatedZxid = zxid } : r)] : results;
     }
 
-    private static (WriteResult, (string, WatchEventKind)) ApplyOne(SortedDictionary<string, Znode> tree, long session, long zxid, WriteOp op)
+    /// <summary>The server's session for a test's session number, created when first used.</summary>
+    private Session SessionOf(long session)
     {
-        string parent = Parent(op.Path);
-        switch (op)
+        if (!sessions.TryGetValue(session, out var found))
         {
-            case CreateOp create:
-                if (!tree.TryGetValue(parent, out var parentNode))
-                {
-                    return (new WriteResult(ZooKeeperError.NoNode, null), default);
-                }
-
-                if (parentNode.Owner is not null)
-                {
-                    return (new WriteResult(ZooKeeperError.NoChildrenForEphemerals, null), default);
-                }
-
-                string path = create.Path;
-                if (create.Kind == NodeKind.EphemeralSequential)
-                {
-                    path += parentNode.NextSequence.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                parentNode.NextSequence++;
-                if (tree.ContainsKey(path))
-                {
-                    return (new WriteResult(ZooKeeperError.NodeExists, null), default);
-                }
-
-                tree[path] = new Znode(create.Kind == NodeKind.Persistent ? null : session, zxid);
-                return (new WriteResult(ZooKeeperError.Ok, path), (path, WatchEventKind.NodeCreated));
-            case DeleteOp delete:
-                if (!tree.ContainsKey(delete.Path))
-                {
-                    return (new WriteResult(ZooKeeperError.NoNode, null), default);
-                }
-
-                if (tree.Keys.Any(p => Parent(p) == delete.Path && p != "/"))
-                {
-                    return (new WriteResult(ZooKeeperError.NotEmpty, null), default);
-                }
-
-                tree.Remove(delete.Path);
-                return (new WriteResult(ZooKeeperError.Ok, null), (delete.Path, WatchEventKind.NodeDeleted));
-            default:
-                throw new ArgumentException($"Unknown op {op}", nameof(op));
+            found = new Session(this, session);
+            found.Id = server.Connect(0, SessionTimeout, found)!.Id;
+            sessions.Add(session, found);
         }
-    }
 
-    private void Notify(string path, WatchEventKind kind)
-    {
-        Fire(w => !w.Children && w.Path == path, kind);
-        Fire(w => w.Children && w.Path == path && kind == WatchEventKind.NodeDeleted, kind);
-        Fire(w => w.Children && w.Path == Parent(path), WatchEventKind.NodeChildrenChanged);
-    }
-
-    private void Fire(Predicate<Watch> match, WatchEventKind kind)
-    {
-        foreach (var watch in watches.Where(w => match(w)).ToList())
-        {
-            watches.Remove(watch);
-            Inbox(watch.Session).Enqueue(new WatchFired(watch.OpId, watch.Path, kind));
-        }
-    }
-
-    private static string Parent(string path)
-    {
-        int slash = path.LastIndexOf('/');
-        return slash <= 0 ? "/" : path[..slash];
+        return found;
     }
 
     private static OperationCompleted Failed(ZooKeeperCommand command, ZooKeeperError error) => command switch
@@ -268,12 +188,51 @@ internal sealed class ScriptedZooKeeper
         _ => throw new ArgumentException($"Unknown command {command}", nameof(command)),
     };
 
-    private sealed record Znode(long? Owner, long Czxid)
-    {
-        public int NextSequence { get; set; }
-    }
-
-    private sealed record Watch(long Session, string Path, bool Children, long OpId);
-
     private sealed record Fault(Func<Command, bool> Match, ZooKeeperError Error, bool Applied);
+
+    /// <summary>A test's session on the server: its connection, which puts the watches it fires in the session's inbox.</summary>
+    private sealed class Session(ScriptedZooKeeper zooKeeper, long number) : IServerConnection
+    {
+        public long Id { get; set; }
+
+        public List<(string Path, bool Children, long OpId)> Watches { get; } = [];
+
+        public void Watch(string path, bool children, long opId)
+        {
+            Watches.Add((path, children, opId));
+            if (children)
+            {
+                zooKeeper.server.GetChildren(Id, path, watch: true);
+            }
+            else
+            {
+                zooKeeper.server.Exists(Id, path, watch: true);
+            }
+        }
+
+        public void Notify(string path, WatchEventKind kind)
+        {
+            // Data and exists watches first, then children watches, each once, in the order they were left.
+            bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
+            Fire(w => !w.Children && w.Path == path && kind is not WatchEventKind.NodeChildrenChanged, kind);
+            Fire(w => w.Children && w.Path == path && children, kind);
+        }
+
+        public void Close()
+        {
+        }
+
+        public void Drop()
+        {
+        }
+
+        private void Fire(Func<(string Path, bool Children, long OpId), bool> match, WatchEventKind kind)
+        {
+            foreach (var watch in Watches.Where(match).ToList())
+            {
+                Watches.Remove(watch);
+                zooKeeper.Inbox(number).Enqueue(new WatchFired(watch.OpId, watch.Path, kind));
+            }
+        }
+    }
 }
