@@ -25,15 +25,20 @@ internal readonly record struct Observation(MemberState Previous, MemberState Cu
 /// a timer) is queued, never decided re-entrantly. Commands are issued without waiting on each other,
 /// and each result is posted back as an event. Under the simulator every callback arrives on its one
 /// scheduler thread, so a run is a pure function of its seed.
-/// <para>The mailbox has no limit of its own because what can wait in it is bounded by the member itself: each
-/// result answers one request Core sent (one per op id: <see cref="Issue{T}"/> posts once, and Core's requests are
-/// bounded by its share and the party), each watch event answers one watching request (the shell passes on only
+/// <para>The mailbox has no limit of its own, because reaching one could only lose an event (a result or a watch
+/// that Core must hear of), block the client's thread that delivers it (shared by every member on that client, and
+/// the drainer's own thread when a result is already there), or end the member with its locks undeleted. Its limit
+/// is instead on what fills it: at most <see cref="SetPartitionerOptions.RequestsInFlightMax"/> of Core's requests
+/// are out at once, and the rest wait in <see cref="_unsent"/> in Core's order until results are decided, so no
+/// more results than that can wait. Each result answers one request Core sent (one per op id: <see cref="Issue{T}"/>
+/// posts once, and Core's requests are bounded by its share and the party), each watch event answers one watching request (the shell passes on only
 /// the first call of a watch's callback, whatever the port does), each timer event fires once for one timer Core
 /// started (one-shot; a restarted timer replaces the old one), and the rest are session changes (one per change
 /// of the client's connection) and user requests (one per call of a release or a finish). An event queues only
 /// while another thread is deciding; otherwise its poster decides it at once. So the queue holds at most the
-/// member's own requests in flight, its watches and timers, and the session changes and calls that came during
-/// one decision. <see cref="QueuedMax"/> records the most it held, for the tests that check that bound.</para>
+/// member's own requests in flight (at most <see cref="SetPartitionerOptions.RequestsInFlightMax"/>), its watches
+/// and timers, and the session changes and calls that came during one decision. <see cref="QueuedMax"/> records
+/// the most it held, for the tests that check that bound.</para>
 /// </remarks>
 internal sealed class MemberLoop
 {
@@ -46,6 +51,8 @@ internal sealed class MemberLoop
     private readonly Action<Observation> _observer;
     private readonly Dictionary<long, ITimer> _timers = new();
     private readonly HashSet<long> _inFlight = new();
+    private readonly Queue<Command> _unsent = new();
+    private readonly int _requestsInFlightMax;
     private readonly string _identifier;
     private readonly MemberTelemetry _telemetry;
     private readonly string _syncPath;
@@ -66,8 +73,10 @@ internal sealed class MemberLoop
         ILogger logger,
         MemberTelemetry telemetry,
         Action<Observation> observer,
-        TimeSpan? serverTickTime = null)
+        TimeSpan? serverTickTime = null,
+        int requestsInFlightMax = 1000)
     {
+        _requestsInFlightMax = requestsInFlightMax;
         _telemetry = telemetry;
         _port = port;
         _time = time;
@@ -158,7 +167,7 @@ internal sealed class MemberLoop
         return true;
     }
 
-    /// <summary>Stops taking events, forgets the session and cancels every timer. Results still on their way are dropped.</summary>
+    /// <summary>Stops taking events, forgets the session and cancels every timer. Results still on their way, and requests not yet sent, are dropped.</summary>
     public void Stop()
     {
         lock (_gate)
@@ -236,7 +245,13 @@ internal sealed class MemberLoop
             Execute(command);
         }
 
-        _observer(new Observation(previous, decision.State, @event, _inFlight.Count, Stopped: false));
+        // The results just decided freed places: the requests waiting for one go out first, in Core's order.
+        while (_unsent.Count > 0 && _inFlight.Count < _requestsInFlightMax)
+        {
+            Send(_unsent.Dequeue());
+        }
+
+        _observer(new Observation(previous, decision.State, @event, _inFlight.Count + _unsent.Count, Stopped: false));
     }
 
     /// <summary>
@@ -254,6 +269,33 @@ internal sealed class MemberLoop
     }
 
     private void Execute(Command command)
+    {
+        switch (command)
+        {
+            case StartTimer c:
+                StartTimer(c.TimerId, c.Due);
+                break;
+            case CancelTimer c:
+                ForgetTimer(c.TimerId);
+                break;
+            case CreateNode or DeleteNode or GetChildren or Exists or Multi or MultiGetChildren or MultiGetStat:
+                // A request waits while any earlier one does, so requests go out in the order Core gave them.
+                if (_unsent.Count > 0 || _inFlight.Count >= _requestsInFlightMax)
+                {
+                    _unsent.Enqueue(command);
+                }
+                else
+                {
+                    Send(command);
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"The shell cannot execute the command {command}.");
+        }
+    }
+
+    private void Send(Command command)
     {
         switch (command)
         {
@@ -299,14 +341,6 @@ internal sealed class MemberLoop
                     static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty),
                     static r => r.Error);
                 break;
-            case StartTimer c:
-                StartTimer(c.TimerId, c.Due);
-                break;
-            case CancelTimer c:
-                ForgetTimer(c.TimerId);
-                break;
-            default:
-                throw new InvalidOperationException($"The shell cannot execute the command {command}.");
         }
     }
 

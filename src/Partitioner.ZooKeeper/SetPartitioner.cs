@@ -68,6 +68,11 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             throw new ArgumentException($"SetPartitionerOptions.ServerTickTime = {tick} must be positive, or null for half the session timeout.", nameof(options));
         }
 
+        if (options.RequestsInFlightMax < 1)
+        {
+            throw new ArgumentException($"SetPartitionerOptions.RequestsInFlightMax = {options.RequestsInFlightMax} must be at least 1.", nameof(options));
+        }
+
         if (LeaderConfirmation.Unworkable(port.SessionTimeout, options.ServerTickTime) is { } why)
         {
             throw new ArgumentException($"SetPartitionerOptions.ServerTickTime: {why}.", nameof(options));
@@ -80,7 +85,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
         _published = initial.PartitionState;
         var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);
-        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, options.ServerTickTime);
+        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, options.ServerTickTime, options.RequestsInFlightMax);
         _loop.Start();
     }
 

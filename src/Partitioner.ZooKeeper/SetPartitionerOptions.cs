@@ -79,6 +79,15 @@ public sealed class SetPartitionerOptions
     public int BatchSize { get; set; } = 250;
 
     /// <summary>
+    /// The most ZooKeeper requests this member has sent and not yet had decided on. When Core asks for more, the rest
+    /// wait in the member, unsent and in Core's order, and go out as results come back: nothing is failed or dropped,
+    /// and no thread waits. It bounds the results that can wait in the member's mailbox at once, and how much of a
+    /// shared client's <c>PendingRequestsMax</c> one member takes. The default is 1,000 (a request is a multi or
+    /// multiRead of up to <see cref="BatchSize"/> ops, or one lock's read); it must be at least 1.
+    /// </summary>
+    public int RequestsInFlightMax { get; set; } = 1000;
+
+    /// <summary>
     /// The ACLs of the nodes this member creates (<c>P</c>'s missing ancestors, <c>P</c>, <c>P/locks</c>,
     /// <c>P/party</c>, the lock folders, its party node and its lock nodes). The default is
     /// <see cref="PartyAcl.OpenUnsafe"/>, kazoo's default: anyone who can reach ZooKeeper can delete a member's

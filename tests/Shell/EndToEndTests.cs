@@ -155,7 +155,29 @@ public sealed class EndToEndTests
         Assert.Equal(PartitionState.Failure, result.Timeline[^1].State);
     }
 
-    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, IEventLogSink? log = null, PartyAcl? acl = null)
+    [Fact]
+    public async Task TwoMembers_WithOneRequestInFlightEach_ShareTwentyItems_AndFinishLeavingNoNode()
+    {
+        // Given two members that may each have one request out at once, with one op per multi, so that Core's every
+        // batch of lock work waits in the shell behind the request before it.
+        string[] items = [.. Enumerable.Range(0, 20).Select(i => $"item-{i:D2}")];
+        var (first, _) = Join("0", items: items, tuning: o => (o.BatchSize, o.RequestsInFlightMax) = (1, 1));
+        var (second, _) = Join("1", items: items, tuning: o => (o.BatchSize, o.RequestsInFlightMax) = (1, 1));
+
+        // When the party is stable, and then both finish.
+        Settle(() => first.Acquired && second.Acquired);
+        var shares = (first.AcquiredItems.ToList(), second.AcquiredItems.ToList());
+        await Task.WhenAll(first.FinishAsync(), second.FinishAsync()).WaitAsync(HangGuard);
+
+        // Then they had split the items round-robin, and finishing deleted every node they created.
+        Assert.Equal(items.Where((_, i) => i % 2 == 0), shares.Item1);
+        Assert.Equal(items.Where((_, i) => i % 2 == 1), shares.Item2);
+        Assert.Empty(_tree.ChildrenOf("/party/party"));
+        Assert.All(items, item => Assert.Empty(_tree.ChildrenOf($"/party/locks/{item}")));
+    }
+
+    private (SetPartitioner Partitioner, TreePort Port) Join(
+        string identifier, IEventLogSink? log = null, PartyAcl? acl = null, string[]? items = null, Action<SetPartitionerOptions>? tuning = null)
     {
         var session = ++_sessions;
         var port = new TreePort(_tree, session, _time);
@@ -168,7 +190,8 @@ public sealed class EndToEndTests
             EventLog = log,
             Acl = acl ?? PartyAcl.OpenUnsafe,
         };
-        return (new SetPartitioner(port, "/party", ["c", "a", "b"], options), port);
+        tuning?.Invoke(options);
+        return (new SetPartitioner(port, "/party", items ?? ["c", "a", "b"], options), port);
     }
 
     private static string Prefix(long session) => session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);

@@ -267,4 +267,63 @@ public sealed class MailboxTests
         Assert.Equal(deletes + 1 + 1 + 1, _decider.Seen.Count);
         Assert.Equal(deletes + 1 + 1, partitioner.MailboxQueuedMax);
     }
+
+    [Fact]
+    public void RequestsInFlightMax_WhenCoreAsksForMore_SendsTheRestInCoresOrderAsResultsAreDecided()
+    {
+        // Given a member that may have two requests out, and a start that asks for five deletes and a timer.
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            [.. Enumerable.Range(1, 5).Select(i => (Command)new DeleteNode(i, $"/party/locks/{i}/n")), new StartTimer(9, TimeSpan.FromSeconds(5))]);
+
+        // When the member starts.
+        Start(requestsInFlightMax: 2);
+
+        // Then two deletes are out, the other three wait unsent, and the timer (not a request) started anyway.
+        Assert.Equal(["/party/locks/1/n", "/party/locks/2/n"], _port.Calls.Select(c => c.Path));
+        Assert.Equal(2, _time.ArmedTimers); // The shell's sync timer and the member's.
+
+        // And each result decided frees one place, which the next delete in Core's order takes, whichever result it was.
+        _port.Calls[1].Answer(ZooKeeperError.Ok);
+        Assert.Equal(["/party/locks/1/n", "/party/locks/2/n", "/party/locks/3/n"], _port.Calls.Select(c => c.Path));
+        _port.Calls[0].Answer(ZooKeeperError.Ok);
+        _port.Calls[2].Answer(ZooKeeperError.NoNode);
+        Assert.Equal(5, _port.Calls.Count);
+        Assert.Equal("/party/locks/5/n", _port.Calls[4].Path);
+        _port.Calls[3].Answer(ZooKeeperError.Ok);
+        _port.Calls[4].Answer(ZooKeeperError.Ok);
+
+        // Then nothing was dropped: every delete was sent once and its result decided.
+        Assert.Equal(5, _port.Calls.Count);
+        Assert.Equal([2L, 1L, 3L, 4L, 5L], _decider.Seen.Cast<DeleteCompleted>().Select(e => e.OpId));
+    }
+
+    [Fact]
+    public void Mailbox_WhenEveryRequestIsAnsweredAtOnce_HoldsNoMoreResultsThanRequestsInFlightMax()
+    {
+        // Given a port that answers every request before returning it, and a start that asks for 300 deletes, each of
+        // whose decisions asks for one more: without the limit all 300 results would wait in the mailbox at once.
+        _port.AnswerAtOnce = _ => ZooKeeperError.Ok;
+        _decider.OnStart = config => new MemberState { Config = config }.Then(
+            [.. Enumerable.Range(1, 300).Select(i => (Command)new DeleteNode(i, $"/party/locks/{i}/n"))]);
+        _decider.OnDecide = (state, e) => e is DeleteCompleted { OpId: <= 300 } d
+            ? state.Then(new DeleteNode(d.OpId + 1000, $"/party/locks/{d.OpId}/m"))
+            : state.Then();
+
+        // When the member starts, allowed ten requests out at once.
+        var partitioner = Start(requestsInFlightMax: 10);
+
+        // Then every request went out once, the first 300 in Core's order, and every result was decided; the mailbox
+        // never held more than ten.
+        Assert.Equal(600, _port.Calls.Count);
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => $"/party/locks/{i}/n"), _port.Calls.Where(c => c.Path.EndsWith("/n", StringComparison.Ordinal)).Select(c => c.Path));
+        Assert.Equal(600, _decider.Seen.OfType<DeleteCompleted>().Select(e => e.OpId).Distinct().Count());
+        Assert.Equal(10, partitioner.MailboxQueuedMax);
+    }
+
+    private SetPartitioner Start(int requestsInFlightMax)
+    {
+        var options = Shell.Options(_time);
+        options.RequestsInFlightMax = requestsInFlightMax;
+        return new SetPartitioner(_port, "/party", ["a", "b", "c"], options, _decider.Functions);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class OptionsTests
         { "negative time boundary", o => o.TimeBoundary = TimeSpan.FromSeconds(-3), "timeBoundary", "-00:00:03" },
         { "zero max reaction time", o => o.MaxReactionTime = TimeSpan.Zero, "maxReactionTime", "00:00:00" },
         { "zero server tick time", o => o.ServerTickTime = TimeSpan.Zero, "options", "ServerTickTime = 00:00:00" },
+        { "no request in flight allowed", o => o.RequestsInFlightMax = 0, "options", "RequestsInFlightMax = 0" },
         { "server tick time too long for the 9 s session", o => o.ServerTickTime = TimeSpan.FromSeconds(6), "options", "tickTime of 6000 ms" },
     };
 
