@@ -15,8 +15,10 @@ public sealed class StarvationTests
     public async Task BusyThreadPool_LongerThanTheReadTimeout_DoesNotDropTheConnection()
     {
         using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 100 });
-        // A 1.2 s session: pings every 0.4 s, and the connection is dropped after 0.8 s of silence.
-        await using var zk = await Connect(server.ConnectString, TimeSpan.FromMilliseconds(1200));
+        // A 3 s session: pings every 1 s, and the connection is dropped after 2 s of silence. The pool is starved for
+        // three times that; a shorter read timeout could also be passed by the machine itself when it is loaded (a
+        // server's pause, the client's threads not scheduled), which is not what this test is about.
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(3));
         var states = new StateLog(zk);
         var release = new ManualResetEventSlim();
         var blockers = Environment.ProcessorCount * 32;
@@ -24,11 +26,11 @@ public sealed class StarvationTests
         var heardBefore = zk.LastHeardTimestamp;
         for (var i = 0; i < blockers; i++)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_ => release.Wait(TimeSpan.FromSeconds(10)), null);
+            ThreadPool.UnsafeQueueUserWorkItem(_ => release.Wait(TimeSpan.FromSeconds(20)), null);
         }
 
         // Block this test's own thread too (not await), so nothing here needs the pool while it is starved.
-        Thread.Sleep(TimeSpan.FromSeconds(3));
+        Thread.Sleep(TimeSpan.FromSeconds(6));
         var heardDuring = zk.LastHeardTimestamp;
         release.Set();
         await zk.ExistsAsync("/").Within();

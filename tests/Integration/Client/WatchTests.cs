@@ -84,20 +84,21 @@ public sealed class WatchTests(ZooKeeperServerFixture server)
     [Fact]
     public async Task SlowWatcher_DoesNotStopPingsOrReads()
     {
-        // A 1.2 s session has a read timeout of 0.8 s: if the watcher blocked the reader or the pinger, the
-        // connection would be dropped while it sleeps.
-        await using var zk = await Connect(server.ConnectString, TimeSpan.FromMilliseconds(1200));
+        // A 3 s session has a read timeout of 2 s: if the watcher blocked the reader or the pinger, the connection
+        // would be dropped while it sleeps, three times that. (With a shorter one, a loaded machine's own pauses could
+        // pass the read timeout.)
+        await using var zk = await Connect(server.ConnectString, TimeSpan.FromSeconds(3));
         var states = new StateLog(zk);
         var path = server.UniqueRoot("slow");
         await zk.CreateAsync(path, Bytes(""), CreateMode.Persistent, Acl.OpenUnsafe).Within();
         var release = new ManualResetEventSlim();
         var entered = new TaskCompletionSource();
 
-        await zk.GetDataAsync(path, _ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(10)); }).Within();
+        await zk.GetDataAsync(path, _ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(20)); }).Within();
         await zk.SetDataAsync(path, Bytes("x")).Within();
         await entered.Task.Within();
         var heardBefore = zk.LastHeardTimestamp;
-        Thread.Sleep(2500);
+        Thread.Sleep(TimeSpan.FromSeconds(6));
         var heardAfter = zk.LastHeardTimestamp;
         release.Set();
 

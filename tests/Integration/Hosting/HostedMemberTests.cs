@@ -97,11 +97,10 @@ public sealed class HostedMemberTests(ZooKeeperServerFixture server)
         Assert.Equal(HealthStatus.Degraded, allocating.Status);
         Assert.Equal(0, allocating.Data[SetPartitionerHealthCheck.ItemsKey]);
 
-        var acquired = await Entry(first, "Acquired");
-        Assert.Equal(HealthStatus.Healthy, acquired.Status);
+        var acquired = await Entry(first, "Acquired", HealthStatus.Healthy);
         Assert.Equal(4, acquired.Data[SetPartitionerHealthCheck.ItemsKey]);
         var silence = Assert.IsType<TimeSpan>(acquired.Data[SetPartitionerHealthCheck.SinceLastConfirmedReplyKey]);
-        Assert.InRange(silence, TimeSpan.Zero, TimeSpan.FromSeconds(4)); // within 2/3 of the 6 s session, or it would not claim the items
+        Assert.InRange(silence, TimeSpan.Zero, TimeSpan.FromSeconds(5.4)); // within 90 % of the 6 s session, or it would not claim the items
 
         // A second member joins; the first one's work holds on after its token is cancelled, so it stays in Release.
         var secondLog = new WorkLog();
@@ -112,10 +111,9 @@ public sealed class HostedMemberTests(ZooKeeperServerFixture server)
         Assert.Equal(0, release.Data[SetPartitionerHealthCheck.ItemsKey]);
 
         firstLog.HoldAfterCancel.SetResult();
-        var shared = await Entry(first, "Acquired");
-        Assert.Equal(HealthStatus.Healthy, shared.Status);
+        var shared = await Entry(first, "Acquired", HealthStatus.Healthy);
         Assert.Equal(2, shared.Data[SetPartitionerHealthCheck.ItemsKey]);
-        Assert.Equal(HealthStatus.Healthy, (await Entry(second, "Acquired")).Status);
+        await Entry(second, "Acquired", HealthStatus.Healthy);
 
         // Each acquisition got its own work from its own scope, and the first scope was disposed.
         Assert.Equal(2, firstLog.Instances.Count);
@@ -139,7 +137,12 @@ public sealed class HostedMemberTests(ZooKeeperServerFixture server)
     }
 
     /// <summary>Polls the host's health report until the check's state is <paramref name="state"/>.</summary>
-    private static async Task<HealthReportEntry> Entry(IHost host, string state)
+    /// <summary>
+    /// Waits for the health check to report <paramref name="state"/> (with <paramref name="status"/>, when given).
+    /// An Acquired member reports Degraded while its claims lapse (a loaded machine can delay the syncs that prove its
+    /// session alive), so a test that wants Healthy waits for it rather than taking the first Acquired reading.
+    /// </summary>
+    private static async Task<HealthReportEntry> Entry(IHost host, string state, HealthStatus? status = null)
     {
         var health = host.Services.GetRequiredService<HealthCheckService>();
         HealthReportEntry entry = default;
@@ -147,9 +150,9 @@ public sealed class HostedMemberTests(ZooKeeperServerFixture server)
             async () =>
             {
                 entry = (await health.CheckHealthAsync()).Entries["partitioner"];
-                return entry.Data.TryGetValue(SetPartitionerHealthCheck.StateKey, out var s) && (string)s == state;
+                return entry.Data.TryGetValue(SetPartitionerHealthCheck.StateKey, out var s) && (string)s == state && (status is null || entry.Status == status);
             },
-            $"the health check to report {state} (last: {entry.Status} {entry.Description})");
+            $"the health check to report {state} {status} (last: {entry.Status} {entry.Description})");
         return entry;
     }
 }

@@ -83,15 +83,32 @@ internal static class PartitionerTestKit
         Assert.True(acquired, $"{member.Config.Identifier} is {member.State} ({member.FailureReason}), not Acquired");
     }
 
-    /// <summary>Waits for every member to be Acquired at once, then checks each one's share.</summary>
+    /// <summary>Waits for every member to be Acquired at once, then checks each one's share as it was at that instant.</summary>
     public static async Task AssertShares(IReadOnlyList<SetPartitioner> members, params string[][] expected)
     {
         Assert.Equal(expected.Length, members.Count);
-        await Eventually(() => members.All(m => m.Acquired), "every member Acquired");
+        IReadOnlyList<IReadOnlyList<string>>? shares = null;
+        await Eventually(() => (shares = SharesWhileAcquired(members)) is not null, "every member Acquired");
         for (var i = 0; i < members.Count; i++)
         {
-            Assert.Equal(expected[i], members[i].AcquiredItems);
+            Assert.Equal(expected[i], shares![i]);
         }
+    }
+
+    /// <summary>
+    /// Every member's <see cref="SetPartitioner.AcquiredItems"/>, read while all of them were Acquired; null when one
+    /// was not. A claim lapses for a while whenever a member cannot prove its session alive in time (a loaded machine
+    /// delays its syncs), so a share is read only between two readings that found every member Acquired, never later.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>>? SharesWhileAcquired(IReadOnlyList<SetPartitioner> members)
+    {
+        if (!members.All(m => m.Acquired))
+        {
+            return null;
+        }
+
+        var shares = members.Select(m => m.AcquiredItems).ToList();
+        return members.All(m => m.Acquired) ? shares : null;
     }
 
     /// <summary>The identifiers in the party, read from <c>P/party</c> as kazoo's ShallowParty reads them.</summary>
@@ -141,19 +158,24 @@ internal static class PartitionerTestKit
 
     /// <summary>
     /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once
-    /// with shares that are disjoint and cover <paramref name="items"/>.
+    /// with shares that are disjoint and cover <paramref name="items"/>; returns those shares by identifier, as they
+    /// were at that instant (see <see cref="SharesWhileAcquired"/>), for the test to check rather than read again.
     /// </summary>
-    public static async Task Settle(IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items, TimeSpan? within = null)
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> Settle(
+        IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items, TimeSpan? within = null)
     {
+        IReadOnlyList<IReadOnlyList<string>>? shares = null;
         await Eventually(
             async () =>
             {
                 await Task.WhenAll(members.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(within ?? WaitMax);
-                return members.All(m => m.Acquired) && IsDisjointCover(members.Select(m => m.AcquiredItems), items);
+                shares = SharesWhileAcquired(members);
+                return shares is not null && IsDisjointCover(shares, items);
             },
             $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired",
             within);
-        AssertDisjointCover(members.Select(m => (m.Config.Identifier, (IReadOnlyList<string>)m.AcquiredItems)), items);
+        AssertDisjointCover(members.Select((m, i) => (m.Config.Identifier, shares![i])), items);
+        return members.Select((m, i) => (m.Config.Identifier, Share: shares![i])).ToDictionary(p => p.Identifier, p => p.Share, StringComparer.Ordinal);
     }
 
     /// <summary>Fails unless the shares are pairwise disjoint and together are exactly <paramref name="items"/>.</summary>
