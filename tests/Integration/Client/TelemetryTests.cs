@@ -113,11 +113,13 @@ public sealed class TelemetryTests(ZooKeeperServerFixture server)
     public async Task NoServer_EachFailedConnectIsLoggedWithItsReason_AndTheConnectTimeoutNamesTheServer()
     {
         var logs = new CapturingLoggerFactory();
-        var options = new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1), ReconnectDelayMax = TimeSpan.FromMilliseconds(100), LoggerFactory = logs };
+        // The timeout must let at least one attempt end, or the message says "no answer"; 3 s leaves a loaded machine
+        // time to start the first one (a refused loopback connect itself takes no time).
+        var options = new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(3), ReconnectDelayMax = TimeSpan.FromMilliseconds(100), LoggerFactory = logs };
 
         var error = await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync("127.0.0.1:1", options).Within());
 
-        Assert.Contains("could not connect to 127.0.0.1:1 within 1 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not connect to 127.0.0.1:1 within 3 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", error.Message, StringComparison.Ordinal);
         Assert.Contains(logs.Lines, l => l.Level == LogLevel.Warning && l.Message == "ZooKeeper: connecting to 127.0.0.1:1 failed: Connection refused");
     }
 

@@ -34,13 +34,13 @@ public sealed class CommandLineErrorTests
         { ["worker", "--path", "/p"], "partitioner worker: the items are missing: give --items a,b,c or --items-file FILE", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--items-file", "/nonexistent/items.txt"], "partitioner worker: give --items or --items-file, not both", 2 },
         { ["worker", "--path", "/p", "--items-file", "/nonexistent/items.txt"], "partitioner worker: --items-file '/nonexistent/items.txt' cannot be read: Could not find a part of the path '/nonexistent/items.txt'.", 2 },
-        { ["worker", "--path", "/p", "--items", "a", "--connect", "127.0.0.1:1", "--connect-timeout", "1"], "partitioner worker: could not connect to 127.0.0.1:1 within 1 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", 4 },
+        { ["worker", "--path", "/p", "--items", "a", "--connect", "127.0.0.1:1", "--connect-timeout", "3"], "partitioner worker: could not connect to 127.0.0.1:1 within 3 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", 4 },
         { ["worker", "--path", "/p", "--items", "a", "--connect-timeout", "0"], "partitioner worker: --connect-timeout 0 is not a number of seconds more than zero (at most a day)", 2 },
         { ["inspect", "--path", "p"], "partitioner inspect: The path \"p\" is not an absolute znode path: it does not start with '/'.", 2 },
         { ["inspect", "--path", "/p", "--what-if", "bogus"], "partitioner inspect: --what-if 'bogus' is not join:NAME or leave:NAME", 2 },
         { ["inspect", "--path", "/p", "--what-if", "join:a/b"], "partitioner inspect: --what-if: The identifier \"a/b\" is not valid: it contains '/'.", 2 },
         { ["inspect", "--path", "/p", "--items", "a,b/c"], "partitioner inspect: The item \"b/c\" cannot be a znode name: it contains '/'.", 2 },
-        { ["inspect", "--path", "/p", "--connect", "127.0.0.1:1", "--connect-timeout", "1"], "partitioner inspect: could not connect to 127.0.0.1:1 within 1 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", 4 },
+        { ["inspect", "--path", "/p", "--connect", "127.0.0.1:1", "--connect-timeout", "3"], "partitioner inspect: could not connect to 127.0.0.1:1 within 3 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", 4 },
     };
 
     [Theory]

@@ -121,17 +121,21 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
     private static async Task AssertAgreement(IReadOnlyList<SetPartitioner> csharp, IReadOnlyList<ChildProcess> kazoo)
     {
         var ids = csharp.Select(m => m.Config.Identifier).Concat(kazoo.Select(k => k.Name)).ToList();
+        IReadOnlyList<IReadOnlyList<string>>? shares = null;
+        IReadOnlyList<IReadOnlyList<string>> kazooShares = [];
         await Eventually(
             async () =>
             {
                 await Task.WhenAll(csharp.Where(m => m.Release).Select(m => m.ReleaseSetAsync())).WaitAsync(WaitMax);
-                return csharp.All(m => m.Acquired && m.AcquiredItems.SequenceEqual(ExpectedShare(m.Config.Identifier, ids)))
-                    && kazoo.All(k => k.LastState == "ACQUIRED" && k.LastItems.SequenceEqual(ExpectedShare(k.Name, ids)));
+                shares = SharesWhileAcquired(csharp);
+                kazooShares = [.. kazoo.Select(k => k.LastItems)];
+                return shares is not null
+                    && csharp.Select((m, i) => shares[i].SequenceEqual(ExpectedShare(m.Config.Identifier, ids))).All(agreed => agreed)
+                    && kazoo.All(k => k.LastState == "ACQUIRED") && kazoo.Select((k, i) => kazooShares[i].SequenceEqual(ExpectedShare(k.Name, ids))).All(agreed => agreed);
             },
             $"members {string.Join(", ", ids)} all Acquired with agreed shares; kazoo: {string.Join("; ", kazoo.Select(k => $"{k.Name} {k.LastState} [{string.Join(",", k.LastItems)}] {k.StandardErrorTail()}"))}");
         AssertDisjointCover(
-            csharp.Select(m => (m.Config.Identifier, (IReadOnlyList<string>)m.AcquiredItems))
-                .Concat(kazoo.Select(k => (k.Name, k.LastItems))),
+            csharp.Select((m, i) => (m.Config.Identifier, shares![i])).Concat(kazoo.Select((k, i) => (k.Name, kazooShares[i]))),
             Items);
     }
 
