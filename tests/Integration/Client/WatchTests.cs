@@ -95,13 +95,20 @@ public sealed class WatchTests(ZooKeeperServerFixture server)
         var entered = new TaskCompletionSource();
 
         await zk.GetDataAsync(path, _ => { entered.TrySetResult(); release.Wait(TimeSpan.FromSeconds(20)); }).Within();
-        await zk.SetDataAsync(path, Bytes("x")).Within();
+
+        // The write's reply is delivered after the notification it caused, so it waits behind the blocked watcher:
+        // it is awaited only once the watcher is released (awaiting it first would sleep with the watcher already
+        // timed out, and prove nothing).
+        var write = zk.SetDataAsync(path, Bytes("x"));
         await entered.Task.Within();
         var heardBefore = zk.LastHeardTimestamp;
         Thread.Sleep(TimeSpan.FromSeconds(6));
         var heardAfter = zk.LastHeardTimestamp;
+        var writeDoneWhileBlocked = write.IsCompleted;
         release.Set();
+        await write.Within();
 
+        Assert.False(writeDoneWhileBlocked, "the write's reply overtook the notification it caused");
         Assert.True(heardAfter > heardBefore, "ping replies kept arriving while the watcher was blocked");
         Assert.DoesNotContain(SessionEvent.Suspended, states.Events);
         Assert.Equal(ZooKeeperState.Connected, zk.State);

@@ -158,10 +158,10 @@ internal static class PartitionerTestKit
 
     /// <summary>
     /// Plays the consumer for every member (releases whoever is in Release) until all are Acquired at once
-    /// with shares that are disjoint and cover <paramref name="items"/>; returns those shares by identifier, as they
-    /// were at that instant (see <see cref="SharesWhileAcquired"/>), for the test to check rather than read again.
+    /// with shares that are disjoint and cover <paramref name="items"/>; returns those shares in the members' order, as
+    /// they were at that instant (see <see cref="SharesWhileAcquired"/>), for the test to check rather than read again.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> Settle(
+    public static async Task<IReadOnlyList<IReadOnlyList<string>>> Settle(
         IReadOnlyList<SetPartitioner> members, IReadOnlyCollection<string> items, TimeSpan? within = null)
     {
         IReadOnlyList<IReadOnlyList<string>>? shares = null;
@@ -175,7 +175,7 @@ internal static class PartitionerTestKit
             $"every one of {string.Join(", ", members.Select(m => m.Config.Identifier))} Acquired",
             within);
         AssertDisjointCover(members.Select((m, i) => (m.Config.Identifier, shares![i])), items);
-        return members.Select((m, i) => (m.Config.Identifier, Share: shares![i])).ToDictionary(p => p.Identifier, p => p.Share, StringComparer.Ordinal);
+        return shares!;
     }
 
     /// <summary>Fails unless the shares are pairwise disjoint and together are exactly <paramref name="items"/>.</summary>
