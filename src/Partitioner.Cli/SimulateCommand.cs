@@ -37,7 +37,7 @@ internal static class SimulateCommand
         var runs = new Option<int>("--runs")
         {
             Description = "Run this many seeds (seed, seed+1, ...), one line each in seed order, stopping at the first failure with its full report. "
-                + "--members, --items and --fault-rate, when not given, are drawn per seed from the seed.",
+                + "--members, --items and --fault-rate, when not given, are drawn per seed from the seed (with --runs 1 too, so that one seed of a soak runs alone).",
             DefaultValueFactory = _ => 1,
         };
         var parallel = new Option<int>("--parallel") { Description = "Worker threads that share out the seeds of --runs (each run stays deterministic).", DefaultValueFactory = _ => 1 };
@@ -70,7 +70,8 @@ internal static class SimulateCommand
                 "sample" => true,
                 var other => throw new BadInputException($"--determinism '{other}' is not 'every' or 'sample'"),
             };
-            if (spec is not null || count <= 1)
+            // An explicit --runs, even 1, draws the party per seed as a soak does, so that a soak's seed reruns alone.
+            if (spec is not null || (count <= 1 && !Given(parse, runs)))
             {
                 return Run(spec, first, settings, quiet: false);
             }

@@ -65,6 +65,19 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task SimulateRunsOne_FromASeedOfASoak_DrawsThatSeedsPartyAndPrintsTheSoaksLine()
+    {
+        // A soak's failing seed is rerun alone with --runs 1: it must be the same scenario the soak drew for it.
+        var soak = await RunCli(["simulate", "--seed", "40", "--runs", "3", "--duration", "4", "--items", "12"]);
+        var alone = await RunCli(["simulate", "--seed", "42", "--runs", "1", "--duration", "4", "--items", "12"]);
+
+        Assert.True(soak.ExitCode == 0, soak.Output);
+        Assert.True(alone.ExitCode == 0, alone.Output);
+        static string SeedLine(string output, string seed) => Assert.Single(output.Split('\n'), l => l.StartsWith($"seed {seed}:", StringComparison.Ordinal));
+        Assert.Equal(SeedLine(soak.Output, "42"), SeedLine(alone.Output, "42"));
+    }
+
+    [Fact]
     public async Task SimulateRuns_WithDeterminismSample_RunsTwiceOnlyTheSeedsDivisibleByTen_AndPrintsTheSameSeedLines()
     {
         string[] arguments = ["simulate", "--seed", "38", "--runs", "4", "--duration", "4", "--items", "12", "--parallel", "2"];
