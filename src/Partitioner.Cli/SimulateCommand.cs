@@ -90,9 +90,12 @@ internal static class SimulateCommand
         public Settings For(ulong seed, Settings given)
         {
             var (members, items, faultRate) = ScenarioGenerator.DrawParty(seed);
+            // A drawn party leaves room for the kazoo members asked for: the two together may not pass the
+            // simulator's limit, and a soak must not end as bad input at a seed that happened to draw a large party.
+            int drawnMembersMax = Scenario.MembersMax - (given.KazooMembers ?? 0);
             return given with
             {
-                Members = MembersGiven ? given.Members : members,
+                Members = MembersGiven ? given.Members : Math.Min(members, drawnMembersMax),
                 Items = ItemsGiven ? given.Items : items,
                 FaultRate = FaultRateGiven ? given.FaultRate : faultRate,
             };

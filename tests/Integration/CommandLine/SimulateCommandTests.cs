@@ -78,6 +78,21 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task SimulateRuns_WithKazooMembers_DrawsAPartyThatLeavesThemRoom()
+    {
+        // Seed 80004200 draws 100 members, the simulator's limit: with three kazoo members asked for, the soak
+        // draws 97 of its own instead of ending as bad input (a soak ended so at such a seed).
+        string[] arguments = ["simulate", "--seed", "80004200", "--runs", "1", "--duration", "1", "--items", "1", "--fault-rate", "0"];
+        var alone = await RunCli([.. arguments, "--kazoo-members", "0"]);
+        var withKazoo = await RunCli([.. arguments, "--kazoo-members", "3"]);
+
+        Assert.True(alone.ExitCode == 0, alone.Output);
+        Assert.Contains("seed 80004200: passed, 100 members,", alone.Output, StringComparison.Ordinal);
+        Assert.True(withKazoo.ExitCode == 0, withKazoo.Output);
+        Assert.Contains("seed 80004200: passed, 97 members and 3 kazoo", withKazoo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SimulateRuns_WithDeterminismSample_RunsTwiceOnlyTheSeedsDivisibleByTen_AndPrintsTheSameSeedLines()
     {
         string[] arguments = ["simulate", "--seed", "38", "--runs", "4", "--duration", "4", "--items", "12", "--parallel", "2"];
