@@ -46,6 +46,10 @@ public sealed class RegressionScenarioTests
     // /partitioner/locks/14 has no contender). A lock no longer backs kazoo's claim from the start of its release.
     [InlineData("seed=70035222;members=1;items=75;session=3043;boundary=278;reaction=982;latency=7;release=36;phase=10000;watches=Rearm;frame=1048575;stale=0;drift=0;servers=3;kazoo=3;faults=537:ServerRestart:29:1329,5848:BorderlinePause:72:3087,5959:FollowerCut:72:3743,9155:ConnectionLoss:29:0")]
     [InlineData(KazooIgnoresAFalseAcquireAfterAnOperatorDelete)]
+    // Soak: the C# member and one kazoo member left, and an operator deleted the other kazoo member's party node, so
+    // its allocation died of a ValueError and it stays ALLOCATING (kazoo's known weakness): no member could own the
+    // items, which liveness reported as "no member is present". A party of only such dead kazoo members is excused.
+    [InlineData("seed=4313;members=1;items=16;session=4064;boundary=83;reaction=593;latency=30;release=77;phase=10000;watches=FireDisconnected;frame=1048575;stale=0;drift=37;kazoo=2;faults=176:LongPartition:72:9172,2075:Leave:33:0,3043:TransientReplies:60:2652,3217:Leave:42:0,4151:SlowConsumer:50:1582,4687:OperatorDeletesLock:43:0,5349:SlowConsumer:53:815,6675:OperatorDeletesPartyNode:44:0,7532:TransientReplies:55:2762,8137:RequestsHeld:4:1711")]
     public void FoundScenario_Passes(string spec)
     {
         var result = Simulator.Run(Scenario.Parse(spec));

@@ -105,7 +105,8 @@
 // server may carry out the delete before the client reads the reply). Liveness waits for every kazoo member except
 // one whose allocation died; a run that cannot converge because a live kazoo session's node, which it does not own
 // the item by, is the lowest contender of an item (a #732 leak, or a lock taken after its release_set) is excused
-// and says so, as is one that converges only once the items a kazoo member works on with no lock count as its own.
+// and says so, as is one that converges only once the items a kazoo member works on with no lock count as its own,
+// and one whose only members left are kazoo members whose allocation died (nobody is left who could own the items).
 //
 // Faults name their target by index among the members present when they fire, modulo their number,
 // so any fault list is valid for any party, and shrinking never breaks a scenario.

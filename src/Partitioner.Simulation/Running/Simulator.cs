@@ -136,7 +136,7 @@ public static class Simulator
 
                 if (!stepped)
                 {
-                    if (convergedAt is null && (KazooBlock() ?? KazooLocklessClaims()) is { } blocked)
+                    if (convergedAt is null && (KazooBlock() ?? KazooLocklessClaims() ?? KazooAllocationsDead()) is { } blocked)
                     {
                         kazooExcuse = blocked;
                         cluster.Trace.Timeline($"not converged, excused: {blocked}");
@@ -229,6 +229,23 @@ public static class Simulator
 
             var named = lockless.Select(m => $"{m.Name} [{string.Join(", ", m.Lockless)}]");
             return $"kazoo members work on items they hold no lock for (an acquire's False return ignored, or a lock another of their allocations released), left out of their claims: {string.Join("; ", named)}";
+        }
+
+        /// <summary>
+        /// Why the party cannot converge when every member still present is a kazoo member whose allocation died of a
+        /// ValueError (an operator deleted its party node, and kazoo never writes it again): no member is left that could
+        /// own the items, and none of them is a C# member. Null when any present member could still converge, or when no
+        /// member is present at all (a run that loses every member fails as before).
+        /// </summary>
+        private string? KazooAllocationsDead()
+        {
+            var present = cluster.Present.ToArray();
+            if (!cluster.KazooStarted || present.Length == 0 || !present.All(m => m is KazooMember && m.NotAwaited))
+            {
+                return null;
+            }
+
+            return $"every present member is a kazoo member whose allocation died (its identifier not in the party) and stays ALLOCATING: {string.Join(", ", present.Select(m => m.Name))}";
         }
 
         private string? Unconverged(bool withLockless = false)
