@@ -56,6 +56,9 @@ public sealed class RegressionScenarioTests
     // session was gone, and claimed its items for good beside their new owner (liveness: an item is owned twice).
     // An ensemble restart now closes every connection, the followers' too.
     [InlineData("seed=25327;members=21;items=112;session=4628;boundary=339;reaction=542;latency=15;release=48;phase=10000;watches=FireDisconnected;frame=262144;stale=0;drift=27;servers=3;kazoo=1;faults=1444:SlowConsumer:97:2795,2300:FollowerCut:21:6988,4020:LateTimers:44:2304,5262:TransientReplies:44:979,6525:ShortPartition:91:3910,6538:ServerRestart:46:1046,7229:OperatorDeletesPartyNode:65:0,7237:BorderlinePartition:92:4900,8520:RepliesHeld:15:1061,9236:Join:33:0")]
+    // The same soak, seed 66895: the same gap (a kazoo member on a follower cut from the leader, an ensemble restart
+    // during the cut), found before the fix had reached the soak's build.
+    [InlineData("seed=66895;members=9;items=26;session=2404;boundary=268;reaction=243;latency=24;release=29;phase=10000;watches=FireDisconnected;frame=1048575;stale=1173;drift=46;servers=3;kazoo=3;faults=437:SlowConsumer:62:2190,1299:Join:59:0,1713:ConnectionLoss:17:0,1862:Crash:78:3553,3646:FollowerCut:91:4249,4002:LateTimers:57:2250,4381:SessionExpiry:81:0,5423:Join:70:0,5857:OperatorDeletesLock:82:0,6576:ServerRestart:61:424,7664:TransientReplies:57:290,8339:Join:59:0,8468:LateTimers:9:364")]
     public void FoundScenario_Passes(string spec)
     {
         var result = Simulator.Run(Scenario.Parse(spec));
