@@ -6,7 +6,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace Partitioner.Benchmarks.Micro;
 
 /// <summary>
-/// <c>micro</c>: BenchmarkDotNet's figures for code that runs in this process (Core's allocation, the jute codec, the
+/// <c>micro</c>: BenchmarkDotNet's figures for code that runs in this process (Core's allocation, the partition functions, the jute codec, the
 /// simulator, the event log), with a short job (BenchmarkDotNet's ShortRun: one launch, three warm-up and three
 /// measured iterations) and the memory diagnoser. Arguments after <c>micro</c> go to BenchmarkDotNet
 /// (<c>--filter *EventLog*</c>, ...); without a filter every benchmark runs. <c>--dry</c> runs each benchmark once
@@ -38,7 +38,7 @@ internal static class MicroBench
 
         var config = DefaultConfig.Instance.AddJob(job.AsDefault()).AddColumn(StepColumn.Instance);
         var summaries = BenchmarkSwitcher
-            .FromTypes([typeof(CoreAllocationBenchmarks), typeof(JuteMultiBenchmarks), typeof(SimulatorBenchmarks), typeof(EventLogBenchmarks)])
+            .FromTypes([typeof(CoreAllocationBenchmarks), typeof(JuteMultiBenchmarks), typeof(SimulatorBenchmarks), typeof(EventLogBenchmarks), typeof(PartitionFunctionBenchmarks)])
             .Run([.. rest], config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

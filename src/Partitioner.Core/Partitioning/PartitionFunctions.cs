@@ -36,4 +36,49 @@ public static class PartitionFunctions
 
         return share.ToImmutable();
     }
+
+    /// <summary>
+    /// A sticky, balanced assignment for parties whose members are all this library: when a member joins or leaves,
+    /// few items change owner, and every share is within one item of <c>N/n</c>. Not kazoo's function: a party with
+    /// kazoo members must keep <see cref="RoundRobin"/>, and every member of a party must use the same function.
+    /// </summary>
+    /// <remarks>
+    /// <para>Every (item, member) pair gets a weight, a stable 64-bit hash of both names (the same in every process and
+    /// release). Each member may take <c>floor(N/n)</c> items, and the first <c>N mod n</c> members to fill up one
+    /// more; the pairs are visited in descending weight, and a pair whose item is free and whose member has room is
+    /// matched. That is rendezvous (highest-random-weight) hashing with exact capacities: an item stays with its
+    /// member unless a newcomer outbids it, its member left, or the capacities make the old members trade a few
+    /// items to even out. The measure (<c>Partitioner.Benchmarks assignment</c>; see the README, "Cooperative
+    /// rebalancing: the assignment") moves about <c>N/(n+1) + 0.5·√N</c> items on a join and about the leaver's share
+    /// plus as many on a leave, where kazoo's function moves nearly all of them.</para>
+    /// <para>The result depends only on the sets of members and items, not on their order or the culture. It costs one
+    /// hash per pair, <c>N·n</c>, and is computed from the party alone: no member reads another's locks.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="identifier"/> is not one of <paramref name="members"/>.</exception>
+    public static ImmutableArray<string> Sticky(string identifier, ImmutableArray<string> members, ImmutableArray<string> items)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        var workers = members.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToImmutableArray();
+        int index = workers.IndexOf(identifier, StringComparer.Ordinal);
+        if (index < 0)
+        {
+            throw new ArgumentException(
+                $"The member {ZnodeNameRules.Quote(identifier)} is not among the {workers.Length} members given.", nameof(identifier));
+        }
+
+        var sorted = CodePointComparer.IsStrictlyAscending(items.AsSpan())
+            ? items
+            : items.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToImmutableArray();
+        var owners = StickyAssignment.Owners(workers, sorted);
+        var share = ImmutableArray.CreateBuilder<string>();
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            if (owners[i] == index)
+            {
+                share.Add(sorted[i]);
+            }
+        }
+
+        return share.ToImmutable();
+    }
 }
