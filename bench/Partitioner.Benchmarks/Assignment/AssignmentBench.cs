@@ -12,8 +12,10 @@ namespace Partitioner.Benchmarks.Assignment;
 /// alternates a join (n to n+1 members) and a leave of a member drawn at random (n+1 back to n), from a seed per
 /// size. Each change's moves are divided by the ideal, the fewest any assignment could move: <c>N/(n+1)</c> for a
 /// join, the leaver's share for a leave (a leave of a member that owned nothing has no ratio). Prints, per size, the
-/// median and the largest ratio, the moves above the ideal in units of <c>√N</c> (median), and the largest spread
-/// between the biggest and the smallest share seen on the walk; then the time one sticky assignment takes.
+/// median and the largest ratio, the moves above the ideal in units of <c>√N</c> (median and largest), and the largest spread
+/// between the biggest and the smallest share seen on the walk; then the time one sticky assignment takes. Beside
+/// them, plain rendezvous hashing (each item to its member of highest weight, the sticky function's weights without
+/// its capacities): the other end of the trade-off, nearly ideal moves and shares far from even.
 /// </summary>
 internal static class AssignmentBench
 {
@@ -26,7 +28,7 @@ internal static class AssignmentBench
         int[] memberCounts = quick ? [2, 10, 100] : MemberCounts;
         int[] itemCounts = quick ? [100, 10_000] : ItemCounts;
         Console.WriteLine("assignment: items moved per party change / the ideal (N/(n+1) on a join, the leaver's share on a leave)");
-        Console.WriteLine("     n        N | sticky join med   max | leave med   max | excess/√N | spread | kazoo join med    max | leave med    max | spread");
+        Console.WriteLine("     n        N | sticky join med   max | leave med   max | excess/√N med  max | spread | kazoo join med    max | leave med    max | spread | rendezvous join med leave med spread");
         var timings = new List<double>();
         foreach (int items in itemCounts)
         {
@@ -35,8 +37,9 @@ internal static class AssignmentBench
                 int changes = quick ? 4 : (items >= 100_000 ? 10 : 30);
                 var sticky = Walk(members, items, changes, StickyOwners, items == itemCounts[^1] && members == memberCounts[^1] ? timings : null);
                 var kazoo = Walk(members, items, changes, RoundRobinOwners, null);
+                var rendezvous = Walk(members, items, changes, RendezvousOwners, null);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{members,6} {items,8} | {Median.Of(sticky.Joins),15:0.00} {Max(sticky.Joins),5:0.00} | {Median.Of(sticky.Leaves),9:0.00} {Max(sticky.Leaves),5:0.00} | {Median.Of(sticky.Excess),9:0.00} | {sticky.Spread,6} | {Median.Of(kazoo.Joins),14:0.00} {Max(kazoo.Joins),6:0.00} | {Median.Of(kazoo.Leaves),9:0.00} {Max(kazoo.Leaves),6:0.00} | {kazoo.Spread,6}"));
+                    $"{members,6} {items,8} | {Median.Of(sticky.Joins),15:0.00} {Max(sticky.Joins),5:0.00} | {Median.Of(sticky.Leaves),9:0.00} {Max(sticky.Leaves),5:0.00} | {Median.Of(sticky.Excess),13:0.00} {Max(sticky.Excess),4:0.00} | {sticky.Spread,6} | {Median.Of(kazoo.Joins),14:0.00} {Max(kazoo.Joins),6:0.00} | {Median.Of(kazoo.Leaves),9:0.00} {Max(kazoo.Leaves),6:0.00} | {kazoo.Spread,6} | {Median.Of(rendezvous.Joins),19:0.00} {Median.Of(rendezvous.Leaves),9:0.00} {rendezvous.Spread,6}"));
             }
         }
 
@@ -106,6 +109,26 @@ internal static class AssignmentBench
     /// <summary>Every item's owner under the sticky function, from one computation of the whole assignment.</summary>
     private static string[] StickyOwners(ImmutableArray<string> members, ImmutableArray<string> items) =>
         [.. StickyAssignment.Owners(members, items).Select(m => members[m])];
+
+    /// <summary>Every item's owner under plain rendezvous hashing: its member of highest weight, the lower on a tie.</summary>
+    private static string[] RendezvousOwners(ImmutableArray<string> members, ImmutableArray<string> items)
+    {
+        var keys = members.Select(StableHash.MemberKey).ToArray();
+        return [.. items.Select(item =>
+        {
+            ulong hash = StableHash.Of(item);
+            int best = 0;
+            for (int m = 1; m < keys.Length; m++)
+            {
+                if (StableHash.Weight(hash, keys[m]) > StableHash.Weight(hash, keys[best]))
+                {
+                    best = m;
+                }
+            }
+
+            return members[best];
+        })];
+    }
 
     /// <summary>Every item's owner under kazoo's function, asked of it for each member.</summary>
     private static string[] RoundRobinOwners(ImmutableArray<string> members, ImmutableArray<string> items)

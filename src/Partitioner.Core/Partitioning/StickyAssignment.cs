@@ -16,7 +16,7 @@ namespace Partitioner.Core;
 /// next-best member at that member's weight, later in the same order. No item and member left apart both prefer each
 /// other to what they got: the matching is stable, which is what keeps it close to plain rendezvous hashing from one
 /// party to the next. The capacities add exactly one kind of move: when a newcomer takes a different number of items
-/// from each old member, the old members trade a few items to even out, about half the square root of <c>N</c>.</para>
+/// from each old member, the old members trade a few items to even out, up to about the square root of <c>N</c>.</para>
 /// <para>The cost is one weight per pair, <c>N·n</c> hashes, and a sort of the items by their best weight; only the
 /// items a full member refuses (a few per cent) need their members ranked. Nothing here reads a clock, a random
 /// source, <c>GetHashCode</c> or the culture: the hash is written out below and fixed forever, since
