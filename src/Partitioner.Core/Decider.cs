@@ -101,6 +101,9 @@ public static class Decider
             case FinishRequested:
                 Failures.Finish(decision);
                 break;
+            case ItemWorkStopped stopped:
+                CooperativeHandOff.OnWorkStopped(decision, stopped);
+                break;
         }
     }
 
@@ -187,13 +190,29 @@ public static class Decider
                 StabilityWait.OnWatch(decision, wait, fired);
                 break;
             case RoundPhase { Round: var round } when fired.OpId == round.PartyWatchOpId:
-                Allocation.Abort(decision);
+                if (IsCooperative(decision))
+                {
+                    CooperativeHandOff.OnPartyChanged(decision);
+                }
+                else
+                {
+                    Allocation.Abort(decision);
+                }
+
                 break;
             case RoundPhase { Round: { Lost: false, Stage: LockingStage locking } round }:
                 Locking.OnWatch(decision, round, locking, fired);
                 break;
             case HoldingPhase holding when fired.OpId == holding.PartyWatchOpId:
-                Holding.OnPartyChanged(decision);
+                if (IsCooperative(decision))
+                {
+                    CooperativeHandOff.OnPartyChanged(decision);
+                }
+                else
+                {
+                    Holding.OnPartyChanged(decision);
+                }
+
                 break;
         }
     }
@@ -209,9 +228,18 @@ public static class Decider
         }
         else if (decision.Phase is WaitingPhase wait && StabilityWait.OnTimer(decision, wait, timer) is { } party)
         {
-            Allocation.StartRound(decision, party, wait.ReadOpId);
+            if (IsCooperative(decision))
+            {
+                CooperativeHandOff.StartRound(decision, party, wait.ReadOpId);
+            }
+            else
+            {
+                Allocation.StartRound(decision, party, wait.ReadOpId);
+            }
         }
     }
+
+    private static bool IsCooperative(DecisionBuilder decision) => decision.Config.Rebalance == RebalanceMode.Cooperative;
 
     /// <summary>Sends again, in dependency order, everything that was lost: setup, deletes, sweeps, the phase's own work.</summary>
     private static void Resume(DecisionBuilder decision)

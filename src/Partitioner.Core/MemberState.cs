@@ -59,6 +59,9 @@ public sealed record MemberState
     /// </summary>
     internal bool WasAcquired { get; private init; }
 
+    /// <summary>Cooperative mode: the share last computed and the items being revoked; <see cref="HandOff.None"/> in eager mode.</summary>
+    internal HandOff HandOff { get; private init; } = HandOff.None;
+
     /// <summary>The timer that retries work lost to ConnectionLoss while not suspended.</summary>
     internal long? RetryTimerId { get; private init; }
 
@@ -164,6 +167,9 @@ public sealed record MemberState
 
     /// <summary>The retry delay starts over (a reconnect or an acquisition).</summary>
     internal MemberState RetryBackoffReset() => this with { RetryBackoff = 0 };
+
+    /// <summary>The cooperative bookkeeping is now <paramref name="handOff"/> (its own evolve methods name what changed).</summary>
+    internal MemberState WithHandOff(HandOff handOff) => this with { HandOff = handOff };
 
     /// <summary>Every lock of the share is held: from now on every folder is presumed to exist.</summary>
     internal MemberState AcquiredOnce() => this with { WasAcquired = true };

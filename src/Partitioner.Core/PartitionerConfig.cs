@@ -41,6 +41,12 @@ public sealed record PartitionerConfig
     /// <summary>The ACLs of the nodes the recipe creates. The default is <see cref="PartyAcl.OpenUnsafe"/>, as kazoo's.</summary>
     public PartyAcl Acl { get; init; } = PartyAcl.OpenUnsafe;
 
+    /// <summary>
+    /// How the member's share changes on a party change: <see cref="RebalanceMode.Eager"/> (kazoo's, the default) or
+    /// <see cref="RebalanceMode.Cooperative"/>. Internal until the shell runs the cooperative mode end to end.
+    /// </summary>
+    internal RebalanceMode Rebalance { get; init; } = RebalanceMode.Eager;
+
     /// <summary>The largest <see cref="BatchSize"/>; requests are split by size too, as ZooKeeper refuses frames above 1 MiB by default.</summary>
     public const int BatchSizeMax = 1000;
 

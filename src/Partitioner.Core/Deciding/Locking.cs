@@ -42,7 +42,7 @@ internal static class Locking
             LedgerDecisions.CreateLockNodes(decision, batch);
         }
 
-        var locking = LockingStage.Start(share.Length);
+        var locking = LockingStage.Start(share.Length, tracksFresh: config.Rebalance == RebalanceMode.Cooperative);
         var isHeld = new bool[share.Length];
         foreach (var batch in held)
         {
@@ -58,6 +58,7 @@ internal static class Locking
 
         var progress = locking.Items;
         var needing = locking.NeedingTokens;
+        var fresh = locking.Fresh;
         int heldCount = 0;
         using var nodes = new NodeWalk(decision.Ledger.Nodes);
         for (int index = 0; index < share.Length; index++)
@@ -71,6 +72,7 @@ internal static class Locking
             {
                 progress = progress.SetItem(decision.Edit, index, HeldItem.Instance);
                 heldCount++;
+                fresh = fresh?.Add(decision.Edit, index);
             }
             else
             {
@@ -79,7 +81,7 @@ internal static class Locking
             }
         }
 
-        locking = locking with { Items = progress, HeldCount = heldCount, NeedingTokens = needing };
+        locking = locking with { Items = progress, HeldCount = heldCount, NeedingTokens = needing, Fresh = fresh };
 
         var toRead = Enumerable.Range(0, share.Length).Where(index => !isHeld[index]);
         foreach (var batch in Batches.Of(toRead, config.BatchSize, Batches.ItemCost<int>(config, index => share[index])))
@@ -347,6 +349,13 @@ internal static class Locking
     private static void Continue(DecisionBuilder decision, Round round, LockingStage locking)
     {
         locking = RequestTokens(decision, round, locking);
+        if (decision.Config.Rebalance == RebalanceMode.Cooperative)
+        {
+            // The member is Acquired already and claims each item as it is held, not the share at the end.
+            CooperativeClaims.OnLockingProgress(decision, round, locking);
+            return;
+        }
+
         if (locking.HeldCount < round.Share.Length)
         {
             decision.SetPhase(new RoundPhase(round.At(locking)));

@@ -32,6 +32,13 @@ internal static class SessionDecisions
             return;
         }
 
+        if (decision.Config.Rebalance == RebalanceMode.Cooperative && decision.State.PartitionState == PartitionState.Acquired)
+        {
+            // Acquired covers the wait and the round in cooperative mode, where claimed items' work still runs.
+            CooperativeHandOff.EnterRelease(decision);
+            return;
+        }
+
         switch (decision.Phase)
         {
             case HoldingPhase:

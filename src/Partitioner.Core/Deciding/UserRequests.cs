@@ -22,6 +22,12 @@ internal static class UserRequests
             decision.MoveTo(PartitionState.Release, []);
         }
 
+        if (!ReferenceEquals(decision.State.HandOff, HandOff.None))
+        {
+            // Cooperative mode: the release deletes the nodes of revoked items too, and their stops are moot.
+            decision.Evolve(s => s.WithHandOff(HandOff.None));
+        }
+
         LedgerDecisions.DeleteAllOwnNodes(decision);
         StabilityWait.BeginReleasing(decision);
         LedgerDecisions.Sweep(decision);
@@ -54,7 +60,14 @@ internal static class UserRequests
             decision.SetPhase(wait.Released());
             if (wait is { Due: true, Children: { } children })
             {
-                Allocation.StartRound(decision, children, wait.ReadOpId);
+                if (decision.Config.Rebalance == RebalanceMode.Cooperative)
+                {
+                    CooperativeHandOff.StartRound(decision, children, wait.ReadOpId);
+                }
+                else
+                {
+                    Allocation.StartRound(decision, children, wait.ReadOpId);
+                }
             }
         }
         else

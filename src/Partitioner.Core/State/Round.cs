@@ -65,14 +65,27 @@ internal sealed record LockingStage(
     ImmutableSortedDictionary<long, ImmutableArray<int>> TokenReads,
     IndexList NeedingTokens) : RoundStage
 {
-    /// <summary>Nothing read yet, for a share of <paramref name="shareLength"/> items.</summary>
-    public static LockingStage Start(int shareLength) => new(
+    /// <summary>
+    /// Cooperative mode: share indices held since the member last claimed what it holds (see <see cref="CooperativeClaims"/>),
+    /// so that each item is claimed the moment it is held at a cost of its own; null in eager mode, which claims the
+    /// whole share at once.
+    /// </summary>
+    public IndexList? Fresh { get; init; }
+
+    /// <summary>
+    /// Nothing read yet, for a share of <paramref name="shareLength"/> items; <paramref name="tracksFresh"/> (cooperative
+    /// mode) keeps the <see cref="Fresh"/> list.
+    /// </summary>
+    public static LockingStage Start(int shareLength, bool tracksFresh = false) => new(
         ChunkedArray<ItemProgress>.Filled(shareLength, UnreadItem.Instance),
         ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
         ImmutableSortedDictionary<long, int>.Empty,
         HeldCount: 0,
         ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
-        IndexList.Empty);
+        IndexList.Empty)
+    {
+        Fresh = tracksFresh ? IndexList.Empty : null,
+    };
 
     // Evolve. Each takes the decision's edit: within one decision the arrays change in place.
 
@@ -93,18 +106,25 @@ internal sealed record LockingStage(
     public LockingStage ReadAnswered(long opId) => this with { Reads = Reads.Remove(opId) };
 
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest: the lock is held.</summary>
-    public LockingStage Held(Edit edit, int index) => this with { Items = Items.SetItem(edit, index, HeldItem.Instance), HeldCount = HeldCount + 1 };
+    public LockingStage Held(Edit edit, int index) => this with
+    {
+        Items = Items.SetItem(edit, index, HeldItem.Instance),
+        HeldCount = HeldCount + 1,
+        Fresh = Fresh?.Add(edit, index),
+    };
 
     /// <summary>This member's nodes for the items at <paramref name="indices"/> are the lowest: those locks are held.</summary>
     public LockingStage HeldAll(Edit edit, IReadOnlyList<int> indices)
     {
         var items = Items;
+        var fresh = Fresh;
         foreach (int index in indices)
         {
             items = items.SetItem(edit, index, HeldItem.Instance);
+            fresh = fresh?.Add(edit, index);
         }
 
-        return indices.Count == 0 ? this : this with { Items = items, HeldCount = HeldCount + indices.Count };
+        return indices.Count == 0 ? this : this with { Items = items, HeldCount = HeldCount + indices.Count, Fresh = fresh };
     }
 
     /// <summary>This member's node for the item at <paramref name="index"/> is the lowest, but its creation zxid (the fencing token) must be read first.</summary>
@@ -139,6 +159,9 @@ internal sealed record LockingStage(
         Items = Items.SetItem(edit, index, new WatchingItem(opId, predecessor)),
         Watches = Watches.Add(opId, index),
     };
+
+    /// <summary>Cooperative mode: every item of <see cref="Fresh"/> is claimed.</summary>
+    public LockingStage FreshClaimed() => Fresh is null or { IsEmpty: true } ? this : this with { Fresh = IndexList.Empty };
 
     /// <summary>The predecessor watch <paramref name="opId"/> fired or is no longer needed.</summary>
     public LockingStage WatchEnded(long opId) => this with { Watches = Watches.Remove(opId) };

@@ -17,6 +17,9 @@ internal sealed class TestMember(long session, MemberState state)
     /// <summary>Every event handed to the member, in order.</summary>
     public List<Event> Delivered { get; } = [];
 
+    /// <summary>Commands for the shell that are neither ZooKeeper requests nor timers, in the order decided, until a test takes them.</summary>
+    public Queue<Command> Notifications { get; } = [];
+
     /// <summary>When true, events wait in the inbox until released; used to interleave members by hand.</summary>
     public bool Paused { get; set; }
 
@@ -37,6 +40,9 @@ internal sealed class Cluster
 
     public List<TestMember> Members { get; } = [];
 
+    /// <summary>Called after every event a member decided, with that member; properties check invariants here.</summary>
+    public Action<TestMember>? AfterEachDecision { get; set; }
+
     public TestMember Join(PartitionerConfig config)
     {
         var start = Decider.Start(config);
@@ -53,6 +59,7 @@ internal sealed class Cluster
         member.Delivered.Add(@event);
         member.State = decision.State;
         Run(member, decision.Commands);
+        AfterEachDecision?.Invoke(member);
         return decision;
     }
 
@@ -114,6 +121,9 @@ internal sealed class Cluster
                     break;
                 case ZooKeeperCommand zk:
                     Zk.Execute(member.Session, zk);
+                    break;
+                default:
+                    member.Notifications.Enqueue(command);
                     break;
             }
         }
