@@ -17,14 +17,7 @@ public static class PartitionFunctions
     /// <exception cref="ArgumentException"><paramref name="identifier"/> is not one of <paramref name="members"/>.</exception>
     public static ImmutableArray<string> RoundRobin(string identifier, ImmutableArray<string> members, ImmutableArray<string> items)
     {
-        ArgumentNullException.ThrowIfNull(identifier);
-        var workers = members.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToImmutableArray();
-        int index = workers.IndexOf(identifier, StringComparer.Ordinal);
-        if (index < 0)
-        {
-            throw new ArgumentException(
-                $"The member {ZnodeNameRules.Quote(identifier)} is not among the {workers.Length} members given.", nameof(identifier));
-        }
+        var (workers, index) = Members(identifier, members);
 
         // Core hands the items over sorted (the config keeps them so); sorting again would cost O(n log n) per round.
         var sorted = CodePointComparer.IsStrictlyAscending(items.AsSpan()) ? items : items.Order(CodePointComparer.Instance).ToImmutableArray();
@@ -58,14 +51,7 @@ public static class PartitionFunctions
     /// <exception cref="ArgumentException"><paramref name="identifier"/> is not one of <paramref name="members"/>.</exception>
     public static ImmutableArray<string> Sticky(string identifier, ImmutableArray<string> members, ImmutableArray<string> items)
     {
-        ArgumentNullException.ThrowIfNull(identifier);
-        var workers = members.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToImmutableArray();
-        int index = workers.IndexOf(identifier, StringComparer.Ordinal);
-        if (index < 0)
-        {
-            throw new ArgumentException(
-                $"The member {ZnodeNameRules.Quote(identifier)} is not among the {workers.Length} members given.", nameof(identifier));
-        }
+        var (workers, index) = Members(identifier, members);
 
         var sorted = CodePointComparer.IsStrictlyAscending(items.AsSpan())
             ? items
@@ -81,5 +67,20 @@ public static class PartitionFunctions
         }
 
         return share.ToImmutable();
+    }
+
+    /// <summary>The members, distinct and in code-point order, and <paramref name="identifier"/>'s index among them.</summary>
+    private static (ImmutableArray<string> Workers, int Index) Members(string identifier, ImmutableArray<string> members)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        var workers = members.Distinct(StringComparer.Ordinal).Order(CodePointComparer.Instance).ToImmutableArray();
+        int index = workers.IndexOf(identifier, StringComparer.Ordinal);
+        if (index < 0)
+        {
+            throw new ArgumentException(
+                $"The member {ZnodeNameRules.Quote(identifier)} is not among the {workers.Length} members given.", nameof(identifier));
+        }
+
+        return (workers, index);
     }
 }
