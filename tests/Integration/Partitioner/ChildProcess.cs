@@ -127,9 +127,18 @@ internal sealed class ChildProcess : IDisposable
         return found;
     }
 
-    /// <summary>Waits until the process has exited by itself.</summary>
-    public Task WaitForExit(string what) =>
-        PartitionerTestKit.Eventually(() => _process.HasExited, $"{Name}: {what}");
+    /// <summary>
+    /// Waits until the process has exited by itself, and until its output has been read to the end: HasExited turns true
+    /// as soon as the process is gone, while the lines it wrote last may still be on their way through the pipe, so a
+    /// caller that read <see cref="Lines"/> right away could miss them (a worker's last state and exit lines).
+    /// </summary>
+    public async Task WaitForExit(string what)
+    {
+        await PartitionerTestKit.Eventually(() => _process.HasExited, $"{Name}: {what}");
+
+        // Without a timeout, WaitForExit also waits for the asynchronously read streams to reach their end.
+        _process.WaitForExit();
+    }
 
     public void Pause() => Signal("STOP");
 
