@@ -76,6 +76,14 @@ public sealed record MultiGetChildren(long OpId, ImmutableArray<string> Paths) :
 /// </summary>
 public sealed record MultiGetStat(long OpId, ImmutableArray<string> Paths) : ZooKeeperCommand(OpId);
 
+/// <summary>
+/// Reads the data of each node in <paramref name="Paths"/> in one request (ZooKeeper's multiRead of getData, without
+/// watches): in cooperative mode, the party nodes' data, where each member declares its mode, partition function and
+/// item set, compared after each stability wait.
+/// The result is a <see cref="DataCompleted"/>.
+/// </summary>
+public sealed record MultiGetData(long OpId, ImmutableArray<string> Paths) : ZooKeeperCommand(OpId);
+
 /// <summary>Start a timer; when <paramref name="Due"/> has passed the shell hands back a <see cref="TimerFired"/>.</summary>
 public sealed record StartTimer(long TimerId, TimeSpan Due) : Command;
 

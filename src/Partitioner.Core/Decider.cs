@@ -126,6 +126,9 @@ public static class Decider
             case (WaitingPhase wait, ChildrenCompleted children):
                 StabilityWait.TryHandle(decision, wait, children);
                 break;
+            case (WaitingPhase wait, DataCompleted declarations):
+                DeclarationCheck.OnRead(decision, wait, declarations);
+                break;
             case (RoundPhase { Round: { Lost: false } round }, _):
                 OnRoundResult(decision, round, result);
                 break;
@@ -230,7 +233,7 @@ public static class Decider
         {
             if (IsCooperative(decision))
             {
-                CooperativeHandOff.StartRound(decision, party, wait.ReadOpId);
+                DeclarationCheck.Begin(decision, wait, party);
             }
             else
             {

@@ -65,6 +65,15 @@ public sealed record StatResult(ZooKeeperError Error, long CreatedZxid);
 /// </summary>
 public sealed record StatsCompleted(long OpId, ZooKeeperError Error, ImmutableArray<StatResult> Results) : OperationCompleted(OpId, Error);
 
+/// <summary>One node's result inside a <see cref="DataCompleted"/>: its data when <paramref name="Error"/> is Ok (empty otherwise).</summary>
+public sealed record DataResult(ZooKeeperError Error, ImmutableArray<byte> Data);
+
+/// <summary>
+/// The result of <see cref="MultiGetData"/>: one result per path, in the order asked.
+/// <paramref name="Error"/> is not Ok only when the whole request failed (then <paramref name="Results"/> is empty).
+/// </summary>
+public sealed record DataCompleted(long OpId, ZooKeeperError Error, ImmutableArray<DataResult> Results) : OperationCompleted(OpId, Error);
+
 /// <summary>What a watch notification says happened.</summary>
 public enum WatchEventKind
 {

@@ -65,7 +65,11 @@ public sealed record PartitionerConfig
     /// <param name="timeBoundary">How long the party must be unchanged before allocating; zero or more.</param>
     /// <param name="maxReactionTime">The retry delay after a transient failure; more than zero.</param>
     /// <param name="partitionFunction">A custom partition function; kazoo's round-robin when null.</param>
-    /// <param name="partitionFunctionName">A name for the function, for event logs; "round-robin" or "custom" when null.</param>
+    /// <param name="partitionFunctionName">
+    /// A name for the function, for event logs and for the cooperative members' declarations, which must agree; when null,
+    /// "round-robin" for none or <see cref="PartitionFunctions.RoundRobin"/>, "sticky" for <see cref="PartitionFunctions.Sticky"/>,
+    /// "custom" otherwise.
+    /// </param>
     /// <param name="batchSize">Ops per multi or multiRead request, 1 to <see cref="BatchSizeMax"/>. The default is 250.</param>
     /// <param name="acl">The ACLs of the nodes the recipe creates; <see cref="PartyAcl.OpenUnsafe"/> when null.</param>
     /// <exception cref="ArgumentException">A value is not valid; the message names it.</exception>
@@ -97,11 +101,17 @@ public sealed record PartitionerConfig
             TimeBoundary = timeBoundary,
             MaxReactionTime = maxReactionTime,
             PartitionFunction = partitionFunction,
-            PartitionFunctionName = partitionFunctionName ?? (partitionFunction is null ? "round-robin" : "custom"),
+            PartitionFunctionName = partitionFunctionName ?? NameOf(partitionFunction),
             BatchSize = batchSize,
             Acl = acl ?? PartyAcl.OpenUnsafe,
         };
     }
+
+    /// <summary>The name of a function given without one: "round-robin" and "sticky" for this library's, "custom" otherwise.</summary>
+    private static string NameOf(PartitionFunction? function) =>
+        function is null || function.Equals((PartitionFunction)PartitionFunctions.RoundRobin) ? "round-robin"
+        : function.Equals((PartitionFunction)PartitionFunctions.Sticky) ? "sticky"
+        : "custom";
 
     /// <summary>This member's party node name, <c>&lt;prefix&gt;-&lt;identifier&gt;</c>.</summary>
     internal string PartyNodeName => ZnodePaths.PartyNodeName(ContenderPrefix, Identifier);

@@ -278,7 +278,7 @@ internal sealed class MemberLoop
             case CancelTimer c:
                 ForgetTimer(c.TimerId);
                 break;
-            case CreateNode or DeleteNode or GetChildren or Exists or Multi or MultiGetChildren or MultiGetStat:
+            case CreateNode or DeleteNode or GetChildren or Exists or Multi or MultiGetChildren or MultiGetStat or MultiGetData:
                 // A request waits while any earlier one does, so requests go out in the order Core gave them.
                 if (_unsent.Count > 0 || _inFlight.Count >= _requestsInFlightMax)
                 {
@@ -339,6 +339,12 @@ internal sealed class MemberLoop
                 Issue(c.OpId, () => _port.MultiGetStatAsync(c.Paths),
                     static (id, r) => new StatsCompleted(id, r.Error, OrEmpty(r.Results)),
                     static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty),
+                    static r => r.Error);
+                break;
+            case MultiGetData c:
+                Issue(c.OpId, () => _port.MultiGetDataAsync(c.Paths),
+                    static (id, r) => new DataCompleted(id, r.Error, OrEmpty(r.Results)),
+                    static (id, e) => new DataCompleted(id, e, ImmutableArray<DataResult>.Empty),
                     static r => r.Error);
                 break;
         }

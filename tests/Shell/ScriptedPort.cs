@@ -111,6 +111,9 @@ internal sealed class ScriptedPort : IZooKeeperPort
     public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
         Send<MultiStatOutcome>(new PortCall { Operation = "multiStat", Path = string.Join(",", paths) });
 
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) =>
+        Send<MultiDataOutcome>(new PortCall { Operation = "multiData", Path = string.Join(",", paths) });
+
     private Task<T> Send<T>(PortCall call)
     {
         lock (_gate)

@@ -40,6 +40,8 @@ internal sealed class ZooKeeperTree
     /// <summary>The creation zxid of the node at <paramref name="path"/>, or null when there is none.</summary>
     public long? CreatedZxidOf(string path) => _server.Find(path)?.Czxid;
 
+    public byte[]? DataOf(string path) => _server.Find(path)?.Data;
+
     /// <summary>The children's names in code-point order, or none when the node does not exist.</summary>
     public string[] ChildrenOf(string path) => _server.Find(path) is { } node ? [.. node.ChildNames] : [];
 
@@ -196,6 +198,12 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
         : new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.CreatedZxidOf(p) is { } zxid
             ? new StatResult(ZooKeeperError.Ok, zxid)
             : new StatResult(ZooKeeperError.NoNode, 0))]));
+
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) => Run(() => _expired
+        ? new MultiDataOutcome(ZooKeeperError.SessionExpired, [])
+        : new MultiDataOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.DataOf(p) is { } data
+            ? new DataResult(ZooKeeperError.Ok, [.. data])
+            : new DataResult(ZooKeeperError.NoNode, []))]));
 
     private Task<T> Run<T>(Func<T> request)
     {

@@ -121,6 +121,9 @@ internal sealed class CoreOnlyBench(BenchContext context)
             case MultiGetStat c:
                 var stats = port.MultiGetStatAsync(c.Paths).Result;
                 return new StatsCompleted(c.OpId, stats.Error, stats.Results);
+            case MultiGetData c:
+                var data = port.MultiGetDataAsync(c.Paths).Result;
+                return new DataCompleted(c.OpId, data.Error, data.Results);
             default:
                 throw new InvalidOperationException($"The benchmark's loop cannot run the command {command}.");
         }

@@ -95,6 +95,13 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
         return inner.MultiGetStatAsync(paths);
     }
 
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths)
+    {
+        Count(paths.Length);
+        Interlocked.Increment(ref _multiReads);
+        return inner.MultiGetDataAsync(paths);
+    }
+
     private void Count(int operations)
     {
         Interlocked.Increment(ref _requests);

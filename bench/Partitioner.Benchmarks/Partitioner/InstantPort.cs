@@ -23,6 +23,7 @@ internal sealed class InstantPort : IZooKeeperPort
     // The persistent nodes, found by path; a parent is found by a span of its child's path, so a create makes no
     // substring for it. The port is the benchmark's stand-in for the server: it should cost as little as it can.
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal) { ["/"] = new Node(0) };
+    private readonly Dictionary<string, byte[]> _partyData = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Node>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private long _lastZxid;
 
@@ -42,10 +43,22 @@ internal sealed class InstantPort : IZooKeeperPort
         remove { }
     }
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
-        Task.FromResult(Create(path, kind, ++_lastZxid) with { CreatedZxid = null });
+    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
+    {
+        var outcome = Create(path, kind, ++_lastZxid) with { CreatedZxid = null };
+        if (kind == NodeKind.Ephemeral && outcome.Error == ZooKeeperError.Ok)
+        {
+            _partyData[path] = data.ToArray();
+        }
 
-    public Task<ZooKeeperError> DeleteAsync(string path) => Task.FromResult(Delete(path));
+        return Task.FromResult(outcome);
+    }
+
+    public Task<ZooKeeperError> DeleteAsync(string path)
+    {
+        _partyData.Remove(path);
+        return Task.FromResult(Delete(path));
+    }
 
     public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
     {
@@ -85,6 +98,12 @@ internal sealed class InstantPort : IZooKeeperPort
             var (error, children) = Children(path);
             return new ChildrenResult(error, children);
         })]));
+
+    /// <summary>The data of plain ephemeral nodes (party nodes): the only data Core reads. Lock nodes' data is not kept.</summary>
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) =>
+        Task.FromResult(new MultiDataOutcome(ZooKeeperError.Ok, [.. paths.Select(path => Zxid(path) is null
+            ? new DataResult(ZooKeeperError.NoNode, [])
+            : new DataResult(ZooKeeperError.Ok, _partyData.TryGetValue(path, out byte[]? data) ? [.. data] : []))]));
 
     public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
         Task.FromResult(new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(path => Zxid(path) is { } zxid

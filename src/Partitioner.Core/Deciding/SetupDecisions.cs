@@ -29,7 +29,7 @@ internal static class SetupDecisions
             if (setup[i].Lost)
             {
                 long id = decision.NewId();
-                var data = setup[i].Kind == NodeKind.Ephemeral ? Batches.IdentifierData(decision.Config) : [];
+                var data = setup[i].Kind == NodeKind.Ephemeral ? PartyDeclarationFormat.NodeData(decision.Config) : [];
                 decision.Emit(new CreateNode(id, setup[i].Path, data, setup[i].Kind, AclOf(decision.Config, setup[i])));
                 setup[i] = setup[i].Sent(id);
             }

@@ -42,7 +42,12 @@ internal static class Transients
             Error = Map(stats.Error),
             Results = [.. stats.Results.Select(r => IsRetryableOther(r.Error) ? r with { Error = ZooKeeperError.ConnectionLoss } : r)],
         },
-        MultiCompleted or MultiReadCompleted or StatsCompleted => result,
+        DataCompleted data when data.Results.Any(r => IsRetryableOther(r.Error)) || IsRetryableOther(data.Error) => data with
+        {
+            Error = Map(data.Error),
+            Results = [.. data.Results.Select(r => IsRetryableOther(r.Error) ? r with { Error = ZooKeeperError.ConnectionLoss } : r)],
+        },
+        MultiCompleted or MultiReadCompleted or StatsCompleted or DataCompleted => result,
         _ when IsRetryableOther(result.Error) => result with { Error = ZooKeeperError.ConnectionLoss },
         _ => result,
     };

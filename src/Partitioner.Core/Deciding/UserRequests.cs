@@ -57,12 +57,13 @@ internal static class UserRequests
         decision.MoveTo(PartitionState.Allocating, []);
         if (decision.Phase is WaitingPhase wait)
         {
-            decision.SetPhase(wait.Released());
+            var released = wait.Released();
+            decision.SetPhase(released);
             if (wait is { Due: true, Children: { } children })
             {
                 if (decision.Config.Rebalance == RebalanceMode.Cooperative)
                 {
-                    CooperativeHandOff.StartRound(decision, children, wait.ReadOpId);
+                    DeclarationCheck.Begin(decision, released, children);
                 }
                 else
                 {

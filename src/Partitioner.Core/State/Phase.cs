@@ -22,7 +22,18 @@ internal abstract record Phase;
 /// <param name="Due">The timer fired while <paramref name="Releasing"/>: the round starts as soon as the deletes are done.</param>
 internal sealed record WaitingPhase(long ReadOpId, ImmutableArray<string>? Children, long? TimerId, bool ReadLost, bool Releasing, bool Due) : Phase
 {
+    /// <summary>
+    /// Cooperative mode, once the wait is over: the reads of the other members' declarations still unanswered, by op id,
+    /// each with the party node names it reads (see <see cref="DeclarationCheck"/>); null before the check starts. The
+    /// round starts when the last one has agreed.
+    /// </summary>
+    public ImmutableSortedDictionary<long, ImmutableArray<string>>? Checks { get; init; }
+
     // Evolve.
+
+    /// <summary>The wait is over and the declaration reads <paramref name="reads"/> are in flight; the timer is spent.</summary>
+    public WaitingPhase Checking(ImmutableSortedDictionary<long, ImmutableArray<string>> reads) =>
+        this with { TimerId = null, Checks = reads };
 
     /// <summary>A wait whose party read <paramref name="readOpId"/> is in flight.</summary>
     public static WaitingPhase Reading(long readOpId, bool releasing) =>

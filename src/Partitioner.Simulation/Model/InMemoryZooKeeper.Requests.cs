@@ -199,6 +199,23 @@ public sealed partial class InMemoryZooKeeper
         return (ZooKeeperError.Ok, results.MoveToImmutable());
     }
 
+    /// <summary>Reads several nodes' data (a multiRead of getData); each read succeeds or fails on its own, without watches.</summary>
+    public (ZooKeeperError Error, ImmutableArray<DataResult> Results) MultiGetData(long sessionId, ImmutableArray<string> paths)
+    {
+        if (LiveSession(sessionId) is null)
+        {
+            return (ZooKeeperError.SessionExpired, ImmutableArray<DataResult>.Empty);
+        }
+
+        var results = ImmutableArray.CreateBuilder<DataResult>(paths.Length);
+        foreach (var path in paths)
+        {
+            results.Add(Find(path) is { } node ? new DataResult(ZooKeeperError.Ok, [.. node.Data]) : new DataResult(ZooKeeperError.NoNode, ImmutableArray<byte>.Empty));
+        }
+
+        return (ZooKeeperError.Ok, results.MoveToImmutable());
+    }
+
     private static ImmutableArray<WriteResult> FailedMultiResults(int count, int failedAt, ZooKeeperError error)
     {
         var results = ImmutableArray.CreateBuilder<WriteResult>(count);

@@ -43,6 +43,18 @@ internal static class ReplySize
         return size;
     }
 
+    /// <summary>A multiRead of getData that returns the data: each node's data as it is, and its 68-byte stat.</summary>
+    public static int MultiData(ImmutableArray<DataResult> results)
+    {
+        int size = Header + MultiHeader;
+        foreach (var result in results)
+        {
+            size += MultiHeader + (result.Error == ZooKeeperError.Ok ? 4 + result.Data.Length + 68 : 4);
+        }
+
+        return size;
+    }
+
     public static int MultiRead(ImmutableArray<ChildrenResult> results)
     {
         int size = Header + MultiHeader;

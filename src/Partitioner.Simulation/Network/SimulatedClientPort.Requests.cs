@@ -107,6 +107,16 @@ public sealed partial class SimulatedClientPort
             ? reply
             : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new StatResult(code, 0)) });
 
+    /// <inheritdoc />
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) => Request(
+        id => network.Server.MultiGetData(id, paths) is var (error, results) ? new MultiDataOutcome(error, results) : default,
+        error => new MultiDataOutcome(error, ImmutableArray<DataResult>.Empty),
+        replyBytes: reply => ReplySize.MultiData(reply.Results),
+        op: "multiRead of data",
+        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+            ? reply
+            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new DataResult(code, ImmutableArray<byte>.Empty)) });
+
     /// <summary>
     /// Sends one request. <paramref name="op"/> and <paramref name="path"/> name it in the timeline when the leader
     /// answers it with an injected transient code (<see cref="Transients"/>); <paramref name="inside"/> puts such a

@@ -129,6 +129,17 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
                 : new MultiStatOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<StatResult>.Empty));
     }
 
+    /// <inheritdoc/>
+    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths)
+    {
+        var reads = paths.Select(ReadOp.GetData).ToList();
+        return _delivery.Track(
+            Send(() => _client.MultiReadAsync(reads)),
+            static t => t.IsCompletedSuccessfully
+                ? new MultiDataOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToDataResult)])
+                : new MultiDataOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<DataResult>.Empty));
+    }
+
     /// <summary>
     /// Starts a request; a client that refuses it at once (closed) gives a failed task, so that its
     /// outcome is delivered as a code in its turn like any other.
@@ -219,6 +230,13 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
         DataReadResult data => new StatResult(ZooKeeperError.Ok, data.Stat.Czxid),
         ChildrenReadResult => new StatResult(ZooKeeperError.SystemError, 0),
         _ => new StatResult(ErrorCodes.ToCore(result.Error), 0),
+    };
+
+    private static DataResult ToDataResult(ReadResult result) => result switch
+    {
+        DataReadResult data => new DataResult(ZooKeeperError.Ok, [.. data.Data]),
+        ChildrenReadResult => new DataResult(ZooKeeperError.SystemError, ImmutableArray<byte>.Empty),
+        _ => new DataResult(ErrorCodes.ToCore(result.Error), ImmutableArray<byte>.Empty),
     };
 
     private static ChildrenResult ToChildrenResult(ReadResult result) => result switch

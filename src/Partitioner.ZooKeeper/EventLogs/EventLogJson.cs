@@ -43,6 +43,7 @@ internal static class EventLogJson
         new(typeof(MultiCompleted), nameof(MultiCompleted)),
         new(typeof(MultiReadCompleted), nameof(MultiReadCompleted)),
         new(typeof(StatsCompleted), nameof(StatsCompleted)),
+        new(typeof(DataCompleted), nameof(DataCompleted)),
         new(typeof(WatchFired), nameof(WatchFired)),
         new(typeof(TimerFired), nameof(TimerFired)),
         new(typeof(SessionSuspended), nameof(SessionSuspended)),
@@ -63,6 +64,7 @@ internal static class EventLogJson
         new(typeof(Multi), nameof(Multi)),
         new(typeof(MultiGetChildren), nameof(MultiGetChildren)),
         new(typeof(MultiGetStat), nameof(MultiGetStat)),
+        new(typeof(MultiGetData), nameof(MultiGetData)),
         new(typeof(StartTimer), nameof(StartTimer)),
         new(typeof(CancelTimer), nameof(CancelTimer)),
     ];
@@ -232,6 +234,7 @@ internal sealed record LoggedState(
 [JsonSerializable(typeof(MultiCompleted))]
 [JsonSerializable(typeof(MultiReadCompleted))]
 [JsonSerializable(typeof(StatsCompleted))]
+[JsonSerializable(typeof(DataCompleted))]
 [JsonSerializable(typeof(WatchFired))]
 [JsonSerializable(typeof(TimerFired))]
 [JsonSerializable(typeof(SessionSuspended))]
@@ -247,6 +250,7 @@ internal sealed record LoggedState(
 [JsonSerializable(typeof(Multi))]
 [JsonSerializable(typeof(MultiGetChildren))]
 [JsonSerializable(typeof(MultiGetStat))]
+[JsonSerializable(typeof(MultiGetData))]
 [JsonSerializable(typeof(StartTimer))]
 [JsonSerializable(typeof(CancelTimer))]
 [JsonSerializable(typeof(CreateOp))]

@@ -35,7 +35,9 @@ internal readonly struct EventLogParser(long lineNumber)
         }
 
         var config = Deserialize(element, EventLogJson.Config, "config");
-        var function = resolvePartitionFunction(config.PartitionFunctionName);
+        // This library's own functions need no resolver: "sticky" is the name Core gives PartitionFunctions.Sticky.
+        var function = resolvePartitionFunction(config.PartitionFunctionName)
+            ?? (config.PartitionFunctionName == "sticky" ? PartitionFunctions.Sticky : null);
         if (function is null && config.PartitionFunctionName != "round-robin")
         {
             throw Fail($"names the partition function \"{config.PartitionFunctionName}\", which the replayer was not given; pass a resolver that knows it");

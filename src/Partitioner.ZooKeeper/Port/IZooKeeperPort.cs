@@ -34,6 +34,9 @@ public readonly record struct MultiReadOutcome(ZooKeeperError Error, ImmutableAr
 /// <summary>The outcome of a multiRead of stats: one result per path (empty when the whole request failed).</summary>
 public readonly record struct MultiStatOutcome(ZooKeeperError Error, ImmutableArray<StatResult> Results);
 
+/// <summary>The outcome of a multiRead of data: one result per path (empty when the whole request failed).</summary>
+public readonly record struct MultiDataOutcome(ZooKeeperError Error, ImmutableArray<DataResult> Results);
+
 /// <summary>
 /// The small slice of ZooKeeper that the shell needs, defined here so that the real client
 /// (through an adapter) and the simulator's in-memory ZooKeeper can both sit behind it.
@@ -103,4 +106,7 @@ public interface IZooKeeperPort
 
     /// <summary>A batch of stat reads in one request (multiRead of getData), without watches: each node's creation zxid.</summary>
     Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths);
+
+    /// <summary>A batch of data reads in one request (multiRead of getData), without watches: each node's data.</summary>
+    Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths);
 }

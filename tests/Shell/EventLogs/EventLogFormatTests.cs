@@ -172,6 +172,9 @@ public sealed class EventLogFormatTests
         from id in Numbers from e in Errors
         from results in Gen.ArrayOf(from re in Errors from zxid in Numbers select new StatResult(re, zxid))
         select (Event)new StatsCompleted(id, e, [.. results]),
+        from id in Numbers from e in Errors
+        from results in Gen.ArrayOf(from re in Errors from data in Bytes select new DataResult(re, data))
+        select (Event)new DataCompleted(id, e, [.. results]),
         from id in Numbers from path in Text from kind in Gen.Elements(Enum.GetValues<WatchEventKind>()) select (Event)new WatchFired(id, path, kind),
         from id in Numbers select (Event)new TimerFired(id),
         Gen.Elements<Event>(new SessionSuspended(), new SessionReconnected(), new SessionExpired(), new SessionAuthFailed(), new ReleaseRequested(), new FinishRequested()));
@@ -189,6 +192,7 @@ public sealed class EventLogFormatTests
         from id in Numbers from ops in Gen.ArrayOf(WriteOps) select (Command)new Multi(id, [.. ops]),
         from id in Numbers from paths in TextList select (Command)new MultiGetChildren(id, paths),
         from id in Numbers from paths in TextList select (Command)new MultiGetStat(id, paths),
+        from id in Numbers from paths in TextList select (Command)new MultiGetData(id, paths),
         from id in Numbers from due in Durations select (Command)new StartTimer(id, due),
         from id in Numbers select (Command)new CancelTimer(id));
 

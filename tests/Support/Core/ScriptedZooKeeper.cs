@@ -59,8 +59,14 @@ internal sealed class ScriptedZooKeeper
     public ImmutableArray<string> ChildrenOf(string path) => server.Find(path) is { } node ? [.. node.ChildNames] : [];
 
     /// <summary>Creates a node as another client would (for example a peer's lock node or a Python member).</summary>
-    public string CreateAs(long session, string path, NodeKind kind) =>
-        Apply(session, [new CreateOp(path, [], kind, PartyAcl.OpenUnsafe.Node)], out _).Single().CreatedPath!;
+    public string CreateAs(long session, string path, NodeKind kind) => CreateAs(session, path, kind, []);
+
+    /// <summary>As <see cref="CreateAs(long, string, NodeKind)"/>, with <paramref name="data"/> (a party node's, say).</summary>
+    public string CreateAs(long session, string path, NodeKind kind, ImmutableArray<byte> data) =>
+        Apply(session, [new CreateOp(path, data, kind, PartyAcl.OpenUnsafe.Node)], out _).Single().CreatedPath!;
+
+    /// <summary>The data of the node at <paramref name="path"/>.</summary>
+    public byte[] DataOf(string path) => server.Find(path)?.Data ?? throw new KeyNotFoundException(path);
 
     public void DeleteAs(long session, string path) => Apply(session, [new DeleteOp(path)], out _);
 
@@ -146,6 +152,10 @@ internal sealed class ScriptedZooKeeper
                 return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => server.Find(p) is { } node
                     ? new StatResult(ZooKeeperError.Ok, node.Czxid)
                     : new StatResult(ZooKeeperError.NoNode, 0))]);
+            case MultiGetData data:
+                return new DataCompleted(data.OpId, ZooKeeperError.Ok, [.. data.Paths.Select(p => server.Find(p) is { } node
+                    ? new DataResult(ZooKeeperError.Ok, [.. node.Data])
+                    : new DataResult(ZooKeeperError.NoNode, []))]);
             default:
                 throw new ArgumentException($"Unknown command {command}", nameof(command));
         }
@@ -185,6 +195,7 @@ internal sealed class ScriptedZooKeeper
         Multi m => new MultiCompleted(m.OpId, error, []),
         MultiGetChildren r => new MultiReadCompleted(r.OpId, error, []),
         MultiGetStat s => new StatsCompleted(s.OpId, error, []),
+        MultiGetData d => new DataCompleted(d.OpId, error, []),
         _ => throw new ArgumentException($"Unknown command {command}", nameof(command)),
     };
 
