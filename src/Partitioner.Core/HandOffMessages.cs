@@ -6,11 +6,10 @@ namespace Partitioner.Core;
 /// answers with <see cref="ItemWorkStopped"/> carrying <paramref name="OpId"/>, so that the next owner cannot take the
 /// item while this member's work on it still runs. A revocation is orderly: the work may finish its step and commit.
 /// </summary>
-/// <remarks>Internal with <see cref="RebalanceMode"/>: no shell handles it yet.</remarks>
-internal sealed record StopItemWork(long OpId, string Item) : Command;
+public sealed record StopItemWork(long OpId, string Item) : Command;
 
 /// <summary>
 /// The work on the item of the <see cref="StopItemWork"/> <paramref name="OpId"/> has returned: its lock node may go.
 /// The shell reports it once per stop; Core ignores one it no longer expects (a duplicate, or one after a release).
 /// </summary>
-internal sealed record ItemWorkStopped(long OpId) : Event;
+public sealed record ItemWorkStopped(long OpId) : Event;

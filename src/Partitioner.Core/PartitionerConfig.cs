@@ -43,9 +43,10 @@ public sealed record PartitionerConfig
 
     /// <summary>
     /// How the member's share changes on a party change: <see cref="RebalanceMode.Eager"/> (kazoo's, the default) or
-    /// <see cref="RebalanceMode.Cooperative"/>. Internal until the shell runs the cooperative mode end to end.
+    /// <see cref="RebalanceMode.Cooperative"/>. Every member of a party must use the same one. The default is
+    /// <see cref="RebalanceMode.Eager"/>.
     /// </summary>
-    internal RebalanceMode Rebalance { get; init; } = RebalanceMode.Eager;
+    public RebalanceMode Rebalance { get; init; } = RebalanceMode.Eager;
 
     /// <summary>The largest <see cref="BatchSize"/>; requests are split by size too, as ZooKeeper refuses frames above 1 MiB by default.</summary>
     public const int BatchSizeMax = 1000;

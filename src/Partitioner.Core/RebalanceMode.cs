@@ -2,10 +2,9 @@ namespace Partitioner.Core;
 
 /// <summary>How a member's share changes when the party changes.</summary>
 /// <remarks>
-/// Internal until the shell and the simulator run <see cref="Cooperative"/> end to end (per-item work, its
-/// stop reporting, the event log): a public option would promise what only Core does yet.
+/// Every member of a party must use the same mode. A party with kazoo members must be <see cref="Eager"/>.
 /// </remarks>
-internal enum RebalanceMode
+public enum RebalanceMode
 {
     /// <summary>
     /// kazoo's protocol: on a party change the member gives up its whole share (Release), waits for the party to be
@@ -16,7 +15,9 @@ internal enum RebalanceMode
     /// <summary>
     /// Incremental hand-off: through a party change the member stays Acquired; after the stability wait it gives up
     /// only the items leaving its share, each once its work has stopped, and takes each arriving item as soon as it
-    /// holds that item's lowest lock node. Items that stay are never interrupted. See <see cref="CooperativeHandOff"/>.
+    /// holds that item's lowest lock node. Items that stay are never interrupted. For parties whose members are all this
+    /// library; the work is then per item (the shell's <c>RunItemsAsync</c>), since a set-wide work cannot be stopped
+    /// item by item.
     /// </summary>
     Cooperative,
 }

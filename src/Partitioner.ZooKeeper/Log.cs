@@ -35,6 +35,10 @@ internal static partial class Log
         Message = "Partitioner {Identifier}: the port called the watch of operation {OpId} on {Path} again ({Kind}); a watch fires once, so it is ignored")]
     public static partial void WatchFiredAgain(ILogger logger, string identifier, long opId, string path, WatchEventKind kind);
 
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning,
+        Message = "Partitioner {Identifier}: an ItemOwnershipChanged handler threw on {Item} {Change}; the member carries on")]
+    public static partial void OwnershipHandlerThrew(ILogger logger, string identifier, string item, ItemOwnershipChange change, Exception exception);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Error,
         Message = "Partitioner {Identifier}: the event log sink threw; no more decisions are recorded")]
     public static partial void EventLogThrew(ILogger logger, string identifier, Exception exception);

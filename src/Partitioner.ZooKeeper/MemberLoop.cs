@@ -49,6 +49,7 @@ internal sealed class MemberLoop
     private readonly DeciderFunctions _decider;
     private readonly ILogger _logger;
     private readonly Action<Observation> _observer;
+    private readonly Action<StopItemWork> _stopItemWork;
     private readonly Dictionary<long, ITimer> _timers = new();
     private readonly HashSet<long> _inFlight = new();
     private readonly Queue<Command> _unsent = new();
@@ -73,6 +74,7 @@ internal sealed class MemberLoop
         ILogger logger,
         MemberTelemetry telemetry,
         Action<Observation> observer,
+        Action<StopItemWork> stopItemWork,
         TimeSpan? serverTickTime = null,
         int requestsInFlightMax = 1000)
     {
@@ -84,6 +86,7 @@ internal sealed class MemberLoop
         _sink = sink;
         _logger = logger;
         _observer = observer;
+        _stopItemWork = stopItemWork;
         _identifier = config.Identifier;
         _syncPath = config.Path;
         _state = MemberState.Unstarted(config);
@@ -277,6 +280,11 @@ internal sealed class MemberLoop
                 break;
             case CancelTimer c:
                 ForgetTimer(c.TimerId);
+                break;
+            case StopItemWork c:
+                // Answered with ItemWorkStopped once the item's work has returned (at once when none runs), after
+                // this decision's observer has told the handlers: see ItemOwnership.
+                _stopItemWork(c);
                 break;
             case CreateNode or DeleteNode or GetChildren or Exists or Multi or MultiGetChildren or MultiGetStat or MultiGetData:
                 // A request waits while any earlier one does, so requests go out in the order Core gave them.

@@ -24,10 +24,13 @@ public sealed partial class SetPartitioner
     /// <param name="cancellationToken">Stops the loop: the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
     /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
     /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
+    /// <exception cref="InvalidOperationException">The member is in <see cref="RebalanceMode.Cooperative"/> mode: use <see cref="RunItemsAsync"/>.</exception>
     public Task RunAsync(Func<IReadOnlyList<string>, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return RunLoopAsync((acquired, token) => work(acquired.AcquiredItems, token), cancellationToken);
+        RefuseCooperative(nameof(RunAsync));
+        return RunLoopAsync(
+            (acquired, token) => WorkOnSetAsync((state, t) => work(state.AcquiredItems, t), acquired, token), cancellationToken);
     }
 
     /// <summary>
@@ -39,17 +42,35 @@ public sealed partial class SetPartitioner
     /// <param name="cancellationToken">Stops the loop: the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
     /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
     /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
+    /// <exception cref="InvalidOperationException">The member is in <see cref="RebalanceMode.Cooperative"/> mode: use <see cref="RunItemsAsync"/>.</exception>
     public Task RunWithTokensAsync(Func<IReadOnlyList<OwnedItem>, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return RunLoopAsync((acquired, token) => work(acquired.OwnedItems, token), cancellationToken);
+        RefuseCooperative(nameof(RunWithTokensAsync));
+        return RunLoopAsync(
+            (acquired, token) => WorkOnSetAsync((state, t) => work(state.OwnedItems, t), acquired, token), cancellationToken);
     }
 
-    private async Task RunLoopAsync(Func<MemberState, CancellationToken, Task> work, CancellationToken cancellationToken)
+    /// <summary>A set-wide work cannot be stopped item by item, which is all a cooperative hand-off stops.</summary>
+    private void RefuseCooperative(string method)
+    {
+        if (Config.Rebalance == RebalanceMode.Cooperative)
+        {
+            throw new InvalidOperationException(
+                $"{method} runs one work for the whole set, which the Cooperative rebalance mode cannot stop item by item; " +
+                "use RunItemsAsync, which runs a work per item, or the Eager mode.");
+        }
+    }
+
+    /// <summary>
+    /// The loop both APIs share: waits for the member to leave Allocating, releases in Release, hands each acquisition to
+    /// <paramref name="workOnAcquired"/>, and ends on Failure; on cancellation or a work's error the member finishes.
+    /// </summary>
+    private async Task RunLoopAsync(Func<MemberState, CancellationToken, Task> workOnAcquired, CancellationToken cancellationToken)
     {
         try
         {
-            await LoopAsync(work, cancellationToken);
+            await LoopAsync(workOnAcquired, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -64,7 +85,7 @@ public sealed partial class SetPartitioner
         }
     }
 
-    private async Task LoopAsync(Func<MemberState, CancellationToken, Task> work, CancellationToken cancellationToken)
+    private async Task LoopAsync(Func<MemberState, CancellationToken, Task> workOnAcquired, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -79,7 +100,7 @@ public sealed partial class SetPartitioner
                     await ReleaseSetAsync();
                     break;
                 default:
-                    await WorkOnSetAsync(work, state, cancellationToken);
+                    await workOnAcquired(state, cancellationToken);
                     break;
             }
         }

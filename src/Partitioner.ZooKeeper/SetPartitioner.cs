@@ -31,6 +31,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     private readonly ILogger _logger;
     private readonly StateWaiters _waiters;
     private readonly MemberLoop _loop;
+    private readonly ItemOwnership _ownership;
     private PartitionState _published;
     private ITimer? _finishDeadline;
     private int _finishRequested;
@@ -85,12 +86,37 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _waiters = new StateWaiters(new Observation(initial, initial, null, 0, Stopped: false));
         _published = initial.PartitionState;
         var telemetry = new MemberTelemetry(PartitionerInstruments.Get(options.MeterFactory), _time, config);
-        _loop = new MemberLoop(config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, options.ServerTickTime, options.RequestsInFlightMax);
+        _ownership = new ItemOwnership(_time, () => ClaimRemaining, () => ItemOwnershipChanged is not null, RaiseItemOwnershipChanged, e => _loop!.Post(e));
+        _loop = new MemberLoop(
+            config, port, _time, decider, options.EventLog, _logger, telemetry, Observe, _ownership.StopRequested, options.ServerTickTime, options.RequestsInFlightMax);
         _loop.Start();
     }
 
     /// <summary>Raised after every state change, on the thread that ran the decision. Handlers should be quick; one that throws is logged and ignored.</summary>
     public event EventHandler<PartitionStateChangedEventArgs>? StateChanged;
+
+    /// <summary>
+    /// Raised for each item this member comes to own (<see cref="ItemOwnershipChange.Assigned"/>, with its fencing token)
+    /// and each it stops owning: <see cref="ItemOwnershipChange.Revoked"/> when it leaves in an orderly way (its work may
+    /// finish its step and commit), <see cref="ItemOwnershipChange.Lost"/> otherwise (its work must not commit).
+    /// </summary>
+    /// <remarks>
+    /// <para>Raised after each decision that changes <see cref="OwnedItems"/> (after its <see cref="StateChanged"/>), one
+    /// item at a time and in order, never on two threads at once; and with Lost for every item when the claim window
+    /// closes (the leader has not confirmed the session for 90 % of its timeout), by a timer that runs while the member
+    /// owns items and this event has handlers or <see cref="RunItemsAsync"/> runs. Handlers should be quick; one that
+    /// throws is logged and ignored.</para>
+    /// <para>Revoked: in cooperative mode, an item leaving the member's share after a party change; in eager mode, every
+    /// item when a party change moves the member to Release (its locks stay until <see cref="ReleaseSetAsync"/>). Lost:
+    /// a connection loss or reconnect, a session expiry, Failure, a finish, the claim window closing. An item lost to the
+    /// claim window is assigned again only with a new token, after a release.</para>
+    /// <para>In cooperative mode a revoked item's lock node is deleted once its work has returned. While
+    /// <see cref="RunItemsAsync"/> runs, that is when the item's work task completes. Otherwise the member counts the
+    /// work as returned when the Revoked handlers return: a consumer that works on items from this event (or from
+    /// <see cref="StateChanged"/>) must stop the item's work inside its Revoked handler, before returning, or another
+    /// member may take the item while the work still runs.</para>
+    /// </remarks>
+    public event EventHandler<ItemOwnershipChangedEventArgs>? ItemOwnershipChanged;
 
     /// <summary>The configuration this member runs with, defaults filled in.</summary>
     public PartitionerConfig Config => _loop.State.Config;
@@ -315,6 +341,12 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             throw new ArgumentException("SetPartitionerOptions.TimeProvider is null; leave it at TimeProvider.System or give one.", nameof(options));
         }
 
+        if (!Enum.IsDefined(options.Rebalance))
+        {
+            throw new ArgumentException(
+                $"SetPartitionerOptions.Rebalance = {(int)options.Rebalance} is not a RebalanceMode: use Eager or Cooperative.", nameof(options));
+        }
+
         return PartitionerConfig.Create(
             path,
             items,
@@ -325,7 +357,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
             options.PartitionFunction,
             options.PartitionFunctionName,
             options.BatchSize,
-            options.Acl);
+            options.Acl) with { Rebalance = options.Rebalance };
     }
 
     /// <summary>
@@ -340,18 +372,33 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// <summary>Runs on the draining thread after each decision.</summary>
     private void Observe(Observation observation)
     {
+        // The ownership changes are taken first, so that a per-item loop that a waiter wakes finds them; they are
+        // told after the state change.
+        _ownership.Observed(observation, ClaimRemaining > TimeSpan.Zero);
         _waiters.Observe(observation);
         var previous = observation.Previous;
         var current = observation.Current;
-        if (previous.StateId == current.StateId && previous.PartitionState == current.PartitionState)
+        if (previous.StateId != current.StateId || previous.PartitionState != current.PartitionState)
         {
-            return;
+            Log.StateChanged(_logger, current.Config.Identifier, previous.PartitionState, current.PartitionState, current.StateId,
+                current.AcquiredItems.Length, current.FailureReason is null ? "" : $": {current.FailureReason}");
+            Publish(current.PartitionState);
+            RaiseStateChanged(new PartitionStateChangedEventArgs(previous.PartitionState, current.PartitionState, current.StateId));
         }
 
-        Log.StateChanged(_logger, current.Config.Identifier, previous.PartitionState, current.PartitionState, current.StateId,
-            current.AcquiredItems.Length, current.FailureReason is null ? "" : $": {current.FailureReason}");
-        Publish(current.PartitionState);
-        RaiseStateChanged(new PartitionStateChangedEventArgs(previous.PartitionState, current.PartitionState, current.StateId));
+        _ownership.Deliver();
+    }
+
+    private void RaiseItemOwnershipChanged(ItemOwnershipChangedEventArgs args)
+    {
+        try
+        {
+            ItemOwnershipChanged?.Invoke(this, args);
+        }
+        catch (Exception exception)
+        {
+            Log.OwnershipHandlerThrew(_logger, _loop.State.Config.Identifier, args.Item, args.Change, exception);
+        }
     }
 
     private void RaiseStateChanged(PartitionStateChangedEventArgs args)

@@ -96,4 +96,14 @@ public sealed class SetPartitionerOptions
     /// Nodes that already exist keep the ACL they were created with.
     /// </summary>
     public PartyAcl Acl { get; set; } = PartyAcl.OpenUnsafe;
+
+    /// <summary>
+    /// How this member's share changes when the party changes. <see cref="RebalanceMode.Eager"/>, the default, is
+    /// kazoo's: every member stops all its work, waits for the party to be stable, and takes its new share; the only
+    /// mode a party with kazoo members can use. <see cref="RebalanceMode.Cooperative"/> stops only the items whose owner
+    /// changes, item by item; every member of the party must be this library's and use it, and the work must be per
+    /// item (<see cref="SetPartitioner.RunItemsAsync"/> or <see cref="SetPartitioner.ItemOwnershipChanged"/>): the
+    /// per-set <see cref="SetPartitioner.RunAsync"/> refuses it. A value that is not a defined mode is refused.
+    /// </summary>
+    public RebalanceMode Rebalance { get; set; } = RebalanceMode.Eager;
 }

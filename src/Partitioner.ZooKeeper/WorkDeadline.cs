@@ -1,8 +1,9 @@
 namespace Partitioner.ZooKeeper;
 
 /// <summary>
-/// The work deadline of <see cref="SetPartitioner.RunAsync"/>: a timer from the partitioner's <see cref="TimeProvider"/>
-/// that cancels the work once the ownership deadline has passed, re-armed for the time left each time it finds
+/// The work deadline of <see cref="SetPartitioner.RunAsync"/> and the claim timer of the per-item changes
+/// (<see cref="ItemOwnership"/>): a timer from the partitioner's <see cref="TimeProvider"/> that cancels the work (or
+/// calls back) once the ownership deadline has passed, re-armed for the time left each time it finds
 /// that confirmations from ZooKeeper have moved the deadline on.
 /// </summary>
 /// <remarks>
@@ -16,7 +17,7 @@ internal sealed class WorkDeadline : IDisposable
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan> _remaining;
-    private readonly CancellationTokenSource _work;
+    private readonly Action _onPassed;
     private ITimer? _timer;
     private bool _disposed;
     private int _passed;
@@ -25,10 +26,18 @@ internal sealed class WorkDeadline : IDisposable
     /// <param name="remaining">The time left until the ownership deadline (zero or less once it has passed).</param>
     /// <param name="work">Cancelled when the deadline passes.</param>
     public WorkDeadline(TimeProvider time, Func<TimeSpan> remaining, CancellationTokenSource work)
+        : this(time, remaining, () => CancelWork(work))
+    {
+    }
+
+    /// <param name="time">The partitioner's clock.</param>
+    /// <param name="remaining">The time left until the ownership deadline (zero or less once it has passed).</param>
+    /// <param name="passed">Called once, on the timer's thread, when the deadline passes.</param>
+    public WorkDeadline(TimeProvider time, Func<TimeSpan> remaining, Action passed)
     {
         _time = time;
         _remaining = remaining;
-        _work = work;
+        _onPassed = passed;
     }
 
     /// <summary>True once the deadline passed and the work was cancelled for it.</summary>
@@ -81,9 +90,14 @@ internal sealed class WorkDeadline : IDisposable
         }
 
         // Outside the gate: the work's cancellation callbacks run here and may take their time.
+        _onPassed();
+    }
+
+    private static void CancelWork(CancellationTokenSource work)
+    {
         try
         {
-            _work.Cancel();
+            work.Cancel();
         }
         catch (ObjectDisposedException)
         {

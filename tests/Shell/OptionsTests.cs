@@ -19,6 +19,7 @@ public sealed class OptionsTests
         { "zero max reaction time", o => o.MaxReactionTime = TimeSpan.Zero, "maxReactionTime", "00:00:00" },
         { "zero server tick time", o => o.ServerTickTime = TimeSpan.Zero, "options", "ServerTickTime = 00:00:00" },
         { "no request in flight allowed", o => o.RequestsInFlightMax = 0, "options", "RequestsInFlightMax = 0" },
+        { "undefined rebalance mode", o => o.Rebalance = (Partitioner.Core.RebalanceMode)7, "options", "Rebalance = 7" },
         { "server tick time too long for the 9 s session", o => o.ServerTickTime = TimeSpan.FromSeconds(6), "options", "tickTime of 6000 ms" },
     };
 

@@ -137,6 +137,12 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
         SessionChanged?.Invoke(SessionChange.Expired);
     }
 
+    /// <summary>Tells the member its connection was lost (the session lives on: requests are still answered).</summary>
+    public void Suspend() => SessionChanged?.Invoke(SessionChange.Suspended);
+
+    /// <summary>Tells the member its connection is back, on the same session.</summary>
+    public void Reconnect() => SessionChanged?.Invoke(SessionChange.Reconnected);
+
     public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) => Run(() =>
     {
         var results = Write([new CreateOp(path, [.. data.Span], kind, acl)], out var error);
