@@ -33,14 +33,15 @@ internal static class DeclarationCheck
 
     /// <summary>
     /// The wait is over with <paramref name="children"/>: reads the other members' declarations, or starts the round at
-    /// once when there are none to read.
+    /// once when there are none to read (or when this member's node is missing, which the round answers by joining again).
     /// </summary>
     public static void Begin(DecisionBuilder decision, WaitingPhase wait, ImmutableArray<string> children)
     {
         string own = decision.Config.PartyNodeName;
         var others = children.Where(child => !string.Equals(child, own, StringComparison.Ordinal)).ToImmutableArray();
-        if (others.IsEmpty)
+        if (others.IsEmpty || others.Length == children.Length)
         {
+            // Nothing to compare, or this member's own node is missing: the round rejoins, and the join restarts the wait.
             CooperativeHandOff.StartRound(decision, children, wait.ReadOpId);
             return;
         }
