@@ -220,7 +220,39 @@ public sealed class ItemWorkTests
         Assert.True(member.Allocating);
     }
 
-    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, RebalanceMode mode, string[]? items = null)
+    [Fact]
+    public async Task EventLog_OfACooperativeHandOff_RecordsTheModeAndTheStops_AndReplaysExactly()
+    {
+        // Given a cooperative member recording its decisions through a join that revokes b, then a finish.
+        var writer = new StringWriter();
+        var (first, _) = Join("0", RebalanceMode.Cooperative, log: new JsonLinesEventLogSink(writer));
+        var works = new Works();
+        using var stop = new CancellationTokenSource();
+        var running = first.RunItemsAsync(works.RunAsync, stop.Token);
+        await SettleAsync(() => works.Started.Count == 3);
+        var (second, _) = Join("1", RebalanceMode.Cooperative);
+        await SettleAsync(() => second.AcquiredItems.Contains("b"));
+        await stop.CancelAsync();
+        await running.WaitAsync(HangGuard);
+        var log = writer.ToString();
+
+        // When the log is replayed by the public replayer, which runs Core's decider.
+        var result = new EventLogReplayer().Replay(new StringReader(log));
+
+        // Then the header names the mode, the stop and its answer are recorded, and Core made every decision again.
+        Assert.Contains("\"rebalance\":\"Cooperative\"", log.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("{\"type\":\"StopItemWork\",", log, StringComparison.Ordinal);
+        Assert.Contains("\"event\":{\"type\":\"ItemWorkStopped\",", log, StringComparison.Ordinal);
+        Assert.True(result.Succeeded, result.Mismatch?.ToString());
+        Assert.Equal([PartitionState.Allocating, PartitionState.Acquired, PartitionState.Failure], result.Timeline.Select(t => t.State));
+
+        // And without the mode in its header the same log replays as eager, which decides otherwise: the replay ran
+        // the mode the header names.
+        var asEager = new EventLogReplayer().Replay(new StringReader(log.Replace(",\"rebalance\":\"Cooperative\"", "", StringComparison.Ordinal)));
+        Assert.False(asEager.Succeeded);
+    }
+
+    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, RebalanceMode mode, string[]? items = null, IEventLogSink? log = null)
     {
         var session = ++_sessions;
         var port = new TreePort(_tree, session, _time);
@@ -231,6 +263,7 @@ public sealed class ItemWorkTests
             TimeProvider = _time,
             TimeBoundary = TimeSpan.FromSeconds(1),
             Rebalance = mode,
+            EventLog = log,
         };
         return (new SetPartitioner(port, "/party", items ?? ["c", "a", "b"], options), port);
     }

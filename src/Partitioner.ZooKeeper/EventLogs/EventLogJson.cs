@@ -52,6 +52,7 @@ internal static class EventLogJson
         new(typeof(SessionAuthFailed), nameof(SessionAuthFailed)),
         new(typeof(ReleaseRequested), nameof(ReleaseRequested)),
         new(typeof(FinishRequested), nameof(FinishRequested)),
+        new(typeof(ItemWorkStopped), nameof(ItemWorkStopped)),
     ];
 
     /// <summary>Every command the log can hold, by the name it is written with.</summary>
@@ -67,6 +68,7 @@ internal static class EventLogJson
         new(typeof(MultiGetData), nameof(MultiGetData)),
         new(typeof(StartTimer), nameof(StartTimer)),
         new(typeof(CancelTimer), nameof(CancelTimer)),
+        new(typeof(StopItemWork), nameof(StopItemWork)),
     ];
 
     /// <summary>The writes of a <see cref="Multi"/>, by the name they are written with.</summary>
@@ -102,7 +104,8 @@ internal static class EventLogJson
     public static HeaderLine<LoggedConfig> HeaderOf(PartitionerConfig config) =>
         new(FormatName, Version, new LoggedConfig(
             config.Path, config.Items, config.Identifier, config.ContenderPrefix, config.TimeBoundary, config.MaxReactionTime,
-            config.PartitionFunctionName, config.BatchSize, config.Acl));
+            config.PartitionFunctionName, config.BatchSize, config.Acl,
+            config.Rebalance == RebalanceMode.Eager ? null : config.Rebalance));
 
     /// <summary>A decision line's object.</summary>
     public static DecisionLine DecisionOf(long seq, Event? @event, MemberState state, ImmutableArray<Command> commands) =>
@@ -169,6 +172,10 @@ internal static class EventLogJson
 internal sealed record HeaderLine<TConfig>(string? Format = null, long? Version = null, TConfig? Config = default);
 
 /// <summary>What the header records of a <see cref="PartitionerConfig"/>: everything but the partition function itself, which is named.</summary>
+/// <remarks>
+/// <paramref name="Rebalance"/> is written only for a mode other than eager, so that an eager member's header reads as it
+/// did before the modes, and a header without it (every log written before) reads as eager.
+/// </remarks>
 internal sealed record LoggedConfig(
     string Path,
     ImmutableArray<string> Items,
@@ -178,7 +185,8 @@ internal sealed record LoggedConfig(
     TimeSpan MaxReactionTime,
     string PartitionFunctionName,
     int BatchSize,
-    PartyAcl Acl);
+    PartyAcl Acl,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RebalanceMode? Rebalance = null);
 
 /// <summary>One decision's line: its number (0 for the start), the event (null for the start), the state and the commands.</summary>
 internal sealed record DecisionLine(long Seq, Event? Event, LoggedState State, ImmutableArray<Command> Commands);
@@ -223,7 +231,8 @@ internal sealed record LoggedState(
     AllowOutOfOrderMetadataProperties = true,
     Converters = [
         typeof(ZooKeeperErrorConverter), typeof(AclEntryConverter), typeof(Base64Converter),
-        typeof(EnumNameConverter<NodeKind>), typeof(EnumNameConverter<WatchEventKind>), typeof(EnumNameConverter<PartitionState>)])]
+        typeof(EnumNameConverter<NodeKind>), typeof(EnumNameConverter<WatchEventKind>), typeof(EnumNameConverter<PartitionState>),
+        typeof(EnumNameConverter<RebalanceMode>)])]
 [JsonSerializable(typeof(HeaderLine<LoggedConfig>))]
 [JsonSerializable(typeof(HeaderLine<JsonElement?>))]
 [JsonSerializable(typeof(DecisionLine))]
@@ -243,6 +252,7 @@ internal sealed record LoggedState(
 [JsonSerializable(typeof(SessionAuthFailed))]
 [JsonSerializable(typeof(ReleaseRequested))]
 [JsonSerializable(typeof(FinishRequested))]
+[JsonSerializable(typeof(ItemWorkStopped))]
 [JsonSerializable(typeof(CreateNode))]
 [JsonSerializable(typeof(DeleteNode))]
 [JsonSerializable(typeof(GetChildren))]
@@ -253,6 +263,7 @@ internal sealed record LoggedState(
 [JsonSerializable(typeof(MultiGetData))]
 [JsonSerializable(typeof(StartTimer))]
 [JsonSerializable(typeof(CancelTimer))]
+[JsonSerializable(typeof(StopItemWork))]
 [JsonSerializable(typeof(CreateOp))]
 [JsonSerializable(typeof(DeleteOp))]
 internal sealed partial class EventLogJsonContext : JsonSerializerContext;

@@ -45,9 +45,10 @@ internal readonly struct EventLogParser(long lineNumber)
 
         try
         {
+            // A header without a mode is eager's: it was the only mode when such logs were written.
             return PartitionerConfig.Create(
                 config.Path, config.Items, config.Identifier, config.ContenderPrefix, config.TimeBoundary, config.MaxReactionTime,
-                function, config.PartitionFunctionName, config.BatchSize, config.Acl);
+                function, config.PartitionFunctionName, config.BatchSize, config.Acl) with { Rebalance = config.Rebalance ?? RebalanceMode.Eager };
         }
         catch (ArgumentException exception)
         {

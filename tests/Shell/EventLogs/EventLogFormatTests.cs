@@ -54,6 +54,31 @@ public sealed class EventLogFormatTests
         }
     }
 
+    [Fact]
+    public void Header_OfALogWrittenBeforeTheModes_ReadsAsEager_AndACooperativeOneKeepsItsMode()
+    {
+        // A header of the former writer has no mode: eager was the only one.
+        var old = new EventLogParser(1).ReadHeader(File.ReadAllLines(Fixture("release-and-finish.jsonl"))[0], _ => null);
+        Assert.Equal(RebalanceMode.Eager, old.Rebalance);
+
+        // An eager header is written as before, without the field; a cooperative one names its mode and reads back.
+        var eager = EventLogJson.ToJson(EventLogJson.HeaderOf(old), EventLogJson.Header);
+        var cooperative = EventLogJson.ToJson(EventLogJson.HeaderOf(old with { Rebalance = RebalanceMode.Cooperative }), EventLogJson.Header);
+        Assert.DoesNotContain("rebalance", eager, StringComparison.Ordinal);
+        Assert.EndsWith(",\"rebalance\":\"Cooperative\"}}", cooperative, StringComparison.Ordinal);
+        Assert.Equal(RebalanceMode.Cooperative, new EventLogParser(1).ReadHeader(cooperative, _ => null).Rebalance);
+    }
+
+    [Fact]
+    public void Header_WithAnUnknownMode_IsRefusedNamingIt()
+    {
+        var line = File.ReadAllLines(Fixture("release-and-finish.jsonl"))[0].Replace("\"batchSize\"", "\"rebalance\":\"Lazy\",\"batchSize\"", StringComparison.Ordinal);
+
+        var error = Assert.Throws<EventLogFormatException>(() => new EventLogParser(1).ReadHeader(line, _ => null));
+
+        Assert.Contains("\"Lazy\" at config.rebalance", error.Problem, StringComparison.Ordinal);
+    }
+
     [Property(MaxTest = 300)]
     public Property Event_OfEveryType_SurvivesWriteThenRead() =>
         Prop.ForAll(Events.ToArbitrary(), @event =>
@@ -177,6 +202,7 @@ public sealed class EventLogFormatTests
         select (Event)new DataCompleted(id, e, [.. results]),
         from id in Numbers from path in Text from kind in Gen.Elements(Enum.GetValues<WatchEventKind>()) select (Event)new WatchFired(id, path, kind),
         from id in Numbers select (Event)new TimerFired(id),
+        from id in Numbers select (Event)new ItemWorkStopped(id),
         Gen.Elements<Event>(new SessionSuspended(), new SessionReconnected(), new SessionExpired(), new SessionAuthFailed(), new ReleaseRequested(), new FinishRequested()));
 
     private static readonly Gen<WriteOp> WriteOps = Gen.OneOf(
@@ -194,7 +220,8 @@ public sealed class EventLogFormatTests
         from id in Numbers from paths in TextList select (Command)new MultiGetStat(id, paths),
         from id in Numbers from paths in TextList select (Command)new MultiGetData(id, paths),
         from id in Numbers from due in Durations select (Command)new StartTimer(id, due),
-        from id in Numbers select (Command)new CancelTimer(id));
+        from id in Numbers select (Command)new CancelTimer(id),
+        from id in Numbers from item in Text select (Command)new StopItemWork(id, item));
 
     /// <summary>
     /// Equal in every public property, lists element by element: records holding immutable arrays do not compare
