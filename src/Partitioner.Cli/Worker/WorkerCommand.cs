@@ -13,8 +13,10 @@ namespace Partitioner.Cli.Worker;
 /// does as JSON lines (the same shape as the kazoo driver's) so that tests and operators can watch it:
 /// <c>{"event":"state","state":"ACQUIRED","items":["a"]}</c> on each state change, and
 /// <c>{"event":"ownership","items":[...]}</c> whenever the items it may act on change, which includes
-/// dropping to none when it has not heard from ZooKeeper for too long. "finish" on stdin, or stdin closing,
-/// makes it leave the party and exit.
+/// dropping to none when it has not heard from ZooKeeper for too long. With <c>--rebalance cooperative</c> it runs one
+/// work per item (<see cref="SetPartitioner.RunItemsAsync"/>) and also prints each item's assignment, revocation and
+/// loss with its token: <c>{"event":"assigned","item":"a","token":4294967301}</c>, <c>"revoked"</c>, <c>"lost"</c>.
+/// "finish" on stdin, or stdin closing, makes it leave the party and exit.
 /// </summary>
 internal static class WorkerCommand
 {
@@ -39,9 +41,19 @@ internal static class WorkerCommand
             DefaultValueFactory = _ => "open",
         };
         var eventLog = new Option<string?>("--event-log") { Description = "Write every decision to this file (JSON Lines, for partitioner replay)." };
+        var rebalance = new Option<string>("--rebalance")
+        {
+            Description = "eager (kazoo's: every member stops all its work on a party change; the default) or cooperative (only the items that move stop, item by item; every member of the party must be this library's and use it). Cooperative prints each item's assigned, revoked and lost lines.",
+            DefaultValueFactory = _ => "eager",
+        };
+        var partitionFunction = new Option<string>("--partition-function")
+        {
+            Description = "round-robin (kazoo's, the default) or sticky (rendezvous hashing that moves few items on a change; for parties of this library only). Every member of the party must use the same one.",
+            DefaultValueFactory = _ => "round-robin",
+        };
         var command = new Command("worker", "Run one member against ZooKeeper and print its states as JSON lines.")
         {
-            path, identifier, timeBoundary, releaseDelay, prefix, acl, eventLog,
+            path, identifier, timeBoundary, releaseDelay, prefix, acl, eventLog, rebalance, partitionFunction,
         };
         connection.AddTo(command);
         items.AddTo(command);
@@ -58,6 +70,8 @@ internal static class WorkerCommand
             {
                 Acl = ReadAcl(parse.GetValue(acl)!),
                 EventLog = parse.GetValue(eventLog),
+                Rebalance = ReadRebalance(parse.GetValue(rebalance)!),
+                PartitionFunctionName = ReadPartitionFunction(parse.GetValue(partitionFunction)!),
             };
             CheckMember(settings);
             if (settings.Acl != PartyAcl.OpenUnsafe && settings.Connection.Auth.Count == 0)
@@ -77,6 +91,18 @@ internal static class WorkerCommand
         _ => throw new BadInputException($"--acl {text}: expected open or creator-all"),
     };
 
+    private static RebalanceMode ReadRebalance(string text) => text switch
+    {
+        "eager" => RebalanceMode.Eager,
+        "cooperative" => RebalanceMode.Cooperative,
+        _ => throw new BadInputException($"--rebalance {text}: expected eager or cooperative"),
+    };
+
+    /// <summary>The partition function's name as Core and the event log know it; <see cref="WorkerSettings.PartitionFunction"/> maps it.</summary>
+    private static string ReadPartitionFunction(string text) => text is "round-robin" or "sticky"
+        ? text
+        : throw new BadInputException($"--partition-function {text}: expected round-robin or sticky");
+
     /// <summary>Checks the path, items, identifier and prefix before connecting, so that a bad one costs no session.</summary>
     private static void CheckMember(WorkerSettings settings)
     {
@@ -88,7 +114,9 @@ internal static class WorkerCommand
                 settings.Identifier ?? "default-identifier",
                 settings.Prefix ?? Guid.Empty.ToString("N"),
                 settings.TimeBoundary,
-                TimeSpan.FromSeconds(1));
+                TimeSpan.FromSeconds(1),
+                settings.PartitionFunction,
+                settings.PartitionFunctionName);
         }
         catch (ArgumentException e)
         {
@@ -143,6 +171,9 @@ internal static class WorkerCommand
             ContenderPrefix = settings.Prefix,
             TimeProvider = client.TimeProvider,
             Acl = settings.Acl,
+            Rebalance = settings.Rebalance,
+            PartitionFunction = settings.PartitionFunction,
+            PartitionFunctionName = settings.PartitionFunctionName,
         };
         using var eventLog = settings.EventLog is null ? null : new JsonLinesEventLogSink(File.Create(settings.EventLog));
         options.EventLog = eventLog;
@@ -162,7 +193,16 @@ internal static class WorkerCommand
         using var ownership = new OwnershipReporter(member, output, client.TimeProvider);
         try
         {
-            await member.RunAsync((_, ct) => WorkAsync(settings.ReleaseDelay, ct), stop.Token);
+            if (settings.Rebalance == RebalanceMode.Cooperative)
+            {
+                member.ItemOwnershipChanged += (_, change) => output.Write(new { @event = WorkerOutput.ChangeName(change.Change), item = change.Item, token = change.FencingToken });
+                await member.RunItemsAsync(work => WorkAsync(settings.ReleaseDelay, work.Stopping), stop.Token);
+            }
+            else
+            {
+                await member.RunAsync((_, ct) => WorkAsync(settings.ReleaseDelay, ct), stop.Token);
+            }
+
             output.Write(new { @event = "exit", reason = "finished" });
             return 0;
         }
@@ -218,4 +258,13 @@ internal sealed record WorkerSettings(
 
     /// <summary>Where the event log goes, or null for none.</summary>
     public string? EventLog { get; init; }
+
+    /// <summary>The rebalance mode. The default is eager.</summary>
+    public RebalanceMode Rebalance { get; init; } = RebalanceMode.Eager;
+
+    /// <summary>"round-robin" or "sticky".</summary>
+    public string PartitionFunctionName { get; init; } = "round-robin";
+
+    /// <summary>The function <see cref="PartitionFunctionName"/> names; null for kazoo's round-robin.</summary>
+    public PartitionFunction? PartitionFunction => PartitionFunctionName == "sticky" ? PartitionFunctions.Sticky : null;
 }

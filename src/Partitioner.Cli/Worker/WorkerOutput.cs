@@ -12,6 +12,14 @@ internal sealed class WorkerOutput(TextWriter writer)
     /// <summary>Each owned item with its fencing token, as the worker prints them: <c>[{"item":"a","token":4294967301}]</c>.</summary>
     public static object[] Owned(IEnumerable<OwnedItem> owned) => [.. owned.Select(o => new { item = o.Name, token = o.FencingToken })];
 
+    /// <summary>The worker's name of an item's ownership change: "assigned", "revoked" or "lost".</summary>
+    public static string ChangeName(ItemOwnershipChange change) => change switch
+    {
+        ItemOwnershipChange.Assigned => "assigned",
+        ItemOwnershipChange.Revoked => "revoked",
+        _ => "lost",
+    };
+
     public void Write(object line)
     {
         var text = JsonSerializer.Serialize(line);

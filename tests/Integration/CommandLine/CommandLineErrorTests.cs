@@ -36,6 +36,8 @@ public sealed class CommandLineErrorTests
         { ["worker", "--path", "/p", "--items-file", "/nonexistent/items.txt"], "partitioner worker: --items-file '/nonexistent/items.txt' cannot be read: Could not find a part of the path '/nonexistent/items.txt'.", 2 },
         { ["worker", "--path", "/p", "--items", "a", "--connect", "127.0.0.1:1", "--connect-timeout", "3"], "partitioner worker: could not connect to 127.0.0.1:1 within 3 s; the last attempt: connecting to 127.0.0.1:1 failed: Connection refused", 4 },
         { ["worker", "--path", "/p", "--items", "a", "--connect-timeout", "0"], "partitioner worker: --connect-timeout 0 is not a number of seconds more than zero (at most a day)", 2 },
+        { ["worker", "--path", "/p", "--items", "a", "--rebalance", "lazy"], "partitioner worker: --rebalance lazy: expected eager or cooperative", 2 },
+        { ["worker", "--path", "/p", "--items", "a", "--partition-function", "hashy"], "partitioner worker: --partition-function hashy: expected round-robin or sticky", 2 },
         { ["inspect", "--path", "p"], "partitioner inspect: The path \"p\" is not an absolute znode path: it does not start with '/'.", 2 },
         { ["inspect", "--path", "/p", "--what-if", "bogus"], "partitioner inspect: --what-if 'bogus' is not join:NAME or leave:NAME", 2 },
         { ["inspect", "--path", "/p", "--what-if", "join:a/b"], "partitioner inspect: --what-if: The identifier \"a/b\" is not valid: it contains '/'.", 2 },
