@@ -44,6 +44,38 @@ public sealed class MismatchedPartyTests(ZooKeeperServerFixture server) : IDispo
     }
 
     [Fact]
+    public async Task KazooMember_JoiningAnAcquiredCooperativeMember_FailsItNamingTheKazooMember_AndTheKazooMemberEndsWithEveryItem()
+    {
+        var path = server.UniqueRoot("mismatch-kazoo-late");
+        await using var group = await MemberGroup.Connect(server.ConnectString, path);
+        await using var cooperative = new SetPartitioner(group.Shared, path, Items, CooperativeOptions("cs-co", out string prefix));
+        var revoked = new List<string>();
+        cooperative.ItemOwnershipChanged += (_, e) =>
+        {
+            lock (revoked)
+            {
+                if (e.Change == ItemOwnershipChange.Revoked)
+                {
+                    revoked.Add(e.Item);
+                }
+            }
+        };
+        await Eventually(() => cooperative.AcquiredItems.SequenceEqual(Items), "cs-co acquires every item");
+
+        var kazoo = StartKazooMember(path, "py-1");
+
+        await Eventually(() => cooperative.Failed, "cs-co fails");
+        Assert.StartsWith($"member \"py-1\" of {path} declares nothing (an eager member of this library, or a kazoo member); this member is cooperative", cooperative.FailureReason, StringComparison.Ordinal);
+        lock (revoked)
+        {
+            Assert.Empty(revoked);
+        }
+
+        await AssertHoldsNoLock(group, path, prefix);
+        await Eventually(() => kazoo.LastState == "ACQUIRED" && kazoo.LastItems.SequenceEqual(Items), "py-1 acquires every item");
+    }
+
+    [Fact]
     public async Task CooperativeMember_WithAnEagerMember_FailsNamingIt_AndTheEagerMemberKeepsKazoosDataAndEndsWithEveryItem()
     {
         var path = server.UniqueRoot("mismatch-eager");
