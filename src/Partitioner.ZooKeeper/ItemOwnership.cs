@@ -114,6 +114,12 @@ internal sealed class ItemOwnership
                 inbox.Add(new ItemMessage.Assigned(owned));
             }
 
+            if (_lapsed.Count > 0)
+            {
+                // Items Core holds that the member cannot claim (lost to the claim window): the loop releases them.
+                inbox.Add(new ItemMessage.Lapsed());
+            }
+
             latest = _latest;
             deadline = ArmDeadline();
         }
@@ -186,9 +192,14 @@ internal sealed class ItemOwnership
         _lastCore = core;
         var coreSet = core.ToHashSet();
         _lapsed.RemoveWhere(owned => !coreSet.Contains(owned));
+        var lapsedNow = false;
         if (!claimOpen)
         {
-            _lapsed.UnionWith(core);
+            foreach (var owned in core)
+            {
+                // Held by Core but not claimable: never assigned, or lost below. Either way the set is to be released.
+                lapsedNow |= _lapsed.Add(owned);
+            }
         }
 
         var owning = claimOpen ? core.Where(owned => !_lapsed.Contains(owned)).ToImmutableArray() : ImmutableArray<OwnedItem>.Empty;
@@ -199,7 +210,6 @@ internal sealed class ItemOwnership
         var orderly = observation is { Stopped: false, Event: WatchFired }
             && observation.Previous.PartitionState == PartitionState.Acquired
             && observation.Current.PartitionState == PartitionState.Release;
-        var lapsedNow = false;
         foreach (var owned in _tracked)
         {
             if (owningSet.Contains(owned))
@@ -208,7 +218,6 @@ internal sealed class ItemOwnership
             }
 
             var lapsed = !claimOpen && coreSet.Contains(owned);
-            lapsedNow |= lapsed;
             var revoked = !lapsed && claimOpen && (stopped.Contains(owned.Name) || orderly);
             Left(owned, revoked ? ItemStopReason.Revoked : ItemStopReason.Lost);
         }

@@ -33,7 +33,8 @@ internal readonly record struct Observation(MemberState Previous, MemberState Cu
 /// more results than that can wait. Each result answers one request Core sent (one per op id: <see cref="Issue{T}"/>
 /// posts once, and Core's requests are bounded by its share and the party), each watch event answers one watching request (the shell passes on only
 /// the first call of a watch's callback, whatever the port does), each timer event fires once for one timer Core
-/// started (one-shot; a restarted timer replaces the old one), and the rest are session changes (one per change
+/// started (one-shot; a restarted timer replaces the old one), the stops' answers (one <see cref="ItemWorkStopped"/> per
+/// <see cref="StopItemWork"/> Core sent, so bounded by its share), and the rest are session changes (one per change
 /// of the client's connection) and user requests (one per call of a release or a finish). An event queues only
 /// while another thread is deciding; otherwise its poster decides it at once. So the queue holds at most the
 /// member's own requests in flight (at most <see cref="SetPartitionerOptions.RequestsInFlightMax"/>), its watches

@@ -149,6 +149,61 @@ public sealed class ItemStopTests
         Assert.False(running.IsFaulted);
     }
 
+    [Fact]
+    public async Task RunItemsAsync_WhenTheClaimWindowIsClosedAtTheAcquisition_StartsNoWork_AndReleases()
+    {
+        // Given a member whose last confirmed instant is older than the claim window when it acquires a and b.
+        _port.SyncAnswer = null;
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var started = new List<string>();
+        var changes = new List<ItemOwnershipChange>();
+        partitioner.ItemOwnershipChanged += (_, e) => changes.Add(e.Change);
+        _ = partitioner.RunItemsAsync(work => { lock (started) { started.Add(work.Item); } return Task.CompletedTask; }, CancellationToken.None);
+        _time.Advance(Window + TimeSpan.FromSeconds(1));
+
+        // When Core acquires them.
+        _port.ChangeSession(SessionChange.Reconnected);
+
+        // Then nothing is assigned or worked on, and the set is released, to be allocated again.
+        await _releaseDecided.Task.WaitAsync(HangGuard);
+        Assert.Empty(changes);
+        lock (started)
+        {
+            Assert.Empty(started);
+        }
+    }
+
+    [Fact]
+    public async Task RunItemsAsync_WhenAnItemArrivesAfterTheClaimWindowClosed_StartsNoWork_AndReleases()
+    {
+        // Given the per-item loop on an acquired member that holds nothing yet (a cooperative member with an empty share),
+        // whose leader then stays silent past the claim window.
+        _decider.OnDecide = (state, e) => e switch
+        {
+            SessionReconnected => state.To(PartitionState.Acquired).Then(),
+            SessionSuspended => (state with { AcquiredItems = ["b"], OwnedItems = [Owned[1]] }).Then(),
+            ReleaseRequested => Released(state),
+            _ => state.Then(),
+        };
+        _port.SyncAnswer = null;
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var started = new List<string>();
+        _ = partitioner.RunItemsAsync(work => { lock (started) { started.Add(work.Item); } return Task.CompletedTask; }, CancellationToken.None);
+        _port.ChangeSession(SessionChange.Reconnected);
+        await Task.Delay(50);
+        _time.Advance(Window + TimeSpan.FromSeconds(1));
+
+        // When Core claims b, which the member cannot claim any more.
+        _port.ChangeSession(SessionChange.Suspended);
+
+        // Then b is not worked on, and the set is released, to be allocated again.
+        await _releaseDecided.Task.WaitAsync(HangGuard);
+        lock (started)
+        {
+            Assert.Empty(started);
+        }
+    }
+
     private int Answers() => _decider.Seen.OfType<ItemWorkStopped>().Count();
 
     private Decision Released(MemberState state)

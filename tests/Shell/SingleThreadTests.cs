@@ -87,6 +87,71 @@ public sealed class SingleThreadTests
     }
 
     [Fact]
+    public void RunItemsAsync_UnderASingleThreadedContext_StaysOnThatThreadThroughARevocationALossAndFinish()
+    {
+        // A reconnect acquires a and b; a suspension revokes b (stop 77) as a cooperative hand-off does; the second
+        // reconnect loses everything (Release); a release request allocates again.
+        var reconnects = 0;
+        var inner = _decider.OnDecide;
+        _decider.OnDecide = (state, e) => e switch
+        {
+            SessionReconnected when ++reconnects == 1 => (state.To(PartitionState.Acquired, "a", "b") with { OwnedItems = [new("a", 41), new("b", 57)] }).Then(),
+            SessionReconnected => state.To(PartitionState.Release).Then(),
+            SessionSuspended => (state with { AcquiredItems = ["a"], OwnedItems = [new("a", 41)] }).Then(new StopItemWork(77, "b")),
+            _ => inner(state, e),
+        };
+        _port.AcceptedConnectTimestamp = _time.GetTimestamp();
+        var context = new PumpContext();
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            // Given the per-item loop started on the context's thread.
+            var partitioner = Shell.Start(_port, _time, _decider);
+            var steps = new List<string>();
+            using var stop = new CancellationTokenSource();
+            var running = partitioner.RunItemsAsync(
+                async work =>
+                {
+                    steps.Add($"work on {work.Item} {work.FencingToken}");
+                    var stopped = new TaskCompletionSource();
+                    using (work.Stopping.Register(stopped.SetResult))
+                    {
+                        await stopped.Task;
+                    }
+
+                    steps.Add($"{work.Item} stopped {work.StopReason}");
+                },
+                stop.Token);
+
+            // When the member acquires, b is revoked, the connection is lost, and the loop is stopped, pumping the
+            // context after each step as a simulator's scheduler would.
+            context.Pump();
+            _port.ChangeSession(SessionChange.Reconnected);
+            context.Pump();
+            _port.ChangeSession(SessionChange.Suspended);
+            context.Pump();
+            _port.ChangeSession(SessionChange.Reconnected);
+            context.Pump();
+            stop.Cancel();
+            context.Pump();
+
+            // Then every step happened without leaving the thread: the works, the answer to the stop, the release.
+            Assert.Equal(["work on a 41", "work on b 57", "b stopped Revoked", "a stopped Lost"], steps);
+            Assert.Single(_decider.Seen.OfType<ItemWorkStopped>());
+            Assert.Single(_decider.Seen.OfType<ReleaseRequested>());
+            Assert.True(running.IsCompletedSuccessfully, $"the loop is {running.Status}");
+            Assert.True(partitioner.Failed);
+            Assert.Empty(context.ForeignPosts);
+            Assert.All(_decisionThreads, id => Assert.Equal(context.ThreadId, id));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    [Fact]
     public void WaitForAcquireAsync_UnderASingleThreadedContext_TimesOutOnThatThread()
     {
         var context = new PumpContext();
