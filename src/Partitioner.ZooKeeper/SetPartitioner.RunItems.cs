@@ -6,6 +6,8 @@ namespace Partitioner.ZooKeeper;
 /// <content>The per-item loop: one work per owned item, stopped item by item.</content>
 public sealed partial class SetPartitioner
 {
+    private int _itemsLoopRunning;
+
     /// <summary>
     /// Runs one <paramref name="work"/> per owned item, started when the member comes to own the item, with its fencing
     /// token; each is stopped through <see cref="ItemWork.Stopping"/> when its item is revoked or lost, or the loop stops.
@@ -32,10 +34,29 @@ public sealed partial class SetPartitioner
     /// <param name="cancellationToken">Stops the loop: every work stops, the member then finishes (see <see cref="FinishAsync"/>) and the call returns.</param>
     /// <returns>A task that completes when the loop is cancelled and the member finished, or after <see cref="FinishAsync"/> was called.</returns>
     /// <exception cref="PartitionerFailedException">The member reached Failure without being asked to finish.</exception>
+    /// <exception cref="InvalidOperationException">A per-item loop already runs on this member.</exception>
     public Task RunItemsAsync(Func<ItemWork, Task> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return RunLoopAsync((acquired, token) => WorkOnItemsAsync(work, acquired, token), cancellationToken);
+        if (Interlocked.Exchange(ref _itemsLoopRunning, 1) == 1)
+        {
+            // Each item's work is the one loop's to start and stop; a second loop would never hear of any item.
+            throw new InvalidOperationException("RunItemsAsync already runs on this member: one per-item loop per member.");
+        }
+
+        return RunItemsLoopAsync(work, cancellationToken);
+    }
+
+    private async Task RunItemsLoopAsync(Func<ItemWork, Task> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunLoopAsync((acquired, token) => WorkOnItemsAsync(work, acquired, token), cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _itemsLoopRunning, 0);
+        }
     }
 
     /// <summary>

@@ -221,6 +221,21 @@ public sealed class ItemWorkTests
     }
 
     [Fact]
+    public async Task RunItemsAsync_WhileALoopRuns_RefusesASecond_AndTakesOneOnceTheFirstEnded()
+    {
+        var (member, _) = Join("0", RebalanceMode.Cooperative);
+        using var stop = new CancellationTokenSource();
+        var first = member.RunItemsAsync(_ => Task.CompletedTask, stop.Token);
+
+        var error = Assert.Throws<InvalidOperationException>(() => { _ = member.RunItemsAsync(_ => Task.CompletedTask, CancellationToken.None); });
+
+        Assert.Contains("already runs", error.Message, StringComparison.Ordinal);
+        await stop.CancelAsync();
+        await first.WaitAsync(HangGuard);
+        await member.RunItemsAsync(_ => Task.CompletedTask, CancellationToken.None).WaitAsync(HangGuard);
+    }
+
+    [Fact]
     public async Task EventLog_OfACooperativeHandOff_RecordsTheModeAndTheStops_AndReplaysExactly()
     {
         // Given a cooperative member recording its decisions through a join that revokes b, then a finish.
