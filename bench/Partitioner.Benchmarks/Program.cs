@@ -5,6 +5,7 @@ using Partitioner.Benchmarks.Partitioner;
 return args switch
 {
     ["partitioner", .. var rest] => await PartitionerBench.RunAsync(rest),
+    ["rebalance", .. var rest] => await HandOffMode.RunAsync(rest),
     ["client", .. var rest] => await ClientBench.RunAsync(rest),
     ["simulate", .. var rest] => Partitioner.Benchmarks.Simulation.SimulationBench.Run(rest),
     ["assignment", .. var rest] => Partitioner.Benchmarks.Assignment.AssignmentBench.Run(rest),
@@ -15,6 +16,7 @@ return args switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Partitioner.Benchmarks partitioner [--short] [--connect HOST:PORT]");
+    Console.Error.WriteLine("       Partitioner.Benchmarks rebalance [--short] [--runs N] [--time-boundary-ms N] [--connect HOST:PORT]");
     Console.Error.WriteLine("       Partitioner.Benchmarks client [--short] [--connect HOST:PORT]");
     Console.Error.WriteLine("       Partitioner.Benchmarks simulate [--short]");
     Console.Error.WriteLine("       Partitioner.Benchmarks assignment [--short]");

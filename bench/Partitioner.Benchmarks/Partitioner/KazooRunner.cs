@@ -35,13 +35,64 @@ internal sealed class KazooRunner(string script, string connectString, TimeSpan 
 
     /// <summary>One member acquiring <paramref name="items"/> items: seconds from kazoo's allocation start to ACQUIRED.</summary>
     public Task<KazooFigure> AcquireAsync(int items) =>
-        RunAsync("acquire", items.ToString(CultureInfo.InvariantCulture));
+        FigureAsync("acquire", [items.ToString(CultureInfo.InvariantCulture)]);
 
     /// <summary><paramref name="members"/> members sharing <paramref name="items"/> items, one more joins: seconds to all ACQUIRED, minus the time boundary.</summary>
     public Task<KazooFigure> RebalanceAsync(int members, int items) =>
-        RunAsync("rebalance", members.ToString(CultureInfo.InvariantCulture), items.ToString(CultureInfo.InvariantCulture));
+        FigureAsync("rebalance", [members.ToString(CultureInfo.InvariantCulture), items.ToString(CultureInfo.InvariantCulture)]);
 
-    private async Task<KazooFigure> RunAsync(params string[] arguments)
+    /// <summary>
+    /// The hand-off benchmark's kazoo side (<c>handoff</c>): <paramref name="members"/> members share
+    /// <paramref name="items"/> items, one more joins, then a rolling restart of all; every member's work starts and
+    /// stops, as kazoo_bench.py took them on its own monotonic clock, go into <paramref name="ledger"/>.
+    /// </summary>
+    /// <returns>Each scenario's window on that clock, by name ("join", "restart"), and the party path.</returns>
+    public async Task<(Dictionary<string, (double From, double To)> Phases, string Path)> HandOffAsync(int members, int items, WorkLedger ledger)
+    {
+        string stdout = await RunProcessAsync(["handoff", members.ToString(CultureInfo.InvariantCulture), items.ToString(CultureInfo.InvariantCulture)]);
+        var phases = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        string? path = null;
+        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            switch (root.GetProperty("bench").GetString())
+            {
+                case "work":
+                    string member = root.GetProperty("m").GetString()!;
+                    bool start = root.GetProperty("ev").GetString() == "start";
+                    double at = root.GetProperty("t").GetDouble();
+                    foreach (var item in root.GetProperty("items").EnumerateArray())
+                    {
+                        if (start)
+                        {
+                            ledger.Start(member, item.GetString()!, at);
+                        }
+                        else
+                        {
+                            ledger.Stop(member, item.GetString()!, at);
+                        }
+                    }
+
+                    break;
+                case "phase":
+                    phases[root.GetProperty("name").GetString()!] = (root.GetProperty("from").GetDouble(), root.GetProperty("to").GetDouble());
+                    break;
+                case "handoff":
+                    path = root.GetProperty("path").GetString();
+                    break;
+            }
+        }
+
+        return path is not null && phases.Count == 2
+            ? (phases, path)
+            : throw new InvalidOperationException($"kazoo_bench.py handoff printed no result:\n{stdout}");
+    }
+
+    private async Task<KazooFigure> FigureAsync(string bench, string[] arguments) =>
+        Parse(await RunProcessAsync([bench, .. arguments]), bench);
+
+    private async Task<string> RunProcessAsync(string[] arguments)
     {
         var info = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -79,7 +130,7 @@ internal sealed class KazooRunner(string script, string connectString, TimeSpan 
                 $"kazoo_bench.py {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{stdout}\n{await errors}");
         }
 
-        return Parse(stdout, arguments[0]);
+        return stdout;
     }
 
     private static KazooFigure Parse(string stdout, string bench)
