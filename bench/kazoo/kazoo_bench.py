@@ -136,27 +136,29 @@ def rebalance(hosts, members, count):
         client.close()
 
 
-def settled(group, items):
-    """Every member ACQUIRED and working on exactly the share kazoo's function gives it for the party."""
+def settled(group, shares, items):
+    """Every member ACQUIRED and working on exactly its share (kazoo's function for the party)."""
     if not all(p.acquired for p in group):
         return False
-    party = [p._identifier for p in group]
     with WORK_GATE:
-        for p in group:
-            for item in p._partitioner(p._identifier, party, items):
-                if WORKING.get(item) != {p._identifier}:
+        for identifier, share in shares.items():
+            for item in share:
+                if WORKING.get(item) != {identifier}:
                     return False
         return sum(len(members) for members in WORKING.values()) == len(items)
 
 
-def wait_settled(group, items, deadline_seconds=120):
+def wait_settled(group, items, deadline_seconds=600):
     """The consumer loop kazoo documents (release when asked) until the party is settled; returns the instant."""
+    party = [p._identifier for p in group]
+    # The shares once per wait, not per poll: the poll shares Python's one interpreter lock with kazoo's threads.
+    shares = {p._identifier: p._partitioner(p._identifier, party, items) for p in group}
     end = time.monotonic() + deadline_seconds
     while time.monotonic() < end:
         for p in group:
             if p.release:
                 p.release_set()
-        if settled(group, items):
+        if settled(group, shares, items):
             return time.monotonic()
         time.sleep(0.005)
     raise SystemExit("kazoo's party did not settle in time: " + ", ".join(

@@ -60,14 +60,17 @@ internal static class HandOffMode
             runs["cooperative"].Add(await bench.RunAsync(RebalanceMode.Cooperative));
             runs["kazoo"].Add(await RunKazooAsync(context, settings.Size));
             context.Progress($"run {run} of {settings.Runs} done");
+
+            // The table after every run, of the runs so far: a run cut short still leaves the medians of those done.
+            string description = string.Create(CultureInfo.InvariantCulture,
+                $"{run} run(s) of each{(run < settings.Runs ? $" (of {settings.Runs} asked)" : "")}, medians; time boundary {settings.TimeBoundary.TotalSeconds:0.###} s for all; "
+                + $"server: {(server is null ? settings.Connect : "ZooKeeper standalone started by the benchmark, tickTime 2000")}; "
+                + $"{Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}; "
+                + $"measured in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s");
+            HandOffTable.Print(Console.Out, settings.Size, runs, description);
+            Console.Out.Flush();
         }
 
-        string description = string.Create(CultureInfo.InvariantCulture,
-            $"{settings.Runs} run(s) of each, medians; time boundary {settings.TimeBoundary.TotalSeconds:0.###} s for all; "
-            + $"server: {(server is null ? settings.Connect : $"ZooKeeper standalone started by the benchmark, tickTime 2000")}; "
-            + $"{Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}; "
-            + $"measured in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s");
-        HandOffTable.Print(Console.Out, settings.Size, runs, description);
         return 0;
     }
 

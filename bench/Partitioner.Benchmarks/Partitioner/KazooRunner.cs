@@ -13,7 +13,7 @@ internal readonly record struct KazooFigure(double Seconds, string Path);
 /// </summary>
 internal sealed class KazooRunner(string script, string connectString, TimeSpan timeBoundary)
 {
-    private static readonly TimeSpan RunTimeoutMax = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan RunTimeoutMax = TimeSpan.FromMinutes(30);
 
     /// <summary>Finds kazoo_bench.py from the current folder or the benchmark's own folder upwards.</summary>
     public static string? FindScript()
