@@ -64,4 +64,36 @@ public sealed class SetPartitionerHostOptions
     /// Set it in code, for example to <see cref="PartyAcl.CreatorAll"/> with <see cref="Auth"/>.
     /// </summary>
     public PartyAcl Acl { get; set; } = PartyAcl.OpenUnsafe;
+
+    /// <summary>
+    /// How the member's share changes when the party changes (see <see cref="Partitioner.ZooKeeper.SetPartitionerOptions.Rebalance"/>).
+    /// The default is <see cref="RebalanceMode.Eager"/>, kazoo's. <see cref="RebalanceMode.Cooperative"/> stops only the
+    /// items whose owner changes; every member of the party must use it, and the work must be per item
+    /// (<see cref="SetPartitionerServiceCollectionExtensions.AddSetPartitionerItems{TWork}(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{SetPartitionerHostOptions})"/>):
+    /// the host refuses to start it with set-wide work.
+    /// </summary>
+    public RebalanceMode Rebalance { get; set; } = RebalanceMode.Eager;
+
+    /// <summary>
+    /// The partition function by name: <c>"round-robin"</c> (kazoo's, <see cref="PartitionFunctions.RoundRobin"/>) or
+    /// <c>"sticky"</c> (<see cref="PartitionFunctions.Sticky"/>, which moves few items on a change; for parties of this
+    /// library only, and the one to pair with <see cref="RebalanceMode.Cooperative"/>). Every member of the party must
+    /// use the same one. The default (null) is round-robin.
+    /// </summary>
+    public string? PartitionFunction { get; set; }
+
+    /// <summary>The names <see cref="PartitionFunction"/> accepts, as a message lists them.</summary>
+    internal const string PartitionFunctionNames = "round-robin or sticky";
+
+    /// <summary>The function <see cref="PartitionFunction"/> names; false for a name that is none of <see cref="PartitionFunctionNames"/>.</summary>
+    internal bool TryGetPartitionFunction(out PartitionFunction? function)
+    {
+        (var known, function) = PartitionFunction switch
+        {
+            null or "round-robin" => (true, (PartitionFunction?)null),
+            "sticky" => (true, PartitionFunctions.Sticky),
+            _ => (false, null),
+        };
+        return known;
+    }
 }

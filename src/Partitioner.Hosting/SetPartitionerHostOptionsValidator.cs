@@ -7,8 +7,10 @@ namespace Partitioner.Hosting;
 /// <summary>
 /// Checks <see cref="SetPartitionerHostOptions"/> with the library's own rules (the connect string parser, the
 /// client's session bounds, <see cref="PartitionerConfig.Create"/>), and names each failure by its configuration key.
+/// It also checks that the rebalance mode suits the registered <paramref name="work"/>: the cooperative mode stops
+/// items one by one, which set-wide work cannot do.
 /// </summary>
-internal sealed class SetPartitionerHostOptionsValidator(string keyPrefix) : IValidateOptions<SetPartitionerHostOptions>
+internal sealed class SetPartitionerHostOptionsValidator(string keyPrefix, HostedWork work) : IValidateOptions<SetPartitionerHostOptions>
 {
     /// <summary>The key prefix when the options come from code, not from a configuration section.</summary>
     public const string CodePrefix = nameof(SetPartitionerHostOptions);
@@ -41,6 +43,7 @@ internal sealed class SetPartitionerHostOptionsValidator(string keyPrefix) : IVa
             failures.Add($"{Key(nameof(options.Items))} is required: at least one item to divide.");
         }
 
+        CheckRebalance(failures, options);
         if (failures.Count == 0)
         {
             // The partitioner's own checks, so that the host refuses at start exactly what the member would refuse.
@@ -56,6 +59,27 @@ internal sealed class SetPartitionerHostOptionsValidator(string keyPrefix) : IVa
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private void CheckRebalance(List<string> failures, SetPartitionerHostOptions options)
+    {
+        if (!Enum.IsDefined(options.Rebalance))
+        {
+            failures.Add($"{Key(nameof(options.Rebalance))}: {(int)options.Rebalance} is not a RebalanceMode: use Eager or Cooperative.");
+        }
+        else if (options.Rebalance == RebalanceMode.Cooperative && !work.PerItem)
+        {
+            // The per-set loop would refuse it only once connected; the host refuses it before it joins the party.
+            failures.Add(
+                $"{Key(nameof(options.Rebalance))}: Cooperative needs per-item work, but {work.WorkType.Name} is an {work.InterfaceName}, " +
+                $"work on the whole set that cannot be stopped item by item: register an {nameof(ISetPartitionerItemWork)} with " +
+                $"AddSetPartitionerItems, or set {Key(nameof(options.Rebalance))} to Eager.");
+        }
+
+        if (!options.TryGetPartitionFunction(out _))
+        {
+            failures.Add($"{Key(nameof(options.PartitionFunction))}: \"{options.PartitionFunction}\" is not a partition function: use {SetPartitionerHostOptions.PartitionFunctionNames}.");
+        }
     }
 
     private string Key(string property) => $"{keyPrefix}:{property}";

@@ -11,7 +11,9 @@ namespace Partitioner.Hosting;
 /// <summary>
 /// The hosted member: connects through <see cref="ZooKeeperConnection"/>, runs a <see cref="SetPartitioner"/> with
 /// the host's options, and on each acquisition resolves an <see cref="ISetPartitionerWork"/> from a new scope and runs
-/// it on the member's items (<see cref="SetPartitioner.RunAsync"/>'s loop). When the host stops, the work's token is
+/// it on the member's items (<see cref="SetPartitioner.RunAsync"/>'s loop); registered with per-item work, it resolves an
+/// <see cref="ISetPartitionerItemWork"/> from a new scope for every item it comes to own and disposes the scope when that
+/// item's work returns (<see cref="SetPartitioner.RunItemsAsync"/>'s loop). When the host stops, the work's token is
 /// cancelled, the member releases its locks and leaves the party, and only then does the stop complete; that takes at
 /// most the work's own stopping time plus one session timeout, within the host's shutdown timeout when it is longer.
 /// </summary>
@@ -70,8 +72,12 @@ public sealed class SetPartitionerService : BackgroundService
         try
         {
             var client = await _connection.GetClientAsync(stoppingToken).ConfigureAwait(false);
+            var perItem = PerItemWork();
+            _options.TryGetPartitionFunction(out var function);
             var options = new SetPartitionerOptions
             {
+                Rebalance = _options.Rebalance,
+                PartitionFunction = function,
                 Identifier = _options.Identifier,
                 TimeBoundary = _options.TimeBoundary,
                 MaxReactionTime = _options.MaxReactionTime,
@@ -86,7 +92,7 @@ public sealed class SetPartitionerService : BackgroundService
             _partitioner = partitioner;
             _logger.LogInformation("Joined the party at {Path} on {ConnectString} as {Identifier}.",
                 _options.Path, _connection.ConnectString, partitioner.Config.Identifier);
-            await partitioner.RunAsync(WorkAsync, stoppingToken).ConfigureAwait(false);
+            await (perItem ? partitioner.RunItemsAsync(ItemWorkAsync, stoppingToken) : partitioner.RunAsync(WorkAsync, stoppingToken)).ConfigureAwait(false);
             _logger.LogInformation("Left the party at {Path}.", _options.Path);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -102,6 +108,23 @@ public sealed class SetPartitionerService : BackgroundService
         finally
         {
             _stopped = true;
+        }
+    }
+
+    /// <summary>True when the registration gave per-item work; a service built without one runs set-wide work.</summary>
+    private bool PerItemWork()
+    {
+        using var scope = _scopes.CreateScope();
+        return scope.ServiceProvider.GetService<HostedWork>() is { PerItem: true };
+    }
+
+    private async Task ItemWorkAsync(ItemWork item)
+    {
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var work = scope.ServiceProvider.GetRequiredService<ISetPartitionerItemWork>();
+            await work.RunAsync(item).ConfigureAwait(false);
         }
     }
 

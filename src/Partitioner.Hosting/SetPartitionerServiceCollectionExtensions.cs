@@ -30,14 +30,7 @@ public static class SetPartitionerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var builder = services.AddOptions<SetPartitionerHostOptions>().Bind(configuration);
-        if (configure is not null)
-        {
-            builder.Configure(configure);
-        }
-
-        var prefix = configuration is IConfigurationSection section ? section.Path : SetPartitionerHostOptionsValidator.CodePrefix;
-        return AddCore<TWork>(services, builder, prefix);
+        return AddCore<TWork>(services, Bind(services, configuration, configure), PrefixOf(configuration), perItem: false);
     }
 
     /// <summary>
@@ -55,20 +48,81 @@ public static class SetPartitionerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
-        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix);
+        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix, perItem: false);
     }
 
-    private static IServiceCollection AddCore<TWork>(IServiceCollection services, OptionsBuilder<SetPartitionerHostOptions> builder, string prefix)
-        where TWork : class, ISetPartitionerWork
+    /// <summary>
+    /// Adds a member of a party whose options come from <paramref name="configuration"/>, as
+    /// <see cref="AddSetPartitioner{TWork}(IServiceCollection, IConfiguration, Action{SetPartitionerHostOptions})"/>,
+    /// whose work is per item: the <see cref="SetPartitionerService"/> resolves a <typeparamref name="TWork"/> from a new
+    /// scope for every item the member comes to own, and disposes the scope when that item's work returns. It runs in
+    /// both rebalance modes; <see cref="SetPartitionerHostOptions.Rebalance"/> = <see cref="Partitioner.Core.RebalanceMode.Cooperative"/>
+    /// (with <see cref="SetPartitionerHostOptions.PartitionFunction"/> = <c>"sticky"</c>) stops only the items that move.
+    /// </summary>
+    /// <typeparam name="TWork">The work on one owned item.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The configuration section of the options, such as <c>builder.Configuration.GetSection("Partitioner")</c>.</param>
+    /// <param name="configure">Changes the options after binding; none when null.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
+    public static IServiceCollection AddSetPartitionerItems<TWork>(
+        this IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure = null)
+        where TWork : class, ISetPartitionerItemWork
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return AddCore<TWork>(services, Bind(services, configuration, configure), PrefixOf(configuration), perItem: true);
+    }
+
+    /// <summary>
+    /// Adds a member of a party whose options are set in code by <paramref name="configure"/>, with per-item work;
+    /// otherwise as the configuration overload of <see cref="AddSetPartitionerItems{TWork}(IServiceCollection, IConfiguration, Action{SetPartitionerHostOptions})"/>.
+    /// </summary>
+    /// <typeparam name="TWork">The work on one owned item.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
+    public static IServiceCollection AddSetPartitionerItems<TWork>(this IServiceCollection services, Action<SetPartitionerHostOptions> configure)
+        where TWork : class, ISetPartitionerItemWork
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
+        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix, perItem: true);
+    }
+
+    private static OptionsBuilder<SetPartitionerHostOptions> Bind(
+        IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure)
+    {
+        var builder = services.AddOptions<SetPartitionerHostOptions>().Bind(configuration);
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    private static string PrefixOf(IConfiguration configuration) =>
+        configuration is IConfigurationSection section ? section.Path : SetPartitionerHostOptionsValidator.CodePrefix;
+
+    private static IServiceCollection AddCore<TWork>(
+        IServiceCollection services, OptionsBuilder<SetPartitionerHostOptions> builder, string prefix, bool perItem)
+        where TWork : class
     {
         if (services.Any(d => d.ServiceType == typeof(SetPartitionerService)))
         {
             // A second call would bind the same options into a second hosted registration of the one service.
-            throw new InvalidOperationException("AddSetPartitioner was already called on these services; a host runs one member.");
+            throw new InvalidOperationException(
+                "AddSetPartitioner or AddSetPartitionerItems was already called on these services; a host runs one member.");
         }
 
+        var work = new HostedWork(perItem, typeof(TWork));
+        services.AddSingleton(work);
+
         builder.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SetPartitionerHostOptions>>(new SetPartitionerHostOptionsValidator(prefix));
+        services.AddSingleton<IValidateOptions<SetPartitionerHostOptions>>(new SetPartitionerHostOptionsValidator(prefix, work));
         services.TryAddSingleton(provider => new ZooKeeperConnection(
             provider.GetRequiredService<IOptions<SetPartitionerHostOptions>>(),
             provider.GetService<TimeProvider>(),
@@ -77,7 +131,7 @@ public static class SetPartitionerServiceCollectionExtensions
         services.TryAddSingleton<SetPartitionerService>();
         services.AddHostedService(provider => provider.GetRequiredService<SetPartitionerService>());
         services.TryAddSingleton<SetPartitionerHealthCheck>();
-        services.TryAddScoped<ISetPartitionerWork, TWork>();
+        services.TryAddScoped(perItem ? typeof(ISetPartitionerItemWork) : typeof(ISetPartitionerWork), typeof(TWork));
         return services;
     }
 }

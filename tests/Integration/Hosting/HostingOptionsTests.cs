@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Partitioner.Hosting;
 using Microsoft.Extensions.Options;
+using Partitioner.Core;
 using static Partitioner.Integration.Hosting.HostedMemberKit;
 
 namespace Partitioner.Integration.Hosting;
@@ -78,6 +79,53 @@ public sealed class HostingOptionsTests
     }
 
     [Fact]
+    public async Task Start_Cooperative_WithSetWideWork_FailsNamingPartitionerRebalanceAndTheWork()
+    {
+        var settings = Settings(Nowhere, "/app", ["a"], "m1");
+        settings["Partitioner:Rebalance"] = "Cooperative";
+        var error = await StartFails(settings);
+        Assert.Contains(
+            "Partitioner:Rebalance: Cooperative needs per-item work, but RecordingWork is an ISetPartitionerWork, work on the whole set " +
+            "that cannot be stopped item by item: register an ISetPartitionerItemWork with AddSetPartitionerItems, or set Partitioner:Rebalance to Eager.",
+            error.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAnUnknownPartitionFunction_FailsNamingPartitionerPartitionFunctionAndTheValue()
+    {
+        var settings = Settings(Nowhere, "/app", ["a"], "m1");
+        settings["Partitioner:PartitionFunction"] = "stiky";
+        var error = await StartFails(settings);
+        Assert.Contains("Partitioner:PartitionFunction: \"stiky\" is not a partition function: use round-robin or sticky.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAnUndefinedRebalanceMode_FailsNamingSetPartitionerHostOptionsRebalance()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSetPartitionerItems<RecordingItemWork>(o =>
+        {
+            o.ConnectString = Nowhere;
+            o.Path = "/app";
+            o.Items = ["a"];
+            o.Rebalance = (RebalanceMode)7;
+        });
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("SetPartitionerHostOptions:Rebalance: 7 is not a RebalanceMode: use Eager or Cooperative.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddSetPartitionerItems_AfterAddSetPartitioner_IsRefused()
+    {
+        var services = new ServiceCollection();
+        services.AddSetPartitioner<RecordingWork>(o => o.Path = "/a");
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddSetPartitionerItems<RecordingItemWork>(o => o.Path = "/b"));
+        Assert.Equal("AddSetPartitioner or AddSetPartitionerItems was already called on these services; a host runs one member.", error.Message);
+    }
+
+    [Fact]
     public async Task Start_WithOptionsSetInCode_NamesTheKeyAfterTheOptionsClass()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -98,7 +146,7 @@ public sealed class HostingOptionsTests
         var services = new ServiceCollection();
         services.AddSetPartitioner<RecordingWork>(o => o.Path = "/a");
         var error = Assert.Throws<InvalidOperationException>(() => services.AddSetPartitioner<RecordingWork>(o => o.Path = "/b"));
-        Assert.Equal("AddSetPartitioner was already called on these services; a host runs one member.", error.Message);
+        Assert.Equal("AddSetPartitioner or AddSetPartitionerItems was already called on these services; a host runs one member.", error.Message);
     }
 
     private static async Task<OptionsValidationException> StartFails(Dictionary<string, string?> settings)
