@@ -70,6 +70,32 @@ public sealed class HostedItemWorkTests(ZooKeeperServerFixture server)
         Assert.All(a.Instances.Concat(b.Instances).Concat(c.Instances), w => Assert.True(w.Returned && w.DisposedAfterReturn, $"the work on {w.Item} was not returned and then disposed"));
     }
 
+    [Fact]
+    public async Task EagerHostedMember_WithPerItemWork_StopsEveryItemOnAJoin_AndRunsItsNewShareInNewScopes()
+    {
+        // Per-item work runs in the default, eager, mode too: a join revokes every item, then each member takes its share.
+        var path = server.UniqueRoot("hosted-eager-items");
+        var (a, b) = (new ItemWorkLog(), new ItemWorkLog());
+        using var hostA = BuildItems(Settings(server.ConnectString, path, Items, "eager-a"), a);
+        using var hostB = BuildItems(Settings(server.ConnectString, path, Items, "eager-b"), b);
+        try
+        {
+            await hostA.StartAsync();
+            await Eventually(() => a.Running().Count == Items.Length, "the lone member to run one work per item");
+            var alone = a.Running().Values.ToList();
+            await hostB.StartAsync();
+            await Eventually(() => a.Running().Count + b.Running().Count == Items.Length && b.Running().Count > 0, "the two members to share the items");
+            Assert.All(alone, w => Assert.True(
+                w.StopReason == ItemStopReason.Revoked && w.DisposedAfterReturn, $"the lone member's work on {w.Item} was not revoked and disposed ({w.StopReason})"));
+            Assert.Empty(a.Running().Keys.Intersect(b.Running().Keys));
+            Assert.All(a.Running().Values, w => Assert.DoesNotContain(w, alone));
+        }
+        finally
+        {
+            await Task.WhenAll(Stop(hostB), Stop(hostA));
+        }
+    }
+
     private Dictionary<string, string?> Cooperative(string path, string identifier)
     {
         var settings = Settings(server.ConnectString, path, Items, identifier);
