@@ -45,7 +45,7 @@ cat "$results/integration.log"
 # The benchmarks print figures and judge nothing; a benchmark that crashes is still a failure.
 # PARTITIONER_SKIP_BENCH=1 leaves them out (for a quick local run).
 if [ -z "${PARTITIONER_SKIP_BENCH:-}" ]; then
-  for bench in client partitioner assignment rebalance; do
+  for bench in client partitioner assignment; do
     echo "== benchmark: $bench --short"
     if ! dotnet run -c Release --no-build --project bench/Partitioner.Benchmarks -- "$bench" --short; then
       echo "benchmark '$bench' failed" >&2
