@@ -163,9 +163,9 @@ public static class Decider
                 Allocation.OnFolderProbe(decision, round, creating, probe);
                 break;
             case (LockingStage locking, MultiReadCompleted reads) when locking.Reads.ContainsKey(reads.OpId):
-                if (Locking.OnReads(decision, round, locking, reads) is { } missing)
+                if (Locking.OnReads(decision, round, locking, reads) is { IsEmpty: false } missing)
                 {
-                    Allocation.OnFoldersMissing(decision, [missing]);
+                    Allocation.OnFoldersMissing(decision, missing);
                 }
 
                 break;
