@@ -28,6 +28,11 @@ internal static class SimulateCommand
         {
             Description = "Kazoo-like members besides --members (models of kazoo's SetPartitioner; 0-99, at most 100 members in all); drawn from the seed when not given.",
         };
+        var rebalance = new Option<string?>("--rebalance")
+        {
+            Description = "How the C# members rebalance: 'eager' (kazoo's, the default of the library), 'cooperative' (incremental hand-off with the sticky function) "
+                + "or 'mixed' (both on one path, which the members must detect); drawn from the seed when not given.",
+        };
         var items = new Option<int>("--items") { Description = "Items to divide: \"0\", \"1\", ...", DefaultValueFactory = _ => 20 };
         var duration = new Option<double>("--duration") { Description = "Seconds of simulated time in which faults may start; a liveness phase follows.", DefaultValueFactory = _ => 60.0 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Mean faults per simulated second of the fault phase.", DefaultValueFactory = _ => 0.2 };
@@ -49,7 +54,7 @@ internal static class SimulateCommand
         };
         var command = new Command("simulate", "Run a simulated party under faults and check single owner, lock agreement, liveness and determinism.")
         {
-            members, kazooMembers, items, duration, faultRate, seed, logDir, scenario, runs, parallel, determinism,
+            members, kazooMembers, items, duration, faultRate, seed, logDir, scenario, runs, parallel, determinism, rebalance,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +64,8 @@ internal static class SimulateCommand
                 Numbers.Seconds(parse.GetValue(duration), "--duration", positive: true).TotalSeconds,
                 NonNegative(parse.GetValue(faultRate), "--fault-rate"),
                 parse.GetValue(logDir),
-                parse.GetValue(kazooMembers) is { } kazoo ? Numbers.InRange(kazoo, "--kazoo-members", 0, Scenario.MembersMax - 1) : null);
+                parse.GetValue(kazooMembers) is { } kazoo ? Numbers.InRange(kazoo, "--kazoo-members", 0, Scenario.MembersMax - 1) : null,
+                parse.GetValue(rebalance) is { } mode ? RebalanceOf(mode) : null);
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
             var spec = parse.GetValue(scenario);
             int count = Numbers.InRange(parse.GetValue(runs), "--runs", 1, 10_000_000);
@@ -101,6 +107,14 @@ internal static class SimulateCommand
             };
         }
     }
+
+    private static PartyRebalance RebalanceOf(string text) => text switch
+    {
+        "eager" => PartyRebalance.Eager,
+        "cooperative" => PartyRebalance.Cooperative,
+        "mixed" => PartyRebalance.Mixed,
+        _ => throw new BadInputException($"--rebalance '{text}' is not 'eager', 'cooperative' or 'mixed'"),
+    };
 
     private static double NonNegative(double value, string option) =>
         double.IsFinite(value) && value >= 0
@@ -214,10 +228,15 @@ internal static class SimulateCommand
     private static int Run(string? spec, ulong seed, Settings settings, bool quiet, TextWriter? quietOutput = null, bool checkDeterminism = true)
     {
         var quietOut = quietOutput ?? Console.Out;
-        var (members, items, duration, faultRate, logDir, kazoo) = settings;
+        var (members, items, duration, faultRate, logDir, kazoo, rebalance) = settings;
         if (kazoo is { } k && members + k > Scenario.MembersMax)
         {
             throw new BadInputException($"--kazoo-members {k} with --members {members} makes {members + k} members, more than {Scenario.MembersMax}");
+        }
+
+        if (kazoo is > 0 && rebalance == PartyRebalance.Cooperative)
+        {
+            throw new BadInputException($"--kazoo-members {kazoo} with --rebalance cooperative: a kazoo member cannot take part in a cooperative party (use --rebalance mixed)");
         }
 
         Scenario scenario;
@@ -225,7 +244,7 @@ internal static class SimulateCommand
         {
             scenario = spec is not null
                 ? Scenario.Parse(spec)
-                : ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(duration), faultRate, kazoo);
+                : ScenarioGenerator.FromSeed(seed, members, items, TimeSpan.FromSeconds(duration), faultRate, kazoo, rebalance);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
@@ -236,7 +255,7 @@ internal static class SimulateCommand
         var reproduce = spec is not null
             ? $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --scenario \"{spec}\""
             : string.Create(CultureInfo.InvariantCulture,
-                $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}{(kazoo is { } given ? $" --kazoo-members {given}" : "")}");
+                $"dotnet run --project src/Partitioner.Cli -c Release -- simulate --seed {seed} --members {members} --items {items} --duration {duration} --fault-rate {faultRate}{(kazoo is { } given ? $" --kazoo-members {given}" : "")}{(rebalance is { } mode ? $" --rebalance {mode.ToString().ToLowerInvariant()}" : "")}");
         if (!quiet)
         {
             PrintHeader(scenario);
@@ -268,7 +287,7 @@ internal static class SimulateCommand
         if (quiet)
         {
             quietOut.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members{(scenario.KazooMembers > 0 ? $" and {scenario.KazooMembers} kazoo" : "")}, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}, store {result.StoreWritesAccepted} accepted {result.StoreWritesRefused} refused, work overlaps {result.WorkOverlaps} (longest {result.WorkOverlapLongest.TotalSeconds:0.000} s){(result.KazooLivenessExcuse is null ? "" : ", liveness excused (kazoo)")}"));
+                $"seed {scenario.Seed}: {(exitCode == 0 ? "passed" : "FAILED")}, {scenario.Members} members{(scenario.KazooMembers > 0 ? $" and {scenario.KazooMembers} kazoo" : "")}, {scenario.Items} items, {faultRate} faults/s: {scenario.Faults.Length} faults, {result.SimulatedTime.TotalSeconds:0.0} s simulated, {result.Steps} steps, trace {result.TraceHash[..16]}, store {result.StoreWritesAccepted} accepted {result.StoreWritesRefused} refused, work overlaps {result.WorkOverlaps} (longest {result.WorkOverlapLongest.TotalSeconds:0.000} s){(result.KazooLivenessExcuse is null ? "" : ", liveness excused (kazoo)")}{HandOffSummary(result)}"));
             return exitCode;
         }
 
@@ -284,7 +303,13 @@ internal static class SimulateCommand
     }
 
     /// <summary>The options that shape a drawn scenario.</summary>
-    private readonly record struct Settings(int Members, int Items, double Duration, double FaultRate, string? LogDir, int? KazooMembers);
+    private readonly record struct Settings(int Members, int Items, double Duration, double FaultRate, string? LogDir, int? KazooMembers, PartyRebalance? Rebalance);
+
+    /// <summary>The soak line's part on a cooperative or mixed party: its mode and what the hand-offs cost.</summary>
+    private static string HandOffSummary(SimulationResult result) => result.Scenario.Rebalance == PartyRebalance.Eager
+        ? string.Empty
+        : string.Create(CultureInfo.InvariantCulture,
+            $", {result.Scenario.Rebalance.ToString().ToLowerInvariant()}: {result.ItemsAssigned} assigned {result.ItemsRevoked} revoked {result.ItemsLost} lost");
 
     private static void PrintHeader(Scenario scenario)
     {
@@ -323,6 +348,11 @@ internal static class SimulateCommand
             ? $"converged at {at.TotalSeconds:0.000} s ({(at - result.QuietAt).TotalSeconds:0.000} s after the last fault ended, bound {result.Scenario.LivenessBound.TotalSeconds} s)"
             : result.Violation is { Kind: Simulation.Checks.ViolationKind.Liveness } l ? $"VIOLATED: {l.Message}" : "not reached";
         Console.WriteLine($"  liveness: {liveness}");
+        if (result.Scenario.Rebalance != PartyRebalance.Eager)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  hand-offs (no item's work stopped unless a party moved it away or its member lost its claim, judged at each stop): {result.ItemsAssigned} items assigned, {result.ItemsRevoked} revoked, {result.ItemsLost} lost"));
+        }
         if (result.Scenario.HasTransients)
         {
             Console.WriteLine($"  transient replies: the leader answered {result.TransientReplies} requests with ThrottledOp, SessionMoved, OperationTimeout or a ConnectionLoss inside a multiRead");

@@ -96,6 +96,12 @@ public sealed record Scenario
     /// </summary>
     public int KazooMembers { get; init; }
 
+    /// <summary>
+    /// How the C# members rebalance: eager (kazoo's protocol, the default, and what a spec without <c>rebalance=</c>
+    /// means), cooperative (incremental hand-off with the sticky function), or mixed (both on one path).
+    /// </summary>
+    public PartyRebalance Rebalance { get; init; } = PartyRebalance.Eager;
+
     /// <summary>The largest <see cref="TransientPermille"/>.</summary>
     public const int TransientPermilleMax = 500;
 
@@ -175,6 +181,9 @@ public sealed record Scenario
             $"must be 0 to {ClockDriftPermilleMax} parts per thousand");
         Require(TransientPermille is >= 0 and <= TransientPermilleMax, nameof(TransientPermille), TransientPermille,
             $"must be 0 to {TransientPermilleMax} parts per thousand");
+        Require(Enum.IsDefined(Rebalance), nameof(Rebalance), Rebalance, "must be Eager, Cooperative or Mixed");
+        Require(Rebalance != PartyRebalance.Cooperative || KazooMembers == 0, nameof(KazooMembers), KazooMembers,
+            "must be 0 in a cooperative party (a kazoo member makes it a mixed one)");
         foreach (var fault in Faults)
         {
             Require(fault.At >= TimeSpan.Zero && fault.Duration >= TimeSpan.Zero && fault.Member >= 0, nameof(Faults), fault,
@@ -205,6 +214,11 @@ public sealed record Scenario
         if (TransientPermille != 0)
         {
             spec.Append(CultureInfo.InvariantCulture, $"transients={TransientPermille};");
+        }
+
+        if (Rebalance != PartyRebalance.Eager)
+        {
+            spec.Append(CultureInfo.InvariantCulture, $"rebalance={Rebalance.ToString().ToLowerInvariant()};");
         }
 
         spec.Append("faults=").AppendJoin(',', Faults.Select(f => f.ToString()));
@@ -260,9 +274,20 @@ public sealed record Scenario
             ClockDriftPermille = (int)Math.Clamp(Optional("drift", 0), 0, int.MaxValue),
             TransientPermille = (int)Math.Clamp(Optional("transients", 0), 0, int.MaxValue),
             KazooMembers = (int)Math.Clamp(Optional("kazoo", 0), 0, int.MaxValue),
+            Rebalance = ParseRebalance(values.GetValueOrDefault("rebalance", "eager")),
             Faults = faults,
         }.Validate();
     }
+
+    /// <summary>Reads a rebalance mode as the spec and the command line write it: eager, cooperative or mixed.</summary>
+    /// <exception cref="FormatException">The text is none of them; the message names it.</exception>
+    public static PartyRebalance ParseRebalance(string text) => text switch
+    {
+        "eager" => PartyRebalance.Eager,
+        "cooperative" => PartyRebalance.Cooperative,
+        "mixed" => PartyRebalance.Mixed,
+        _ => throw new FormatException($"scenario value rebalance='{text}' is not eager, cooperative or mixed"),
+    };
 
     private static long Ms(TimeSpan value) => (long)value.TotalMilliseconds;
 

@@ -19,8 +19,10 @@ public static class ScenarioGenerator
     /// <param name="faultRate">Mean faults per simulated second of the fault phase.</param>
     /// <param name="kazooMembers">Kazoo-like members besides <paramref name="members"/>; null draws them (none in most
     /// scenarios, 1-3 in some of up to 200 items).</param>
+    /// <param name="rebalance">How the C# members rebalance; null draws it (see <see cref="DrawRebalance"/>).</param>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
-    public static Scenario FromSeed(ulong seed, int members, int items, TimeSpan faultPhase, double faultRate, int? kazooMembers = null)
+    public static Scenario FromSeed(
+        ulong seed, int members, int items, TimeSpan faultPhase, double faultRate, int? kazooMembers = null, PartyRebalance? rebalance = null)
     {
         if (double.IsNaN(faultRate) || faultRate < 0 || faultRate > 10)
         {
@@ -63,6 +65,16 @@ public static class ScenarioGenerator
         {
             KazooMembers = kazooMembers ?? (drawKazoo ? (int)world.Between(1, Math.Min(3, Scenario.MembersMax - members)) : 0),
         };
+
+        // The mode last, from a stream of its own: an eager draw is the scenario the seed gave before modes existed.
+        var mode = rebalance ?? DrawRebalance(world.Fork(), scenario);
+        scenario = scenario with
+        {
+            Rebalance = mode,
+
+            // A kazoo member would make a cooperative party a mixed one: drawn ones are left out, given ones are refused.
+            KazooMembers = mode == PartyRebalance.Cooperative && kazooMembers is null ? 0 : scenario.KazooMembers,
+        };
         return FitFrame(scenario).Validate();
     }
 
@@ -104,6 +116,33 @@ public static class ScenarioGenerator
         double faultRate = random.Chance(0.8) ? random.Between(0, 100) / 100.0 : random.Between(100, 200) / 100.0;
         return (members, items, faultRate);
     }
+
+    /// <summary>
+    /// The largest cost of one party change, in weights, of a drawn cooperative or mixed party: members² × items (each
+    /// member weighs every (member, item) pair once per change under the sticky function). Larger parties are drawn eager.
+    /// </summary>
+    /// <remarks>
+    /// A party of 100 members and 10,000 items would weigh a hundred million pairs a change, about 15 s of CPU: more than
+    /// a soak's whole budget for many seeds. 500,000 pairs (10 members and 5,000 items, 30 and 555, 100 and 50) cost
+    /// about 70 ms a change. Larger cooperative parties are given with <c>--rebalance</c>, not drawn.
+    /// </remarks>
+    public const long DrawnCooperativeWeightsMax = 500_000;
+
+    /// <summary>
+    /// The mode a seed draws when none is given: eager in half the scenarios, cooperative in about four in ten, mixed in
+    /// one in ten; always eager for parties above <see cref="DrawnCooperativeWeightsMax"/>.
+    /// </summary>
+    private static PartyRebalance DrawRebalance(SimRandom random, Scenario scenario)
+    {
+        long members = scenario.Members + scenario.KazooMembers;
+        int draw = random.Next(100);
+        return members * members * scenario.Items > DrawnCooperativeWeightsMax || draw < 50 ? PartyRebalance.Eager
+            : draw < MixedDrawnFrom ? PartyRebalance.Cooperative
+            : PartyRebalance.Mixed;
+    }
+
+    /// <summary>The draw (of 100) from which a mode is mixed.</summary>
+    private const int MixedDrawnFrom = 90;
 
     /// <summary>A typical duration for a fault of <paramref name="kind"/>, given the session timeout; 0..1000 picks within the range.</summary>
     public static TimeSpan DurationFor(FaultKind kind, TimeSpan session, int permille)

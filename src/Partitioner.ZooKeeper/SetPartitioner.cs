@@ -327,6 +327,9 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// <summary>The most events the member's mailbox has held at once (see <see cref="MemberLoop"/>'s remarks for its bound).</summary>
     internal int MailboxQueuedMax => _loop.QueuedMax;
 
+    /// <summary>Core's latest decided state, a new object after every decision: the simulator's checks re-read a member's items when it changes.</summary>
+    internal MemberState Decided => _loop.State;
+
     /// <summary>True once the user asked to finish, so that Failure is the expected end.</summary>
     internal bool FinishRequested => Volatile.Read(ref _finishRequested) == 1;
 

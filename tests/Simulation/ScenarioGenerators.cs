@@ -25,6 +25,7 @@ internal static class ScenarioGenerators
         from faults in Gen.ArrayOf(Fault(phaseMs, timing.SessionMs), count)
         from world in World()
         from kazoo in Gen.Frequency((7, Gen.Constant(0)), (3, Gen.Choose(1, 3)))
+        from rebalance in Rebalance(party.Members, party.Items)
         select ScenarioGenerator.FitFrame(new Scenario
         {
             Seed = (ulong)seed,
@@ -45,8 +46,20 @@ internal static class ScenarioGenerators
             TransientPermille = world.TransientPermille,
 
             // Kazoo members lock one item at a time: only in parties of up to 200 items, as ScenarioGenerator draws them.
-            KazooMembers = party.Items <= 200 ? Math.Min(kazoo, Scenario.MembersMax - party.Members) : 0,
+            // and never in a cooperative party, which they would make a mixed one.
+            KazooMembers = party.Items <= 200 && rebalance != PartyRebalance.Cooperative ? Math.Min(kazoo, Scenario.MembersMax - party.Members) : 0,
+            Rebalance = rebalance,
         });
+
+    /// <summary>
+    /// Eager in about half the scenarios, cooperative in four in ten, mixed in one in ten; parties whose sticky function would cost more
+    /// than <see cref="ScenarioGenerator.DrawnCooperativeWeightsMax"/> weights a change stay eager, as the command
+    /// line draws them.
+    /// </summary>
+    private static Gen<PartyRebalance> Rebalance(int members, int items) =>
+        (long)members * members * items > ScenarioGenerator.DrawnCooperativeWeightsMax
+            ? Gen.Constant(PartyRebalance.Eager)
+            : Gen.Frequency((5, Gen.Constant(PartyRebalance.Eager)), (4, Gen.Constant(PartyRebalance.Cooperative)), (1, Gen.Constant(PartyRebalance.Mixed)));
 
     /// <summary>Smaller scenarios: each candidate drops a fault, a member, items, or shortens or softens something.</summary>
     public static IEnumerable<Scenario> Shrink(Scenario s)
@@ -122,6 +135,11 @@ internal static class ScenarioGenerators
         if (s.FrameBytesMax != Scenario.FrameBytesDefault)
         {
             yield return s with { FrameBytesMax = Scenario.FrameBytesDefault };
+        }
+
+        if (s.Rebalance != PartyRebalance.Eager)
+        {
+            yield return s with { Rebalance = PartyRebalance.Eager };
         }
     }
 

@@ -40,6 +40,11 @@ internal sealed class StepChecker
     public Violation? Check()
     {
         Moved = changedFolders.Count > 0;
+        if (cluster.HandOffs is { } handOffs && changedFolders.Contains(handOffs.PartyFolder))
+        {
+            handOffs.ObserveParty(cluster.Scheduler.Now);
+        }
+
         changed.Clear();
         var members = cluster.Members;
         for (int i = 0; i < members.Count; i++)
@@ -265,7 +270,7 @@ internal sealed class StepChecker
 
             int count = member.Owned.Count;
             return new(member.Present, member.PartitionerObject, member.StateId, count, count > 0 || member.IsAcquired, member.Session?.SessionId ?? 0,
-                member.Session?.State, member.PrefixVersion, Unchecked(member), member.NotAwaited);
+                member.Session?.State, member.PrefixVersion, Unchecked(member), member.NotAwaited, Decided: null);
         }
 
         var partitioner = m.Partitioner;
@@ -277,7 +282,8 @@ internal sealed class StepChecker
         int ownedCount;
         bool acquired;
         if (known is { } h && nowTicks < h.UntilTicks && !crashed && partitioner is not null && ReferenceEquals(h.Partitioner, partitioner)
-            && h.StateId == stateId && partitioner.State == PartitionState.Acquired && ReferenceEquals(h.Session, session) && h.SessionState == session?.State)
+            && h.StateId == stateId && partitioner.State == PartitionState.Acquired && ReferenceEquals(h.Session, session) && h.SessionState == session?.State
+            && ReferenceEquals(h.Decided, partitioner.Decided))
         {
             (ownedCount, acquired) = (h.OwnedCount, true);
             if (cluster.Options.VerifyHeldClaims && (m.Owned.Count != ownedCount || !partitioner.Acquired))
@@ -295,7 +301,7 @@ internal sealed class StepChecker
             known = null;
             if (acquired && !crashed && partitioner is not null && partitioner.ClaimRemaining.Ticks / 2 is var half and >= 2)
             {
-                known = new Held(partitioner, stateId, session, session?.State, nowTicks + half, ownedCount);
+                known = new Held(partitioner, stateId, session, session?.State, nowTicks + half, ownedCount, partitioner.Decided);
             }
         }
 
@@ -318,13 +324,20 @@ internal sealed class StepChecker
             session?.State,
             m.ContenderPrefix,
             session is not null && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId),
-            NotAwaited: false);
+            NotAwaited: false,
+            partitioner?.Decided);
     }
 
-    /// <summary>What of a member the checks depend on; when none of it moved, neither did its owned items.</summary>
+    /// <summary>
+    /// What of a member the checks depend on; when none of it moved, neither did its owned items. A cooperative
+    /// member's items change inside one state (an item given up or taken in a hand-off), so Core's decided state itself
+    /// is part of it (a new object after every decision), not the shell's reports of the change, which are under test.
+    /// </summary>
     private readonly record struct Seen(
-        bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, object? Prefix, bool Exempt, bool NotAwaited);
+        bool Present, object? Partitioner, long StateId, int OwnedCount, bool Acquired, long SessionId, ClientState? SessionState, object? Prefix, bool Exempt, bool NotAwaited,
+        object? Decided);
 
-    /// <summary>A partitioner in one state, on a session in one state, whose claim holds, with its owned count, before <see cref="UntilTicks"/>.</summary>
-    private sealed record Held(SetPartitioner Partitioner, long StateId, SimulatedClientPort? Session, ClientState? SessionState, long UntilTicks, int OwnedCount);
+    /// <summary>A partitioner in one decided state, on a session in one state, whose claim holds, with its owned count, before <see cref="UntilTicks"/>.</summary>
+    private sealed record Held(
+        SetPartitioner Partitioner, long StateId, SimulatedClientPort? Session, ClientState? SessionState, long UntilTicks, int OwnedCount, Partitioner.Core.MemberState Decided);
 }

@@ -12,6 +12,12 @@ public enum ViolationKind
     /// <summary>The downstream store accepted a write from a stale owner (see <c>FencedStore</c>).</summary>
     StaleWrite,
 
+    /// <summary>
+    /// Cooperative mode: an item's work was stopped though no party the server had while it ran moved the item away,
+    /// or was taken as lost while its member still held it (see <c>HandOffChecker</c>).
+    /// </summary>
+    Interruption,
+
     /// <summary>The party did not converge within the liveness bound after the last fault.</summary>
     Liveness,
 
@@ -25,6 +31,6 @@ public enum ViolationKind
 /// <param name="Message">What was seen.</param>
 public sealed record Violation(ViolationKind Kind, TimeSpan At, string Message)
 {
-    /// <summary>True for the safety checks (single owner, lock agreement, no stale write accepted).</summary>
-    public bool IsSafety => Kind is ViolationKind.SingleOwner or ViolationKind.LockAgreement or ViolationKind.StaleWrite;
+    /// <summary>True for the safety checks (single owner, lock agreement, no stale write accepted, no needless interruption).</summary>
+    public bool IsSafety => Kind is ViolationKind.SingleOwner or ViolationKind.LockAgreement or ViolationKind.StaleWrite or ViolationKind.Interruption;
 }

@@ -44,7 +44,15 @@ internal sealed class SimCluster
 
         // Last, from a stream of its own, as the store's.
         Transients = new TransientReplies(Scheduler, root.Fork(), Trace, scenario.TransientPermille, scenario.FaultPhase);
+
+        // Only where members hand items off: eager parties run exactly as before modes existed.
+        HandOffs = scenario.Rebalance == PartyRebalance.Eager
+            ? null
+            : new HandOffChecker(Server, PartyPath, Items, Partitioner.Core.PartitionFunctions.Sticky);
     }
+
+    /// <summary>The check of cooperative members' stops; null in an eager party.</summary>
+    public HandOffChecker? HandOffs { get; }
 
     /// <summary>The leader's transient answers to the members' requests (the TransientReplies fault).</summary>
     public TransientReplies Transients { get; }

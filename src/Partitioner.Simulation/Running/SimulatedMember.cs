@@ -15,6 +15,11 @@ namespace Partitioner.Simulation.Running;
 /// and calls ReleaseSetAsync itself, or (with <see cref="SimulationOptions.RunLoopConsumers"/>) the shell's own
 /// convenience loop <see cref="SetPartitioner.RunAsync"/> with work that stops after the release delay once
 /// the member has left Acquired.
+/// <para>A cooperative member (<see cref="Scenario.Rebalance"/>) works item by item instead: either through
+/// <see cref="SetPartitioner.RunItemsAsync"/>, one work per item that stops after the release delay once that item is
+/// revoked or lost, or through <see cref="SetPartitioner.ItemOwnershipChanged"/>, starting an item's work when it is
+/// assigned and stopping it inside the handler when it is revoked or lost. Each stop is judged by the
+/// <see cref="Checks.HandOffChecker"/> at the instant the member is told of it.</para>
 /// </summary>
 internal sealed class SimulatedMember : SimMember
 {
@@ -22,6 +27,12 @@ internal sealed class SimulatedMember : SimMember
     private static readonly TimeSpan WriteIntervalMax = TimeSpan.FromMilliseconds(400);
 
     private readonly SimCluster cluster;
+    private readonly Dictionary<string, ItemRun> itemRuns = new(StringComparer.Ordinal);
+
+    // The running items in the order they began, so that the writes pick among them the same way in every process.
+    private readonly List<ItemRun> itemRunOrder = new();
+    private bool itemWriteScheduled;
+    private bool releaseAsked;
     private WorkRun? currentRun;
     private int partitioners;
     private TaskCompletionSource? currentWork;
@@ -29,7 +40,24 @@ internal sealed class SimulatedMember : SimMember
     private Task? runLoop;
 
     public SimulatedMember(SimCluster cluster, string slot, int generation)
-        : base(cluster, slot, generation) => this.cluster = cluster;
+        : base(cluster, slot, generation)
+    {
+        this.cluster = cluster;
+        Mode = ModeOf(cluster.Scenario.Rebalance, slot);
+    }
+
+    /// <summary>
+    /// This member's mode, the same for every partitioner it creates (a misconfigured deployment stays misconfigured):
+    /// in a mixed party, members of even slot number are cooperative and the others eager.
+    /// </summary>
+    public RebalanceMode Mode { get; }
+
+    /// <summary>The member stopped for good on finding its party misconfigured (a mixed party's cooperative member).</summary>
+    public bool StoppedByMismatch { get; private set; }
+
+    /// <inheritdoc />
+    public override bool NotAwaited => StoppedByMismatch;
+
 
     public SetPartitioner? Partitioner { get; private set; }
 
@@ -132,15 +160,31 @@ internal sealed class SimulatedMember : SimMember
             ServerTickTime = cluster.Server.TickTime,
             ContenderPrefix = ContenderPrefix,
             EventLog = EventLogFor(index),
+            Rebalance = Mode,
         };
+        if (Mode == RebalanceMode.Cooperative)
+        {
+            options.PartitionFunction = cluster.Options.CooperativeFunctionOverride ?? PartitionFunctions.Sticky;
+            options.PartitionFunctionName = "sticky";
+        }
+
         var decide = cluster.Options.DecideOverride;
         var partitioner = decide is null
             ? new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options)
             : new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options, new DeciderFunctions(Decider.Start, decide));
         partitioner.StateChanged += (_, change) => OnStateChanged(partitioner, change);
+        partitioner.ItemOwnershipChanged += (_, change) => OnItemOwnershipChanged(partitioner, change);
         Partitioner = partitioner;
         bool runLoop = cluster.Random.Chance(0.5) && cluster.Options.RunLoopConsumers;
-        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x}, consumer: {(runLoop ? "RunAsync" : "StateChanged")})");
+        string consumer = (runLoop, Mode) switch
+        {
+            (true, RebalanceMode.Cooperative) => "RunItemsAsync",
+            (true, _) => "RunAsync",
+            (false, RebalanceMode.Cooperative) => "ItemOwnershipChanged",
+            _ => "StateChanged",
+        };
+        string mode = cluster.Scenario.Rebalance == PartyRebalance.Eager ? string.Empty : $", {Mode.ToString().ToLowerInvariant()}";
+        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x}, consumer: {consumer}{mode})");
         runLoopCancellation = null;
         if (runLoop)
         {
@@ -154,7 +198,173 @@ internal sealed class SimulatedMember : SimMember
         runLoopCancellation = cancellation;
 
         // A failed member ends the loop with PartitionerFailedException; the StateChanged handler recreates it.
-        runLoop = partitioner.RunWithTokensAsync(StartWork, cancellation.Token);
+        runLoop = Mode == RebalanceMode.Cooperative
+            ? partitioner.RunItemsAsync(work => StartItemWork(partitioner, work), cancellation.Token)
+            : partitioner.RunWithTokensAsync(StartWork, cancellation.Token);
+    }
+
+    /// <summary>
+    /// One item's work under <see cref="SetPartitioner.RunItemsAsync"/>: it writes until the item is revoked or lost,
+    /// then finishes the step it is in (up to the release delay) and returns, which lets the shell give the item up.
+    /// </summary>
+    private Task StartItemWork(SetPartitioner partitioner, ItemWork work)
+    {
+        var done = new TaskCompletionSource();
+        var run = StartItem(work.Item, work.FencingToken);
+
+        // The loop cancels on the simulation's thread, so the callback runs here, at the instant the shell decides the stop.
+        work.Stopping.Register(() =>
+        {
+            Judge(partitioner, work.Item, work.StopReason, run);
+            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            {
+                StopItem(run, straggle: true);
+                done.TrySetResult();
+            }, Process);
+        });
+        return done.Task;
+    }
+
+    /// <summary>The ItemOwnershipChanged consumer of a cooperative member, and the ownership version of every member.</summary>
+    private void OnItemOwnershipChanged(SetPartitioner partitioner, ItemOwnershipChangedEventArgs change)
+    {
+        if (!ReferenceEquals(partitioner, Partitioner))
+        {
+            return;
+        }
+
+        cluster.Trace.Detail($"{Name} item {change.Item} {change.Change} (token {change.FencingToken})");
+        if (Mode != RebalanceMode.Cooperative || runLoopCancellation is not null)
+        {
+            return;
+        }
+
+        if (change.Change == ItemOwnershipChange.Assigned)
+        {
+            StartItem(change.Item, change.FencingToken);
+            return;
+        }
+
+        // The handler is the consumer's last word on the item: its work stops here, before the shell gives the item up.
+        var run = itemRuns.GetValueOrDefault(change.Item);
+        Judge(partitioner, change.Item, change.Change == ItemOwnershipChange.Revoked ? ItemStopReason.Revoked : ItemStopReason.Lost, run);
+        if (run is not null)
+        {
+            StopItem(run, straggle: true);
+        }
+
+        // Lost while still Acquired: the claim window closed. Core still holds the items, which come back only with new
+        // tokens after a release, so the consumer releases, as RunItemsAsync does itself (once for all the items lost).
+        if (change.Change == ItemOwnershipChange.Lost && partitioner.State == PartitionState.Acquired && !releaseAsked)
+        {
+            releaseAsked = true;
+            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            {
+                releaseAsked = false;
+                if (ReferenceEquals(partitioner, Partitioner) && partitioner.State == PartitionState.Acquired)
+                {
+                    cluster.Trace.Timeline($"{Name} releases: its claim window closed");
+                    _ = partitioner.ReleaseSetAsync();
+                }
+            }, Process);
+        }
+    }
+
+    /// <summary>Hands a stop to the checks, at the instant the member is told of it.</summary>
+    private void Judge(SetPartitioner partitioner, string item, ItemStopReason reason, ItemRun? run)
+    {
+        if (cluster.HandOffs is not { } handOffs)
+        {
+            return;
+        }
+
+        var now = cluster.Scheduler.Now;
+        if (reason == ItemStopReason.Revoked)
+        {
+            handOffs.OnRevoked(Name, Slot, item, run?.StartedAt ?? now, now);
+        }
+        else
+        {
+            bool claimed = !Leaving && ReferenceEquals(partitioner, Partitioner) && partitioner.Acquired && partitioner.AcquiredItems.Contains(item);
+            handOffs.OnLost(Name, item, claimed, $"{reason}, {partitioner.State}, claim {partitioner.ClaimRemaining.TotalMilliseconds:0} ms left", now);
+        }
+    }
+
+    /// <summary>An item's work begins: registered with the fenced store under its token, then written to every so often.</summary>
+    private ItemRun StartItem(string item, long token)
+    {
+        if (itemRuns.TryGetValue(item, out var old))
+        {
+            StopItem(old);
+        }
+
+        var run = new ItemRun(item, token, Session?.SessionId ?? 0, cluster.Scheduler.Now);
+        if (Session is null)
+        {
+            run.Stopped = true;
+            return run;
+        }
+
+        itemRuns[item] = run;
+        itemRunOrder.Add(run);
+        cluster.HandOffs?.OnAssigned();
+        cluster.Store.WorkStarted(Name, item, run.StartedAt);
+        cluster.Store.Register(Name, run.Session, item, TokenOf(new OwnedItem(item, token)), run.StartedAt);
+        if (!itemWriteScheduled)
+        {
+            itemWriteScheduled = true;
+            ScheduleItemWrite();
+        }
+
+        return run;
+    }
+
+    private void ScheduleItemWrite() =>
+        cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
+        {
+            if (itemRunOrder.Count == 0)
+            {
+                itemWriteScheduled = false;
+                return;
+            }
+
+            var run = itemRunOrder[cluster.StoreRandom.Next(itemRunOrder.Count)];
+            cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), cluster.Scheduler.Now);
+            ScheduleItemWrite();
+        }, Process);
+
+    /// <summary>The longest a straggling write of a stopped item's work may arrive after the work returned.</summary>
+    private static readonly TimeSpan StragglerDelayMax = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// An item's work stops (once; a later run of the same item is left alone). With <paramref name="straggle"/>, one
+    /// in four stopped works has a write still on its way, which reaches the store up to
+    /// <see cref="StragglerDelayMax"/> later with the token the work had, as a retried request or a buffered flush
+    /// would: by then the item may have its next owner, whose higher token the store must hold against it.
+    /// </summary>
+    private void StopItem(ItemRun run, bool straggle = false)
+    {
+        if (run.Stopped)
+        {
+            return;
+        }
+
+        run.Stopped = true;
+        itemRunOrder.Remove(run);
+        if (itemRuns.TryGetValue(run.Item, out var current) && ReferenceEquals(current, run))
+        {
+            itemRuns.Remove(run.Item);
+        }
+
+        cluster.Store.WorkStopped(Name, run.Item, cluster.Scheduler.Now);
+        if (straggle && cluster.StoreRandom.Chance(0.25))
+        {
+            cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.Zero, StragglerDelayMax), () =>
+            {
+                cluster.Trace.Detail($"{Name} straggling write of item {run.Item} with token {run.Token}");
+                cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), cluster.Scheduler.Now);
+            }, Process);
+        }
     }
 
     private Task StartWork(IReadOnlyList<OwnedItem> owned, CancellationToken token)
@@ -222,6 +432,11 @@ internal sealed class SimulatedMember : SimMember
 
     private void StopWork()
     {
+        foreach (var item in itemRunOrder.ToArray())
+        {
+            StopItem(item);
+        }
+
         if (currentRun is not { } run)
         {
             return;
@@ -256,7 +471,7 @@ internal sealed class SimulatedMember : SimMember
         if (change.NewState == PartitionState.Acquired)
         {
             line += " owns " + ItemList(partitioner.AcquiredItems);
-            if (runLoopCancellation is null)
+            if (runLoopCancellation is null && Mode == RebalanceMode.Eager)
             {
                 BeginWork(partitioner.OwnedItems);
             }
@@ -283,6 +498,13 @@ internal sealed class SimulatedMember : SimMember
                 var delay = cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax);
                 cluster.Scheduler.Schedule(delay, () => ReleaseIfStillAsked(partitioner), Process);
                 break;
+            case PartitionState.Failure when !Leaving && IsMismatch(partitioner.FailureReason):
+                // A misconfigured deployment does not heal by restarting: the member stops, as its operator would have
+                // it until the configuration is fixed, and the rest of the party goes on without it.
+                StoppedByMismatch = true;
+                cluster.Trace.Timeline($"{Name} stops: its party is misconfigured");
+                cluster.Scheduler.Schedule(TimeSpan.Zero, () => StopForGood(partitioner), Process);
+                break;
             case PartitionState.Failure when !Leaving:
                 var recreate = cluster.Random.Between(TimeSpan.Zero, cluster.Scenario.MaxReactionTime);
                 cluster.Scheduler.Schedule(recreate, () => Recreate(partitioner), Process);
@@ -300,6 +522,17 @@ internal sealed class SimulatedMember : SimMember
         }
     }
 
+    /// <summary>True for the reason Core gives when a member of the path disagrees on the mode, the function or the items.</summary>
+    private static bool IsMismatch(string? reason) =>
+        reason is not null && reason.Contains("must agree on the rebalance mode", StringComparison.Ordinal);
+
+    private void StopForGood(SetPartitioner failed)
+    {
+        StopWork();
+        _ = failed.DisposeAsync().AsTask();
+        Session?.Close();
+    }
+
     private void Recreate(SetPartitioner failed)
     {
         if (!ReferenceEquals(failed, Partitioner) || Leaving)
@@ -315,6 +548,20 @@ internal sealed class SimulatedMember : SimMember
         OpenSession();
     }
 
+    /// <summary>One item's work in cooperative mode: the item, its token, the session that took it and when it began.</summary>
+    private sealed class ItemRun(string item, long token, long session, TimeSpan startedAt)
+    {
+        public string Item { get; } = item;
+
+        public long Token { get; } = token;
+
+        public long Session { get; } = session;
+
+        public TimeSpan StartedAt { get; } = startedAt;
+
+        public bool Stopped { get; set; }
+    }
+
     /// <summary>One acquisition's work: the items with their tokens, in the session that took them.</summary>
     private sealed class WorkRun(OwnedItem[] items, long session)
     {
@@ -324,6 +571,15 @@ internal sealed class SimulatedMember : SimMember
 
         public bool Stopped { get; set; }
     }
+
+    private static RebalanceMode ModeOf(PartyRebalance rebalance, string slot) => rebalance switch
+    {
+        PartyRebalance.Cooperative => RebalanceMode.Cooperative,
+        PartyRebalance.Mixed => int.Parse(slot.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture) % 2 == 0
+            ? RebalanceMode.Cooperative
+            : RebalanceMode.Eager,
+        _ => RebalanceMode.Eager,
+    };
 
     private static string ItemList(IReadOnlyList<string> items) =>
         items.Count <= 12 ? $"[{string.Join(", ", items)}]" : $"[{string.Join(", ", items.Take(10))}, ... {items.Count} items]";

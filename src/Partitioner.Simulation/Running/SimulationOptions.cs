@@ -24,6 +24,13 @@ public sealed record SimulationOptions
     public Func<OwnedItem, long>? TokenOverride { get; init; }
 
     /// <summary>
+    /// For tests only: the partition function cooperative members run instead of the sticky one the checks hold them to,
+    /// to show that the hand-off check catches an item given up though the party's function keeps it. The default
+    /// (null) runs <see cref="PartitionFunctions.Sticky"/>.
+    /// </summary>
+    public PartitionFunction? CooperativeFunctionOverride { get; init; }
+
+    /// <summary>
     /// Whether about half of the partitioners (drawn from the seed) are driven by the shell's own
     /// <c>RunAsync</c> loop instead of a StateChanged consumer. The default is true. Turning it off keeps
     /// every consumer on StateChanged, for instance to tell a fault of the loop from one of the partitioner.

@@ -72,6 +72,15 @@ public sealed record SimulationResult
     /// </summary>
     public string? KazooLivenessExcuse { get; init; }
 
+    /// <summary>Cooperative members: how many times an item's work began (an item assigned); 0 in an eager party.</summary>
+    public int ItemsAssigned { get; init; }
+
+    /// <summary>Cooperative members: how many items were given up in an orderly hand-off (each an item that moved).</summary>
+    public int ItemsRevoked { get; init; }
+
+    /// <summary>Cooperative members: how many items' work stopped as lost (the member could no longer vouch for its locks, or left).</summary>
+    public int ItemsLost { get; init; }
+
     /// <summary>How many of the members' requests the leader answered with an injected transient code (the TransientReplies fault).</summary>
     public int TransientReplies { get; init; }
 

@@ -47,6 +47,13 @@ public static class Simulator
         yield return s.TransientPermille == 0
             ? "transient replies none (outside TransientReplies faults)"
             : $"transient replies {s.TransientPermille} per 1,000 requests during the fault phase";
+        if (s.Rebalance != PartyRebalance.Eager)
+        {
+            yield return s.Rebalance == PartyRebalance.Cooperative
+                ? "rebalance         cooperative (every member; the sticky function)"
+                : "rebalance         mixed (even slots cooperative with the sticky function, the others and kazoo members eager)";
+        }
+
         yield return $"liveness bound    {s.LivenessBound.TotalSeconds} s after the last fault ends";
     }
 
@@ -117,7 +124,7 @@ public static class Simulator
                     return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");
                 }
 
-                if ((checks.Check() ?? cluster.Store.Violation) is { } found)
+                if ((checks.Check() ?? cluster.Store.Violation ?? cluster.HandOffs?.Violation) is { } found)
                 {
                     return found;
                 }
@@ -253,6 +260,13 @@ public static class Simulator
             // A kazoo member whose allocation died (its identifier missing from the party) waits forever: not awaited.
             var members = cluster.Present.Where(m => !m.NotAwaited).ToArray();
 
+            // In a mixed party whose members of one mode have all left, the others may have stopped on the mismatch
+            // before: nothing is left to converge, as a deployment whose operator took it down.
+            if (members.Length == 0 && cluster.Present.Any(m => m is SimulatedMember { StoppedByMismatch: true }))
+            {
+                return null;
+            }
+
             // A claim on a lock an operator deleted does not count where another member holds the item for real.
             var ownedElsewhere = cluster.OperatorHits.Count == 0
                 ? null
@@ -261,10 +275,41 @@ public static class Simulator
                 .Select(m => ($"{m.Name} ({m.Describe()})", Acquired: m.IsAcquired,
                     WithLockless(m, ownedElsewhere is null ? m.Owned : (IReadOnlyList<string>)m.Owned.Where(i => !cluster.IsOperatorStale(m, i) || !ownedElsewhere.Contains(i)).ToArray())))
                 .ToArray();
-            return LivenessChecker.Converged(cluster.Items, present);
+            return LivenessChecker.Converged(cluster.Items, present) ?? Unsettled(members);
 
             IReadOnlyList<string> WithLockless(SimMember m, IReadOnlyList<string> owned) =>
                 withLockless && m is KazooMember { Lockless: { Count: > 0 } extra } ? [.. owned, .. extra] : owned;
+        }
+
+        /// <summary>
+        /// Cooperative members have settled when each owns exactly its share under the party the server has now: an
+        /// exact cover alone can be the old shares, still held while a hand-off waits out the time boundary.
+        /// </summary>
+        private string? Unsettled(SimMember[] members)
+        {
+            if (cluster.HandOffs is not { } handOffs)
+            {
+                return null;
+            }
+
+            // In a mixed party no cooperative member may go on beside an eager or kazoo member: it must have found the
+            // mismatch and stopped (and is then not awaited).
+            if (cluster.Scenario.Rebalance == PartyRebalance.Mixed
+                && members.FirstOrDefault(m => m is SimulatedMember { Mode: RebalanceMode.Cooperative }) is { } cooperative
+                && members.FirstOrDefault(m => m is KazooMember or SimulatedMember { Mode: RebalanceMode.Eager }) is { } eager)
+            {
+                return $"mixed party not detected: cooperative {cooperative.Name} ({cooperative.Describe()}) goes on beside {eager.Name}, which is {(eager.IsKazoo ? "a kazoo member" : "eager")}";
+            }
+
+            foreach (var member in members)
+            {
+                if (member is SimulatedMember { Mode: RebalanceMode.Cooperative } m && handOffs.Unsettled(m.Slot, m.Owned) is { } unsettled)
+                {
+                    return "not settled on the function's shares: " + unsettled;
+                }
+            }
+
+            return null;
         }
 
         private SimulationResult Result(Violation? violation, TimeSpan quiet)
@@ -301,6 +346,9 @@ public static class Simulator
                 TransientReplies = cluster.Transients.Injected,
                 KazooOverlaps = cluster.KazooOverlaps,
                 KazooLivenessExcuse = kazooExcuse,
+                ItemsAssigned = cluster.HandOffs?.Assigned ?? 0,
+                ItemsRevoked = cluster.HandOffs?.Revoked ?? 0,
+                ItemsLost = cluster.HandOffs?.Lost ?? 0,
                 DetailLines = cluster.Trace.DetailLines.ToImmutableArray(),
                 EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
             };

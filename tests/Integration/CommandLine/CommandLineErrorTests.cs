@@ -21,6 +21,8 @@ public sealed class CommandLineErrorTests
         { ["simulate", "--runs", "0"], "partitioner simulate: --runs 0 is not between 1 and 10000000", 2 },
         { ["simulate", "--scenario", "garbage"], "partitioner simulate: --scenario: scenario part 'garbage' is not key=value", 2 },
         { ["simulate", "--runs", "2", "--determinism", "some"], "partitioner simulate: --determinism 'some' is not 'every' or 'sample'", 2 },
+        { ["simulate", "--rebalance", "lazy"], "partitioner simulate: --rebalance 'lazy' is not 'eager', 'cooperative' or 'mixed'", 2 },
+        { ["simulate", "--kazoo-members", "1", "--rebalance", "cooperative"], "partitioner simulate: --kazoo-members 1 with --rebalance cooperative: a kazoo member cannot take part in a cooperative party (use --rebalance mixed)", 2 },
         { ["replay", "/nonexistent/member.jsonl"], "partitioner replay: '/nonexistent/member.jsonl' is neither an event log nor a folder", 2 },
         { ["worker", "--items", "a"], "partitioner worker: Option '--path' is required. (see partitioner worker --help)", 2 },
         { ["worker", "--path", "p", "--items", "a"], "partitioner worker: The path \"p\" is not an absolute znode path: it does not start with '/'.", 2 },
