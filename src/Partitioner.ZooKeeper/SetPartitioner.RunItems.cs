@@ -100,7 +100,7 @@ public sealed partial class SetPartitioner
         if (session.Lapsed && _loop.State is { PartitionState: PartitionState.Acquired } state && state.StateId == acquired.StateId)
         {
             // The claim window closed: the member cannot know its locks are still its own, so it takes them again.
-            await ReleaseSetAsync();
+            await ReleaseAsync(cancellationToken);
         }
     }
 

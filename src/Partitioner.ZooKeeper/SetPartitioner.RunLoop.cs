@@ -97,7 +97,7 @@ public sealed partial class SetPartitioner
                 case PartitionState.Failure:
                     throw new PartitionerFailedException(state.FailureReason);
                 case PartitionState.Release:
-                    await ReleaseSetAsync();
+                    await ReleaseAsync(cancellationToken);
                     break;
                 default:
                     await workOnAcquired(state, cancellationToken);
@@ -138,7 +138,7 @@ public sealed partial class SetPartitioner
         cancellationToken.ThrowIfCancellationRequested();
         if (deadline.Passed && !left.IsCompleted)
         {
-            await ReleaseSetAsync();
+            await ReleaseAsync(cancellationToken);
         }
 
         await left;

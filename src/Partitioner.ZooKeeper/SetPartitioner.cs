@@ -213,7 +213,14 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
     /// member has left Release, or is in Failure (at once if the member has stopped). Call it once work on the
     /// set has stopped.
     /// </summary>
-    public Task ReleaseSetAsync()
+    public Task ReleaseSetAsync() => ReleaseAsync(CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="ReleaseSetAsync"/>, whose wait for the member to leave Release ends early when
+    /// <paramref name="cancellationToken"/> is cancelled: the loops release with their own token, since a release waits
+    /// for the server to answer its deletes and a loop must still be able to stop while none answers.
+    /// </summary>
+    private Task ReleaseAsync(CancellationToken cancellationToken)
     {
         var request = new ReleaseRequested();
         var seen = false;
@@ -223,7 +230,7 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
                 seen |= ReferenceEquals(o.Event, request);
                 return o.Current.PartitionState == PartitionState.Failure || (seen && o.Current.PartitionState != PartitionState.Release);
             },
-            CancellationToken.None);
+            cancellationToken);
         return _loop.Post(request) ? done : Task.CompletedTask;
     }
 

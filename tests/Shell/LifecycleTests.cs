@@ -270,6 +270,36 @@ public sealed class LifecycleTests
         Assert.True(partitioner.Failed);
     }
 
+    [Theory]
+    [InlineData(nameof(SetPartitioner.RunAsync))]
+    [InlineData(nameof(SetPartitioner.RunItemsAsync))]
+    public async Task Loop_CancelledWhileItsReleaseWaitsForTheServer_StillFinishesAndReturns(string loop)
+    {
+        // Given a loop whose member lost its connection: the loop released, and the release's delete is never
+        // answered (the server is out of reach, as for a member on a follower cut from its leader).
+        var partitioner = Shell.Start(_port, _time, _decider);
+        using var stop = new CancellationTokenSource();
+        var running = loop == nameof(SetPartitioner.RunAsync)
+            ? partitioner.RunAsync((_, _) => Task.CompletedTask, stop.Token)
+            : partitioner.RunItemsAsync(_ => Task.CompletedTask, stop.Token);
+        _port.ChangeSession(SessionChange.Suspended);
+        await _releaseDecided.Task.WaitAsync(HangGuard);
+
+        // When the loop is cancelled.
+        await stop.CancelAsync();
+
+        // Then it finishes the member and returns once the finish gives up waiting (a session timeout after it was
+        // asked, as FinishAsync does), not when the server answers the release.
+        await WaitUntil(() =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            return running.IsCompleted;
+        });
+        await running.WaitAsync(HangGuard);
+        Assert.True(partitioner.Failed);
+        Assert.False(_port.Calls.Single(c => c.Path == "/party/locks/a/lock").Answered);
+    }
+
     [Fact]
     public async Task RunAsync_WhenTheMemberFailsWithoutFinish_ThrowsWithTheReason()
     {
