@@ -65,6 +65,10 @@ internal sealed class ChildProcess : IDisposable
     public IReadOnlyList<string> LastItems =>
         LastOf("state") is { } line ? [.. line.GetProperty("items").EnumerateArray().Select(i => i.GetString()!)] : [];
 
+    /// <summary>The items of the last <c>{"event":"ownership"}</c> line (what the member may act on now), or none.</summary>
+    public IReadOnlyList<string> LastOwnedItems =>
+        LastOf("ownership") is { } line ? [.. line.GetProperty("items").EnumerateArray().Select(i => i.GetString()!)] : [];
+
     public static ChildProcess Start(string name, string fileName, params string[] arguments) =>
         Start(name, new Dictionary<string, string>(), fileName, arguments);
 

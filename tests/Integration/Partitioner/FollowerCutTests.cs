@@ -1,3 +1,4 @@
+using Partitioner.Core;
 using Partitioner.Integration.Infrastructure;
 using Partitioner.ZooKeeper;
 using static Partitioner.Integration.Partitioner.PartitionerTestKit;
@@ -11,14 +12,17 @@ namespace Partitioner.Integration.Partitioner;
 /// answering a's pings (for syncLimit × tickTime = 5 s) while the leader hears nothing of a's session, expires
 /// it after the 2 s session timeout, and b takes a's items through the leader. Before leader-confirmed
 /// liveness a kept claiming its items for about 2.5 s after b had them; now it claims only what syncs the
-/// leader answered vouch for, so the observer sees no item owned twice.
+/// leader answered vouch for, so the observer sees no item owned twice. In both rebalance modes (cooperative members
+/// run per-item work, which must not overlap either).
 /// </summary>
 public sealed class FollowerCutTests
 {
     private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(2);
 
-    [Fact]
-    public async Task FollowerCutFromTheLeader_ItsMemberStopsClaimingBeforeTheOtherTakesItsItems()
+    [Theory]
+    [InlineData(RebalanceMode.Eager)]
+    [InlineData(RebalanceMode.Cooperative)]
+    public async Task FollowerCutFromTheLeader_ItsMemberStopsClaimingBeforeTheOtherTakesItsItems(RebalanceMode mode)
     {
         var proxies = new List<TcpProxy>();
         using var ensemble = ZooKeeperEnsemble.Start(3, tickTimeMs: 500, peerPortSeenByFirst: peer =>
@@ -33,7 +37,7 @@ public sealed class FollowerCutTests
             var others = string.Join(',', ensemble.Servers.Skip(1).Select(s => s.ConnectString));
             var items = Range(6);
             var path = "/follower-cut";
-            await using var group = await MemberGroup.Connect(others, path);
+            await using var group = await MemberGroup.Connect(others, path, mode);
             await using var observer = OwnershipObserver.Start(others, path, items);
 
             // The library's defaults: no tickTime given (half the session timeout is assumed, 1 s here).
@@ -42,7 +46,7 @@ public sealed class FollowerCutTests
             var b = group.Add(await Connect(others, MemberSession), "b", items);
             observer.Watch(a);
             observer.Watch(b);
-            await Settle([a, b], items);
+            await group.Settle([a, b], items);
 
             foreach (var proxy in proxies)
             {
@@ -50,11 +54,12 @@ public sealed class FollowerCutTests
             }
 
             // b ends up with every item through the leader, while a's follower still answers a for a while.
-            await Settle([b], items);
+            await group.Settle([b], items);
             Assert.Empty(a.AcquiredItems);
             await Task.Delay(TimeSpan.FromSeconds(3)); // past the follower's syncLimit, while it gives up on its leader
             Assert.Empty(a.AcquiredItems);
             await observer.AssertNoViolations();
+            group.Ledger.AssertNoOverlap();
         }
         finally
         {

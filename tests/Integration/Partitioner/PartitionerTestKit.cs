@@ -38,13 +38,35 @@ internal static class PartitionerTestKit
         return ZooKeeperClient.ConnectAsync(connectString, options, timeout.Token);
     }
 
-    public static SetPartitionerOptions Options(string? identifier, string? prefix = null) => new()
+    /// <summary>
+    /// A member's options in <paramref name="rebalance"/> mode: eager members use kazoo's round-robin, cooperative ones
+    /// <see cref="PartitionFunctions.Sticky"/>, the function the cooperative mode is meant for (round-robin would move
+    /// most items on every change).
+    /// </summary>
+    public static SetPartitionerOptions Options(string? identifier, string? prefix = null, RebalanceMode rebalance = RebalanceMode.Eager) => new()
     {
         Identifier = identifier,
         TimeBoundary = TimeBoundary,
         MaxReactionTime = TimeSpan.FromMilliseconds(500),
         ContenderPrefix = prefix ?? NextPrefix(),
+        Rebalance = rebalance,
+        PartitionFunction = rebalance == RebalanceMode.Cooperative ? PartitionFunctions.Sticky : null,
     };
+
+    /// <summary>
+    /// The share of <paramref name="identifier"/> in the party <paramref name="members"/> with the function
+    /// <see cref="Options"/> gives <paramref name="rebalance"/> mode. Round-robin is written out (items in code-point
+    /// order, every n-th from the member's index among the sorted members, as kazoo's tests state it); the sticky
+    /// assignment has no short statement, so it is Core's function, whose own tests check it.
+    /// </summary>
+    public static IReadOnlyList<string> Share(RebalanceMode rebalance, string identifier, IEnumerable<string> members, IEnumerable<string> items)
+    {
+        var party = members.Order(StringComparer.Ordinal).ToImmutableArray();
+        var sorted = items.Order(StringComparer.Ordinal).ToImmutableArray();
+        return rebalance == RebalanceMode.Cooperative
+            ? PartitionFunctions.Sticky(identifier, party, sorted)
+            : sorted.Where((_, k) => k % party.Length == party.IndexOf(identifier)).ToList();
+    }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <paramref name="within"/>.</summary>
     public static async Task Eventually(Func<bool> condition, string what, TimeSpan? within = null)
