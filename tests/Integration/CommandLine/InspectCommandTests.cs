@@ -231,15 +231,7 @@ public sealed class InspectCommandTests(ZooKeeperServerFixture server, ITestOutp
 
     private ChildProcess StartKazooMember(string path, string identifier)
     {
-        var child = ChildProcess.Start(
-            identifier,
-            "/usr/bin/python3",
-            ChildProcess.SourceFile("tests/Integration/Kazoo/kazoo_member.py"),
-            "--hosts", server.ConnectString,
-            "--path", path,
-            "--items", JsonSerializer.Serialize(Items),
-            "--identifier", identifier,
-            "--time-boundary", "0.2");
+        var child = ChildProcess.StartKazooMember(server.ConnectString, path, Items, identifier);
         _children.Add(child);
         return child;
     }

@@ -90,6 +90,29 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>A file of the test tree, found by walking up from the test assembly's folder.</summary>
+    /// <summary>
+    /// A kazoo <c>SetPartitioner</c> member in its own Python process (tests/Integration/Kazoo/kazoo_member.py) on
+    /// <paramref name="path"/> of the server at <paramref name="connectString"/>, with a 0.2 s time boundary; the
+    /// options of <paramref name="extra"/> follow, and <paramref name="environment"/> holds what must not go on its
+    /// command line.
+    /// </summary>
+    public static ChildProcess StartKazooMember(
+        string connectString, string path, IEnumerable<string> items, string identifier,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] extra) =>
+        Start(
+            identifier,
+            environment ?? new Dictionary<string, string>(),
+            "/usr/bin/python3",
+            [
+                SourceFile("tests/Integration/Kazoo/kazoo_member.py"),
+                "--hosts", connectString,
+                "--path", path,
+                "--items", JsonSerializer.Serialize(items),
+                "--identifier", identifier,
+                "--time-boundary", "0.2",
+                .. extra,
+            ]);
+
     public static string SourceFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

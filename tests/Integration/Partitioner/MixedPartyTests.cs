@@ -141,15 +141,8 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
 
     private ChildProcess StartKazooMember(string path, string identifier, TimeSpan? sessionTimeout = null)
     {
-        var child = ChildProcess.Start(
-            identifier,
-            "/usr/bin/python3",
-            ChildProcess.SourceFile("tests/Integration/Kazoo/kazoo_member.py"),
-            "--hosts", server.ConnectString,
-            "--path", path,
-            "--items", JsonSerializer.Serialize(Items),
-            "--identifier", identifier,
-            "--time-boundary", "0.2",
+        var child = ChildProcess.StartKazooMember(
+            server.ConnectString, path, Items, identifier, environment: null,
             "--session-timeout", (sessionTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _children.Add(child);
         return child;

@@ -202,17 +202,9 @@ public sealed class ProtectedPartyTests(ZooKeeperServerFixture server) : IDispos
 
     private ChildProcess StartKazooMember(string path, string identifier)
     {
-        var child = ChildProcess.Start(
-            identifier,
-            new Dictionary<string, string> { ["PARTY_AUTH"] = Credentials },
-            "/usr/bin/python3",
-            ChildProcess.SourceFile("tests/Integration/Kazoo/kazoo_member.py"),
-            "--hosts", server.ConnectString,
-            "--path", path,
-            "--items", JsonSerializer.Serialize(Items),
-            "--identifier", identifier,
-            "--time-boundary", "0.2",
-            "--digest-auth-env", "PARTY_AUTH");
+        var child = ChildProcess.StartKazooMember(
+            server.ConnectString, path, Items, identifier,
+            new Dictionary<string, string> { ["PARTY_AUTH"] = Credentials }, "--digest-auth-env", "PARTY_AUTH");
         _children.Add(child);
         return child;
     }
