@@ -118,9 +118,15 @@ public sealed class ZooKeeperServerProcess : IDisposable
 
         if (waitReady)
         {
-            WaitUntil(() => FourLetterWord.Ask(Port, "ruok") == "imok", "answer ruok");
+            // Ours, not merely a server: on a restart, a server of another process on the same port (see FreePort)
+            // would answer ruok at once, and the clients would reconnect to a server that never knew their sessions.
+            WaitUntil(() => FourLetterWord.Ask(Port, "ruok") == "imok" && ServesOwnData(), "answer ruok with its own data directory");
         }
     }
+
+    /// <summary>True when the server on the port is this one: its <c>conf</c> names this server's data directory.</summary>
+    private bool ServesOwnData() =>
+        FourLetterWord.Ask(Port, "conf") is { } conf && conf.Contains("dataDir=" + DataDir, StringComparison.Ordinal);
 
     /// <summary>Kills the process (as a crash would) and waits for it to exit; the data stays.</summary>
     public void Stop()
@@ -234,7 +240,7 @@ public sealed class ZooKeeperServerProcess : IDisposable
             .AppendLine(CultureInfo.InvariantCulture, $"clientPort={Port}")
             .AppendLine("clientPortAddress=127.0.0.1")
             .AppendLine("admin.enableServer=false")
-            .AppendLine("4lw.commands.whitelist=srvr,ruok,stat,mntr,cons")
+            .AppendLine("4lw.commands.whitelist=srvr,ruok,stat,mntr,cons,conf")
             .AppendLine("initLimit=20")
             .AppendLine("syncLimit=10");
         if (Settings.MinSessionTimeoutMs is { } min)
@@ -339,9 +345,18 @@ public static class FourLetterWord
     }
 }
 
-/// <summary>Free loopback ports, never the same twice in one test run.</summary>
+/// <summary>
+/// Free loopback ports, never the same twice in one test run, nor in two test runs on one machine at once: a port is
+/// claimed by a file named for it under the temporary folder, holding the claiming process's id, and a claim whose
+/// process is gone is taken over. Without that, a test that stopped its server to restart it could find the port
+/// taken meanwhile by another run's new server, whose answer to ruok it took for its own, and its clients then
+/// reconnected to a server that had never heard of their sessions (Expired), when two sessions' test runs shared
+/// the machine.
+/// </summary>
 public static class FreePort
 {
+    internal static readonly string ClaimsFolder = Path.Combine(Path.GetTempPath(), "partitioner-test-ports");
+
     // Below Linux's ephemeral range (32768-60999 by default), so that no outgoing connection of any
     // process takes a stopped server's port as its local port before the server starts again.
     private const int RangeStart = 20_000;
@@ -360,7 +375,7 @@ public static class FreePort
             for (int tries = 0; tries < RangeLength; tries++)
             {
                 int port = RangeStart + (_next++ % RangeLength);
-                if (!Given.Contains(port) && IsFree(port))
+                if (!Given.Contains(port) && IsFree(port) && Claim(port))
                 {
                     Given.Add(port);
                     return port;
@@ -369,6 +384,64 @@ public static class FreePort
         }
 
         throw new InvalidOperationException($"no free loopback port in {RangeStart}-{RangeStart + RangeLength - 1}");
+    }
+
+    /// <summary>Claims <paramref name="port"/> for this process, machine-wide; false when a live process holds it.</summary>
+    internal static bool Claim(int port)
+    {
+        Directory.CreateDirectory(ClaimsFolder);
+        var file = Path.Combine(ClaimsFolder, port.ToString(CultureInfo.InvariantCulture));
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                using var claim = new FileStream(file, FileMode.CreateNew, FileAccess.Write);
+                claim.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+                return true;
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                if (HolderAlive(file))
+                {
+                    return false;
+                }
+
+                // Left by a run that has ended: take it over.
+                File.Delete(file);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HolderAlive(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (IOException)
+        {
+            // Being written by its claimer right now.
+            return true;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+        {
+            // Created but not yet written.
+            return true;
+        }
+
+        try
+        {
+            using var holder = Process.GetProcessById(pid);
+            return !holder.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static bool IsFree(int port)
