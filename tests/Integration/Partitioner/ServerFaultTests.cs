@@ -35,8 +35,9 @@ public sealed class ServerFaultTests
     {
         using var server = ZooKeeperServerProcess.StartNew(new ZooKeeperServerSettings { TickTimeMs = 200, MinSessionTimeoutMs = 400 });
         // The restarted server gives every restored session a fresh timeout from when it loads them, and a member must
-        // reconnect within it: a JVM that takes long from loading to serving on a loaded machine used up a 2 s session
-        // (about 1 run in 3 at load 8). A 4 s session keeps the margin; the outage is still half as long again.
+        // reconnect within it: a 4 s session leaves a loaded machine a margin, and the outage is still half as long again.
+        // (The expiries once seen here, about 1 run in 3 beside another session's tests, were most likely another run's
+        // server taking the port while this one was down: see FreePort.)
         await RestartAndResettle(server, mode, outage: MemberSession * 3, session: MemberSession * 2);
     }
 
