@@ -13,9 +13,12 @@ namespace Partitioner.Simulation.Checks;
 /// had while the work ran (from the work's start to the stop) gives the item to another member under the party's
 /// function, or leaves the member out. If every such party gave the item to this member, no correct member could have
 /// decided to give it up: the stop interrupted an item that stays, and the run fails with
-/// <see cref="ViolationKind.Interruption"/>. The parties are read from the children of <c>P/party</c> after every step
-/// that changed them, each with the time from which it stood; the function is computed here for each party and
+/// <see cref="ViolationKind.Interruption"/>. The parties are read from the children of <c>P/party</c> at every write
+/// that changes them, each with the time from which it stood (not once a step: one step can hold several writes, and a
+/// member on a follower may read any of the states between them; CLI soak seed 55614); the function is computed here for each party and
 /// member that a stop needs, once.</para>
+/// <para>A member whose identifier has two party nodes (restarted while its old session's node is still there) may be
+/// the standby one, which takes an empty share: any of its stops is justified while that lasts, and it is not settled.</para>
 /// <para><b>A loss</b> (the work must not commit: the member can no longer vouch for its locks) is justified only when the
 /// member's partitioner no longer claims ownership at that instant (it left Acquired, or its claim window ran out), or
 /// the member is leaving. A loss reported while the member still claims the item is an interruption too.</para>
@@ -61,17 +64,18 @@ internal sealed class HandOffChecker
     /// <summary>The first unjustified stop; null while there is none.</summary>
     public Violation? Violation { get; private set; }
 
-    /// <summary>Reads the party after a step that changed it, and records it when it differs from the last one.</summary>
+    /// <summary>Reads the party after a write that changed it, and records it when it differs from the last one.</summary>
     public void ObserveParty(TimeSpan now)
     {
         var folder = server.Find(PartyFolder);
-        var members = folder is null ? ImmutableArray<string>.Empty : IdentifiersOf(folder.ChildNames);
-        if (parties.Count > 0 && parties[^1].Members.SequenceEqual(members, StringComparer.Ordinal))
+        var (members, doubled) = folder is null ? (ImmutableArray<string>.Empty, ImmutableArray<string>.Empty) : IdentifiersOf(folder.ChildNames);
+        if (parties.Count > 0 && parties[^1].Members.SequenceEqual(members, StringComparer.Ordinal)
+            && parties[^1].Doubled.SequenceEqual(doubled, StringComparer.Ordinal))
         {
             return;
         }
 
-        parties.Add(new PartySnapshot(now, members));
+        parties.Add(new PartySnapshot(now, members, doubled));
     }
 
     /// <summary>A member's work on an item began.</summary>
@@ -119,6 +123,11 @@ internal sealed class HandOffChecker
             return $"{identifier}: no party seen yet";
         }
 
+        if (parties[^1].Doubled.Contains(identifier))
+        {
+            return $"{identifier} has two party nodes (a restarted member beside its old session's node)";
+        }
+
         var share = Share(parties.Count - 1, identifier);
         if (share.Count == owned.Count && owned.All(share.Contains))
         {
@@ -133,8 +142,11 @@ internal sealed class HandOffChecker
     {
         foreach (int index in PartiesBetween(startedAt, now))
         {
-            var party = parties[index].Members;
-            if (party.BinarySearch(identifier, StringComparer.Ordinal) < 0 || !Share(index, identifier).Contains(item))
+            // Out of the party, on standby behind another node of its identifier (a restarted member whose old
+            // session's node is still there takes an empty share), or not given the item.
+            var party = parties[index];
+            if (party.Members.BinarySearch(identifier, StringComparer.Ordinal) < 0 || party.Doubled.Contains(identifier)
+                || !Share(index, identifier).Contains(item))
             {
                 return true;
             }
@@ -174,16 +186,22 @@ internal sealed class HandOffChecker
     /// The members named by party nodes <c>&lt;prefix&gt;-&lt;identifier&gt;</c>: each identifier once, in code-point
     /// (ordinal) order, written here from kazoo's node format rather than taken from Core.
     /// </summary>
-    private static ImmutableArray<string> IdentifiersOf(IEnumerable<string> nodeNames)
+    private static (ImmutableArray<string> Members, ImmutableArray<string> Doubled) IdentifiersOf(IEnumerable<string> nodeNames)
     {
         var identifiers = new SortedSet<string>(StringComparer.Ordinal);
+        var doubled = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var name in nodeNames)
         {
-            identifiers.Add(name[(name.IndexOf('-', StringComparison.Ordinal) + 1)..]);
+            var identifier = name[(name.IndexOf('-', StringComparison.Ordinal) + 1)..];
+            if (!identifiers.Add(identifier))
+            {
+                doubled.Add(identifier);
+            }
         }
 
-        return [.. identifiers];
+        return ([.. identifiers], [.. doubled]);
     }
 
-    private sealed record PartySnapshot(TimeSpan From, ImmutableArray<string> Members);
+    /// <summary>A party as it stood from <paramref name="From"/>: its identifiers, and those with more than one node.</summary>
+    private sealed record PartySnapshot(TimeSpan From, ImmutableArray<string> Members, ImmutableArray<string> Doubled);
 }

@@ -40,10 +40,6 @@ internal sealed class StepChecker
     public Violation? Check()
     {
         Moved = changedFolders.Count > 0;
-        if (cluster.HandOffs is { } handOffs && changedFolders.Contains(handOffs.PartyFolder))
-        {
-            handOffs.ObserveParty(cluster.Scheduler.Now);
-        }
 
         changed.Clear();
         var members = cluster.Members;

@@ -70,6 +70,13 @@ public sealed partial class InMemoryZooKeeper
     /// </summary>
     internal HashSet<string>? ChangedParents { get; set; }
 
+    /// <summary>
+    /// When set, called with the path of every node whose children a committed write changed, at the instant of the
+    /// write: for checks that need every state a folder passed through, not only the last one of a step (followers
+    /// apply the leader's writes one by one, so a member may read any of them).
+    /// </summary>
+    internal Action<string>? ChildrenChanged { get; set; }
+
     /// <summary>The session with <paramref name="id"/>, or null if the server never had it.</summary>
     public ServerSession? Session(long id) => sessionsById.GetValueOrDefault(id);
 
@@ -354,6 +361,7 @@ public sealed partial class InMemoryZooKeeper
         if (kind == WatchEventKind.NodeChildrenChanged)
         {
             ChangedParents?.Add(path);
+            ChildrenChanged?.Invoke(path);
         }
 
         bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;

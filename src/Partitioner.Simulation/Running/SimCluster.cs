@@ -49,6 +49,18 @@ internal sealed class SimCluster
         HandOffs = scenario.Rebalance == PartyRebalance.Eager
             ? null
             : new HandOffChecker(Server, PartyPath, Items, Partitioner.Core.PartitionFunctions.Sticky);
+        if (HandOffs is { } handOffs)
+        {
+            // Every party the leader passes through, at the instant of the write: a step can hold several (a follower
+            // coming back applies a burst of them one by one, and a member on it may read any).
+            Server.ChildrenChanged = path =>
+            {
+                if (string.Equals(path, handOffs.PartyFolder, StringComparison.Ordinal))
+                {
+                    handOffs.ObserveParty(Scheduler.Now);
+                }
+            };
+        }
     }
 
     /// <summary>The check of cooperative members' stops; null in an eager party.</summary>
