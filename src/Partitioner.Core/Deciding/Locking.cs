@@ -124,10 +124,12 @@ internal static class Locking
             var read = i < result.Results.Length
                 ? result.Results[i]
                 : new ChildrenResult(ZooKeeperError.BadArguments, []);
-            locking = OnRead(decision, round, locking, items[i], result.OpId, read, out string? missing);
-            if (missing is not null || decision.Phase is not RoundPhase { Round: { Lost: false, Stage: LockingStage } })
+            // A missing folder was returned above, with every other of the batch: what can end the loop here is a
+            // failure or a lost round.
+            locking = OnRead(decision, round, locking, items[i], result.OpId, read, out _);
+            if (decision.Phase is not RoundPhase { Round: { Lost: false, Stage: LockingStage } })
             {
-                return missing is null ? [] : [missing];
+                return [];
             }
         }
 
