@@ -19,6 +19,27 @@ internal sealed partial class Session
     private TimeSpan ConnectTimeout =>
         TimeSpan.FromMilliseconds(Math.Max(Volatile.Read(ref _negotiatedMs) / _connection.Servers.Count, 100));
 
+    /// <summary>
+    /// How long a handshake's answer is waited for: the connect timeout, and for a session being resumed at most
+    /// <see cref="SessionTimings.ResumeAnswerTimeout"/>, so that a server which took the connection but never answers
+    /// cannot hold the client until the session has expired. A new session keeps the whole connect timeout: giving
+    /// up on a slow answer there would leave the server a session nobody uses.
+    /// </summary>
+    private TimeSpan HandshakeAnswerTimeout
+    {
+        get
+        {
+            var connect = ConnectTimeout;
+            if (SessionId == 0)
+            {
+                return connect;
+            }
+
+            var resume = TimeSpan.FromMilliseconds(Math.Max(SessionTimings.ResumeAnswerTimeout(NegotiatedTimeout).TotalMilliseconds, 100));
+            return resume < connect ? resume : connect;
+        }
+    }
+
     private void Run()
     {
         var final = ZooKeeperState.Closed;
@@ -151,7 +172,7 @@ internal sealed partial class Session
                 stream = TlsHandshake.Authenticate(stream, server, tls);
             }
 
-            socket.ReceiveTimeout = socket.SendTimeout = (int)ConnectTimeout.TotalMilliseconds;
+            socket.ReceiveTimeout = socket.SendTimeout = (int)HandshakeAnswerTimeout.TotalMilliseconds;
             var reader = new FrameReader(stream, _options.FrameBytesMax);
             if (Handshake(stream, reader))
             {

@@ -15,6 +15,17 @@ internal static class SessionTimings
     public static TimeSpan ReadTimeout(TimeSpan sessionTimeout) => sessionTimeout * 2 / 3;
 
     /// <summary>
+    /// How long a reconnect of an existing session waits for the server to answer its handshake before it gives up on
+    /// that connection and tries again: a third of the session timeout. A restarted server gives each session it
+    /// restores its whole timeout again, counted from its start, but a connection it accepted while still starting can
+    /// stay open and silent until the server drops sessionless connections (ZooKeeper 3.8 fails to close it: it
+    /// refuses the handshake as "not running" and its close then throws). Waiting the whole timeout on that
+    /// connection, as a first connect may, lets the session expire meanwhile; a third leaves two thirds for the next
+    /// attempt.
+    /// </summary>
+    public static TimeSpan ResumeAnswerTimeout(TimeSpan sessionTimeout) => sessionTimeout / 3;
+
+    /// <summary>
     /// How long the client waits, having sent nothing, before it pings: half the read timeout (a third of the
     /// session timeout), so that a ping's answer is due well inside the read timeout, and at most
     /// <see cref="WireLimits.PingIntervalMax"/>.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using System.Text;
 using Partitioner.Tests.Support.Client;
@@ -51,6 +52,55 @@ public sealed class BadPeerTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal("/x", error.Path);
         Assert.Equal([0L, FakeServer.SessionId], fake.HandshakeSessionIds.Take(2));
+        await zk.CloseAsync().Within();
+    }
+
+    /// <summary>
+    /// A server restarted while the client reconnects: ZooKeeper 3.8 takes the connection while it is still starting,
+    /// refuses the handshake, fails to close the socket, and leaves it silent until it drops sessionless connections
+    /// 10 s later. The restarted server gave the session its whole timeout again from its start, so a client that
+    /// waits out its connect timeout (the whole session timeout, with one server) on that silence finds the session
+    /// expired (seen on real servers: the restart tests' Suspended then Expired). It must give up on the silent
+    /// handshake in time for another attempt.
+    /// </summary>
+    [Fact]
+    public async Task SilentHandshakeOnAReconnect_IsGivenUpInTimeForAnotherAttempt_WhichResumesTheSession()
+    {
+        const int sessionMs = 3_000;
+        var dropFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var silence = Stopwatch.StartNew();
+        var silentFor = TimeSpan.Zero;
+        await using var fake = new FakeServer(async (connection, index) =>
+        {
+            switch (index)
+            {
+                case 0:
+                    await connection.AcceptHandshake(sessionMs);
+                    await dropFirst.Task;
+                    break;
+                case 1:
+                    await connection.ReadHandshake();
+                    silence.Restart();
+                    await connection.WaitForClientToLeave();
+                    silentFor = silence.Elapsed;
+                    break;
+                default:
+                    await connection.AcceptHandshake(sessionMs);
+                    await connection.ServePolitely();
+                    break;
+            }
+        });
+        var zk = await ZooKeeperClient.ConnectAsync(fake.ConnectString, FastOptions());
+        var states = new StateLog(zk);
+
+        dropFirst.SetResult();
+        await states.WaitFor(SessionEvent.Reconnected);
+
+        // Two thirds of the session are what a restarted server's fresh timeout leaves once the client has given up:
+        // waiting the old connect timeout (the whole 3 s) would not leave any.
+        Assert.InRange(silentFor, TimeSpan.Zero, TimeSpan.FromMilliseconds(sessionMs * 2 / 3));
+        Assert.Equal([0L, FakeServer.SessionId, FakeServer.SessionId], fake.HandshakeSessionIds.Take(3));
+        Assert.Equal(FakeServer.SessionId, zk.SessionId);
         await zk.CloseAsync().Within();
     }
 

@@ -27,7 +27,9 @@ public sealed class RestartTests
         server.Stop();
         await states.WaitFor(SessionEvent.Suspended);
         server.Start();
-        await states.WaitFor(SessionEvent.Reconnected);
+        await server.ExplainedOnFailure(
+            states.WaitFor(SessionEvent.Reconnected),
+            () => $"session 0x{sessionId:x}, last disconnect: {zk.LastDisconnectReason}");
 
         Assert.Equal(sessionId, zk.SessionId);
         Assert.Equal(sessionId, (await zk.ExistsAsync("/survivor").Within())!.EphemeralOwner);
@@ -41,6 +43,10 @@ public sealed class RestartTests
         await using var zk = await Connect(proxy.ConnectString, TimeSpan.FromSeconds(1));
         var states = new StateLog(zk);
         await zk.CreateAsync("/doomed", Bytes(""), CreateMode.Ephemeral, Acl.OpenUnsafe).Within();
+        // A 1 s session can lose its connection and get it back before the stop, while the new server's JVM is still
+        // slow (seen once: a Reconnected first, its Suspended raised before the log was made). What is asserted is
+        // what the stop causes.
+        var beforeStop = states.Events.Count;
 
         server.Stop();
         proxy.RefuseNew = true;
@@ -60,7 +66,7 @@ public sealed class RestartTests
         await states.WaitFor(SessionEvent.Expired);
 
         Assert.Equal(ZooKeeperState.Expired, zk.State);
-        Assert.Equal([SessionEvent.Suspended, SessionEvent.Expired], states.Events);
+        Assert.Equal([SessionEvent.Suspended, SessionEvent.Expired], states.Events.Skip(beforeStop));
     }
 
     [Fact]
@@ -77,7 +83,9 @@ public sealed class RestartTests
         await states.WaitFor(SessionEvent.Suspended);
         await Task.Delay(TimeSpan.FromSeconds(5));
         server.Start();
-        await states.WaitFor(SessionEvent.Reconnected);
+        await server.ExplainedOnFailure(
+            states.WaitFor(SessionEvent.Reconnected),
+            () => $"session 0x{sessionId:x}, last disconnect: {zk.LastDisconnectReason}");
 
         Assert.Equal(sessionId, zk.SessionId);
         Assert.Equal(ZooKeeperState.Connected, zk.State);

@@ -182,6 +182,22 @@ public sealed class ZooKeeperServerProcess : IDisposable
         return File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(lines)) : "(no log)";
     }
 
+    /// <summary>
+    /// Awaits <paramref name="waiting"/>; when it fails, the failure is thrown again with this server's log tail and
+    /// <paramref name="clientSide"/>, which together say how the server treated a session it was asked to resume.
+    /// </summary>
+    public async Task ExplainedOnFailure(Task waiting, Func<string> clientSide)
+    {
+        try
+        {
+            await waiting.ConfigureAwait(false);
+        }
+        catch (Exception failure) when (failure is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"{failure.Message}\nClient: {clientSide()}\nServer log:\n{LogTail(80)}", failure);
+        }
+    }
+
     /// <summary>Kills the process and deletes a temporary data folder.</summary>
     public void Dispose()
     {
@@ -265,12 +281,15 @@ public sealed class ZooKeeperServerProcess : IDisposable
         }
     }
 
+    /// <summary>Server log lines with the time to the millisecond, so that a failure's log tail shows how long each step took.</summary>
+    private const string LogWithTimes = "-Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS";
+
     /// <summary>Writes start.sh next to zoo.cfg (handy to run a failing server by hand) and runs it with exec, so the shell becomes java.</summary>
     private ProcessStartInfo StartInfo()
     {
         var java = File.Exists("/usr/bin/java") ? "/usr/bin/java" : "java";
         var script = Path.Combine(DataDir, "start.sh");
-        File.WriteAllText(script, $"exec {java} {Settings.JavaOptions} -cp '{JavaClassPath.Value.Value}' "
+        File.WriteAllText(script, $"exec {java} {Settings.JavaOptions} {LogWithTimes} -cp '{JavaClassPath.Value.Value}' "
             + $"org.apache.zookeeper.server.quorum.QuorumPeerMain '{Path.Combine(DataDir, "zoo.cfg")}' > '{Path.Combine(DataDir, "server.log")}' 2>&1\n");
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         info.ArgumentList.Add(script);

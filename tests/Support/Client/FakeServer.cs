@@ -86,16 +86,22 @@ internal sealed class FakeServer : IAsyncDisposable
 
 internal sealed class FakeConnection(FakeServer server, Socket socket, CancellationToken stop)
 {
-    /// <summary>Reads the ConnectRequest and answers with a 10 s session <see cref="FakeServer.SessionId"/>.</summary>
-    public async Task AcceptHandshake()
+    /// <summary>Reads the ConnectRequest and answers with session <see cref="FakeServer.SessionId"/>, of 10 s unless <paramref name="timeoutMs"/> says otherwise.</summary>
+    public async Task AcceptHandshake(int timeoutMs = 10_000)
     {
-        var request = await ReadFrame();
-        server.RecordHandshake(BinaryPrimitives.ReadInt64BigEndian(request.AsSpan(16)));
+        await ReadHandshake();
         var reply = new byte[4 + 4 + 8 + 4 + 16 + 1];
-        BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), 10_000);
+        BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), timeoutMs);
         BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(8), FakeServer.SessionId);
         BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(16), 16);
         await SendFrame(reply);
+    }
+
+    /// <summary>Reads the ConnectRequest, records the session id it asks for, and answers nothing.</summary>
+    public async Task ReadHandshake()
+    {
+        var request = await ReadFrame();
+        server.RecordHandshake(BinaryPrimitives.ReadInt64BigEndian(request.AsSpan(16)));
     }
 
     /// <summary>Reads one request and returns its xid and op code.</summary>
