@@ -94,11 +94,24 @@ internal static class PartitionerBench
             // The memory case's acquisition again and again on one server: the first run warms the server's JIT up at
             // this size, and the timed ones after it show what the end-to-end time is made of (CPU here and there, and
             // when the answers came).
+            // After each, the floor: the bare client sending the same creates on the same server (see FloorBench).
             var memory = new MemoryBench(context);
+            var floor = new FloorBench(context);
+            var ours = new List<double>();
+            var bare = new List<double>();
             for (int run = 0; run <= ScaleRuns; run++)
             {
-                await memory.RunAsync(context.Mode.MemoryItems, run == 0 ? "warm-up" : $"run {run}");
+                string label = run == 0 ? "warm-up" : $"run {run}";
+                var figures = await memory.RunAsync(context.Mode.MemoryItems, label);
+                var (floorSeconds, _, _) = await floor.RunAsync(context.Mode.MemoryItems, label);
+                if (run > 0)
+                {
+                    ours.Add(figures.AcquireSeconds);
+                    bare.Add(floorSeconds);
+                }
             }
+
+            context.Progress($"scale {context.Mode.MemoryItems}: ours acquired in {Format.Duration(Median.Of(ours))} (median), the bare client's creates answered in {Format.Duration(Median.Of(bare))} (median); ours / floor {Median.Of(ours) / Median.Of(bare):0.00}");
 
             context.Progress($"mode: {context.Mode.Name}, {ScaleRuns} runs after a warm-up; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");
         }
