@@ -12,7 +12,14 @@ namespace Partitioner.Benchmarks.Client;
 internal static class JavaSideBySide
 {
     /// <summary>The Java client's timings (ms) per scenario, in scenario order; empty (with a note on stderr) when javac or the jars are missing.</summary>
-    public static IReadOnlyList<(string Name, List<double> Timings)> Run(string connectString, int count, int repetitions)
+    public static IReadOnlyList<(string Name, List<double> Timings)> Run(string connectString, int count, int repetitions) =>
+        Run(connectString, count, repetitions, []);
+
+    /// <summary>Only the partitioner benchmark's floor (see FloorBench) with the Java client: <paramref name="items"/> items' creates, timed each repetition (ms).</summary>
+    public static List<double>? RunFloor(string connectString, int items, int repetitions) =>
+        Run(connectString, items, repetitions, ["floor"]) is [var (_, timings)] ? timings : null;
+
+    private static IReadOnlyList<(string Name, List<double> Timings)> Run(string connectString, int count, int repetitions, string[] extra)
     {
         var source = Path.Combine(SourceFolder(), "java", "JavaClientBench.java");
         if (!File.Exists(source) || !File.Exists("/usr/bin/javac"))
@@ -27,7 +34,7 @@ internal static class JavaSideBySide
             var classPath = JavaClassPath.Value.Value;
             RunProcess("/usr/bin/javac", ["-cp", classPath, "-d", classes, source]);
             var output = RunProcess("/usr/bin/java", ["-cp", $"{classes}:{classPath}", "JavaClientBench", connectString,
-                count.ToString(CultureInfo.InvariantCulture), repetitions.ToString(CultureInfo.InvariantCulture)]);
+                count.ToString(CultureInfo.InvariantCulture), repetitions.ToString(CultureInfo.InvariantCulture), .. extra]);
             return [.. output.Split('\n').Where(l => l.StartsWith("RESULT\t", StringComparison.Ordinal)).Select(Parse)];
         }
         finally

@@ -20,8 +20,12 @@ internal sealed class CoreOnlyBench(BenchContext context)
     {
         // The item names are the caller's, made before the CPU is read (as for Core and the shell).
         var names = MemberHarness.Items(items);
-        RunOnce(names);
+        // The warm-up run records the requests Core sent, for the port to answer again alone (see PortAlone).
+        var requests = new List<Command>();
+        RunOnce(names, (_, decision) => requests.AddRange(decision.Commands.Where(command => command is ZooKeeperCommand)));
         var seconds = new List<double>();
+        var portSeconds = new List<double>();
+        var portAllocated = new List<double>();
         var allocated = new List<double>();
         var collections = new List<double>();
         var paused = new List<double>();
@@ -36,9 +40,16 @@ internal sealed class CoreOnlyBench(BenchContext context)
             allocated.Add(GC.GetTotalAllocatedBytes(precise: true) - bytes);
             collections.Add(GC.CollectionCount(0) - gcs);
             paused.Add((GC.GetTotalPauseDuration() - pause).TotalSeconds);
+            bytes = GC.GetTotalAllocatedBytes(precise: true);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            PortAlone(requests);
+            portSeconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            portAllocated.Add(GC.GetTotalAllocatedBytes(precise: true) - bytes);
         }
 
         context.Progress($"core alone acquire {items,6}: CPU median {Format.Duration(Median.Of(seconds))}; a run allocates {Format.Megabytes((long)Median.Of(allocated))} in {Median.Of(collections):0} collections pausing {Format.Duration(Median.Of(paused))}");
+        context.Progress($"port alone  {items,6}: the in-memory port answering the same {requests.Count} requests with no member: CPU median {Format.Duration(Median.Of(portSeconds))}, allocates {Format.Megabytes((long)Median.Of(portAllocated))}; "
+            + $"so Core's share of the runs above is about {Format.Duration(Median.Of(seconds) - Median.Of(portSeconds))} (medians' difference)");
         return seconds;
     }
 
@@ -67,6 +78,19 @@ internal sealed class CoreOnlyBench(BenchContext context)
             decision = Decider.Decide(decision.State, next);
             observe?.Invoke(next, decision);
             Execute(port, decision.Commands, queue, timers);
+        }
+    }
+
+    /// <summary>
+    /// A fresh port answering <paramref name="requests"/> in order, its answers dropped: the port's own cost in a run,
+    /// with no decision made. The same requests on a fresh port get the same answers as in the member's run.
+    /// </summary>
+    private static void PortAlone(List<Command> requests)
+    {
+        var port = new InstantPort();
+        foreach (var request in requests)
+        {
+            _ = Answer(port, request);
         }
     }
 

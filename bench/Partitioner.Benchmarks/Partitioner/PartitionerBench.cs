@@ -111,6 +111,12 @@ internal static class PartitionerBench
                 }
             }
 
+            // ZooKeeper's own Java client doing the floor's work on the same server: its first repetition warms its JIT.
+            if (global::Partitioner.Benchmarks.Client.JavaSideBySide.RunFloor(context.ConnectString, context.Mode.MemoryItems, ScaleRuns) is { } java)
+            {
+                context.Progress($"floor memory {context.Mode.MemoryItems}, ZooKeeper's Java client: the same creates answered in {string.Join(", ", java.Select(ms => Format.Duration(ms / 1000)))} (median {Format.Duration(Median.Of(java) / 1000)})");
+            }
+
             context.Progress($"scale {context.Mode.MemoryItems}: ours acquired in {Format.Duration(Median.Of(ours))} (median), the bare client's creates answered in {Format.Duration(Median.Of(bare))} (median); ours / floor {Median.Of(ours) / Median.Of(bare):0.00}");
 
             context.Progress($"mode: {context.Mode.Name}, {ScaleRuns} runs after a warm-up; {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}; .NET {Environment.Version}");

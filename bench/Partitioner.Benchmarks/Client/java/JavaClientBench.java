@@ -31,6 +31,12 @@ public final class JavaClientBench {
             if (e.getState() == Watcher.Event.KeeperState.SyncConnected) connected.countDown();
         });
         connected.await();
+        if (args.length > 3 && args[3].equals("floor")) {
+            // Only the partitioner benchmark's floor: count items, each a folder and an ephemeral sequential lock node.
+            scenario("floor", 2 * count, repetitions, r -> zk.create(r + "/locks", EMPTY, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT), r -> floor(r, count));
+            zk.close();
+            return;
+        }
         scenario("create, serial", count, repetitions, r -> { }, r -> createSerial(r, count));
         scenario("get-children, serial", count, repetitions, r -> createPipelined(r, 10), r -> getChildrenSerial(r, count));
         scenario("delete, serial", count, repetitions, r -> createPipelined(r, count), r -> deleteSerial(r, count));
@@ -124,6 +130,24 @@ public final class JavaClientBench {
         for (int i = 0; i < parents.size(); i += BATCH_SIZE) {
             List<Op> ops = new ArrayList<>();
             for (String p : parents.subList(i, Math.min(i + BATCH_SIZE, parents.size()))) ops.add(Op.getChildren(p));
+            zk.multi(ops, (rc, x, c, results) -> w.done(rc), null);
+        }
+        w.await();
+    }
+
+    // A first allocation's creates as the partitioner sends them: per item its folder and this member's lock node in
+    // it, in multis of 250 ops (125 items), every multi sent before any answer is awaited.
+    private static void floor(String root, int count) throws Exception {
+        final int itemsPerMulti = BATCH_SIZE / 2;
+        byte[] data = "memory".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Waiter w = new Waiter((count + itemsPerMulti - 1) / itemsPerMulti);
+        for (int first = 0; first < count; first += itemsPerMulti) {
+            List<Op> ops = new ArrayList<>(2 * itemsPerMulti);
+            for (int i = first; i < Math.min(count, first + itemsPerMulti); i++) {
+                String folder = root + "/locks/" + i;
+                ops.add(Op.create(folder, EMPTY, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
+                ops.add(Op.create(folder + "/0123456789abcdef0123456789abcdef__lock__", data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL));
+            }
             zk.multi(ops, (rc, x, c, results) -> w.done(rc), null);
         }
         w.await();
