@@ -40,7 +40,7 @@ internal sealed class ZooKeeperTree
     /// <summary>The creation zxid of the node at <paramref name="path"/>, or null when there is none.</summary>
     public long? CreatedZxidOf(string path) => _server.Find(path)?.Czxid;
 
-    public byte[]? DataOf(string path) => _server.Find(path)?.Data;
+    public byte[]? DataOf(string path) => _server.Find(path)?.Data.ToArray();
 
     /// <summary>The children's names in code-point order, or none when the node does not exist.</summary>
     public string[] ChildrenOf(string path) => _server.Find(path) is { } node ? [.. node.ChildNames] : [];

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Globalization;
+using System.Runtime.InteropServices;
 using Partitioner.Core;
 
 namespace Partitioner.Simulation.Model;
@@ -16,12 +16,9 @@ public sealed partial class InMemoryZooKeeper
             return (ZooKeeperError.SessionExpired, null);
         }
 
-        var batch = new WriteBatch(this, ++LastZxid);
-        var (error, created) = batch.Create(path, data.ToArray(), kind, sessionId);
-        if (error == ZooKeeperError.Ok)
-        {
-            batch.Commit();
-        }
+        var batch = BeginBatch(++LastZxid);
+        var (error, created) = batch.Create(path, data.IsEmpty ? ImmutableArray<byte>.Empty : ImmutableArray.Create(data), kind, sessionId);
+        EndBatch(batch, error == ZooKeeperError.Ok);
 
         Log($"0x{sessionId:x} create {created ?? path} {kind} ({data.Length} bytes) -> {error}");
         return (error, created);
@@ -34,17 +31,17 @@ public sealed partial class InMemoryZooKeeper
     public ZooKeeperError OperatorCreate(string path)
     {
         EnsureUp();
-        var batch = new WriteBatch(this, ++LastZxid);
+        var batch = BeginBatch(++LastZxid);
         int slash = 0;
         var error = ZooKeeperError.Ok;
         while (error is ZooKeeperError.Ok or ZooKeeperError.NodeExists && slash >= 0)
         {
             slash = path.IndexOf('/', slash + 1);
             var prefix = slash < 0 ? path : path[..slash];
-            error = Find(prefix) is null ? batch.Create(prefix, Array.Empty<byte>(), NodeKind.Persistent, 0).Error : ZooKeeperError.NodeExists;
+            error = Find(prefix) is null ? batch.Create(prefix, ImmutableArray<byte>.Empty, NodeKind.Persistent, 0).Error : ZooKeeperError.NodeExists;
         }
 
-        batch.Commit();
+        CommitBatch(batch);
         Log($"operator create {path} -> {error}");
         return error == ZooKeeperError.NodeExists ? ZooKeeperError.Ok : error;
     }
@@ -53,12 +50,9 @@ public sealed partial class InMemoryZooKeeper
     public ZooKeeperError OperatorDelete(string path)
     {
         EnsureUp();
-        var batch = new WriteBatch(this, ++LastZxid);
+        var batch = BeginBatch(++LastZxid);
         var error = batch.Delete(path);
-        if (error == ZooKeeperError.Ok)
-        {
-            batch.Commit();
-        }
+        EndBatch(batch, error == ZooKeeperError.Ok);
 
         Log($"operator delete {path} -> {error}");
         return error;
@@ -72,12 +66,9 @@ public sealed partial class InMemoryZooKeeper
             return ZooKeeperError.SessionExpired;
         }
 
-        var batch = new WriteBatch(this, ++LastZxid);
+        var batch = BeginBatch(++LastZxid);
         var error = batch.Delete(path);
-        if (error == ZooKeeperError.Ok)
-        {
-            batch.Commit();
-        }
+        EndBatch(batch, error == ZooKeeperError.Ok);
 
         Log($"0x{sessionId:x} delete {path} -> {error}");
         return error;
@@ -129,36 +120,45 @@ public sealed partial class InMemoryZooKeeper
     /// Applies every op or none. On failure: Ok for the ops before the failing one (not applied), its
     /// code, and RuntimeInconsistency for the ops after it, as ZooKeeper reports a failed multi.
     /// </summary>
-    public (ZooKeeperError Error, ImmutableArray<WriteResult> Results) Multi(long sessionId, ImmutableArray<WriteOp> ops)
+    /// <param name="sessionId">The session that sends the multi.</param>
+    /// <param name="ops">The writes, applied in order.</param>
+    /// <param name="withZxid">
+    /// Whether each create's result carries the multi's zxid, as the real client's adapter gives it (from the reply's
+    /// header); the simulated client, like a client that reads no stat, does not.
+    /// </param>
+    public (ZooKeeperError Error, ImmutableArray<WriteResult> Results) Multi(long sessionId, ImmutableArray<WriteOp> ops, bool withZxid = false)
     {
         if (LiveSession(sessionId) is null)
         {
             return (ZooKeeperError.SessionExpired, ImmutableArray<WriteResult>.Empty);
         }
 
-        var batch = new WriteBatch(this, ++LastZxid);
-        var results = ImmutableArray.CreateBuilder<WriteResult>(ops.Length);
+        long zxid = ++LastZxid;
+        var batch = BeginBatch(zxid);
+        var results = new WriteResult[ops.Length];
         for (int i = 0; i < ops.Length; i++)
         {
             var (error, created) = ops[i] switch
             {
-                CreateOp create => batch.Create(create.Path, create.Data.ToArray(), create.Kind, sessionId),
+                CreateOp create => batch.Create(create.Path, create.Data, create.Kind, sessionId),
                 DeleteOp delete => (batch.Delete(delete.Path), null),
                 _ => (ZooKeeperError.BadArguments, null),
             };
             if (error != ZooKeeperError.Ok)
             {
-                batch.Rollback();
+                EndBatch(batch, commit: false);
                 Log($"0x{sessionId:x} multi[{ops.Length}] failed at {i} {ops[i].Path} -> {error}");
                 return (error, FailedMultiResults(ops.Length, i, error));
             }
 
-            results.Add(new WriteResult(ZooKeeperError.Ok, created));
+            results[i] = new WriteResult(ZooKeeperError.Ok, created, withZxid && created is not null ? zxid : null);
         }
 
-        batch.Commit();
+        CommitBatch(batch);
         Log($"0x{sessionId:x} multi[{ops.Length}] -> Ok");
-        return (ZooKeeperError.Ok, results.MoveToImmutable());
+
+        // The array is new and not kept, so it becomes the result without a copy.
+        return (ZooKeeperError.Ok, ImmutableCollectionsMarshal.AsImmutableArray(results));
     }
 
     /// <summary>Reads several children lists; each read succeeds or fails on its own, without watches.</summary>
@@ -210,7 +210,7 @@ public sealed partial class InMemoryZooKeeper
         var results = ImmutableArray.CreateBuilder<DataResult>(paths.Length);
         foreach (var path in paths)
         {
-            results.Add(Find(path) is { } node ? new DataResult(ZooKeeperError.Ok, [.. node.Data]) : new DataResult(ZooKeeperError.NoNode, ImmutableArray<byte>.Empty));
+            results.Add(Find(path) is { } node ? new DataResult(ZooKeeperError.Ok, node.Data) : new DataResult(ZooKeeperError.NoNode, ImmutableArray<byte>.Empty));
         }
 
         return (ZooKeeperError.Ok, results.MoveToImmutable());
@@ -234,31 +234,68 @@ public sealed partial class InMemoryZooKeeper
         return sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session ? session : null;
     }
 
+    /// <summary>A batch for the transaction <paramref name="zxid"/>: the spare one when it is free.</summary>
+    private WriteBatch BeginBatch(long zxid)
+    {
+        var batch = spareBatch ?? new WriteBatch(this);
+        spareBatch = null;
+        batch.Begin(zxid);
+        return batch;
+    }
+
+    /// <summary>Commits the batch's writes (their watches fire) or undoes them, and keeps the batch for the next write.</summary>
+    private void EndBatch(WriteBatch batch, bool commit)
+    {
+        if (commit)
+        {
+            CommitBatch(batch);
+        }
+        else
+        {
+            batch.Rollback();
+            batch.Clear();
+            spareBatch = batch;
+        }
+    }
+
+    private void CommitBatch(WriteBatch batch)
+    {
+        batch.Commit();
+        batch.Clear();
+        spareBatch = batch;
+    }
+
     /// <summary>
     /// The writes of one transaction (one zxid): applied at once to the tree, undone in reverse on
     /// rollback; watches fire only on commit, so a failed multi is invisible to every client.
     /// </summary>
-    private sealed class WriteBatch
+    /// <remarks>
+    /// One batch serves write after write (its lists keep their room), so that a write allocates no batch, no undo
+    /// closure and no event list. A watch callback may write again while a commit fires (the shell tests' tree calls
+    /// members back inside the write): that write finds the spare batch taken and makes its own.
+    /// </remarks>
+    private sealed class WriteBatch(InMemoryZooKeeper server)
     {
-        private readonly InMemoryZooKeeper server;
-        private readonly long zxid;
-        private readonly List<Action> undo = new();
+        private readonly List<Undo> undo = new();
         private readonly List<(string Path, WatchEventKind Kind)> events = new();
+        private long zxid;
 
-        public WriteBatch(InMemoryZooKeeper server, long zxid)
+        public void Begin(long transaction) => zxid = transaction;
+
+        public void Clear()
         {
-            this.server = server;
-            this.zxid = zxid;
+            undo.Clear();
+            events.Clear();
         }
 
-        public (ZooKeeperError Error, string? CreatedPath) Create(string path, byte[] data, NodeKind kind, long sessionId)
+        public (ZooKeeperError Error, string? CreatedPath) Create(string path, ImmutableArray<byte> data, NodeKind kind, long sessionId)
         {
             if (!IsValidPath(path))
             {
                 return (ZooKeeperError.BadArguments, null);
             }
 
-            var parent = server.Find(ParentOf(path));
+            var parent = server.ParentOf(path);
             if (parent is null)
             {
                 return (ZooKeeperError.NoNode, null);
@@ -269,20 +306,15 @@ public sealed partial class InMemoryZooKeeper
                 return (ZooKeeperError.NoChildrenForEphemerals, null);
             }
 
-            string name = path[(path.LastIndexOf('/') + 1)..];
-            if (kind == NodeKind.EphemeralSequential)
-            {
-                name += parent.Cversion.ToString("D10", CultureInfo.InvariantCulture);
-            }
-
-            if (parent.Child(name) is not null)
+            // A valid path is its own full path; a sequential one gets the parent's cversion in ten digits.
+            string fullPath = kind == NodeKind.EphemeralSequential ? WithSequence(path, parent.Cversion) : path;
+            if (parent.ChildByPath(fullPath) is not null)
             {
                 return (ZooKeeperError.NodeExists, null);
             }
 
-            string fullPath = parent == server.Root ? "/" + name : parent.Path + "/" + name;
             long owner = kind == NodeKind.Persistent ? 0 : sessionId;
-            var node = new ZNode(fullPath, name, parent, data, owner, zxid);
+            var node = new ZNode(fullPath, parent, data.IsDefault ? ImmutableArray<byte>.Empty : data, owner, zxid);
             Attach(parent, node);
             events.Add((fullPath, WatchEventKind.NodeCreated));
             events.Add((parent.Path, WatchEventKind.NodeChildrenChanged));
@@ -315,9 +347,10 @@ public sealed partial class InMemoryZooKeeper
 
         public void Commit()
         {
-            foreach (var (path, kind) in events)
+            // By index: a watch callback that writes again uses another batch, so this list does not change meanwhile.
+            for (int i = 0; i < events.Count; i++)
             {
-                server.Trigger(path, kind);
+                server.Trigger(events[i].Path, events[i].Kind);
             }
         }
 
@@ -325,45 +358,83 @@ public sealed partial class InMemoryZooKeeper
         {
             for (int i = undo.Count - 1; i >= 0; i--)
             {
-                undo[i]();
+                var (node, attached, cversion, pzxid) = undo[i];
+                var parent = node.Parent!;
+                if (attached)
+                {
+                    Unlink(parent, node);
+                }
+                else
+                {
+                    Link(parent, node);
+                }
+
+                (parent.Cversion, parent.Pzxid) = (cversion, pzxid);
             }
         }
 
         private void Attach(ZNode parent, ZNode node)
         {
-            var (cversion, pzxid) = (parent.Cversion, parent.Pzxid);
-            parent.AddChild(node);
-            server.nodesByPath.Add(node.Path, node);
+            undo.Add(new Undo(node, Attached: true, parent.Cversion, parent.Pzxid));
+            Link(parent, node);
             parent.Cversion++;
             parent.Pzxid = zxid;
-            var owner = node.IsEphemeral ? server.sessionsById[node.EphemeralOwner] : null;
-            owner?.Ephemerals.Add(node.Path);
-            undo.Add(() =>
-            {
-                parent.RemoveChild(node.Name);
-                server.nodesByPath.Remove(node.Path);
-                (parent.Cversion, parent.Pzxid) = (cversion, pzxid);
-                owner?.Ephemerals.Remove(node.Path);
-            });
         }
 
         private void Detach(ZNode node)
         {
             var parent = node.Parent!;
-            var (cversion, pzxid) = (parent.Cversion, parent.Pzxid);
-            parent.RemoveChild(node.Name);
-            server.nodesByPath.Remove(node.Path);
+            undo.Add(new Undo(node, Attached: false, parent.Cversion, parent.Pzxid));
+            Unlink(parent, node);
             parent.Cversion++;
             parent.Pzxid = zxid;
-            var owner = node.IsEphemeral ? server.sessionsById.GetValueOrDefault(node.EphemeralOwner) : null;
-            owner?.Ephemerals.Remove(node.Path);
-            undo.Add(() =>
-            {
-                parent.AddChild(node);
-                server.nodesByPath.Add(node.Path, node);
-                (parent.Cversion, parent.Pzxid) = (cversion, pzxid);
-                owner?.Ephemerals.Add(node.Path);
-            });
         }
+
+        /// <summary>Puts <paramref name="node"/> in the tree: under its parent, and with its owner or in the index.</summary>
+        private void Link(ZNode parent, ZNode node)
+        {
+            parent.AddChild(node);
+            if (node.IsEphemeral)
+            {
+                server.sessionsById[node.EphemeralOwner].AddEphemeral(node);
+            }
+            else
+            {
+                server.nodesByPath.Add(node.Path, node);
+            }
+        }
+
+        /// <summary>Takes <paramref name="node"/> out of the tree: from under its parent, and from its owner or the index.</summary>
+        private void Unlink(ZNode parent, ZNode node)
+        {
+            parent.RemoveChild(node);
+            if (node.IsEphemeral)
+            {
+                server.sessionsById[node.EphemeralOwner].RemoveEphemeral(node);
+            }
+            else
+            {
+                server.nodesByPath.Remove(node.Path);
+            }
+        }
+
+        /// <summary>
+        /// <paramref name="path"/> and <paramref name="sequence"/> in ten digits, written straight into the new string
+        /// (a cversion is never negative, and an int has at most ten digits).
+        /// </summary>
+        private static string WithSequence(string path, int sequence) =>
+            string.Create(path.Length + 10, (path, sequence), static (chars, state) =>
+            {
+                state.path.CopyTo(chars);
+                int rest = state.sequence;
+                for (int i = chars.Length - 1; i >= state.path.Length; i--)
+                {
+                    chars[i] = (char)('0' + (rest % 10));
+                    rest /= 10;
+                }
+            });
+
+        /// <summary>What undoes one write: the node linked or unlinked, and its parent's stat before the write.</summary>
+        private readonly record struct Undo(ZNode Node, bool Attached, int Cversion, long Pzxid);
     }
 }

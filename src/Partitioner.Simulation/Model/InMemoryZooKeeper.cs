@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Partitioner.Core;
 using Partitioner.Simulation.Scheduling;
 
@@ -26,12 +27,18 @@ public sealed partial class InMemoryZooKeeper
     // what is walked, in session-id order, so that a walk never depends on hashing.
     private readonly Dictionary<long, ServerSession> sessionsById = new();
 
-    // Every node by its full path: a request finds its node in one lookup, without cutting the path into segments.
+    // Every persistent node by its full path: a request finds its node in one lookup, without cutting the path into
+    // segments, and a create finds its parent by a span of its path, without cutting a substring for it. An ephemeral
+    // node, which has no children, is found in its parent: a lock node then costs no entry here.
     private readonly Dictionary<string, ZNode> nodesByPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ZNode>.AlternateLookup<ReadOnlySpan<char>> nodesBySpan;
     private readonly WatchIndex dataWatchers = new();
     private readonly WatchIndex childWatchers = new();
     private readonly SortedSet<long> notified = new();
     private long nextSessionId = FirstSessionId;
+
+    // The batch the next write uses, kept between writes; null while one is in use.
+    private WriteBatch? spareBatch;
 
     /// <summary>Creates an empty server (only the root node) that is up.</summary>
     public InMemoryZooKeeper(SimScheduler scheduler, SimRandom random, TimeSpan tickTime)
@@ -39,8 +46,9 @@ public sealed partial class InMemoryZooKeeper
         this.scheduler = scheduler;
         this.random = random;
         TickTime = tickTime;
-        Root = new ZNode("/", string.Empty, null, Array.Empty<byte>(), 0, 0);
+        Root = new ZNode("/", null, ImmutableArray<byte>.Empty, 0, 0);
         nodesByPath.Add(Root.Path, Root);
+        nodesBySpan = nodesByPath.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The server's tick: session timeouts are clamped to [2, 20] ticks, as ZooKeeper does.</summary>
@@ -88,11 +96,11 @@ public sealed partial class InMemoryZooKeeper
             return found;
         }
 
-        // A valid path (every node's is one) that is not in the index does not exist; any other (empty
+        // A valid path (every node's is one) that is not in the index is an ephemeral node's or none; any other (empty
         // segments, a trailing slash) is walked as before.
         if (path == "/" || IsValidPath(path))
         {
-            return null;
+            return ParentOf(path)?.ChildByPath(path);
         }
 
         // Walked segment by segment.
@@ -224,7 +232,7 @@ public sealed partial class InMemoryZooKeeper
     public void GoDown()
     {
         Up = false;
-        Log("server down");
+        Log($"server down");
         foreach (var session in sessions.Values)
         {
             if (session.Connection is { } connection)
@@ -239,7 +247,7 @@ public sealed partial class InMemoryZooKeeper
     public void ComeUp()
     {
         Up = true;
-        Log("server up");
+        Log($"server up");
         foreach (var session in sessions.Values.Where(s => s.Alive))
         {
             session.LastHeardTicks = scheduler.NowTicks;
@@ -285,13 +293,15 @@ public sealed partial class InMemoryZooKeeper
         session.ExpiryCheck?.Cancel();
         var zxid = ++LastZxid;
         Log($"session 0x{session.Id:x} {why} zxid={zxid}");
-        var batch = new WriteBatch(this, zxid);
-        foreach (var path in session.Ephemerals.ToArray())
+        var batch = BeginBatch(zxid);
+        var ephemerals = session.Ephemerals.ToArray();
+        Array.Sort(ephemerals, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        foreach (var node in ephemerals)
         {
-            batch.Delete(path);
+            batch.Delete(node.Path);
         }
 
-        batch.Commit();
+        CommitBatch(batch);
         var connection = session.Connection;
         DetachConnection(session);
         connection?.Close();
@@ -364,6 +374,11 @@ public sealed partial class InMemoryZooKeeper
             ChildrenChanged?.Invoke(path);
         }
 
+        if (dataWatchers.IsEmpty && childWatchers.IsEmpty)
+        {
+            return;
+        }
+
         bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;
         bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
         // Only the sessions that watch the path, found through the index, in session-id order as before.
@@ -404,12 +419,20 @@ public sealed partial class InMemoryZooKeeper
         }
     }
 
-    private void Log(string line) => Trace?.Invoke(string.Create(CultureInfo.InvariantCulture, $"zk {line}"));
+    /// <summary>Traces "zk " and the line; the line is formatted only when someone listens.</summary>
+    private void Log([InterpolatedStringHandlerArgument("")] ref TraceLine line)
+    {
+        if (Trace is { } trace)
+        {
+            trace(line.ToStringAndClear());
+        }
+    }
 
-    private static string ParentOf(string path)
+    /// <summary>The node that would be the parent of <paramref name="path"/> (a valid path), or null.</summary>
+    private ZNode? ParentOf(string path)
     {
         int slash = path.LastIndexOf('/');
-        return slash <= 0 ? "/" : path[..slash];
+        return nodesBySpan.TryGetValue(slash <= 0 ? "/" : path.AsSpan(0, slash), out var parent) ? parent : null;
     }
 
     private static bool IsValidPath(string path) =>
@@ -419,7 +442,7 @@ public sealed partial class InMemoryZooKeeper
     {
         // ZooKeeper lists children from a hash set: the order is unspecified. Shuffling (from the seed)
         // keeps the code under test from relying on any order.
-        var names = node.ChildNames.ToArray();
+        var names = node.ChildNamesArray();
         for (int i = names.Length - 1; i > 0; i--)
         {
             int j = random.Next(i + 1);
@@ -428,5 +451,33 @@ public sealed partial class InMemoryZooKeeper
 
         // The array is new and not kept, so it becomes the result without a copy.
         return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(names);
+    }
+
+    /// <summary>
+    /// A trace line in the making: "zk " and the interpolated text in the invariant culture, or nothing at all when no
+    /// trace listens, so that a model nobody traces (the benchmark's instant port) formats no line for each write.
+    /// </summary>
+    [InterpolatedStringHandler]
+    private ref struct TraceLine
+    {
+        private DefaultInterpolatedStringHandler text;
+
+        public TraceLine(int literalLength, int formattedCount, InMemoryZooKeeper server, out bool listened)
+        {
+            listened = server.Trace is not null;
+            if (listened)
+            {
+                text = new DefaultInterpolatedStringHandler(literalLength + 3, formattedCount, CultureInfo.InvariantCulture);
+                text.AppendLiteral("zk ");
+            }
+        }
+
+        public void AppendLiteral(string value) => text.AppendLiteral(value);
+
+        public void AppendFormatted<T>(T value) => text.AppendFormatted(value);
+
+        public void AppendFormatted<T>(T value, string? format) => text.AppendFormatted(value, format);
+
+        public string ToStringAndClear() => text.ToStringAndClear();
     }
 }

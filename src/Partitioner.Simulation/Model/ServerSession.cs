@@ -52,8 +52,33 @@ public sealed class ServerSession
     /// <summary>The connection the session is attached to; null while the client is disconnected.</summary>
     internal IServerConnection? Connection { get; set; }
 
-    /// <summary>Paths of this session's ephemeral nodes.</summary>
-    internal SortedSet<string> Ephemerals { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// This session's ephemeral nodes, in no order (each knows its index, so that one is removed by moving the last
+    /// into its place): the session's end deletes them in path order, the one time they are walked.
+    /// </summary>
+    internal List<ZNode> Ephemerals { get; } = new();
+
+    /// <summary>Records <paramref name="node"/> as one of this session's ephemerals.</summary>
+    internal void AddEphemeral(ZNode node)
+    {
+        node.EphemeralIndex = Ephemerals.Count;
+        Ephemerals.Add(node);
+    }
+
+    /// <summary>Forgets <paramref name="node"/>, one of this session's ephemerals.</summary>
+    internal void RemoveEphemeral(ZNode node)
+    {
+        if (node.EphemeralIndex >= Ephemerals.Count || !ReferenceEquals(Ephemerals[node.EphemeralIndex], node))
+        {
+            throw new InvalidOperationException($"session 0x{Id:x} does not own the ephemeral node {node.Path}");
+        }
+
+        int last = Ephemerals.Count - 1;
+        var moved = Ephemerals[last];
+        Ephemerals[node.EphemeralIndex] = moved;
+        moved.EphemeralIndex = node.EphemeralIndex;
+        Ephemerals.RemoveAt(last);
+    }
 
     /// <summary>Paths with a data or exists watch, tied (as in ZooKeeper) to the current connection.</summary>
     internal WatchPaths DataWatches { get; }

@@ -56,6 +56,9 @@ internal sealed class WatchIndex
 {
     private readonly Dictionary<string, SortedSet<long>> watchers = new(StringComparer.Ordinal);
 
+    /// <summary>True when no session watches anything: a write then has no one to notify.</summary>
+    public bool IsEmpty => watchers.Count == 0;
+
     public void Add(string path, long sessionId)
     {
         if (!watchers.TryGetValue(path, out var ids))

@@ -66,7 +66,7 @@ internal sealed class ScriptedZooKeeper
         Apply(session, [new CreateOp(path, data, kind, PartyAcl.OpenUnsafe.Node)], out _).Single().CreatedPath!;
 
     /// <summary>The data of the node at <paramref name="path"/>.</summary>
-    public byte[] DataOf(string path) => server.Find(path)?.Data ?? throw new KeyNotFoundException(path);
+    public byte[] DataOf(string path) => server.Find(path) is { } node ? node.Data.ToArray() : throw new KeyNotFoundException(path);
 
     public void DeleteAs(long session, string path) => Apply(session, [new DeleteOp(path)], out _);
 
