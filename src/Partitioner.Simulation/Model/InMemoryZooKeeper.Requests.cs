@@ -295,15 +295,12 @@ public sealed partial class InMemoryZooKeeper
                 return (ZooKeeperError.BadArguments, null);
             }
 
+            // Only persistent nodes are in the index, so an ephemeral parent is looked for apart, on this failing path only.
             var parent = server.ParentOf(path);
             if (parent is null)
             {
-                return (ZooKeeperError.NoNode, null);
-            }
-
-            if (parent.IsEphemeral)
-            {
-                return (ZooKeeperError.NoChildrenForEphemerals, null);
+                bool ephemeral = server.Find(path[..path.LastIndexOf('/')]) is { IsEphemeral: true };
+                return (ephemeral ? ZooKeeperError.NoChildrenForEphemerals : ZooKeeperError.NoNode, null);
             }
 
             // A valid path is its own full path; a sequential one gets the parent's cversion in ten digits.

@@ -91,6 +91,56 @@ public sealed class InMemoryZooKeeperTests
     }
 
     [Fact]
+    public void Children_CreatedOutOfOrderAndSomeDeleted_AreListedInOrdinalOrderAndEachFoundByName()
+    {
+        // Given children of both kinds created in no order (a lone child, then more, then deletes in the middle and at the ends)
+        var h = new ModelHarness();
+        var (c, _) = h.Connect("a");
+        h.Await(c.CreateAsync("/p", default, NodeKind.Persistent));
+        string[] created = ["m", "b", "z", "B", "a", "n", "y", "c"];
+        foreach (var name in created)
+        {
+            h.Await(c.CreateAsync($"/p/{name}", default, name.Length == 1 && name[0] < 'n' ? NodeKind.Persistent : NodeKind.Ephemeral));
+        }
+
+        h.Await(c.DeleteAsync("/p/B"));
+        h.Await(c.DeleteAsync("/p/n"));
+        h.Await(c.DeleteAsync("/p/z"));
+
+        // Then the listing is in code-point order, every child is found by name and by path, and the deleted are not
+        string[] left = ["a", "b", "c", "m", "y"];
+        Assert.Equal(left, h.Server.Find("/p")!.ChildNames);
+        Assert.All(left, name => Assert.Same(h.Server.Find("/p")!.Child(name), h.Server.Find($"/p/{name}")));
+        Assert.All(left, name => Assert.Equal($"/p/{name}", h.Server.Find($"/p/{name}")!.Path));
+        Assert.All(new[] { "B", "n", "z" }, name => Assert.Null(h.Server.Find($"/p/{name}")));
+        Assert.Equal(ZooKeeperError.NodeExists, h.Await(c.CreateAsync("/p/y", default, NodeKind.Persistent)).Error);
+    }
+
+    [Fact]
+    public void Multi_ThatCreatesEphemeralsThenFails_LeavesNothingForTheSessionsEndToDelete()
+    {
+        // Given a session whose failed multi created two ephemerals before its failing op, then one that succeeded
+        var h = new ModelHarness();
+        var (c, _) = h.Connect("a");
+        h.Await(c.CreateAsync("/l", default, NodeKind.Persistent));
+        var failed = h.Await(c.MultiAsync([
+            new CreateOp("/l/x__lock__", NoData, NodeKind.EphemeralSequential, PartyAcl.OpenUnsafe.Node),
+            new CreateOp("/l/e", NoData, NodeKind.Ephemeral, PartyAcl.OpenUnsafe.Node),
+            new CreateOp("/l", NoData, NodeKind.Persistent, PartyAcl.OpenUnsafe.Node)]));
+        var kept = h.Await(c.CreateAsync("/l/k", default, NodeKind.Ephemeral));
+
+        // When the session ends
+        long session = h.Server.Find("/l/k")!.EphemeralOwner;
+        h.Server.ExpireSession(session, forced: false);
+
+        // Then the failed multi left nothing, its sequence was given back, and the end deleted the one that stayed
+        Assert.Equal(ZooKeeperError.NodeExists, failed.Error);
+        Assert.Equal(ZooKeeperError.Ok, kept.Error);
+        Assert.Empty(h.Server.Find("/l")!.ChildNames);
+        Assert.Equal(2, h.Server.Find("/l")!.Cversion);
+    }
+
+    [Fact]
     public void Multi_WhenEveryOpSucceeds_NumbersSequentialNodesInOrder()
     {
         var h = new ModelHarness();
