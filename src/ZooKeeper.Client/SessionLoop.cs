@@ -25,20 +25,11 @@ internal sealed partial class Session
     /// cannot hold the client until the session has expired. A new session keeps the whole connect timeout: giving
     /// up on a slow answer there would leave the server a session nobody uses.
     /// </summary>
-    private TimeSpan HandshakeAnswerTimeout
-    {
-        get
-        {
-            var connect = ConnectTimeout;
-            if (SessionId == 0)
-            {
-                return connect;
-            }
-
-            var resume = TimeSpan.FromMilliseconds(Math.Max(SessionTimings.ResumeAnswerTimeout(NegotiatedTimeout).TotalMilliseconds, 100));
-            return resume < connect ? resume : connect;
-        }
-    }
+    private TimeSpan HandshakeAnswerTimeout => SessionId == 0
+        ? ConnectTimeout
+        : TimeSpan.FromMilliseconds(Math.Min(
+            ConnectTimeout.TotalMilliseconds,
+            Math.Max(SessionTimings.ResumeAnswerTimeout(NegotiatedTimeout).TotalMilliseconds, 100)));
 
     private void Run()
     {

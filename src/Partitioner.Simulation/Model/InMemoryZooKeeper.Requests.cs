@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Partitioner.Core;
 
@@ -415,21 +416,9 @@ public sealed partial class InMemoryZooKeeper
             }
         }
 
-        /// <summary>
-        /// <paramref name="path"/> and <paramref name="sequence"/> in ten digits, written straight into the new string
-        /// (a cversion is never negative, and an int has at most ten digits).
-        /// </summary>
+        /// <summary><paramref name="path"/> and <paramref name="sequence"/> in ten digits, as ZooKeeper names a sequential node.</summary>
         private static string WithSequence(string path, int sequence) =>
-            string.Create(path.Length + 10, (path, sequence), static (chars, state) =>
-            {
-                state.path.CopyTo(chars);
-                int rest = state.sequence;
-                for (int i = chars.Length - 1; i >= state.path.Length; i--)
-                {
-                    chars[i] = (char)('0' + (rest % 10));
-                    rest /= 10;
-                }
-            });
+            string.Create(CultureInfo.InvariantCulture, $"{path}{sequence:D10}");
 
         /// <summary>What undoes one write: the node linked or unlinked, and its parent's stat before the write.</summary>
         private readonly record struct Undo(ZNode Node, bool Attached, int Cversion, long Pzxid);
