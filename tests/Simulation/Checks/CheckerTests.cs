@@ -98,19 +98,7 @@ public sealed class CheckerTests
         // A kazoo-like member's claim is left out from the start of a lock's release (two of its allocations share
         // kazoo's list of locks, seed 70035222); a C# member that claims an item while its own release deletes the
         // lock must still be caught. Given one C# member with two items, then a second that joins at 1 s
-        var scenario = new Scenario
-        {
-            Seed = 5,
-            Members = 1,
-            Items = 2,
-            SessionTimeout = TimeSpan.FromSeconds(3),
-            TimeBoundary = TimeSpan.FromMilliseconds(100),
-            MaxReactionTime = TimeSpan.FromMilliseconds(300),
-            LatencyMax = TimeSpan.FromMilliseconds(5),
-            ReleaseDelayMax = TimeSpan.Zero,
-            FaultPhase = TimeSpan.FromSeconds(2),
-            Faults = [new FaultEvent(TimeSpan.FromSeconds(1), FaultKind.Join, 0, TimeSpan.Zero)],
-        };
+        var scenario = TestScenarios.OneMemberThenAJoin;
 
         // When a broken Core reports its last set as Acquired in the step that sends the deletes of its locks
         var broken = Simulator.Run(scenario, new SimulationOptions { DecideOverride = StaysAcquiredWhileReleasing() });

@@ -13,17 +13,15 @@ namespace Partitioner.Tests.Simulation.Faults;
 /// </summary>
 public sealed class TransientReplyTests
 {
-    private static Scenario Quiet(int transientPermille, params FaultEvent[] faults) => new()
+    private static Scenario Quiet(int transientPermille, params FaultEvent[] faults) => TestScenarios.Quiet with
     {
         Seed = 11,
         Members = 4,
         Items = 30,
-        SessionTimeout = TimeSpan.FromSeconds(3),
         TimeBoundary = TimeSpan.FromMilliseconds(150),
         MaxReactionTime = TimeSpan.FromMilliseconds(250),
         LatencyMax = TimeSpan.FromMilliseconds(8),
         ReleaseDelayMax = TimeSpan.FromMilliseconds(40),
-        FaultPhase = TimeSpan.FromSeconds(10),
         TransientPermille = transientPermille,
         Faults = [.. faults],
     };

@@ -218,26 +218,13 @@ public sealed class WorldFaultTests
         Assert.Equal((Scenario.FrameBytesDefault, 0, 0), (older.FrameBytesMax, older.StaleFolders, older.ClockDriftPermille));
     }
 
-    /// <summary>Three members, 20 items, 3% clock drift, and five faults of <paramref name="kind"/> on different members.</summary>
+    /// <summary>The quiet party (three members, 20 items) with 3% clock drift and five faults of <paramref name="kind"/> on different members.</summary>
     private static Scenario Party(ulong seed, FaultKind kind)
     {
-        var session = TimeSpan.FromSeconds(3);
+        var session = TestScenarios.Quiet.SessionTimeout;
         var faults = Enumerable.Range(0, 5)
             .Select(i => new FaultEvent(TimeSpan.FromMilliseconds(1_000 + (i * 1_700)), kind, i, ScenarioGenerator.DurationFor(kind, session, (int)((seed * 137) + ((ulong)i * 211)) % 1001)))
             .ToImmutableArray();
-        return new Scenario
-        {
-            Seed = seed,
-            Members = 3,
-            Items = 20,
-            SessionTimeout = session,
-            TimeBoundary = TimeSpan.FromMilliseconds(100),
-            MaxReactionTime = TimeSpan.FromMilliseconds(300),
-            LatencyMax = TimeSpan.FromMilliseconds(10),
-            ReleaseDelayMax = TimeSpan.FromMilliseconds(50),
-            FaultPhase = TimeSpan.FromSeconds(10),
-            ClockDriftPermille = 30,
-            Faults = faults,
-        }.Validate();
+        return (TestScenarios.Quiet with { Seed = seed, ClockDriftPermille = 30, Faults = faults }).Validate();
     }
 }

@@ -14,15 +14,13 @@ namespace Partitioner.Tests.Simulation.Kazoo;
 /// </summary>
 public sealed partial class KazooMemberTests
 {
-    private static Scenario Mixed(int members, int kazoo, int items, params FaultEvent[] faults) => new()
+    private static Scenario Mixed(int members, int kazoo, int items, params FaultEvent[] faults) => TestScenarios.Quiet with
     {
         Seed = 21,
         Members = members,
         KazooMembers = kazoo,
         Items = items,
-        SessionTimeout = TimeSpan.FromSeconds(3),
         TimeBoundary = TimeSpan.FromMilliseconds(150),
-        MaxReactionTime = TimeSpan.FromMilliseconds(300),
         LatencyMax = TimeSpan.FromMilliseconds(8),
         ReleaseDelayMax = TimeSpan.FromMilliseconds(40),
         FaultPhase = TimeSpan.FromSeconds(6),

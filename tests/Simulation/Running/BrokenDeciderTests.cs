@@ -33,19 +33,7 @@ public sealed class BrokenDeciderTests(Xunit.Abstractions.ITestOutputHelper outp
     public void BrokenDecider_OnAJoin_IsCaughtByTheLivenessCheck()
     {
         // Given one member with two items, then a second joins
-        var scenario = new Partitioner.Simulation.Scenario
-        {
-            Seed = 5,
-            Members = 1,
-            Items = 2,
-            SessionTimeout = TimeSpan.FromSeconds(3),
-            TimeBoundary = TimeSpan.FromMilliseconds(100),
-            MaxReactionTime = TimeSpan.FromMilliseconds(300),
-            LatencyMax = TimeSpan.FromMilliseconds(5),
-            ReleaseDelayMax = TimeSpan.Zero,
-            FaultPhase = TimeSpan.FromSeconds(2),
-            Faults = [new FaultEvent(TimeSpan.FromSeconds(1), FaultKind.Join, 0, TimeSpan.Zero)],
-        };
+        var scenario = TestScenarios.OneMemberThenAJoin;
 
         var withCore = Simulator.Run(scenario);
         var broken = Simulator.Run(scenario, new SimulationOptions { DecideOverride = StaysAcquiredOnPartyChange });

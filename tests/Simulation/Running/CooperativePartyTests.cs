@@ -149,7 +149,7 @@ public sealed class CooperativePartyTests
 
     private static Scenario Party(int members, params FaultEvent[] faults) => Party(members, PartyRebalance.Cooperative, kazoo: 0, faults);
 
-    private static Scenario Party(int members, PartyRebalance rebalance, int kazoo, params FaultEvent[] faults) => new Scenario
+    private static Scenario Party(int members, PartyRebalance rebalance, int kazoo, params FaultEvent[] faults) => (TestScenarios.Quiet with
     {
         Seed = 20261202,
         Members = members,
@@ -157,13 +157,10 @@ public sealed class CooperativePartyTests
         SessionTimeout = TimeSpan.FromSeconds(4),
         TimeBoundary = TimeSpan.FromMilliseconds(200),
         MaxReactionTime = TimeSpan.FromMilliseconds(500),
-        LatencyMax = TimeSpan.FromMilliseconds(10),
-        ReleaseDelayMax = TimeSpan.FromMilliseconds(50),
-        FaultPhase = TimeSpan.FromSeconds(10),
         Rebalance = rebalance,
         KazooMembers = kazoo,
         Faults = [.. faults],
-    }.Validate();
+    }).Validate();
 
     private static Dictionary<string, HashSet<string>> Shares(ImmutableArray<string> members)
     {
