@@ -26,12 +26,8 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitioner<TWork>(
         this IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure = null)
-        where TWork : class, ISetPartitionerWork
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
-        return AddCore<TWork>(services, Bind(services, configuration, configure), PrefixOf(configuration), perItem: false);
-    }
+        where TWork : class, ISetPartitionerWork =>
+        AddFromConfiguration<TWork>(services, configuration, configure, perItem: false);
 
     /// <summary>
     /// Adds a member of a party whose options are set in code by <paramref name="configure"/>, validated when the host
@@ -43,13 +39,8 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitioner<TWork>(this IServiceCollection services, Action<SetPartitionerHostOptions> configure)
-        where TWork : class, ISetPartitionerWork
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-        var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
-        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix, perItem: false);
-    }
+        where TWork : class, ISetPartitionerWork =>
+        AddFromCode<TWork>(services, configure, perItem: false);
 
     /// <summary>
     /// Adds a member of a party whose options come from <paramref name="configuration"/>, as
@@ -67,12 +58,8 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitionerItems<TWork>(
         this IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure = null)
-        where TWork : class, ISetPartitionerItemWork
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
-        return AddCore<TWork>(services, Bind(services, configuration, configure), PrefixOf(configuration), perItem: true);
-    }
+        where TWork : class, ISetPartitionerItemWork =>
+        AddFromConfiguration<TWork>(services, configuration, configure, perItem: true);
 
     /// <summary>
     /// Adds a member of a party whose options are set in code by <paramref name="configure"/>, with per-item work;
@@ -84,28 +71,35 @@ public static class SetPartitionerServiceCollectionExtensions
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="InvalidOperationException">A member was already added to <paramref name="services"/>.</exception>
     public static IServiceCollection AddSetPartitionerItems<TWork>(this IServiceCollection services, Action<SetPartitionerHostOptions> configure)
-        where TWork : class, ISetPartitionerItemWork
+        where TWork : class, ISetPartitionerItemWork =>
+        AddFromCode<TWork>(services, configure, perItem: true);
+
+    // The public overloads differ only in the work's kind; the parameters keep their names here so that a null
+    // argument is named as the caller's overload names it.
+    private static IServiceCollection AddFromConfiguration<TWork>(
+        IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure, bool perItem)
+        where TWork : class
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-        var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
-        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix, perItem: true);
-    }
-
-    private static OptionsBuilder<SetPartitionerHostOptions> Bind(
-        IServiceCollection services, IConfiguration configuration, Action<SetPartitionerHostOptions>? configure)
-    {
+        ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddOptions<SetPartitionerHostOptions>().Bind(configuration);
         if (configure is not null)
         {
             builder.Configure(configure);
         }
 
-        return builder;
+        var prefix = configuration is IConfigurationSection section ? section.Path : SetPartitionerHostOptionsValidator.CodePrefix;
+        return AddCore<TWork>(services, builder, prefix, perItem);
     }
 
-    private static string PrefixOf(IConfiguration configuration) =>
-        configuration is IConfigurationSection section ? section.Path : SetPartitionerHostOptionsValidator.CodePrefix;
+    private static IServiceCollection AddFromCode<TWork>(IServiceCollection services, Action<SetPartitionerHostOptions> configure, bool perItem)
+        where TWork : class
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddOptions<SetPartitionerHostOptions>().Configure(configure);
+        return AddCore<TWork>(services, builder, SetPartitionerHostOptionsValidator.CodePrefix, perItem);
+    }
 
     private static IServiceCollection AddCore<TWork>(
         IServiceCollection services, OptionsBuilder<SetPartitionerHostOptions> builder, string prefix, bool perItem)
