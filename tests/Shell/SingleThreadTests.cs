@@ -38,52 +38,36 @@ public sealed class SingleThreadTests
     [Fact]
     public void RunAsync_UnderASingleThreadedContext_StaysOnThatThreadThroughReleaseAndFinish()
     {
-        var context = new PumpContext();
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        try
-        {
-            // Given the run loop started on the context's thread.
-            var partitioner = Shell.Start(_port, _time, _decider);
-            var steps = new List<string>();
-            using var stop = new CancellationTokenSource();
-            var running = partitioner.RunAsync(
-                async (items, token) =>
+        using var context = PumpContext.Install();
+
+        // Given the run loop started on the context's thread.
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var steps = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var running = partitioner.RunAsync(
+            async (items, token) =>
+            {
+                steps.Add($"work on {string.Join(",", items)}");
+                var cancelled = new TaskCompletionSource();
+                using (token.Register(cancelled.SetResult))
                 {
-                    steps.Add($"work on {string.Join(",", items)}");
-                    var cancelled = new TaskCompletionSource();
-                    using (token.Register(cancelled.SetResult))
-                    {
-                        await cancelled.Task;
-                    }
+                    await cancelled.Task;
+                }
 
-                    steps.Add("work stopped");
-                },
-                stop.Token);
+                steps.Add("work stopped");
+            },
+            stop.Token);
 
-            // When the member acquires, is released, acquires again and the loop is stopped, pumping the
-            // context after each step as a simulator's scheduler would.
-            context.Pump();
-            _port.ChangeSession(SessionChange.Reconnected);
-            context.Pump();
-            _port.ChangeSession(SessionChange.Suspended);
-            context.Pump();
-            _port.ChangeSession(SessionChange.Reconnected);
-            context.Pump();
-            stop.Cancel();
-            context.Pump();
+        // When the member acquires, is released, acquires again and the loop is stopped, pumping the
+        // context after each step as a simulator's scheduler would.
+        PumpThroughReconnectSuspendReconnectAndStop(context, stop);
 
-            // Then every step happened without leaving the thread, and nothing was posted from another one.
-            Assert.Equal(["work on a", "work stopped", "work on a", "work stopped"], steps);
-            Assert.True(running.IsCompletedSuccessfully, $"the loop is {running.Status}");
-            Assert.True(partitioner.Failed);
-            Assert.Empty(context.ForeignPosts);
-            Assert.All(_decisionThreads, id => Assert.Equal(context.ThreadId, id));
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        // Then every step happened without leaving the thread, and nothing was posted from another one.
+        Assert.Equal(["work on a", "work stopped", "work on a", "work stopped"], steps);
+        Assert.True(running.IsCompletedSuccessfully, $"the loop is {running.Status}");
+        Assert.True(partitioner.Failed);
+        Assert.Empty(context.ForeignPosts);
+        Assert.All(_decisionThreads, id => Assert.Equal(context.ThreadId, id));
     }
 
     [Fact]
@@ -101,86 +85,95 @@ public sealed class SingleThreadTests
             _ => inner(state, e),
         };
         _port.AcceptedConnectTimestamp = _time.GetTimestamp();
-        var context = new PumpContext();
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        try
-        {
-            // Given the per-item loop started on the context's thread.
-            var partitioner = Shell.Start(_port, _time, _decider);
-            var steps = new List<string>();
-            using var stop = new CancellationTokenSource();
-            var running = partitioner.RunItemsAsync(
-                async work =>
+        using var context = PumpContext.Install();
+
+        // Given the per-item loop started on the context's thread.
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var steps = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var running = partitioner.RunItemsAsync(
+            async work =>
+            {
+                steps.Add($"work on {work.Item} {work.FencingToken}");
+                var stopped = new TaskCompletionSource();
+                using (work.Stopping.Register(stopped.SetResult))
                 {
-                    steps.Add($"work on {work.Item} {work.FencingToken}");
-                    var stopped = new TaskCompletionSource();
-                    using (work.Stopping.Register(stopped.SetResult))
-                    {
-                        await stopped.Task;
-                    }
+                    await stopped.Task;
+                }
 
-                    steps.Add($"{work.Item} stopped {work.StopReason}");
-                },
-                stop.Token);
+                steps.Add($"{work.Item} stopped {work.StopReason}");
+            },
+            stop.Token);
 
-            // When the member acquires, b is revoked, the connection is lost, and the loop is stopped, pumping the
-            // context after each step as a simulator's scheduler would.
-            context.Pump();
-            _port.ChangeSession(SessionChange.Reconnected);
-            context.Pump();
-            _port.ChangeSession(SessionChange.Suspended);
-            context.Pump();
-            _port.ChangeSession(SessionChange.Reconnected);
-            context.Pump();
-            stop.Cancel();
-            context.Pump();
+        // When the member acquires, b is revoked, the connection is lost, and the loop is stopped, pumping the
+        // context after each step as a simulator's scheduler would.
+        PumpThroughReconnectSuspendReconnectAndStop(context, stop);
 
-            // Then every step happened without leaving the thread: the works, the answer to the stop, the release.
-            Assert.Equal(["work on a 41", "work on b 57", "b stopped Revoked", "a stopped Lost"], steps);
-            Assert.Single(_decider.Seen.OfType<ItemWorkStopped>());
-            Assert.Single(_decider.Seen.OfType<ReleaseRequested>());
-            Assert.True(running.IsCompletedSuccessfully, $"the loop is {running.Status}");
-            Assert.True(partitioner.Failed);
-            Assert.Empty(context.ForeignPosts);
-            Assert.All(_decisionThreads, id => Assert.Equal(context.ThreadId, id));
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        // Then every step happened without leaving the thread: the works, the answer to the stop, the release.
+        Assert.Equal(["work on a 41", "work on b 57", "b stopped Revoked", "a stopped Lost"], steps);
+        Assert.Single(_decider.Seen.OfType<ItemWorkStopped>());
+        Assert.Single(_decider.Seen.OfType<ReleaseRequested>());
+        Assert.True(running.IsCompletedSuccessfully, $"the loop is {running.Status}");
+        Assert.True(partitioner.Failed);
+        Assert.Empty(context.ForeignPosts);
+        Assert.All(_decisionThreads, id => Assert.Equal(context.ThreadId, id));
     }
 
     [Fact]
     public void WaitForAcquireAsync_UnderASingleThreadedContext_TimesOutOnThatThread()
     {
-        var context = new PumpContext();
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        try
-        {
-            var partitioner = Shell.Start(_port, _time, _decider);
-            var waiting = partitioner.WaitForAcquireAsync(TimeSpan.FromSeconds(5));
+        using var context = PumpContext.Install();
+        var partitioner = Shell.Start(_port, _time, _decider);
+        var waiting = partitioner.WaitForAcquireAsync(TimeSpan.FromSeconds(5));
 
-            _time.Advance(TimeSpan.FromSeconds(5));
-            context.Pump();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        context.Pump();
 
-            Assert.True(waiting.IsCompletedSuccessfully);
+        Assert.True(waiting.IsCompletedSuccessfully);
 #pragma warning disable xUnit1031 // The task has completed: this reads its result without blocking the pump's thread.
-            Assert.False(waiting.Result);
+        Assert.False(waiting.Result);
 #pragma warning restore xUnit1031
-            Assert.Empty(context.ForeignPosts);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        Assert.Empty(context.ForeignPosts);
     }
 
-    /// <summary>Queues posted callbacks and runs them when pumped, noting any post from another thread.</summary>
-    private sealed class PumpContext : SynchronizationContext
+    /// <summary>
+    /// Pumps the context, then again after each of: a reconnect, a suspension, a second reconnect and the loop's
+    /// stop, as a simulator's scheduler would run what each step posted before the next.
+    /// </summary>
+    private void PumpThroughReconnectSuspendReconnectAndStop(PumpContext context, CancellationTokenSource stop)
+    {
+        context.Pump();
+        _port.ChangeSession(SessionChange.Reconnected);
+        context.Pump();
+        _port.ChangeSession(SessionChange.Suspended);
+        context.Pump();
+        _port.ChangeSession(SessionChange.Reconnected);
+        context.Pump();
+        stop.Cancel();
+        context.Pump();
+    }
+
+    /// <summary>
+    /// Queues posted callbacks and runs them when pumped, noting any post from another thread. Installed as the
+    /// current context until disposed, when the one it replaced is current again.
+    /// </summary>
+    private sealed class PumpContext : SynchronizationContext, IDisposable
     {
         private readonly Queue<(SendOrPostCallback Callback, object? State)> _queue = new();
+        private readonly SynchronizationContext? _previous = Current;
+
+        private PumpContext()
+        {
+        }
+
+        public static PumpContext Install()
+        {
+            var context = new PumpContext();
+            SetSynchronizationContext(context);
+            return context;
+        }
+
+        public void Dispose() => SetSynchronizationContext(_previous);
 
         public int ThreadId { get; } = Environment.CurrentManagedThreadId;
 
