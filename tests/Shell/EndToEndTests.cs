@@ -1,12 +1,12 @@
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
+using static Partitioner.Tests.Shell.Waits;
 
 namespace Partitioner.Tests.Shell;
 
 /// <summary>The shell running Core's real decider against a small in-memory ZooKeeper.</summary>
 public sealed class EndToEndTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
     private readonly ManualTimeProvider _time = new();
     private readonly ZooKeeperTree _tree = new();
     private long _sessions;
@@ -212,16 +212,6 @@ public sealed class EndToEndTests
         lock (shares)
         {
             return shares.Count;
-        }
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
-            await Task.Delay(5);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
 using Partitioner.ZooKeeper.Port;
+using static Partitioner.Tests.Shell.Waits;
 
 namespace Partitioner.Tests.Shell;
 
@@ -13,7 +14,6 @@ namespace Partitioner.Tests.Shell;
 /// </summary>
 public sealed class ItemStopTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(8100);
     private static readonly ImmutableArray<OwnedItem> Owned = [new("a", 41), new("b", 57)];
     private readonly ManualTimeProvider _time = new();
@@ -212,28 +212,11 @@ public sealed class ItemStopTests
         return state.To(PartitionState.Allocating).Then();
     }
 
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(cancelled.SetResult);
-        return cancelled.Task;
-    }
-
     private static int Count(Dictionary<string, ItemWork> started, List<TimeSpan>? list = null)
     {
         lock (started)
         {
             return list?.Count ?? started.Count;
-        }
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
-            await Task.Delay(5);
         }
     }
 }

@@ -1,5 +1,6 @@
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
+using static Partitioner.Tests.Shell.Waits;
 
 namespace Partitioner.Tests.Shell;
 
@@ -10,7 +11,6 @@ namespace Partitioner.Tests.Shell;
 /// </summary>
 public sealed class ItemWorkTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
     private readonly ManualTimeProvider _time = new();
     private readonly ZooKeeperTree _tree = new();
     private long _sessions;

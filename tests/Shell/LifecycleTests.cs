@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
 using Partitioner.ZooKeeper.Port;
+using static Partitioner.Tests.Shell.Waits;
 
 namespace Partitioner.Tests.Shell;
 
 public sealed class LifecycleTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
     private readonly ManualTimeProvider _time = new();
     private readonly ScriptedPort _port = new();
     private readonly ScriptedDecider _decider = new();
@@ -347,22 +347,5 @@ public sealed class LifecycleTests
         return state.PartitionState == PartitionState.Release
             ? state.Then(new DeleteNode(50, "/party/locks/a/lock"))
             : state.To(PartitionState.Allocating).Then();
-    }
-
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => cancelled.SetResult());
-        return cancelled.Task;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
-            await Task.Delay(5);
-        }
     }
 }

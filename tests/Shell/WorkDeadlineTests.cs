@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Partitioner.Core;
 using Partitioner.ZooKeeper;
 using Partitioner.ZooKeeper.Port;
+using static Partitioner.Tests.Shell.Waits;
 
 namespace Partitioner.Tests.Shell;
 
@@ -12,7 +13,6 @@ namespace Partitioner.Tests.Shell;
 /// </summary>
 public sealed class WorkDeadlineTests
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(8100);
     private static readonly ImmutableArray<OwnedItem> Owned = [new("a", 41), new("b", 57)];
     private readonly ManualTimeProvider _time = new();
