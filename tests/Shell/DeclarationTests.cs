@@ -11,19 +11,17 @@ namespace Partitioner.Tests.Shell;
 /// </summary>
 public sealed class DeclarationTests
 {
-    private readonly ManualTimeProvider _time = new();
-    private readonly ZooKeeperTree _tree = new();
-    private long _sessions;
+    private readonly TreeParty _party = new();
 
     [Fact]
     public async Task CooperativeMember_BesideAnEagerOne_FailsNamingIt_AndTheEagerOneTakesEveryItem()
     {
         var eager = Join("0", RebalanceMode.Eager);
-        await SettleAsync(() => eager.Acquired);
+        await _party.SettleAsync(() => eager.Acquired);
 
         var cooperative = Join("1", RebalanceMode.Cooperative);
-        await SettleAsync(() => cooperative.Failed);
-        await SettleAsync(() =>
+        await _party.SettleAsync(() => cooperative.Failed);
+        await _party.SettleAsync(() =>
         {
             if (eager.Release)
             {
@@ -42,10 +40,10 @@ public sealed class DeclarationTests
     {
         var writer = new StringWriter();
         var first = Join("0", RebalanceMode.Cooperative, new JsonLinesEventLogSink(writer));
-        await SettleAsync(() => first.AcquiredItems.Count == 3);
+        await _party.SettleAsync(() => first.AcquiredItems.Count == 3);
 
         var second = Join("1", RebalanceMode.Cooperative);
-        await SettleAsync(() => second.AcquiredItems.Count == 1 && first.AcquiredItems.Count == 2);
+        await _party.SettleAsync(() => second.AcquiredItems.Count == 1 && first.AcquiredItems.Count == 2);
         Assert.Equal(["a", "c"], first.AcquiredItems);
         await first.DisposeAsync().AsTask().WaitAsync(HangGuard);
         string log = writer.ToString();
@@ -60,33 +58,10 @@ public sealed class DeclarationTests
         Assert.Equal(RebalanceMode.Cooperative, result.Config.Rebalance);
     }
 
-    private SetPartitioner Join(string identifier, RebalanceMode mode, IEventLogSink? log = null)
-    {
-        var session = ++_sessions;
-        var options = new SetPartitionerOptions
+    private SetPartitioner Join(string identifier, RebalanceMode mode, IEventLogSink? log = null) =>
+        _party.Join(identifier, tuning: options =>
         {
-            Identifier = identifier,
-            ContenderPrefix = session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture),
-            TimeProvider = _time,
-            TimeBoundary = TimeSpan.FromSeconds(1),
-            Rebalance = mode,
-            EventLog = log,
-        };
-        return new SetPartitioner(new TreePort(_tree, session, _time), "/party", ["c", "a", "b"], options);
-    }
-
-    private async Task SettleAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        for (var step = 0; step < 600 && !condition(); step++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            for (var spin = 0; spin < 20 && !condition() && DateTime.UtcNow < deadline; spin++)
-            {
-                await Task.Delay(1);
-            }
-        }
-
-        Assert.True(condition(), "the members did not settle within a virtual minute");
-    }
+            options.Rebalance = mode;
+            options.EventLog = log;
+        }).Partitioner;
 }

@@ -7,9 +7,7 @@ namespace Partitioner.Tests.Shell;
 /// <summary>The shell running Core's real decider against a small in-memory ZooKeeper.</summary>
 public sealed class EndToEndTests
 {
-    private readonly ManualTimeProvider _time = new();
-    private readonly ZooKeeperTree _tree = new();
-    private long _sessions;
+    private readonly TreeParty _party = new();
 
     [Fact]
     public void OneMember_AfterTheTimeBoundary_AcquiresEveryItemWithKazoosNodes()
@@ -19,14 +17,14 @@ public sealed class EndToEndTests
         Assert.True(partitioner.Allocating);
 
         // When the party has been stable for the time boundary.
-        Settle(() => partitioner.Acquired);
+        _party.Settle(() => partitioner.Acquired);
 
         // Then it owns every item, through kazoo's znodes: its party node and one lock node per item.
         Assert.Equal(["a", "b", "c"], partitioner.AcquiredItems);
-        Assert.Equal([$"{Prefix(1)}-member-1"], _tree.ChildrenOf("/party/party"));
+        Assert.Equal([$"{TreeParty.Prefix(1)}-member-1"], _party.Tree.ChildrenOf("/party/party"));
         foreach (var item in new[] { "a", "b", "c" })
         {
-            Assert.Matches($"^{Prefix(1)}__lock__\\d{{10}}$", Assert.Single(_tree.ChildrenOf($"/party/locks/{item}")));
+            Assert.Matches($"^{TreeParty.Prefix(1)}__lock__\\d{{10}}$", Assert.Single(_party.Tree.ChildrenOf($"/party/locks/{item}")));
         }
     }
 
@@ -36,7 +34,7 @@ public sealed class EndToEndTests
         var (first, _) = Join("0");
         var (second, _) = Join("1");
 
-        Settle(() => first.Acquired && second.Acquired);
+        _party.Settle(() => first.Acquired && second.Acquired);
 
         Assert.Equal(["a", "c"], first.AcquiredItems);
         Assert.Equal(["b"], second.AcquiredItems);
@@ -64,13 +62,13 @@ public sealed class EndToEndTests
                 }
             },
             stop.Token);
-        Settle(() => first.Acquired);
+        _party.Settle(() => first.Acquired);
         await WaitUntil(() => Count(shares) == 1);
 
         // When a second member joins.
         var (second, _) = Join("1");
         await WaitUntil(() => first.Allocating);
-        Settle(() => first.Acquired && second.Acquired);
+        _party.Settle(() => first.Acquired && second.Acquired);
         await WaitUntil(() => Count(shares) == 2);
 
         // Then the first member's work was stopped and restarted on its new share.
@@ -81,20 +79,20 @@ public sealed class EndToEndTests
         await stop.CancelAsync();
         await running.WaitAsync(HangGuard);
         Assert.True(first.Failed);
-        Assert.Equal([$"{Prefix(2)}-1"], _tree.ChildrenOf("/party/party"));
+        Assert.Equal([$"{TreeParty.Prefix(2)}-1"], _party.Tree.ChildrenOf("/party/party"));
     }
 
     [Fact]
     public async Task FinishAsync_DeletesThePartyNodeAndTheLockNodes()
     {
         var (partitioner, _) = Join("member-1");
-        Settle(() => partitioner.Acquired);
+        _party.Settle(() => partitioner.Acquired);
 
         await partitioner.FinishAsync().WaitAsync(HangGuard);
 
         Assert.True(partitioner.Failed);
-        Assert.Empty(_tree.ChildrenOf("/party/party"));
-        Assert.All(new[] { "a", "b", "c" }, item => Assert.Empty(_tree.ChildrenOf($"/party/locks/{item}")));
+        Assert.Empty(_party.Tree.ChildrenOf("/party/party"));
+        Assert.All(new[] { "a", "b", "c" }, item => Assert.Empty(_party.Tree.ChildrenOf($"/party/locks/{item}")));
     }
 
     [Fact]
@@ -102,7 +100,7 @@ public sealed class EndToEndTests
     {
         var (partitioner, port) = Join("member-1");
         var running = partitioner.RunAsync((_, token) => Task.Delay(Timeout.Infinite, token), CancellationToken.None);
-        Settle(() => partitioner.Acquired);
+        _party.Settle(() => partitioner.Acquired);
 
         port.Expire();
 
@@ -117,11 +115,11 @@ public sealed class EndToEndTests
         // Given two members, the first recording its decisions, through acquisition, a release and a finish.
         var writer = new StringWriter();
         var (first, _) = Join("0", new JsonLinesEventLogSink(writer));
-        Settle(() => first.Acquired);
+        _party.Settle(() => first.Acquired);
         var (second, _) = Join("1");
-        Settle(() => first.Release);
+        _party.Settle(() => first.Release);
         await first.ReleaseSetAsync().WaitAsync(HangGuard);
-        Settle(() => first.Acquired && second.Acquired);
+        _party.Settle(() => first.Acquired && second.Acquired);
         await first.FinishAsync().WaitAsync(HangGuard);
 
         // When the log is replayed by the public replayer, which runs Core's decider.
@@ -141,7 +139,7 @@ public sealed class EndToEndTests
         const string hash = "p9bbBoCvLBnnL4lSL2A0Ag4wqBE=";
         var writer = new StringWriter();
         var (member, _) = Join("0", new JsonLinesEventLogSink(writer), PartyAcl.ForIdentities([("digest", "worker:" + hash)]));
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
         await member.FinishAsync().WaitAsync(HangGuard);
         var log = writer.ToString();
 
@@ -165,47 +163,25 @@ public sealed class EndToEndTests
         var (second, _) = Join("1", items: items, tuning: o => (o.BatchSize, o.RequestsInFlightMax) = (1, 1));
 
         // When the party is stable, and then both finish.
-        Settle(() => first.Acquired && second.Acquired);
+        _party.Settle(() => first.Acquired && second.Acquired);
         var shares = (first.AcquiredItems.ToList(), second.AcquiredItems.ToList());
         await Task.WhenAll(first.FinishAsync(), second.FinishAsync()).WaitAsync(HangGuard);
 
         // Then they had split the items round-robin, and finishing deleted every node they created.
         Assert.Equal(items.Where((_, i) => i % 2 == 0), shares.Item1);
         Assert.Equal(items.Where((_, i) => i % 2 == 1), shares.Item2);
-        Assert.Empty(_tree.ChildrenOf("/party/party"));
-        Assert.All(items, item => Assert.Empty(_tree.ChildrenOf($"/party/locks/{item}")));
+        Assert.Empty(_party.Tree.ChildrenOf("/party/party"));
+        Assert.All(items, item => Assert.Empty(_party.Tree.ChildrenOf($"/party/locks/{item}")));
     }
 
     private (SetPartitioner Partitioner, TreePort Port) Join(
-        string identifier, IEventLogSink? log = null, PartyAcl? acl = null, string[]? items = null, Action<SetPartitionerOptions>? tuning = null)
-    {
-        var session = ++_sessions;
-        var port = new TreePort(_tree, session, _time);
-        var options = new SetPartitionerOptions
+        string identifier, IEventLogSink? log = null, PartyAcl? acl = null, string[]? items = null, Action<SetPartitionerOptions>? tuning = null) =>
+        _party.Join(identifier, items, options =>
         {
-            Identifier = identifier,
-            ContenderPrefix = Prefix(session),
-            TimeProvider = _time,
-            TimeBoundary = TimeSpan.FromSeconds(1),
-            EventLog = log,
-            Acl = acl ?? PartyAcl.OpenUnsafe,
-        };
-        tuning?.Invoke(options);
-        return (new SetPartitioner(port, "/party", items ?? ["c", "a", "b"], options), port);
-    }
-
-    private static string Prefix(long session) => session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Lets virtual time pass in small steps until the condition holds (at most a minute of it).</summary>
-    private void Settle(Func<bool> condition)
-    {
-        for (var step = 0; step < 600 && !condition(); step++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.True(condition(), "the members did not settle within a virtual minute");
-    }
+            options.EventLog = log;
+            options.Acl = acl ?? PartyAcl.OpenUnsafe;
+            tuning?.Invoke(options);
+        });
 
     private static int Count(List<string> shares)
     {

@@ -11,9 +11,7 @@ namespace Partitioner.Tests.Shell;
 /// </summary>
 public sealed class ItemWorkTests
 {
-    private readonly ManualTimeProvider _time = new();
-    private readonly ZooKeeperTree _tree = new();
-    private long _sessions;
+    private readonly TreeParty _party = new();
 
     [Fact]
     public async Task RunItemsAsync_Cooperative_WhenAMemberJoins_RevokesOnlyTheMovingItem_AndNeverStopsTheStayingOnes()
@@ -23,14 +21,14 @@ public sealed class ItemWorkTests
         var works = new Works();
         using var stop = new CancellationTokenSource();
         var running = first.RunItemsAsync(works.RunAsync, stop.Token);
-        await SettleAsync(() => works.Started.Count == 3);
+        await _party.SettleAsync(() => works.Started.Count == 3);
         var before = works.Started.ToDictionary(w => w.Item);
         var states = new List<PartitionState>();
         first.StateChanged += (_, e) => states.Add(e.NewState);
 
         // When a second member joins and takes its share.
         var (second, _) = Join("1", RebalanceMode.Cooperative);
-        await SettleAsync(() => second.AcquiredItems.Contains("b"));
+        await _party.SettleAsync(() => second.AcquiredItems.Contains("b"));
 
         // Then only b's work was stopped, as an orderly revocation, and the works of a and c never were; the member
         // stayed Acquired throughout; the new owner holds b with a higher token.
@@ -48,7 +46,7 @@ public sealed class ItemWorkTests
         Assert.Equal(ItemStopReason.Finishing, before["a"].StopReason);
         Assert.Equal(ItemStopReason.Finishing, before["c"].StopReason);
         Assert.True(first.Failed);
-        Assert.Equal([$"{Prefix(2)}-1"], _tree.ChildrenOf("/party/party"));
+        Assert.Equal([$"{TreeParty.Prefix(2)}-1"], _party.Tree.ChildrenOf("/party/party"));
     }
 
     [Fact]
@@ -60,7 +58,7 @@ public sealed class ItemWorkTests
         var works = new Works();
         var slowB = works.HoldAfterStop("b");
         _ = first.RunItemsAsync(works.RunAsync, CancellationToken.None);
-        await SettleAsync(() => works.Started.Count == 4);
+        await _party.SettleAsync(() => works.Started.Count == 4);
         var tokenB = works.Started.Single(w => w.Item == "b").FencingToken;
 
         // When a second member joins: b and d leave the first member's share.
@@ -68,17 +66,17 @@ public sealed class ItemWorkTests
 
         // Then d, whose work returned at once, goes to the new member, while b waits: the first member's lock node for
         // b is still the lowest, though b's work was told to stop, and a long while passes.
-        await SettleAsync(() => second.AcquiredItems.Contains("d"));
+        await _party.SettleAsync(() => second.AcquiredItems.Contains("d"));
         await AdvanceAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(ItemStopReason.Revoked, works.Started.Single(w => w.Item == "b").StopReason);
-        Assert.StartsWith(Prefix(1), _tree.ChildrenOf("/party/locks/b")[0], StringComparison.Ordinal);
+        Assert.StartsWith(TreeParty.Prefix(1), _party.Tree.ChildrenOf("/party/locks/b")[0], StringComparison.Ordinal);
         Assert.Equal(["d"], second.AcquiredItems);
         Assert.Equal(["a", "c"], first.AcquiredItems);
 
         // And once b's work returns, its node goes and the new member takes b, with a higher token.
         slowB.SetResult();
-        await SettleAsync(() => second.AcquiredItems.Contains("b"));
-        Assert.DoesNotContain(_tree.ChildrenOf("/party/locks/b"), node => node.StartsWith(Prefix(1), StringComparison.Ordinal));
+        await _party.SettleAsync(() => second.AcquiredItems.Contains("b"));
+        Assert.DoesNotContain(_party.Tree.ChildrenOf("/party/locks/b"), node => node.StartsWith(TreeParty.Prefix(1), StringComparison.Ordinal));
         Assert.True(second.OwnedItems.Single(o => o.Name == "b").FencingToken > tokenB);
     }
 
@@ -95,10 +93,10 @@ public sealed class ItemWorkTests
             changes.Add((e.Item, e.FencingToken, e.Change));
             if (e.Change == ItemOwnershipChange.Revoked)
             {
-                nodeDuringRevoked = _tree.ChildrenOf($"/party/locks/{e.Item}").Any(n => n.StartsWith(Prefix(1), StringComparison.Ordinal));
+                nodeDuringRevoked = _party.Tree.ChildrenOf($"/party/locks/{e.Item}").Any(n => n.StartsWith(TreeParty.Prefix(1), StringComparison.Ordinal));
             }
         };
-        await SettleAsync(() => first.Acquired);
+        await _party.SettleAsync(() => first.Acquired);
         var tokens = new[] { "a", "b", "c" }.ToDictionary(item => item, item => LockZxid(item, 1));
         Assert.Equal([("a", tokens["a"], ItemOwnershipChange.Assigned), ("b", tokens["b"], ItemOwnershipChange.Assigned), ("c", tokens["c"], ItemOwnershipChange.Assigned)], changes);
 
@@ -106,7 +104,7 @@ public sealed class ItemWorkTests
         var (second, _) = Join("1", RebalanceMode.Cooperative);
         var secondChanges = new List<(string Item, long Token, ItemOwnershipChange Change)>();
         second.ItemOwnershipChanged += (_, e) => secondChanges.Add((e.Item, e.FencingToken, e.Change));
-        await SettleAsync(() => second.AcquiredItems.Contains("b"));
+        await _party.SettleAsync(() => second.AcquiredItems.Contains("b"));
 
         // Then the first member was told b is revoked, with its token, while its lock node still stood; the node
         // went once the handler had returned.
@@ -130,7 +128,7 @@ public sealed class ItemWorkTests
         var lost = new List<(string Item, ItemOwnershipChange Change)>();
         first.ItemOwnershipChanged += (_, e) => lost.Add((e.Item, e.Change));
         _ = first.RunItemsAsync(works.RunAsync, CancellationToken.None);
-        await SettleAsync(() => works.Started.Count == 3);
+        await _party.SettleAsync(() => works.Started.Count == 3);
         var before = works.Started.ToList();
 
         // When its connection is lost and comes back.
@@ -139,7 +137,7 @@ public sealed class ItemWorkTests
 
         // Then every work was stopped as Lost; once all returned the set was released and taken again, each item with
         // a new work and a higher token.
-        await SettleAsync(() => works.Started.Count == 6);
+        await _party.SettleAsync(() => works.Started.Count == 6);
         Assert.All(before, w => Assert.Equal(ItemStopReason.Lost, w.StopReason));
         var after = works.Started.Skip(3).ToDictionary(w => w.Item);
         Assert.All(before, w => Assert.True(after[w.Item].FencingToken > w.FencingToken));
@@ -153,12 +151,12 @@ public sealed class ItemWorkTests
         var (first, _) = Join("0", RebalanceMode.Eager);
         var works = new Works();
         _ = first.RunItemsAsync(works.RunAsync, CancellationToken.None);
-        await SettleAsync(() => works.Started.Count == 3);
+        await _party.SettleAsync(() => works.Started.Count == 3);
         var before = works.Started.ToList();
 
         // When a second member joins.
         var (second, _) = Join("1", RebalanceMode.Eager);
-        await SettleAsync(() => second.Acquired && works.Started.Count == 5);
+        await _party.SettleAsync(() => second.Acquired && works.Started.Count == 5);
 
         // Then every work was stopped as an orderly revocation (the locks stood until the release), and the new share
         // got new works with higher tokens.
@@ -189,7 +187,7 @@ public sealed class ItemWorkTests
                 await works.RunAsync(work);
             },
             CancellationToken.None);
-        await SettleAsync(() => works.Started.Count == 2);
+        await _party.SettleAsync(() => works.Started.Count == 2);
 
         // When b's work throws.
         breakB.SetResult();
@@ -200,8 +198,8 @@ public sealed class ItemWorkTests
         Assert.All(works.Started, w => Assert.Equal(ItemStopReason.Finishing, w.StopReason));
         Assert.Equal(2, works.Stopped.Count);
         Assert.True(first.Failed);
-        Assert.Empty(_tree.ChildrenOf("/party/party"));
-        Assert.All(new[] { "a", "b", "c" }, item => Assert.Empty(_tree.ChildrenOf($"/party/locks/{item}")));
+        Assert.Empty(_party.Tree.ChildrenOf("/party/party"));
+        Assert.All(new[] { "a", "b", "c" }, item => Assert.Empty(_party.Tree.ChildrenOf($"/party/locks/{item}")));
     }
 
     [Fact]
@@ -244,9 +242,9 @@ public sealed class ItemWorkTests
         var works = new Works();
         using var stop = new CancellationTokenSource();
         var running = first.RunItemsAsync(works.RunAsync, stop.Token);
-        await SettleAsync(() => works.Started.Count == 3);
+        await _party.SettleAsync(() => works.Started.Count == 3);
         var (second, _) = Join("1", RebalanceMode.Cooperative);
-        await SettleAsync(() => second.AcquiredItems.Contains("b"));
+        await _party.SettleAsync(() => second.AcquiredItems.Contains("b"));
         await stop.CancelAsync();
         await running.WaitAsync(HangGuard);
         var log = writer.ToString();
@@ -267,55 +265,25 @@ public sealed class ItemWorkTests
         Assert.False(asEager.Succeeded);
     }
 
-    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, RebalanceMode mode, string[]? items = null, IEventLogSink? log = null)
-    {
-        var session = ++_sessions;
-        var port = new TreePort(_tree, session, _time);
-        var options = new SetPartitionerOptions
+    private (SetPartitioner Partitioner, TreePort Port) Join(string identifier, RebalanceMode mode, string[]? items = null, IEventLogSink? log = null) =>
+        _party.Join(identifier, items, options =>
         {
-            Identifier = identifier,
-            ContenderPrefix = Prefix(session),
-            TimeProvider = _time,
-            TimeBoundary = TimeSpan.FromSeconds(1),
-            Rebalance = mode,
-            EventLog = log,
-        };
-        return (new SetPartitioner(port, "/party", items ?? ["c", "a", "b"], options), port);
-    }
-
-    private static string Prefix(long session) => session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+            options.Rebalance = mode;
+            options.EventLog = log;
+        });
 
     /// <summary>The creation zxid of the lock node of member <paramref name="session"/> for <paramref name="item"/>: its fencing token.</summary>
     private long LockZxid(string item, long session)
     {
-        var node = _tree.ChildrenOf($"/party/locks/{item}").Single(n => n.StartsWith(Prefix(session), StringComparison.Ordinal));
-        return _tree.CreatedZxidOf($"/party/locks/{item}/{node}")!.Value;
-    }
-
-    /// <summary>
-    /// Lets virtual time pass in small steps until the condition holds (at most a minute of it), giving the works and
-    /// the loops, which go on asynchronously, a moment between steps.
-    /// </summary>
-    private async Task SettleAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        for (var step = 0; step < 600 && !condition(); step++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            for (var spin = 0; spin < 20 && !condition() && DateTime.UtcNow < deadline; spin++)
-            {
-                await Task.Delay(1);
-            }
-        }
-
-        Assert.True(condition(), "the members did not settle within a virtual minute");
+        var node = _party.Tree.ChildrenOf($"/party/locks/{item}").Single(n => n.StartsWith(TreeParty.Prefix(session), StringComparison.Ordinal));
+        return _party.Tree.CreatedZxidOf($"/party/locks/{item}/{node}")!.Value;
     }
 
     private async Task AdvanceAsync(TimeSpan duration)
     {
         for (var passed = TimeSpan.Zero; passed < duration; passed += TimeSpan.FromMilliseconds(100))
         {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
+            _party.Time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(1);
         }
     }

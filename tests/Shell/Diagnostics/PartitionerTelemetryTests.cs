@@ -12,14 +12,16 @@ namespace Partitioner.Tests.Shell.Diagnostics;
 /// </summary>
 public sealed class PartitionerTelemetryTests : IDisposable
 {
-    private readonly ManualTimeProvider _time = new();
-    private readonly ZooKeeperTree _tree = new();
     private readonly MetricsCapture _metrics = new();
     private readonly string _path = "/telemetry-" + Guid.NewGuid().ToString("N");
+    private readonly TreeParty _party;
     private readonly SpanCapture _spans;
-    private long _sessions;
 
-    public PartitionerTelemetryTests() => _spans = new SpanCapture(PartitionerInstruments.Name, "partitioner.path", _path);
+    public PartitionerTelemetryTests()
+    {
+        _party = new TreeParty(_path);
+        _spans = new SpanCapture(PartitionerInstruments.Name, "partitioner.path", _path);
+    }
 
     public void Dispose()
     {
@@ -32,7 +34,7 @@ public sealed class PartitionerTelemetryTests : IDisposable
     {
         var member = Join("0");
 
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
 
         Assert.Equal(3, _metrics.Sum("partitioner.items.owned"));
         Assert.Equal(1, _metrics.Sum("partitioner.members", "partitioner.state", "acquired"));
@@ -56,13 +58,13 @@ public sealed class PartitionerTelemetryTests : IDisposable
     public void AMemberJoining_CountsARebalance_TimesIt_AndNestsTheAllocationInItsSpan()
     {
         var first = Join("0");
-        Settle(() => first.Acquired);
+        _party.Settle(() => first.Acquired);
 
         var second = Join("1");
-        Settle(() => first.Release);
-        _time.Advance(TimeSpan.FromSeconds(2));
+        _party.Settle(() => first.Release);
+        _party.Time.Advance(TimeSpan.FromSeconds(2));
         _ = first.ReleaseSetAsync();
-        Settle(() => first.Acquired && second.Acquired);
+        _party.Settle(() => first.Acquired && second.Acquired);
 
         Assert.Equal(1, _metrics.Sum("partitioner.rebalances"));
         Assert.Equal(3, _metrics.Sum("partitioner.items.owned"));
@@ -83,7 +85,7 @@ public sealed class PartitionerTelemetryTests : IDisposable
     public async Task ALockHeldByAnotherSession_IsALockWait_TimedUntilItIsDeleted()
     {
         // Given another session holding the lock of item "a" (as a kazoo Lock would).
-        var other = new TreePort(_tree, 1000, _time);
+        var other = new TreePort(_party.Tree, 1000, _party.Time);
         foreach (var folder in new[] { _path, _path + "/locks", _path + "/locks/a" })
         {
             await other.CreateAsync(folder, ReadOnlyMemory<byte>.Empty, NodeKind.Persistent, PartyAcl.OpenUnsafe.Folder);
@@ -93,10 +95,10 @@ public sealed class PartitionerTelemetryTests : IDisposable
         var member = Join("0");
 
         // When the member has waited 5 s of virtual time beyond its time boundary, and the lock goes.
-        Settle(() => _metrics.Sum("partitioner.lock.waits") == 1);
-        _time.Advance(TimeSpan.FromSeconds(5));
+        _party.Settle(() => _metrics.Sum("partitioner.lock.waits") == 1);
+        _party.Time.Advance(TimeSpan.FromSeconds(5));
         await other.DeleteAsync(held.CreatedPath!);
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
 
         // Then one wait was counted and timed, and the member took the item.
         var wait = Assert.Single(_metrics.Of("partitioner.lock.wait.duration"));
@@ -109,7 +111,7 @@ public sealed class PartitionerTelemetryTests : IDisposable
     public async Task AFinishedMember_IsNoLongerCountedInAnyState_NorItsItems()
     {
         var member = Join("0");
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
 
         await member.DisposeAsync();
 
@@ -123,7 +125,7 @@ public sealed class PartitionerTelemetryTests : IDisposable
         var logs = new CapturingLoggerFactory();
         var member = Join("0", logs);
 
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
 
         var line = Assert.Single(logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Information);
         Assert.Equal("Partitioner.ZooKeeper.SetPartitioner", line.Category);
@@ -134,17 +136,17 @@ public sealed class PartitionerTelemetryTests : IDisposable
     public void LoggerFactory_GetsTheSessionsExpiry_AsAWarningNamingTheMember()
     {
         var logs = new CapturingLoggerFactory();
-        var port = new TreePort(_tree, 77, _time);
+        var port = new TreePort(_party.Tree, 77, _party.Time);
         var options = new SetPartitionerOptions
         {
             Identifier = "0",
             ContenderPrefix = new string('7', 32),
-            TimeProvider = _time,
+            TimeProvider = _party.Time,
             TimeBoundary = TimeSpan.FromSeconds(1),
             LoggerFactory = logs,
         };
         var member = new SetPartitioner(port, _path, ["a"], options);
-        Settle(() => member.Acquired);
+        _party.Settle(() => member.Acquired);
 
         port.Expire();
 
@@ -153,28 +155,10 @@ public sealed class PartitionerTelemetryTests : IDisposable
         Assert.True(member.Failed);
     }
 
-    private SetPartitioner Join(string identifier, CapturingLoggerFactory? logs = null)
-    {
-        var session = ++_sessions;
-        var options = new SetPartitionerOptions
+    private SetPartitioner Join(string identifier, CapturingLoggerFactory? logs = null) =>
+        _party.Join(identifier, tuning: options =>
         {
-            Identifier = identifier,
-            ContenderPrefix = session.ToString("x32", System.Globalization.CultureInfo.InvariantCulture),
-            TimeProvider = _time,
-            TimeBoundary = TimeSpan.FromSeconds(1),
-            MeterFactory = _metrics,
-            LoggerFactory = logs,
-        };
-        return new SetPartitioner(new TreePort(_tree, session, _time), _path, ["c", "a", "b"], options);
-    }
-
-    private void Settle(Func<bool> condition)
-    {
-        for (var step = 0; step < 600 && !condition(); step++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.True(condition(), "the condition did not hold within a virtual minute");
-    }
+            options.MeterFactory = _metrics;
+            options.LoggerFactory = logs;
+        }).Partitioner;
 }
