@@ -20,15 +20,9 @@ public sealed class InspectCommandTests(ZooKeeperServerFixture server, ITestOutp
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(1);
     private static readonly ImmutableArray<string> Items = ["a", "b", "c", "d"];
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     [Fact]
     public async Task CSharpParty_ShowsHoldersWaitersUnheldItemsAStrayLockAndADuplicateIdentifier()
@@ -229,10 +223,6 @@ public sealed class InspectCommandTests(ZooKeeperServerFixture server, ITestOutp
         return run;
     }
 
-    private ChildProcess StartKazooMember(string path, string identifier)
-    {
-        var child = ChildProcess.StartKazooMember(server.ConnectString, path, Items, identifier);
-        _children.Add(child);
-        return child;
-    }
+    private ChildProcess StartKazooMember(string path, string identifier) =>
+        _children.Add(ChildProcess.StartKazooMember(server.ConnectString, path, Items, identifier));
 }

@@ -13,7 +13,7 @@ namespace Partitioner.Integration.Partitioner;
 public sealed class CooperativeWorkerTests(ZooKeeperServerFixture server) : IDisposable
 {
     private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(6);
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Fact]
     public async Task CooperativeWorkers_PrintAssignedRevokedAndLostWithTokens_AndAJoinRevokesOnlyTheMovingItem()
@@ -51,20 +51,10 @@ public sealed class CooperativeWorkerTests(ZooKeeperServerFixture server) : IDis
         Assert.Equal(0, first.ExitCode);
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
-    private ChildProcess Start(string path, System.Collections.Immutable.ImmutableArray<string> items, string identifier)
-    {
-        var worker = WorkerProcess.Start(server.ConnectString, path, items, identifier, NextPrefix(), MemberSession, "--rebalance", "cooperative");
-        _children.Add(worker);
-        return worker;
-    }
+    private ChildProcess Start(string path, System.Collections.Immutable.ImmutableArray<string> items, string identifier) =>
+        _children.Add(WorkerProcess.Start(server.ConnectString, path, items, identifier, NextPrefix(), MemberSession, "--rebalance", "cooperative"));
 
     private static bool Is(JsonElement line, string kind, string? item = null) =>
         line.TryGetProperty("event", out var e) && e.GetString() == kind && (item is null || line.GetProperty("item").GetString() == item);

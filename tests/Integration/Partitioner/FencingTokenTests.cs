@@ -17,7 +17,7 @@ namespace Partitioner.Integration.Partitioner;
 public sealed class FencingTokenTests(ZooKeeperServerFixture server) : IDisposable
 {
     private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(2);
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Fact]
     public async Task Tokens_ThroughAKilledWorkerAndRestartedMembers_StrictlyIncreaseAndAreTheLockNodesCreationZxids()
@@ -59,13 +59,7 @@ public sealed class FencingTokenTests(ZooKeeperServerFixture server) : IDisposab
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     private static Dictionary<string, long> Printed(JsonElement line) =>
         line.GetProperty("owned").EnumerateArray().ToDictionary(o => o.GetProperty("item").GetString()!, o => o.GetProperty("token").GetInt64(), StringComparer.Ordinal);

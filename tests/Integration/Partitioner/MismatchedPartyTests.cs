@@ -19,7 +19,7 @@ namespace Partitioner.Integration.Partitioner;
 public sealed class MismatchedPartyTests(ZooKeeperServerFixture server) : IDisposable
 {
     private static readonly ImmutableArray<string> Items = ["a", "b", "c", "d", "e", "f"];
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Fact]
     public async Task CooperativeMember_WithAKazooMember_FailsNamingIt_AndTheKazooMemberEndsWithEveryItem()
@@ -122,13 +122,7 @@ public sealed class MismatchedPartyTests(ZooKeeperServerFixture server) : IDispo
         Assert.False(first.Failed || second.Failed, $"co-1: {first.FailureReason}, co-2: {second.FailureReason}");
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     private static SetPartitionerOptions CooperativeOptions(string identifier, out string prefix)
     {
@@ -153,10 +147,6 @@ public sealed class MismatchedPartyTests(ZooKeeperServerFixture server) : IDispo
         }
     }
 
-    private ChildProcess StartKazooMember(string path, string identifier)
-    {
-        var child = ChildProcess.StartKazooMember(server.ConnectString, path, Items, identifier);
-        _children.Add(child);
-        return child;
-    }
+    private ChildProcess StartKazooMember(string path, string identifier) =>
+        _children.Add(ChildProcess.StartKazooMember(server.ConnectString, path, Items, identifier));
 }

@@ -16,7 +16,7 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
 {
     // Items whose code-point order differs from a culture-aware one, so that both sides must sort as Python does.
     private static readonly ImmutableArray<string> Items = ["b", "B", "a", "Z", "é", "1", "zz", "e", "Ä", "_"];
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Fact]
     public async Task MixedParty_CSharpAndKazooMembers_AgreeOnEveryShare_AsMembersOfEitherKindJoinAndLeave()
@@ -98,13 +98,7 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
         await kazooLock.WaitForLine(Is("acquired"), "kazoo took the lock after the member left");
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     /// <summary>kazoo's default partition function, written out here: the sorted items, every n-th from the member's index.</summary>
     private static string[] ExpectedShare(string identifier, IEnumerable<string> members)
@@ -139,21 +133,13 @@ public sealed class MixedPartyTests(ZooKeeperServerFixture server) : IDisposable
             Items);
     }
 
-    private ChildProcess StartKazooMember(string path, string identifier, TimeSpan? sessionTimeout = null)
-    {
-        var child = ChildProcess.StartKazooMember(
+    private ChildProcess StartKazooMember(string path, string identifier, TimeSpan? sessionTimeout = null) =>
+        _children.Add(ChildProcess.StartKazooMember(
             server.ConnectString, path, Items, identifier, environment: null,
-            "--session-timeout", (sessionTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _children.Add(child);
-        return child;
-    }
+            "--session-timeout", (sessionTimeout ?? TimeSpan.FromSeconds(10)).TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-    private ChildProcess StartKazooLock(string lockPath)
-    {
-        var child = ChildProcess.Start(
+    private ChildProcess StartKazooLock(string lockPath) =>
+        _children.Add(ChildProcess.Start(
             "kazoo-lock", "/usr/bin/python3", ChildProcess.SourceFile("tests/Integration/Kazoo/kazoo_lock.py"),
-            "--hosts", server.ConnectString, "--path", lockPath);
-        _children.Add(child);
-        return child;
-    }
+            "--hosts", server.ConnectString, "--path", lockPath));
 }

@@ -21,7 +21,7 @@ namespace Partitioner.Integration.Partitioner;
 public sealed class NetworkAndProcessFaultTests(ZooKeeperServerFixture server) : IDisposable
 {
     private static readonly TimeSpan MemberSession = TimeSpan.FromSeconds(2);
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Theory]
     [InlineData(RebalanceMode.Eager)]
@@ -192,13 +192,7 @@ public sealed class NetworkAndProcessFaultTests(ZooKeeperServerFixture server) :
         group.Ledger.AssertNoOverlap();
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     private static bool IsEvent(JsonElement line, string name) =>
         line.TryGetProperty("event", out var e) && e.GetString() == name;
@@ -245,8 +239,6 @@ public sealed class NetworkAndProcessFaultTests(ZooKeeperServerFixture server) :
     private ChildProcess StartWorker(string path, ImmutableArray<string> items, string identifier, RebalanceMode mode)
     {
         string[] cooperative = ["--rebalance", "cooperative", "--partition-function", "sticky"];
-        var worker = WorkerProcess.Start(server.ConnectString, path, items, identifier, NextPrefix(), MemberSession, mode == RebalanceMode.Cooperative ? cooperative : []);
-        _children.Add(worker);
-        return worker;
+        return _children.Add(WorkerProcess.Start(server.ConnectString, path, items, identifier, NextPrefix(), MemberSession, mode == RebalanceMode.Cooperative ? cooperative : []));
     }
 }

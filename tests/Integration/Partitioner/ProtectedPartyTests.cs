@@ -20,7 +20,7 @@ public sealed class ProtectedPartyTests(ZooKeeperServerFixture server) : IDispos
     private static readonly AuthInfo Member = AuthInfo.Digest("worker", "s3cret-pw");
     private static readonly AuthInfo Other = AuthInfo.Digest("intruder", "guess");
     private static readonly ImmutableArray<string> Items = ["a", "b", "c", "d"];
-    private readonly List<ChildProcess> _children = [];
+    private readonly ChildProcesses _children = new();
 
     [Fact]
     public async Task ProtectedParty_CSharpAndKazooMembersWithTheSameDigest_ShareIt()
@@ -136,13 +136,7 @@ public sealed class ProtectedPartyTests(ZooKeeperServerFixture server) : IDispos
         await Assert.ThrowsAsync<AuthFailedException>(() => ZooKeeperClient.ConnectAsync(server.ConnectString, options).WaitAsync(WaitMax));
     }
 
-    public void Dispose()
-    {
-        foreach (var child in _children)
-        {
-            child.Dispose();
-        }
-    }
+    public void Dispose() => _children.Dispose();
 
     private static SetPartitioner Join(ZooKeeperClient client, string path, string identifier)
     {
@@ -200,12 +194,8 @@ public sealed class ProtectedPartyTests(ZooKeeperServerFixture server) : IDispos
         }
     }
 
-    private ChildProcess StartKazooMember(string path, string identifier)
-    {
-        var child = ChildProcess.StartKazooMember(
+    private ChildProcess StartKazooMember(string path, string identifier) =>
+        _children.Add(ChildProcess.StartKazooMember(
             server.ConnectString, path, Items, identifier,
-            new Dictionary<string, string> { ["PARTY_AUTH"] = Credentials }, "--digest-auth-env", "PARTY_AUTH");
-        _children.Add(child);
-        return child;
-    }
+            new Dictionary<string, string> { ["PARTY_AUTH"] = Credentials }, "--digest-auth-env", "PARTY_AUTH"));
 }
