@@ -199,7 +199,10 @@ internal static class Allocation
         DecisionBuilder decision, ImmutableSortedDictionary<long, ImmutableArray<string>> batches, ImmutableArray<string> missing)
     {
         var ledger = decision.Ledger;
-        var withLock = missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
+        // With no node known or possible (a member's first round), every item gets its lock node: the items are used
+        // as they are, not filtered into a copy.
+        bool noneHeld = ledger.Nodes.IsEmpty && ledger.Uncertain.IsEmpty;
+        var withLock = noneHeld ? missing : missing.Where(item => !ledger.OwnNodes.ContainsKey(item) && !ledger.Uncertain.Contains(item)).ToImmutableArray();
         foreach (var batch in Batches.OfItems(decision.Config, withLock, Math.Max(1, decision.Config.BatchSize / 2)))
         {
             long id = decision.NewId();
@@ -207,7 +210,7 @@ internal static class Allocation
             LedgerDecisions.CreateFoldersWithLockNodes(decision, id, batch);
         }
 
-        var withoutLock = missing.Where(item => ledger.OwnNodes.ContainsKey(item) || ledger.Uncertain.Contains(item));
+        var withoutLock = noneHeld ? [] : missing.Where(item => ledger.OwnNodes.ContainsKey(item) || ledger.Uncertain.Contains(item));
         foreach (var batch in Batches.OfItems(decision.Config, withoutLock, decision.Config.BatchSize))
         {
             long id = decision.NewId();

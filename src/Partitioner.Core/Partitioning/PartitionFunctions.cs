@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Partitioner.Core;
 
@@ -21,13 +22,16 @@ public static class PartitionFunctions
 
         // Core hands the items over sorted (the config keeps them so); sorting again would cost O(n log n) per round.
         var sorted = CodePointComparer.IsStrictlyAscending(items.AsSpan()) ? items : items.Order(CodePointComparer.Instance).ToImmutableArray();
-        var share = ImmutableArray.CreateBuilder<string>();
-        for (int i = index; i < sorted.Length; i += workers.Length)
+        // Sized exactly, filled and handed over without a copy: a share of 100,000 items made through a growing
+        // builder cost three arrays of it in garbage.
+        int length = index < sorted.Length ? ((sorted.Length - index - 1) / workers.Length) + 1 : 0;
+        var share = new string[length];
+        for (int i = index, at = 0; i < sorted.Length; i += workers.Length, at++)
         {
-            share.Add(sorted[i]);
+            share[at] = sorted[i];
         }
 
-        return share.ToImmutable();
+        return ImmutableCollectionsMarshal.AsImmutableArray(share);
     }
 
     /// <summary>

@@ -21,10 +21,17 @@ internal sealed class KnownFolders
         config.Items.BinarySearch(item, CodePointComparer.Instance) is int i and >= 0 && IsSet(i);
 
     /// <summary>Those of <paramref name="items"/> (in code-point order, for speed) whose folder is not known to exist.</summary>
-    public ImmutableArray<string> Unknown(PartitionerConfig config, IEnumerable<string> items)
+    public ImmutableArray<string> Unknown(PartitionerConfig config, ImmutableArray<string> items)
     {
+        // A member's first round knows no folder: every item is unknown, and the items are handed back as they are
+        // rather than copied (100,000 of them cost an array and its builder's growth).
+        if (_bits is null)
+        {
+            return items;
+        }
+
         var positions = new SortedPositions(config.Items);
-        var unknown = ImmutableArray.CreateBuilder<string>();
+        var unknown = ImmutableArray.CreateBuilder<string>(items.Length);
         foreach (string item in items)
         {
             if (positions.Find(item) is var i && (i < 0 || !IsSet(i)))
@@ -33,7 +40,7 @@ internal sealed class KnownFolders
             }
         }
 
-        return unknown.ToImmutable();
+        return unknown.Count == items.Length ? unknown.MoveToImmutable() : unknown.ToImmutable();
     }
 
     // Evolve.
