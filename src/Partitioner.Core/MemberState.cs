@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Partitioner.Core;
 
@@ -107,13 +108,45 @@ public sealed record MemberState
     // Evolve: each method records one fact and returns the new state; the deciders choose the commands.
 
     /// <summary>Moved to <paramref name="next"/> owning <paramref name="owned"/>; the state id grows by one when the state actually changes.</summary>
-    internal MemberState MovedTo(PartitionState next, ImmutableArray<OwnedItem> owned) => this with
+    internal MemberState MovedTo(PartitionState next, ImmutableArray<OwnedItem> owned) => MovedTo(next, owned, NamesOf(owned));
+
+    /// <summary>
+    /// As <see cref="MovedTo(PartitionState, ImmutableArray{OwnedItem})"/>, with <paramref name="names"/> the names of
+    /// <paramref name="owned"/> in order, kept as they are: a round's share is those names, and 100,000 held items then
+    /// cost no second array of them.
+    /// </summary>
+    internal MemberState MovedTo(PartitionState next, ImmutableArray<OwnedItem> owned, ImmutableArray<string> names)
     {
-        PartitionState = next,
-        StateId = next == PartitionState ? StateId : StateId + 1,
-        AcquiredItems = [.. owned.Select(item => item.Name)],
-        OwnedItems = owned,
-    };
+        if (names.Length != owned.Length)
+        {
+            throw new ArgumentException($"{names.Length} names were given for {owned.Length} owned items.", nameof(names));
+        }
+
+        return this with
+        {
+            PartitionState = next,
+            StateId = next == PartitionState ? StateId : StateId + 1,
+            AcquiredItems = names,
+            OwnedItems = owned,
+        };
+    }
+
+    /// <summary>The names of <paramref name="owned"/>, in order, in an array of their exact length.</summary>
+    private static ImmutableArray<string> NamesOf(ImmutableArray<OwnedItem> owned)
+    {
+        if (owned.IsEmpty)
+        {
+            return [];
+        }
+
+        var names = new string[owned.Length];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = owned[i].Name;
+        }
+
+        return ImmutableCollectionsMarshal.AsImmutableArray(names);
+    }
 
     /// <summary>
     /// Failed for <paramref name="reason"/> (terminal): no items, no phase. The state id grows by one unless the member

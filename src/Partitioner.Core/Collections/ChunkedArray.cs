@@ -9,19 +9,20 @@ namespace Partitioner.Core;
 /// <typeparam name="T">The values.</typeparam>
 internal sealed class ChunkedArray<T>
 {
-    /// <summary>Values per chunk.</summary>
-    public const int ChunkLength = 1 << ChunkBits;
+    /// <summary>Values per chunk, unless the array was made with its own chunk length.</summary>
+    public const int ChunkLength = 1 << DefaultChunkBits;
 
-    private const int ChunkBits = 8;
-    private const int ChunkMask = ChunkLength - 1;
+    private const int DefaultChunkBits = 8;
 
     private readonly Chunk[] _chunks;
     private readonly Edit? _owner;
+    private readonly int _chunkBits;
 
-    private ChunkedArray(Chunk[] chunks, int length, Edit? owner)
+    private ChunkedArray(Chunk[] chunks, int length, Edit? owner, int chunkBits)
     {
         _chunks = chunks;
         _owner = owner;
+        _chunkBits = chunkBits;
         Length = length;
     }
 
@@ -35,23 +36,30 @@ internal sealed class ChunkedArray<T>
         {
             ArgumentOutOfRangeException.ThrowIfNegative(index);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Length);
-            return _chunks[index >> ChunkBits].Values[index & ChunkMask];
+            return _chunks[index >> _chunkBits].Values[index & ((1 << _chunkBits) - 1)];
         }
     }
 
-    /// <summary>An array of <paramref name="length"/> values, each <paramref name="value"/>.</summary>
-    public static ChunkedArray<T> Filled(int length, T value)
+    /// <summary>
+    /// An array of <paramref name="length"/> values, each <paramref name="value"/>, in chunks of 2^<paramref name="chunkBits"/>
+    /// values. Made under <paramref name="edit"/>, that edit changes it in place (no chunk copied); made under none, every
+    /// edit copies what it changes.
+    /// </summary>
+    public static ChunkedArray<T> Filled(int length, T value, Edit? edit = null, int chunkBits = DefaultChunkBits)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var chunks = new Chunk[(length + ChunkMask) >> ChunkBits];
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBits, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkBits, 20);
+        int chunkLength = 1 << chunkBits;
+        var chunks = new Chunk[(length + chunkLength - 1) >> chunkBits];
         for (int c = 0; c < chunks.Length; c++)
         {
-            var values = new T[Math.Min(ChunkLength, length - (c << ChunkBits))];
+            var values = new T[Math.Min(chunkLength, length - (c << chunkBits))];
             Array.Fill(values, value);
-            chunks[c] = new Chunk(values, null);
+            chunks[c] = new Chunk(values, edit);
         }
 
-        return new ChunkedArray<T>(chunks, length, null);
+        return new ChunkedArray<T>(chunks, length, edit, chunkBits);
     }
 
     /// <summary>
@@ -63,8 +71,8 @@ internal sealed class ChunkedArray<T>
         ArgumentNullException.ThrowIfNull(edit);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Length);
-        var result = ReferenceEquals(_owner, edit) ? this : new ChunkedArray<T>((Chunk[])_chunks.Clone(), Length, edit);
-        int c = index >> ChunkBits;
+        var result = ReferenceEquals(_owner, edit) ? this : new ChunkedArray<T>((Chunk[])_chunks.Clone(), Length, edit, _chunkBits);
+        int c = index >> _chunkBits;
         var chunk = result._chunks[c];
         if (!ReferenceEquals(chunk.Owner, edit))
         {
@@ -72,7 +80,7 @@ internal sealed class ChunkedArray<T>
             result._chunks[c] = chunk;
         }
 
-        chunk.Values[index & ChunkMask] = value;
+        chunk.Values[index & ((1 << _chunkBits) - 1)] = value;
         return result;
     }
 

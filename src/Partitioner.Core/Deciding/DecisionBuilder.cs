@@ -68,6 +68,15 @@ internal sealed class DecisionBuilder
         }
     }
 
+    /// <summary>As <see cref="MoveTo(PartitionState, ImmutableArray{OwnedItem})"/>, where <paramref name="names"/> are the owned items' names in order (kept, not copied).</summary>
+    public void MoveTo(PartitionState next, ImmutableArray<OwnedItem> owned, ImmutableArray<string> names)
+    {
+        if (!IsFailed)
+        {
+            State = State.MovedTo(next, owned, names);
+        }
+    }
+
     /// <summary>Enters Failure (terminal) with <paramref name="reason"/>; the last change a decision may make.</summary>
     public void Terminate(string reason)
     {

@@ -160,13 +160,7 @@ internal static class LedgerDecisions
         switch (result)
         {
             case MultiCompleted { Error: ZooKeeperError.Ok } multi:
-                var created = new (string? Path, long? Zxid)[Math.Min(items.Length, multi.Results.Length)];
-                for (int i = 0; i < created.Length; i++)
-                {
-                    created[i] = (multi.Results[i].CreatedPath, multi.Results[i].CreatedZxid);
-                }
-
-                _ = KeepOrDelete(decision, items, created);
+                _ = KeepOrDelete(decision, items, multi.Results, first: 0, stride: 1);
                 return LedgerOutcome.Recorded;
             case { Error: ZooKeeperError.ConnectionLoss }:
                 decision.SetLedger(decision.Ledger.BecameUncertain(items));
@@ -207,13 +201,7 @@ internal static class LedgerDecisions
         switch (result.Error)
         {
             case ZooKeeperError.Ok:
-                var created = new (string? Path, long? Zxid)[Math.Min(items.Length, result.Results.Length / 2)];
-                for (int i = 0; i < created.Length; i++)
-                {
-                    created[i] = (result.Results[2 * i + 1].CreatedPath, result.Results[2 * i + 1].CreatedZxid);
-                }
-
-                return new LedgerOutcome.FoldersCreated(result, KeepOrDelete(decision, items, created));
+                return new LedgerOutcome.FoldersCreated(result, KeepOrDelete(decision, items, result.Results, first: 1, stride: 2));
             case ZooKeeperError.NodeExists:
                 // A folder of the batch exists: nothing applied; the round reads the batch's folders and creates the rest.
                 return new LedgerOutcome.FoldersCreated(result, []);
@@ -242,52 +230,87 @@ internal static class LedgerDecisions
     }
 
     /// <summary>
-    /// Lock creates applied, <paramref name="created"/>[i] for <paramref name="items"/>[i] (a null path: not created). A
-    /// node is kept when the current round wants the item and has no node for it yet; otherwise (its round was aborted
-    /// or released meanwhile) it is deleted at once. The nodes kept are recorded in one ledger change; returns their items.
+    /// Lock creates applied: item i of <paramref name="items"/> has its create's result at <paramref name="first"/> +
+    /// <paramref name="stride"/> * i of <paramref name="results"/> (a null path: not created). A node is kept when the
+    /// current round wants the item and has no node for it yet; otherwise (its round was aborted or released meanwhile)
+    /// it is deleted at once. The nodes kept are recorded in one ledger change; returns their items.
     /// </summary>
-    private static ImmutableArray<string> KeepOrDelete(DecisionBuilder decision, ImmutableArray<string> items, (string? Path, long? Zxid)[] created)
+    /// <remarks>
+    /// The results are read where they are and the nodes go straight into the ledger's map under the decision's edit:
+    /// a batch whose every node is kept (a first allocation's) costs no list of its own, and its kept items are
+    /// <paramref name="items"/> itself. With 100,000 items a copied result, a list entry and a kept entry each were a
+    /// quarter of the result decisions' garbage.
+    /// </remarks>
+    private static ImmutableArray<string> KeepOrDelete(DecisionBuilder decision, ImmutableArray<string> items, ImmutableArray<WriteResult> results, int first, int stride)
     {
+        int count = Math.Min(items.Length, Math.Max(0, (results.Length - first + stride - 1) / stride));
         var round = decision.Phase is RoundPhase { Round: var r } ? r : null;
         var positions = round is null ? default : round.Positions();
-        var ownNodes = decision.Ledger.OwnNodes;
-        var adopted = new List<(string Item, OwnNode Node)>(created.Length);
+        var edit = decision.Edit;
+        string prefix = decision.Config.ContenderPrefix;
+        var nodes = decision.Ledger.Nodes;
         int lastAdopted = -1;
         HashSet<int>? adoptedOutOfOrder = null;
-        var kept = ImmutableArray.CreateBuilder<string>(created.Length);
-        var unwanted = new List<string>();
-        for (int i = 0; i < created.Length; i++)
+        // Null while every item so far was kept: the kept items are then items[0..i).
+        ImmutableArray<string>.Builder? kept = null;
+        List<string>? unwanted = null;
+        for (int i = 0; i < count; i++)
         {
-            if (created[i].Path is not { } createdPath)
+            var result = results[first + (stride * i)];
+            if (result.CreatedPath is not { } createdPath)
             {
+                kept ??= KeptSoFar(items, i);
                 continue;
             }
 
             string item = items[i];
             int index = round is null ? -1 : positions.Find(item);
             // A batch names each item once, in share order; should one name an item twice, its second node finds the
-            // first adopted (the set is only made for a batch out of order).
-            if (index >= 0 && !ownNodes.ContainsKey(item)
-                && (index > lastAdopted || (adoptedOutOfOrder ??= [.. adopted.Select(a => round!.IndexOf(a.Item))]).Add(index)))
+            // first adopted (the set is only made for a batch out of order). The map holds this batch's nodes already,
+            // so an item named twice is found there too, as it would be in the set.
+            if (index >= 0 && !nodes.ContainsKey(item)
+                && (index > lastAdopted || (adoptedOutOfOrder ??= AdoptedIndices(round!, kept, items, i)).Add(index)))
             {
                 adoptedOutOfOrder?.Add(index);
                 lastAdopted = Math.Max(lastAdopted, index);
-                adopted.Add((item, OwnNode.Created(createdPath, decision.Config.ContenderPrefix, created[i].Zxid)));
-                kept.Add(item);
+                nodes = nodes.SetItem(edit, item, OwnNode.Created(createdPath, prefix, result.CreatedZxid));
+                kept?.Add(item);
             }
             else
             {
-                unwanted.Add(NodePath(decision, item, ZnodePaths.NameOf(createdPath)));
+                kept ??= KeptSoFar(items, i);
+                (unwanted ??= []).Add(NodePath(decision, item, ZnodePaths.NameOf(createdPath)));
             }
         }
 
-        decision.SetLedger(decision.Ledger.AdoptedAll(decision.Edit, adopted));
-        foreach (string path in unwanted)
+        decision.SetLedger(decision.Ledger.AdoptedAll(nodes));
+        foreach (string path in unwanted ?? [])
         {
             DeletePaths(decision, [path]);
         }
 
-        return kept.ToImmutable();
+        return kept is not null ? kept.ToImmutable() : count == items.Length ? items : items[..count];
+    }
+
+    /// <summary>The first <paramref name="count"/> items, every one of them kept, in a builder to add the next kept ones to.</summary>
+    private static ImmutableArray<string>.Builder KeptSoFar(ImmutableArray<string> items, int count)
+    {
+        var kept = ImmutableArray.CreateBuilder<string>(items.Length);
+        kept.AddRange(items.AsSpan(0, count));
+        return kept;
+    }
+
+    /// <summary>The share indices of the items kept so far (<paramref name="kept"/>, or while null the first <paramref name="count"/> items).</summary>
+    private static HashSet<int> AdoptedIndices(Round round, ImmutableArray<string>.Builder? kept, ImmutableArray<string> items, int count)
+    {
+        var indices = new HashSet<int>();
+        IEnumerable<string> adopted = kept is null ? items.Take(count) : kept;
+        foreach (string item in adopted)
+        {
+            indices.Add(round.IndexOf(item));
+        }
+
+        return indices;
     }
 
     private static LedgerOutcome OnDeleted(DecisionBuilder decision, ImmutableArray<string> paths, OperationCompleted result)

@@ -42,7 +42,7 @@ internal static class Locking
             LedgerDecisions.CreateLockNodes(decision, batch);
         }
 
-        var locking = LockingStage.Start(share.Length, tracksFresh: config.Rebalance == RebalanceMode.Cooperative);
+        var locking = LockingStage.Start(decision.Edit, share.Length, tracksFresh: config.Rebalance == RebalanceMode.Cooperative);
         var isHeld = new bool[share.Length];
         foreach (var batch in held)
         {
@@ -403,7 +403,7 @@ internal static class Locking
 
         decision.Evolve(s => s.AcquiredOnce().RetryBackoffReset());
         decision.SetPhase(new HoldingPhase(round.PartyWatchOpId));
-        decision.MoveTo(PartitionState.Acquired, owned.MoveToImmutable());
+        decision.MoveTo(PartitionState.Acquired, owned.MoveToImmutable(), round.Share);
     }
 
     private static string Folder(DecisionBuilder decision, string item) => ZnodePaths.LockFolder(decision.Config.Path, item);

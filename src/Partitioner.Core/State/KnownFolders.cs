@@ -5,10 +5,14 @@ namespace Partitioner.Core;
 /// <summary>
 /// The items whose lock folder this member has seen or created, one bit per item of the configuration (in its
 /// code-point order): a member with 100,000 items keeps 12.5 KB here, not a tree node per item. The bits are in
-/// chunks, so recording a batch of folders copies the chunk it touches, not every bit.
+/// chunks, so recording a batch of folders copies the chunk it touches (and the table of chunks), not every bit.
 /// </summary>
 internal sealed class KnownFolders
 {
+    // 32 words (2,048 items) a chunk: a batch's folders touch a word or two, and a first allocation's 800 batches each
+    // copied a chunk of 256 words (2 KB) where one of 32 does.
+    private const int WordsPerChunkBits = 5;
+
     private readonly ChunkedArray<ulong>? _bits;
 
     private KnownFolders(ChunkedArray<ulong>? bits) => _bits = bits;
@@ -55,7 +59,7 @@ internal sealed class KnownFolders
 
     private KnownFolders Set(Edit edit, PartitionerConfig config, IEnumerable<string> items, bool known)
     {
-        var bits = _bits ?? ChunkedArray<ulong>.Filled((config.Items.Length + 63) / 64, 0);
+        var bits = _bits ?? ChunkedArray<ulong>.Filled((config.Items.Length + 63) / 64, 0, edit, WordsPerChunkBits);
         var original = bits;
         var positions = new SortedPositions(config.Items);
         foreach (string item in items)

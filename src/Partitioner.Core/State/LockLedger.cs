@@ -64,22 +64,11 @@ internal sealed record LockLedger(
     /// <summary>The result of the creates <paramref name="opId"/> came back.</summary>
     public LockLedger CreatesAnswered(long opId) => this with { PendingCreates = PendingCreates.Remove(opId) };
 
-    /// <summary>This member's nodes for the items of <paramref name="adopted"/> are those nodes, recorded in one change under <paramref name="edit"/>.</summary>
-    public LockLedger AdoptedAll(Edit edit, IReadOnlyList<(string Item, OwnNode Node)> adopted)
-    {
-        if (adopted.Count == 0)
-        {
-            return this;
-        }
-
-        var nodes = Nodes;
-        foreach (var (item, node) in adopted)
-        {
-            nodes = nodes.SetItem(edit, item, node);
-        }
-
-        return this with { Nodes = nodes };
-    }
+    /// <summary>
+    /// This member's nodes are now <paramref name="nodes"/>: the caller added the nodes it adopted to <see cref="Nodes"/>
+    /// under its decision's edit, one by one, and records them here in one change.
+    /// </summary>
+    public LockLedger AdoptedAll(SortedItemMap<OwnNode> nodes) => ReferenceEquals(nodes, Nodes) ? this : this with { Nodes = nodes };
 
     /// <summary>
     /// The stats of this member's nodes say they were created at these zxids, recorded in one change under

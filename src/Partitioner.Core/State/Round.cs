@@ -74,10 +74,11 @@ internal sealed record LockingStage(
 
     /// <summary>
     /// Nothing read yet, for a share of <paramref name="shareLength"/> items; <paramref name="tracksFresh"/> (cooperative
-    /// mode) keeps the <see cref="Fresh"/> list.
+    /// mode) keeps the <see cref="Fresh"/> list. The items' progress is made under <paramref name="edit"/>, which fills it
+    /// in place.
     /// </summary>
-    public static LockingStage Start(int shareLength, bool tracksFresh = false) => new(
-        ChunkedArray<ItemProgress>.Filled(shareLength, UnreadItem.Instance),
+    public static LockingStage Start(Edit edit, int shareLength, bool tracksFresh = false) => new(
+        ChunkedArray<ItemProgress>.Filled(shareLength, UnreadItem.Instance, edit),
         ImmutableSortedDictionary<long, ImmutableArray<int>>.Empty,
         ImmutableSortedDictionary<long, int>.Empty,
         HeldCount: 0,

@@ -101,6 +101,38 @@ public sealed class SortedItemMapTests
         Assert.False(map.ContainsKey("01000"));
     }
 
+    [Fact]
+    public void SetItem_BatchesAppendedUnderSuccessiveEdits_KeepEveryVersionAndTakeKeysBetweenThemLater()
+    {
+        // A first allocation's shape: ascending batches of 125 (not a chunk's length), one decision each, so that a
+        // batch starts past a last chunk an earlier decision made; then keys between the batches, and removes.
+        var keys = Enumerable.Range(0, 1_000).Select(i => Key(2 * i)).ToArray();
+        var map = SortedItemMap<int>.Empty;
+        var versions = new List<(SortedItemMap<int> Map, string[] Keys)>();
+        for (int start = 0; start < keys.Length; start += 125)
+        {
+            var edit = new Edit();
+            foreach (string key in keys.AsSpan(start, 125))
+            {
+                map = map.SetItem(edit, key, start);
+            }
+
+            versions.Add((map, keys[..(start + 125)]));
+        }
+
+        var between = Enumerable.Range(0, 1_000).Where(i => i % 50 == 0).Select(i => Key((2 * i) + 1)).ToArray();
+        var grown = between.Aggregate(map, (m, key) => m.SetItem(new Edit(), key, -1));
+        var shrunk = keys.Where((_, i) => i % 3 == 0).Aggregate(grown, (m, key) => m.Remove(new Edit(), key));
+
+        Assert.All(versions, version => Assert.Equal(version.Keys, version.Map.Keys));
+        Assert.All(keys.Select((key, i) => (key, i)), pair => Assert.Equal(pair.i / 125 * 125, map[pair.key]));
+        Assert.Equal([.. keys.Concat(between).Order(CodePointComparer.Instance)], grown.Keys);
+        Assert.All(between, key => Assert.Equal(-1, grown[key]));
+        Assert.Equal([.. keys.Where((_, i) => i % 3 != 0).Concat(between).Order(CodePointComparer.Instance)], shrunk.Keys);
+
+        static string Key(int i) => i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
