@@ -169,11 +169,14 @@ internal sealed class ItemOwnership
             _deadline = null;
             if (!_tracked.IsEmpty)
             {
+                var changes = new List<(OwnedItem Owned, ItemOwnershipChange Change)>(_tracked.Length);
                 foreach (var owned in _tracked)
                 {
                     _lapsed.Add(owned);
-                    Left(owned, ItemStopReason.Lost);
+                    Left(changes, owned, ItemStopReason.Lost);
                 }
+
+                EnqueueChanges(changes);
 
                 _tracked = ImmutableArray<OwnedItem>.Empty;
                 _runner?.Add(new ItemMessage.Lapsed());
@@ -187,11 +190,21 @@ internal sealed class ItemOwnership
         Deliver();
     }
 
+    /// <remarks>
+    /// A member's first Acquired of 100,000 items is the common large case: nothing tracked, lapsed or stopped before.
+    /// The sets are made only when there is something to look up in them (an item's owned set was hashed three times
+    /// over), and the changes of one decision go to the handlers as one delivery, not a closure per item.
+    /// </remarks>
     private void Diff(Observation observation, ImmutableArray<OwnedItem> core, bool claimOpen)
     {
         _lastCore = core;
-        var coreSet = core.ToHashSet();
-        _lapsed.RemoveWhere(owned => !coreSet.Contains(owned));
+        HashSet<OwnedItem>? coreSet = null;
+        if (_lapsed.Count > 0)
+        {
+            coreSet = core.ToHashSet();
+            _lapsed.RemoveWhere(owned => !coreSet.Contains(owned));
+        }
+
         var lapsedNow = false;
         if (!claimOpen)
         {
@@ -202,36 +215,43 @@ internal sealed class ItemOwnership
             }
         }
 
-        var owning = claimOpen ? core.Where(owned => !_lapsed.Contains(owned)).ToImmutableArray() : ImmutableArray<OwnedItem>.Empty;
-        var owningSet = owning.ToHashSet();
-        var stopped = _stops.Select(stop => stop.Item).ToHashSet(StringComparer.Ordinal);
-
-        // An eager party change: the watch of the party moved the member from Acquired to Release, keeping its locks.
-        var orderly = observation is { Stopped: false, Event: WatchFired }
-            && observation.Previous.PartitionState == PartitionState.Acquired
-            && observation.Current.PartitionState == PartitionState.Release;
-        foreach (var owned in _tracked)
+        var owning = !claimOpen ? ImmutableArray<OwnedItem>.Empty
+            : _lapsed.Count == 0 ? core
+            : core.Where(owned => !_lapsed.Contains(owned)).ToImmutableArray();
+        var changes = new List<(OwnedItem Owned, ItemOwnershipChange Change)>();
+        if (!_tracked.IsEmpty)
         {
-            if (owningSet.Contains(owned))
-            {
-                continue;
-            }
+            var owningSet = owning.ToHashSet();
+            var stopped = _stops.Select(stop => stop.Item).ToHashSet(StringComparer.Ordinal);
 
-            var lapsed = !claimOpen && coreSet.Contains(owned);
-            var revoked = !lapsed && claimOpen && (stopped.Contains(owned.Name) || orderly);
-            Left(owned, revoked ? ItemStopReason.Revoked : ItemStopReason.Lost);
+            // An eager party change: the watch of the party moved the member from Acquired to Release, keeping its locks.
+            var orderly = observation is { Stopped: false, Event: WatchFired }
+                && observation.Previous.PartitionState == PartitionState.Acquired
+                && observation.Current.PartitionState == PartitionState.Release;
+            foreach (var owned in _tracked)
+            {
+                if (owningSet.Contains(owned))
+                {
+                    continue;
+                }
+
+                var lapsed = !claimOpen && (coreSet ??= core.ToHashSet()).Contains(owned);
+                var revoked = !lapsed && claimOpen && (stopped.Contains(owned.Name) || orderly);
+                Left(changes, owned, revoked ? ItemStopReason.Revoked : ItemStopReason.Lost);
+            }
         }
 
-        var trackedSet = _tracked.ToHashSet();
+        var trackedSet = _tracked.IsEmpty ? null : _tracked.ToHashSet();
         foreach (var owned in owning)
         {
-            if (!trackedSet.Contains(owned))
+            if (trackedSet is null || !trackedSet.Contains(owned))
             {
                 _runner?.Add(new ItemMessage.Assigned(owned));
-                _deliveries.Enqueue(() => _raise(new ItemOwnershipChangedEventArgs(owned.Name, owned.FencingToken, ItemOwnershipChange.Assigned)));
+                changes.Add((owned, ItemOwnershipChange.Assigned));
             }
         }
 
+        EnqueueChanges(changes);
         if (lapsedNow)
         {
             _runner?.Add(new ItemMessage.Lapsed());
@@ -253,11 +273,33 @@ internal sealed class ItemOwnership
         _stops.Clear();
     }
 
-    private void Left(OwnedItem owned, ItemStopReason reason)
+    private void Left(List<(OwnedItem Owned, ItemOwnershipChange Change)> changes, OwnedItem owned, ItemStopReason reason)
     {
         _runner?.Add(new ItemMessage.Left(owned, reason));
-        var change = reason == ItemStopReason.Revoked ? ItemOwnershipChange.Revoked : ItemOwnershipChange.Lost;
-        _deliveries.Enqueue(() => _raise(new ItemOwnershipChangedEventArgs(owned.Name, owned.FencingToken, change)));
+        changes.Add((owned, reason == ItemStopReason.Revoked ? ItemOwnershipChange.Revoked : ItemOwnershipChange.Lost));
+    }
+
+    /// <summary>
+    /// One delivery for the changes of one decision (or one lapse), told to the handlers in order. An event argument is
+    /// made only for a change that has a handler to hear it, as raising to no handler did nothing with it.
+    /// </summary>
+    private void EnqueueChanges(List<(OwnedItem Owned, ItemOwnershipChange Change)> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        _deliveries.Enqueue(() =>
+        {
+            foreach (var (owned, change) in changes)
+            {
+                if (_hasSubscribers())
+                {
+                    _raise(new ItemOwnershipChangedEventArgs(owned.Name, owned.FencingToken, change));
+                }
+            }
+        });
     }
 
     /// <summary>No per-item work runs for the item: its work has stopped, once the handlers queued before have run.</summary>
