@@ -35,6 +35,14 @@ internal static partial class Log
         Message = "Partitioner {Identifier}: the port called the watch of operation {OpId} on {Path} again ({Kind}); a watch fires once, so it is ignored")]
     public static partial void WatchFiredAgain(ILogger logger, string identifier, long opId, string path, WatchEventKind kind);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "Partitioner {Identifier}: the port answered operation {OpId} again ({Answer}); a request is answered once, so it is ignored")]
+    public static partial void AnsweredAgain(ILogger logger, string identifier, long opId, string answer);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error,
+        Message = "Partitioner {Identifier}: the port answered operation {OpId} with the id {AnsweredId}; the answer is taken as operation {OpId}'s")]
+    public static partial void AnsweredWithAnotherId(ILogger logger, string identifier, long opId, long answeredId);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning,
         Message = "Partitioner {Identifier}: an ItemOwnershipChanged handler threw on {Item} {Change}; the member carries on")]
     public static partial void OwnershipHandlerThrew(ILogger logger, string identifier, string item, ItemOwnershipChange change, Exception exception);

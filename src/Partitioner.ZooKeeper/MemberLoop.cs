@@ -21,16 +21,18 @@ internal readonly record struct Observation(MemberState Previous, MemberState Cu
 /// </summary>
 /// <remarks>
 /// There is no thread of its own. Whoever posts an event while no one is draining drains the queue
-/// inline; an event posted while draining (from a port task that completed synchronously, a watch or
-/// a timer) is queued, never decided re-entrantly. Commands are issued without waiting on each other,
-/// and each result is posted back as an event. Under the simulator every callback arrives on its one
+/// inline, except the port on a thread it must not hold (<see cref="PortCallbacks.DecideOnThreadPool"/>: the real
+/// client's dispatcher), which has the queue drained from the thread pool; an event posted while draining (an answer
+/// the port gave at once, a watch or a timer) is queued, never decided re-entrantly. Requests are sent without
+/// waiting on each other, and the port answers each with Core's own event, which goes to the mailbox as it is: the
+/// port's answers come in order, and the mailbox keeps it. Under the simulator every callback arrives on its one
 /// scheduler thread, so a run is a pure function of its seed.
 /// <para>The mailbox has no limit of its own, because reaching one could only lose an event (a result or a watch
 /// that Core must hear of), block the client's thread that delivers it (shared by every member on that client, and
 /// the drainer's own thread when a result is already there), or end the member with its locks undeleted. Its limit
 /// is instead on what fills it: at most <see cref="SetPartitionerOptions.RequestsInFlightMax"/> of Core's requests
 /// are out at once, and the rest wait in <see cref="_unsent"/> in Core's order until results are decided, so no
-/// more results than that can wait. Each result answers one request Core sent (one per op id: <see cref="Issue{T}"/>
+/// more results than that can wait. Each result answers one request Core sent (one per op id: <see cref="RequestInFlight"/>
 /// posts once, and Core's requests are bounded by its share and the party), each watch event answers one watching request (the shell passes on only
 /// the first call of a watch's callback, whatever the port does), each timer event fires once for one timer Core
 /// started (one-shot; a restarted timer replaces the old one), the stops' answers (one <see cref="ItemWorkStopped"/> per
@@ -143,8 +145,15 @@ internal sealed class MemberLoop
         DrainQueued();
     }
 
-    /// <summary>Queues an event, and drains the queue unless someone already is. False once stopped.</summary>
-    public bool Post(Event @event)
+    /// <summary>Queues an event, and drains the queue inline unless someone already is. False once stopped.</summary>
+    public bool Post(Event @event) => Post(@event, onThreadPool: false);
+
+    /// <summary>
+    /// Queues an event and, unless someone already drains, drains the queue: inline, or from the thread pool when
+    /// <paramref name="onThreadPool"/> (an answer on a client's dispatcher, which the decision and the handlers it
+    /// raises must not hold). Either way the mailbox keeps the order the events were posted in. False once stopped.
+    /// </summary>
+    private bool Post(Event @event, bool onThreadPool)
     {
         lock (_gate)
         {
@@ -167,7 +176,19 @@ internal sealed class MemberLoop
             _draining = true;
         }
 
-        DrainQueued();
+        if (onThreadPool)
+        {
+            // The one use of the pool in the shell, and never under the simulator, whose port calls back on its one
+            // scheduler thread (PortCallbacks.DecideInline): the real client's dispatcher must not run the decision.
+#pragma warning disable RS0030
+            ThreadPool.UnsafeQueueUserWorkItem(static loop => loop.DrainQueued(), this, preferLocal: false);
+#pragma warning restore RS0030
+        }
+        else
+        {
+            DrainQueued();
+        }
+
         return true;
     }
 
@@ -304,149 +325,83 @@ internal sealed class MemberLoop
         }
     }
 
+    /// <summary>
+    /// Sends one of Core's requests through the port, with a sink of its own that confirms the session and posts the
+    /// answer (and the request's watch) to the mailbox. A port that throws instead of answering has a bug: the request
+    /// is answered SystemError, so Core is never left waiting.
+    /// </summary>
     private void Send(Command command)
     {
-        switch (command)
-        {
-            case CreateNode c:
-                Issue(c.OpId, () => _port.CreateAsync(c.Path, AsMemory(c.Data), c.Kind, c.Acl),
-                    static (id, r) => new CreateCompleted(id, r.Error, r.CreatedPath, r.CreatedZxid),
-                    static (id, e) => new CreateCompleted(id, e, null),
-                    static r => r.Error, write: true);
-                break;
-            case DeleteNode c:
-                Issue(c.OpId, () => _port.DeleteAsync(c.Path),
-                    static (id, r) => new DeleteCompleted(id, r),
-                    static (id, e) => new DeleteCompleted(id, e),
-                    static r => r, write: true);
-                break;
-            case GetChildren c:
-                Issue(c.OpId, () => _port.GetChildrenAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
-                    static (id, r) => new ChildrenCompleted(id, r.Error, OrEmpty(r.Children)),
-                    static (id, e) => new ChildrenCompleted(id, e, ImmutableArray<string>.Empty),
-                    static r => r.Error);
-                break;
-            case Exists c:
-                Issue(c.OpId, () => _port.ExistsAsync(c.Path, WatchFor(c.OpId, c.Path, c.Watch)),
-                    static (id, r) => new ExistsCompleted(id, r),
-                    static (id, e) => new ExistsCompleted(id, e),
-                    static r => r);
-                break;
-            case Multi c:
-                Issue(c.OpId, () => _port.MultiAsync(c.Ops),
-                    static (id, r) => new MultiCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new MultiCompleted(id, e, ImmutableArray<WriteResult>.Empty),
-                    static r => r.Error, write: true);
-                break;
-            case MultiGetChildren c:
-                Issue(c.OpId, () => _port.MultiGetChildrenAsync(c.Paths),
-                    static (id, r) => new MultiReadCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new MultiReadCompleted(id, e, ImmutableArray<ChildrenResult>.Empty),
-                    static r => r.Error);
-                break;
-            case MultiGetStat c:
-                Issue(c.OpId, () => _port.MultiGetStatAsync(c.Paths),
-                    static (id, r) => new StatsCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new StatsCompleted(id, e, ImmutableArray<StatResult>.Empty),
-                    static r => r.Error);
-                break;
-            case MultiGetData c:
-                Issue(c.OpId, () => _port.MultiGetDataAsync(c.Paths),
-                    static (id, r) => new DataCompleted(id, r.Error, OrEmpty(r.Results)),
-                    static (id, e) => new DataCompleted(id, e, ImmutableArray<DataResult>.Empty),
-                    static r => r.Error);
-                break;
-        }
-    }
-
-    /// <summary>
-    /// Sends one request and posts its result as an event. A result that is already there is posted at
-    /// once (the mailbox queues it); otherwise a synchronous continuation posts it from the thread that
-    /// completes the task, so no thread-pool hop reorders results.
-    /// </summary>
-    /// <remarks>
-    /// Every answer of a server pins when the request reached it, for a later sync or write to confirm. A
-    /// <paramref name="write"/> goes through the leader: when its outcome is the leader's, it confirms the
-    /// session before Core hears of it, so a lock taken is claimed from the decision on.
-    /// </remarks>
-    private void Issue<T>(
-        long opId, Func<Task<T>> send, Func<long, T, Event> completed, Func<long, ZooKeeperError, Event> failed, Func<T, ZooKeeperError> error, bool write = false)
-    {
-        _inFlight.Add(opId);
-        var sent = Confirmation.Sending();
-        Event Completed(T result)
-        {
-            if (LeaderConfirmation.IsLeaderOutcome(error(result)))
-            {
-                if (write)
-                {
-                    Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
-                }
-                else
-                {
-                    Confirmation.Answered(sent);
-                }
-            }
-
-            return completed(opId, result);
-        }
-
-        Task<T> task;
+        var request = (ZooKeeperCommand)command;
+        _inFlight.Add(request.OpId);
+        var sink = new RequestInFlight(this, request.OpId, Confirmation.Sending(), write: request is CreateNode or DeleteNode or Multi);
         try
         {
-            task = send();
+            _port.Send(request, sink);
         }
         catch (Exception exception)
         {
-            Log.PortFaulted(_logger, _identifier, opId, exception);
-            Post(failed(opId, ZooKeeperError.SystemError));
-            return;
+            Log.PortFaulted(_logger, _identifier, request.OpId, exception);
+            sink.Complete(FailedAnswer.For(request, ZooKeeperError.SystemError));
         }
-
-        if (task.IsCompletedSuccessfully)
-        {
-            Post(Completed(task.Result));
-            return;
-        }
-
-        task.ContinueWith(
-            t => Post(t.IsCompletedSuccessfully ? Completed(t.Result) : Faulted(opId, t, failed)),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
     }
 
-    /// <summary>The port promises codes, not exceptions; a fault is a bug in it, reported to Core as SystemError.</summary>
-    private Event Faulted<T>(long opId, Task<T> task, Func<long, ZooKeeperError, Event> failed)
-    {
-        Log.PortFaulted(_logger, _identifier, opId, task.Exception?.GetBaseException());
-        return failed(opId, ZooKeeperError.SystemError);
-    }
+    /// <summary>Posts an answer, a watch or a session change from the port, on the thread where the port's callbacks may decide.</summary>
+    private void PostFromPort(Event @event) => Post(@event, onThreadPool: _port.Callbacks == PortCallbacks.DecideOnThreadPool);
 
     /// <summary>
-    /// The callback a watching request leaves. It posts the watch's first event only: a ZooKeeper watch fires once,
-    /// and a port that called back again (against its contract) would otherwise put events in the mailbox that no
-    /// request of Core's accounts for. A second call is logged.
+    /// The sink of one request: the port answers it here, once. Every answer of a server pins when the request reached
+    /// it, for a later sync or write to confirm; a write goes through the leader, so when its outcome is the leader's it
+    /// confirms the session before Core hears of it, and a lock taken is claimed from the decision on. Only the first
+    /// answer and the first watch event are passed on: a port that called again (against its contract) would otherwise
+    /// put events in the mailbox that no request of Core's accounts for. A later call is logged.
     /// </summary>
-    private Action<WatchEventKind>? WatchFor(long opId, string path, bool watch)
+    private sealed class RequestInFlight(MemberLoop loop, long opId, SentRequest sent, bool write) : IRequestSink
     {
-        if (!watch)
+        private int _answered;
+        private int _notified;
+
+        public void Complete(OperationCompleted completed)
         {
-            return null;
+            ArgumentNullException.ThrowIfNull(completed);
+            if (Interlocked.Exchange(ref _answered, 1) != 0)
+            {
+                Log.AnsweredAgain(loop._logger, loop._identifier, opId, completed.GetType().Name);
+                return;
+            }
+
+            if (completed.OpId != opId)
+            {
+                Log.AnsweredWithAnotherId(loop._logger, loop._identifier, opId, completed.OpId);
+                completed = completed with { OpId = opId };
+            }
+
+            if (LeaderConfirmation.IsLeaderOutcome(completed.Error))
+            {
+                if (write)
+                {
+                    loop.Confirmation.LeaderAnswered(sent, loop._port.SessionTimeout);
+                }
+                else
+                {
+                    loop.Confirmation.Answered(sent);
+                }
+            }
+
+            loop.PostFromPort(completed);
         }
 
-        int fired = 0;
-        return kind =>
+        public void Notify(WatchFired fired)
         {
-            if (Interlocked.Exchange(ref fired, 1) == 0)
+            ArgumentNullException.ThrowIfNull(fired);
+            if (Interlocked.Exchange(ref _notified, 1) != 0)
             {
-                Post(new WatchFired(opId, path, kind));
+                Log.WatchFiredAgain(loop._logger, loop._identifier, opId, fired.Path, fired.Kind);
+                return;
             }
-            else
-            {
-                Log.WatchFiredAgain(_logger, _identifier, opId, path, kind);
-            }
-        };
+
+            loop.PostFromPort(fired.OpId == opId ? fired : fired with { OpId = opId });
+        }
     }
 
     private void StartTimer(long timerId, TimeSpan due)
@@ -495,28 +450,20 @@ internal sealed class MemberLoop
         }
 
         var sent = Confirmation.Sending();
-        Task<ZooKeeperError> sync;
         try
         {
-            sync = _port.SyncAsync(_syncPath);
+            _port.Sync(_syncPath, error =>
+            {
+                if (LeaderConfirmation.IsLeaderOutcome(error))
+                {
+                    Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
+                }
+            });
         }
         catch (Exception exception)
         {
             Log.PortFaulted(_logger, _identifier, -1, exception);
-            return;
         }
-
-        sync.ContinueWith(
-            t =>
-            {
-                if (t.IsCompletedSuccessfully && LeaderConfirmation.IsLeaderOutcome(t.Result))
-                {
-                    Confirmation.LeaderAnswered(sent, _port.SessionTimeout);
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
     }
 
     private void OnSessionChanged(SessionChange change)
@@ -545,7 +492,7 @@ internal sealed class MemberLoop
             SessionChange.AuthFailed => "ended: the server refused the credentials",
             _ => "ended (expired or closed): the member cannot own anything any more",
         });
-        Post(@event);
+        PostFromPort(@event);
     }
 
     private void RecordHeader(PartitionerConfig config)
@@ -574,9 +521,4 @@ internal sealed class MemberLoop
         }
     }
 
-    private static ReadOnlyMemory<byte> AsMemory(ImmutableArray<byte> data) =>
-        data.IsDefault ? ReadOnlyMemory<byte>.Empty : data.AsMemory();
-
-    private static ImmutableArray<T> OrEmpty<T>(ImmutableArray<T> items) =>
-        items.IsDefault ? ImmutableArray<T>.Empty : items;
 }

@@ -15,7 +15,7 @@ public sealed class MailboxTests
     {
         // Given a port that answers every request before returning it, and a decision that sends a
         // request of its own, so results arrive while the shell is still inside a decision.
-        _port.AnswerAtOnce = call => new CreateOutcome(ZooKeeperError.Ok, call.Path);
+        _port.AnswerAtOnce = call => new CreateCompleted(call.OpId, ZooKeeperError.Ok, call.Path);
         _decider.OnStart = config => new MemberState { Config = config }.Then(
             new CreateNode(1, "/party/1", [], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node),
             new CreateNode(2, "/party/2", [], NodeKind.Persistent, PartyAcl.OpenUnsafe.Node));
@@ -51,9 +51,9 @@ public sealed class MailboxTests
         Assert.Empty(_decider.Seen);
 
         // And when they are answered out of order, each result is handed over as it comes.
-        _port.Calls[3].Answer(new MultiOutcome(ZooKeeperError.Ok, [new WriteResult(ZooKeeperError.Ok, "/party/locks/b/n0000000001")]));
-        _port.Calls[0].Answer(new CreateOutcome(ZooKeeperError.NodeExists, null));
-        _port.Calls[4].Answer(new MultiReadOutcome(ZooKeeperError.Ok, [new ChildrenResult(ZooKeeperError.NoNode, [])]));
+        _port.Calls[3].Answer(new MultiCompleted(_port.Calls[3].OpId, ZooKeeperError.Ok, [new WriteResult(ZooKeeperError.Ok, "/party/locks/b/n0000000001")]));
+        _port.Calls[0].Answer(new CreateCompleted(_port.Calls[0].OpId, ZooKeeperError.NodeExists, null));
+        _port.Calls[4].Answer(new MultiReadCompleted(_port.Calls[4].OpId, ZooKeeperError.Ok, [new ChildrenResult(ZooKeeperError.NoNode, [])]));
         _port.Calls[1].Answer(ZooKeeperError.NoNode);
         _port.Calls[2].Answer(ZooKeeperError.Ok);
         Assert.Equal([4L, 1L, 5L, 2L, 3L], _decider.Seen.Cast<OperationCompleted>().Select(e => e.OpId));
@@ -70,7 +70,7 @@ public sealed class MailboxTests
             new GetChildren(7, "/party/party", Watch: true),
             new Exists(8, "/party/locks/a/n1", Watch: false));
         Shell.Start(_port, _time, _decider);
-        _port.Calls[0].Answer(new ChildrenOutcome(ZooKeeperError.Ok, ["b-2", "a-1"]));
+        _port.Calls[0].Answer(new ChildrenCompleted(_port.Calls[0].OpId, ZooKeeperError.Ok, ["b-2", "a-1"]));
 
         // When the server notifies the watch.
         _port.Calls[0].Watch!(WatchEventKind.NodeChildrenChanged);
@@ -128,7 +128,7 @@ public sealed class MailboxTests
     [Fact]
     public void PortFault_InsteadOfACode_ReachesCoreAsSystemError()
     {
-        // Given a port whose task fails, which its contract forbids.
+        // Given a port that throws instead of answering, which its contract forbids.
         _port.AnswerAtOnce = _ => new InvalidOperationException("broken port");
         _decider.OnStart = config => new MemberState { Config = config }.Then(new DeleteNode(4, "/party/x"));
 
@@ -187,7 +187,7 @@ public sealed class MailboxTests
     public void Post_FromManyThreadsAtOnce_DecidesEveryEventExactlyOnceAndNeverTwoAtATime()
     {
         // Given a member whose decisions take a little while, and whose reads complete at once.
-        _port.AnswerAtOnce = _ => new ChildrenOutcome(ZooKeeperError.Ok, []);
+        _port.AnswerAtOnce = call => new ChildrenCompleted(call.OpId, ZooKeeperError.Ok, []);
         _decider.OnDecide = (state, e) =>
         {
             Thread.SpinWait(200);
@@ -222,7 +222,7 @@ public sealed class MailboxTests
         // Given a children read that left a watch.
         _decider.OnStart = config => new MemberState { Config = config }.Then(new GetChildren(7, "/party/party", Watch: true));
         Shell.Start(_port, _time, _decider);
-        _port.Calls[0].Answer(new ChildrenOutcome(ZooKeeperError.Ok, []));
+        _port.Calls[0].Answer(new ChildrenCompleted(_port.Calls[0].OpId, ZooKeeperError.Ok, []));
 
         // When the port calls the watch's callback twice, against its contract (a ZooKeeper watch fires once).
         _port.Calls[0].Watch!(WatchEventKind.NodeChildrenChanged);
@@ -239,7 +239,7 @@ public sealed class MailboxTests
         // Given a port that answers every request before returning it, and a start that sends 300 deletes and a
         // watching read: every answer comes while the start is still being decided, so all 301 wait in the mailbox.
         const int deletes = 300;
-        _port.AnswerAtOnce = call => call.Operation == "delete" ? ZooKeeperError.Ok : new ChildrenOutcome(ZooKeeperError.Ok, []);
+        _port.AnswerAtOnce = call => call.Operation == "delete" ? ZooKeeperError.Ok : new ChildrenCompleted(call.OpId, ZooKeeperError.Ok, []);
         _decider.OnStart = config => new MemberState { Config = config }.Then(
             [.. Enumerable.Range(1, deletes).Select(i => (Command)new DeleteNode(i, $"/party/locks/{i}/n")),
                 new GetChildren(deletes + 1, "/party/party", Watch: true)]);

@@ -5,48 +5,45 @@ using Partitioner.ZooKeeper.Port;
 namespace Partitioner.Tests.Shell;
 
 /// <summary>One request the shell sent to <see cref="ScriptedPort"/>; the test answers it when it likes.</summary>
-internal sealed class PortCall
+internal sealed class PortCall(ZooKeeperCommand request, IRequestSink sink)
 {
-    private Action<object>? _answer;
+    public ZooKeeperCommand Request { get; } = request;
+
+    public long OpId => Request.OpId;
 
     public required string Operation { get; init; }
 
     public required string Path { get; init; }
 
-    public Action<WatchEventKind>? Watch { get; init; }
+    /// <summary>The request's watch, for a watching read: calling it fires the watch, as the port would.</summary>
+    public Action<WatchEventKind>? Watch => Request is GetChildren { Watch: true } or Exists { Watch: true }
+        ? kind => sink.Notify(new WatchFired(OpId, Path, kind))
+        : null;
 
-    public ImmutableArray<WriteOp> Ops { get; init; } = [];
+    public ImmutableArray<WriteOp> Ops => Request is Multi multi ? multi.Ops : [];
 
     public bool Answered { get; private set; }
 
-    /// <summary>Completes the request's task, synchronously on the caller's thread, as the simulator does.</summary>
+    /// <summary>
+    /// Answers the request, synchronously on the caller's thread, as the simulator does: with Core's event for it, or
+    /// with a bare code (the request failing as a whole, or a delete's or an exists's plain answer).
+    /// </summary>
     public void Answer(object outcome)
     {
         Answered = true;
-        _answer!(outcome);
-    }
-
-    public Task<T> Pending<T>()
-    {
-        var completion = new TaskCompletionSource<T>();
-        _answer = o =>
+        sink.Complete(outcome switch
         {
-            if (o is Exception exception)
-            {
-                completion.SetException(exception);
-            }
-            else
-            {
-                completion.SetResult((T)o);
-            }
-        };
-        return completion.Task;
+            OperationCompleted completed => completed,
+            ZooKeeperError code => FailedAnswer.For(Request, code),
+            _ => throw new ArgumentException($"{outcome} is not an answer a port gives.", nameof(outcome)),
+        });
     }
 }
 
 /// <summary>
 /// A port whose every request waits for the test to answer it, unless <see cref="AnswerAtOnce"/> gives an
-/// answer, in which case the task is already complete when the shell gets it.
+/// answer, in which case the request is answered inside <see cref="Send"/>; an exception it gives is thrown there (a
+/// port that breaks its contract).
 /// </summary>
 internal sealed class ScriptedPort : IZooKeeperPort
 {
@@ -59,13 +56,15 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public long? AcceptedConnectTimestamp { get; set; }
 
+    public PortCallbacks Callbacks => PortCallbacks.DecideInline;
+
     /// <summary>What every sync is answered with, at once; null leaves syncs unanswered (a follower cut from the leader).</summary>
     public ZooKeeperError? SyncAnswer { get; set; } = ZooKeeperError.Ok;
 
     /// <summary>How many syncs the shell sent (they are not in <see cref="Calls"/>).</summary>
     public int Syncs { get; private set; }
 
-    /// <summary>Returns the outcome for a request to complete at once, or null to leave it pending.</summary>
+    /// <summary>Returns the answer for a request to get at once, or null to leave it pending.</summary>
     public Func<PortCall, object?>? AnswerAtOnce { get; set; }
 
     public event Action<SessionChange>? SessionChanged;
@@ -85,48 +84,43 @@ internal sealed class ScriptedPort : IZooKeeperPort
 
     public void ChangeSession(SessionChange change) => SessionChanged?.Invoke(change);
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
-        Send<CreateOutcome>(new PortCall { Operation = "create", Path = path });
-
-    public Task<ZooKeeperError> DeleteAsync(string path) => Send<ZooKeeperError>(new PortCall { Operation = "delete", Path = path });
-
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
-        Send<ChildrenOutcome>(new PortCall { Operation = "children", Path = path, Watch = watch });
-
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
-        Send<ZooKeeperError>(new PortCall { Operation = "exists", Path = path, Watch = watch });
-
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) =>
-        Send<MultiOutcome>(new PortCall { Operation = "multi", Path = "", Ops = ops });
-
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) =>
-        Send<MultiReadOutcome>(new PortCall { Operation = "multiRead", Path = string.Join(",", paths) });
-
-    public Task<ZooKeeperError> SyncAsync(string path)
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        Syncs++;
-        return SyncAnswer is { } answer ? Task.FromResult(answer) : new TaskCompletionSource<ZooKeeperError>().Task;
-    }
-
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) =>
-        Send<MultiStatOutcome>(new PortCall { Operation = "multiStat", Path = string.Join(",", paths) });
-
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) =>
-        Send<MultiDataOutcome>(new PortCall { Operation = "multiData", Path = string.Join(",", paths) });
-
-    private Task<T> Send<T>(PortCall call)
-    {
+        var call = request switch
+        {
+            CreateNode c => new PortCall(request, sink) { Operation = "create", Path = c.Path },
+            DeleteNode c => new PortCall(request, sink) { Operation = "delete", Path = c.Path },
+            GetChildren c => new PortCall(request, sink) { Operation = "children", Path = c.Path },
+            Exists c => new PortCall(request, sink) { Operation = "exists", Path = c.Path },
+            Multi => new PortCall(request, sink) { Operation = "multi", Path = "" },
+            MultiGetChildren c => new PortCall(request, sink) { Operation = "multiRead", Path = string.Join(",", c.Paths) },
+            MultiGetStat c => new PortCall(request, sink) { Operation = "multiStat", Path = string.Join(",", c.Paths) },
+            MultiGetData c => new PortCall(request, sink) { Operation = "multiData", Path = string.Join(",", c.Paths) },
+            _ => throw new ArgumentException($"The request {request} is not one the scripted port knows.", nameof(request)),
+        };
         lock (_gate)
         {
             _calls.Add(call);
         }
 
-        var task = call.Pending<T>();
-        if (AnswerAtOnce?.Invoke(call) is { } outcome)
+        switch (AnswerAtOnce?.Invoke(call))
         {
-            call.Answer(outcome);
+            case null:
+                break;
+            case Exception exception:
+                throw exception;
+            case var outcome:
+                call.Answer(outcome);
+                break;
         }
+    }
 
-        return task;
+    public void Sync(string path, Action<ZooKeeperError> answered)
+    {
+        Syncs++;
+        if (SyncAnswer is { } answer)
+        {
+            answered(answer);
+        }
     }
 }

@@ -143,90 +143,80 @@ internal sealed class TreePort(ZooKeeperTree tree, long session, TimeProvider ti
     /// <summary>Tells the member its connection is back, on the same session.</summary>
     public void Reconnect() => SessionChanged?.Invoke(SessionChange.Reconnected);
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) => Run(() =>
+    public PortCallbacks Callbacks => PortCallbacks.DecideInline;
+
+    /// <summary>Answers at once, on the caller's thread, after the request has run under the tree's gate.</summary>
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        var results = Write([new CreateOp(path, [.. data.Span], kind, acl)], out var error);
-        return new CreateOutcome(error, error == ZooKeeperError.Ok ? results[0].CreatedPath : null);
-    });
-
-    public Task<ZooKeeperError> DeleteAsync(string path) => Run(() =>
-    {
-        Write([new DeleteOp(path)], out var error);
-        return error;
-    });
-
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) => Run(() =>
-    {
-        if (_expired || !tree.Exists(path))
-        {
-            return new ChildrenOutcome(_expired ? ZooKeeperError.SessionExpired : ZooKeeperError.NoNode, []);
-        }
-
-        if (watch is not null)
-        {
-            tree.Watch(path, children: true, watch);
-        }
-
-        return new ChildrenOutcome(ZooKeeperError.Ok, [.. tree.ChildrenOf(path)]);
-    });
-
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) => Run(() =>
-    {
-        if (_expired)
-        {
-            return ZooKeeperError.SessionExpired;
-        }
-
-        if (watch is not null)
-        {
-            tree.Watch(path, children: false, watch);
-        }
-
-        return tree.Exists(path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode;
-    });
-
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) => Run(() =>
-    {
-        var results = Write(ops, out var error);
-        return new MultiOutcome(error, results);
-    });
-
-    public Task<ZooKeeperError> SyncAsync(string path) => Run(() => _expired ? ZooKeeperError.SessionExpired : ZooKeeperError.Ok);
-
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Run(() => _expired
-        ? new MultiReadOutcome(ZooKeeperError.SessionExpired, [])
-        : new MultiReadOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.Exists(p)
-            ? new ChildrenResult(ZooKeeperError.Ok, [.. tree.ChildrenOf(p)])
-            : new ChildrenResult(ZooKeeperError.NoNode, []))]));
-
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) => Run(() => _expired
-        ? new MultiStatOutcome(ZooKeeperError.SessionExpired, [])
-        : new MultiStatOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.CreatedZxidOf(p) is { } zxid
-            ? new StatResult(ZooKeeperError.Ok, zxid)
-            : new StatResult(ZooKeeperError.NoNode, 0))]));
-
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) => Run(() => _expired
-        ? new MultiDataOutcome(ZooKeeperError.SessionExpired, [])
-        : new MultiDataOutcome(ZooKeeperError.Ok, [.. paths.Select(p => tree.DataOf(p) is { } data
-            ? new DataResult(ZooKeeperError.Ok, [.. data])
-            : new DataResult(ZooKeeperError.NoNode, []))]));
-
-    private Task<T> Run<T>(Func<T> request)
-    {
+        OperationCompleted answer;
         lock (tree.Gate)
         {
-            return Task.FromResult(request());
+            answer = Answer(request, sink);
         }
+
+        sink.Complete(answer);
     }
 
-    private ImmutableArray<WriteResult> Write(ImmutableArray<WriteOp> ops, out ZooKeeperError error)
+    public void Sync(string path, Action<ZooKeeperError> answered) => answered(_expired ? ZooKeeperError.SessionExpired : ZooKeeperError.Ok);
+
+    private OperationCompleted Answer(ZooKeeperCommand request, IRequestSink sink)
     {
+        var id = request.OpId;
         if (_expired)
         {
-            error = ZooKeeperError.SessionExpired;
-            return [];
+            return FailedAnswer.For(request, ZooKeeperError.SessionExpired);
         }
 
-        return tree.Apply(Session, ops, out error);
+        switch (request)
+        {
+            case CreateNode c:
+            {
+                var results = tree.Apply(Session, [new CreateOp(c.Path, c.Data.IsDefault ? [] : c.Data, c.Kind, c.Acl)], out var error);
+                return new CreateCompleted(id, error, error == ZooKeeperError.Ok ? results[0].CreatedPath : null);
+            }
+
+            case DeleteNode c:
+                tree.Apply(Session, [new DeleteOp(c.Path)], out var deleted);
+                return new DeleteCompleted(id, deleted);
+            case GetChildren c:
+                if (!tree.Exists(c.Path))
+                {
+                    return new ChildrenCompleted(id, ZooKeeperError.NoNode, []);
+                }
+
+                if (c.Watch)
+                {
+                    tree.Watch(c.Path, children: true, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                }
+
+                return new ChildrenCompleted(id, ZooKeeperError.Ok, [.. tree.ChildrenOf(c.Path)]);
+            case Exists c:
+                if (c.Watch)
+                {
+                    tree.Watch(c.Path, children: false, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                }
+
+                return new ExistsCompleted(id, tree.Exists(c.Path) ? ZooKeeperError.Ok : ZooKeeperError.NoNode);
+            case Multi c:
+            {
+                var results = tree.Apply(Session, c.Ops, out var error);
+                return new MultiCompleted(id, error, results);
+            }
+
+            case MultiGetChildren c:
+                return new MultiReadCompleted(id, ZooKeeperError.Ok, [.. c.Paths.Select(p => tree.Exists(p)
+                    ? new ChildrenResult(ZooKeeperError.Ok, [.. tree.ChildrenOf(p)])
+                    : new ChildrenResult(ZooKeeperError.NoNode, []))]);
+            case MultiGetStat c:
+                return new StatsCompleted(id, ZooKeeperError.Ok, [.. c.Paths.Select(p => tree.CreatedZxidOf(p) is { } zxid
+                    ? new StatResult(ZooKeeperError.Ok, zxid)
+                    : new StatResult(ZooKeeperError.NoNode, 0))]);
+            case MultiGetData c:
+                return new DataCompleted(id, ZooKeeperError.Ok, [.. c.Paths.Select(p => tree.DataOf(p) is { } data
+                    ? new DataResult(ZooKeeperError.Ok, [.. data])
+                    : new DataResult(ZooKeeperError.NoNode, []))]);
+            default:
+                throw new ArgumentException($"The request {request} is not one the tree port knows.", nameof(request));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Partitioner.Core;
+using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Benchmarks.Partitioner;
 
@@ -88,9 +89,10 @@ internal sealed class CoreOnlyBench(BenchContext context)
     private static void PortAlone(List<Command> requests)
     {
         var port = new InstantPort();
+        var dropped = new DroppingSink();
         foreach (var request in requests)
         {
-            _ = Answer(port, request);
+            port.Send((ZooKeeperCommand)request, dropped);
         }
     }
 
@@ -104,6 +106,7 @@ internal sealed class CoreOnlyBench(BenchContext context)
     /// <summary>Runs the commands against the port and queues their results, as the shell's loop would.</summary>
     private static void Execute(InstantPort port, ImmutableArray<Command> commands, Queue<Event> queue, SortedSet<long> timers)
     {
+        var answers = new QueueSink(queue);
         foreach (var command in commands.IsDefault ? [] : commands)
         {
             switch (command)
@@ -114,42 +117,33 @@ internal sealed class CoreOnlyBench(BenchContext context)
                 case CancelTimer c:
                     timers.Remove(c.TimerId);
                     break;
-                default:
-                    queue.Enqueue(Answer(port, command));
+                case ZooKeeperCommand request:
+                    // The instant port answers inside the call, with Core's event.
+                    port.Send(request, answers);
                     break;
+                default:
+                    throw new InvalidOperationException($"The benchmark's loop cannot run the command {command}.");
             }
         }
     }
 
-    /// <summary>The port's answer as Core's event. The instant port's tasks are always complete, so Result never blocks.</summary>
-    private static Event Answer(InstantPort port, Command command)
+    /// <summary>Drops the port's answers: only the port's own cost is measured.</summary>
+    private sealed class DroppingSink : IRequestSink
     {
-        switch (command)
+        public void Complete(OperationCompleted completed)
         {
-            case CreateNode c:
-                var created = port.CreateAsync(c.Path, c.Data.AsMemory(), c.Kind, c.Acl).Result;
-                return new CreateCompleted(c.OpId, created.Error, created.CreatedPath);
-            case DeleteNode c:
-                return new DeleteCompleted(c.OpId, port.DeleteAsync(c.Path).Result);
-            case GetChildren c:
-                var children = port.GetChildrenAsync(c.Path, null).Result;
-                return new ChildrenCompleted(c.OpId, children.Error, children.Children);
-            case Exists c:
-                return new ExistsCompleted(c.OpId, port.ExistsAsync(c.Path, null).Result);
-            case Multi c:
-                var multi = port.MultiAsync(c.Ops).Result;
-                return new MultiCompleted(c.OpId, multi.Error, multi.Results);
-            case MultiGetChildren c:
-                var reads = port.MultiGetChildrenAsync(c.Paths).Result;
-                return new MultiReadCompleted(c.OpId, reads.Error, reads.Results);
-            case MultiGetStat c:
-                var stats = port.MultiGetStatAsync(c.Paths).Result;
-                return new StatsCompleted(c.OpId, stats.Error, stats.Results);
-            case MultiGetData c:
-                var data = port.MultiGetDataAsync(c.Paths).Result;
-                return new DataCompleted(c.OpId, data.Error, data.Results);
-            default:
-                throw new InvalidOperationException($"The benchmark's loop cannot run the command {command}.");
         }
+
+        public void Notify(WatchFired fired)
+        {
+        }
+    }
+
+    /// <summary>Queues the port's answers for the loop; the instant port leaves no watches.</summary>
+    private sealed class QueueSink(Queue<Event> queue) : IRequestSink
+    {
+        public void Complete(OperationCompleted completed) => queue.Enqueue(completed);
+
+        public void Notify(WatchFired fired) => queue.Enqueue(fired);
     }
 }

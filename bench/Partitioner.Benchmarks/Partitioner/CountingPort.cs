@@ -36,8 +36,10 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
 
     public long? AcceptedConnectTimestamp => inner.AcceptedConnectTimestamp;
 
+    public PortCallbacks Callbacks => inner.Callbacks;
+
     /// <summary>Not counted: a sync is the shell's keepalive, a few per session timeout, not work on the share.</summary>
-    public Task<ZooKeeperError> SyncAsync(string path) => inner.SyncAsync(path);
+    public void Sync(string path, Action<ZooKeeperError> answered) => inner.Sync(path, answered);
 
     public event Action<SessionChange>? SessionChanged
     {
@@ -50,56 +52,32 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
         Interlocked.Read(ref _requests), Interlocked.Read(ref _operations),
         Interlocked.Read(ref _multis), Interlocked.Read(ref _multiReads));
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        Count(1);
-        return inner.CreateAsync(path, data, kind, acl);
-    }
+        switch (request)
+        {
+            case Multi c:
+                Count(c.Ops.Length);
+                Interlocked.Increment(ref _multis);
+                break;
+            case MultiGetChildren c:
+                Count(c.Paths.Length);
+                Interlocked.Increment(ref _multiReads);
+                break;
+            case MultiGetStat c:
+                Count(c.Paths.Length);
+                Interlocked.Increment(ref _multiReads);
+                break;
+            case MultiGetData c:
+                Count(c.Paths.Length);
+                Interlocked.Increment(ref _multiReads);
+                break;
+            default:
+                Count(1);
+                break;
+        }
 
-    public Task<ZooKeeperError> DeleteAsync(string path)
-    {
-        Count(1);
-        return inner.DeleteAsync(path);
-    }
-
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
-    {
-        Count(1);
-        return inner.GetChildrenAsync(path, watch);
-    }
-
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch)
-    {
-        Count(1);
-        return inner.ExistsAsync(path, watch);
-    }
-
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
-    {
-        Count(ops.Length);
-        Interlocked.Increment(ref _multis);
-        return inner.MultiAsync(ops);
-    }
-
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths)
-    {
-        Count(paths.Length);
-        Interlocked.Increment(ref _multiReads);
-        return inner.MultiGetChildrenAsync(paths);
-    }
-
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths)
-    {
-        Count(paths.Length);
-        Interlocked.Increment(ref _multiReads);
-        return inner.MultiGetStatAsync(paths);
-    }
-
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths)
-    {
-        Count(paths.Length);
-        Interlocked.Increment(ref _multiReads);
-        return inner.MultiGetDataAsync(paths);
+        inner.Send(request, sink);
     }
 
     private void Count(int operations)

@@ -23,10 +23,6 @@ internal sealed class InstantPort : IZooKeeperPort
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    // The codes a delete, an exists or a sync answers with, as tasks made once: such an answer allocates nothing.
-    private static readonly Task<ZooKeeperError> Ok = Task.FromResult(ZooKeeperError.Ok);
-    private static readonly Task<ZooKeeperError> NoNode = Task.FromResult(ZooKeeperError.NoNode);
-
     private readonly InMemoryZooKeeper _server = new(new SimScheduler(), new SimRandom(1), tickTime: TimeSpan.FromSeconds(1));
     private readonly long _session;
 
@@ -44,54 +40,27 @@ internal sealed class InstantPort : IZooKeeperPort
         remove { }
     }
 
-    public Task<ZooKeeperError> SyncAsync(string path) => Answer(_server.Sync(_session));
+    public PortCallbacks Callbacks => PortCallbacks.DecideInline;
 
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
+    public void Sync(string path, Action<ZooKeeperError> answered) => answered(_server.Sync(_session));
+
+    /// <summary>Answers at once, inside the call; a watching read leaves no watch (nothing would fire it).</summary>
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        var (error, created) = _server.Create(_session, path, data.Span, kind);
-        return Task.FromResult(new CreateOutcome(error, created));
+        var id = request.OpId;
+        sink.Complete(request switch
+        {
+            CreateNode c => _server.Create(_session, c.Path, c.Data.AsSpan(), c.Kind) is var (error, created) ? new CreateCompleted(id, error, created) : null!,
+            DeleteNode c => new DeleteCompleted(id, _server.Delete(_session, c.Path)),
+            GetChildren c => _server.GetChildren(_session, c.Path, watch: false) is var (error, children) ? new ChildrenCompleted(id, error, children) : null!,
+            Exists c => new ExistsCompleted(id, _server.Exists(_session, c.Path, watch: false)),
+            Multi c => _server.Multi(_session, c.Ops, withZxid: true) is var (error, results) ? new MultiCompleted(id, error, results) : null!,
+            MultiGetChildren c => _server.MultiGetChildren(_session, c.Paths) is var (error, results) ? new MultiReadCompleted(id, error, results) : null!,
+            MultiGetStat c => _server.MultiGetStat(_session, c.Paths) is var (error, results) ? new StatsCompleted(id, error, results) : null!,
+            MultiGetData c => _server.MultiGetData(_session, c.Paths) is var (error, results) ? new DataCompleted(id, error, results) : null!,
+            _ => throw new ArgumentException($"The request {request} is not one the instant port knows.", nameof(request)),
+        });
     }
-
-    public Task<ZooKeeperError> DeleteAsync(string path) => Answer(_server.Delete(_session, path));
-
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
-    {
-        var (error, children) = _server.GetChildren(_session, path, watch: false);
-        return Task.FromResult(new ChildrenOutcome(error, children));
-    }
-
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) => Answer(_server.Exists(_session, path, watch: false));
-
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
-    {
-        var (error, results) = _server.Multi(_session, ops, withZxid: true);
-        return Task.FromResult(new MultiOutcome(error, results));
-    }
-
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths)
-    {
-        var (error, results) = _server.MultiGetChildren(_session, paths);
-        return Task.FromResult(new MultiReadOutcome(error, results));
-    }
-
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths)
-    {
-        var (error, results) = _server.MultiGetStat(_session, paths);
-        return Task.FromResult(new MultiStatOutcome(error, results));
-    }
-
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths)
-    {
-        var (error, results) = _server.MultiGetData(_session, paths);
-        return Task.FromResult(new MultiDataOutcome(error, results));
-    }
-
-    private static Task<ZooKeeperError> Answer(ZooKeeperError error) => error switch
-    {
-        ZooKeeperError.Ok => Ok,
-        ZooKeeperError.NoNode => NoNode,
-        _ => Task.FromResult(error),
-    };
 
     /// <summary>The session's connection: it is never notified (no watches are left), closed or dropped (the server never goes down).</summary>
     private sealed class NoConnection : IServerConnection

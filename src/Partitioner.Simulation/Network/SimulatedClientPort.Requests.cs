@@ -5,126 +5,176 @@ using Partitioner.ZooKeeper.Port;
 
 namespace Partitioner.Simulation.Network;
 
-/// <summary>The port's requests: each is carried to the server and its reply back, in order.</summary>
+/// <summary>
+/// The port's requests: each is carried to the server and its reply back, in order, and answered with Core's event
+/// for it. The awaitable forms beside them (for the kazoo-like members, tests and tools that drive a session by hand)
+/// send the same requests.
+/// </summary>
 public sealed partial class SimulatedClientPort
 {
-    /// <summary>Creates a node with the open ACL (the model keeps none); for tests and tools that drive a session by hand.</summary>
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
-        CreateAsync(path, data, kind, PartyAcl.OpenUnsafe.Node);
+    /// <inheritdoc />
+    /// <remarks>Every answer and callback runs inside a scheduler step of this member's process, on the one scheduler thread.</remarks>
+    public PortCallbacks Callbacks => PortCallbacks.DecideInline;
 
     /// <inheritdoc />
     /// <remarks>The model keeps no ACLs: every simulated member has every right, as under the open default.</remarks>
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl)
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        var bytes = data.ToArray();
-        return Request(
-            id => network.Server.Create(id, path, bytes, kind) is var (error, created) ? new CreateOutcome(error, created) : default,
-            error => new CreateOutcome(error, null),
-            replyBytes: reply => ReplySize.Create(reply.CreatedPath),
-            ordered: true,
-            op: "create",
-            path: path);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(sink);
+        var id = request.OpId;
+        switch (request)
+        {
+            case CreateNode c:
+                var data = c.Data.IsDefault ? [] : c.Data.ToArray();
+                Request(
+                    session => network.Server.Create(session, c.Path, data, c.Kind) is var (error, created) ? new CreateCompleted(id, error, created) : null!,
+                    error => new CreateCompleted(id, error, null),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.Create(reply.CreatedPath),
+                    ordered: true,
+                    op: "create",
+                    path: c.Path);
+                break;
+            case DeleteNode c:
+                Request(session => new DeleteCompleted(id, network.Server.Delete(session, c.Path)), error => new DeleteCompleted(id, error), sink.Complete,
+                    ordered: true, op: "delete", path: c.Path);
+                break;
+            case GetChildren c:
+                Request(
+                    session => network.Server.GetChildren(session, c.Path, c.Watch) is var (error, children) ? new ChildrenCompleted(id, error, children) : null!,
+                    error => new ChildrenCompleted(id, error, ImmutableArray<string>.Empty),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.Children(reply.Children),
+                    onReply: reply =>
+                    {
+                        // Registered in the step that completes the reply, so no later notification can miss it.
+                        if (c.Watch && reply.Error == ZooKeeperError.Ok)
+                        {
+                            watches.Add(WatchKind.Child, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                        }
+                    },
+                    op: "getChildren",
+                    path: c.Path);
+                break;
+            case Exists c:
+                Request(
+                    session => new ExistsCompleted(id, network.Server.Exists(session, c.Path, c.Watch)),
+                    error => new ExistsCompleted(id, error),
+                    sink.Complete,
+                    onReply: reply =>
+                    {
+                        if (c.Watch && reply.Error is ZooKeeperError.Ok or ZooKeeperError.NoNode)
+                        {
+                            watches.Add(reply.Error == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                        }
+                    },
+                    op: "exists",
+                    path: c.Path);
+                break;
+            case Multi c:
+                Request(
+                    session => network.Server.Multi(session, c.Ops) is var (error, results) ? new MultiCompleted(id, error, results) : null!,
+                    error => new MultiCompleted(id, error, ImmutableArray<WriteResult>.Empty),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.Multi(reply.Results),
+                    ordered: true,
+                    op: "multi");
+                break;
+            case MultiGetChildren c:
+                Request(
+                    session => network.Server.MultiGetChildren(session, c.Paths) is var (error, results) ? new MultiReadCompleted(id, error, results) : null!,
+                    error => new MultiReadCompleted(id, error, ImmutableArray<ChildrenResult>.Empty),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.MultiRead(reply.Results),
+                    op: "multiRead of children",
+                    inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+                        ? reply
+                        : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new ChildrenResult(code, ImmutableArray<string>.Empty)) });
+                break;
+            case MultiGetStat c:
+                Request(
+                    session => network.Server.MultiGetStat(session, c.Paths) is var (error, results) ? new StatsCompleted(id, error, results) : null!,
+                    error => new StatsCompleted(id, error, ImmutableArray<StatResult>.Empty),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.MultiStat(reply.Results),
+                    op: "multiRead of stats",
+                    inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+                        ? reply
+                        : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new StatResult(code, 0)) });
+                break;
+            case MultiGetData c:
+                Request(
+                    session => network.Server.MultiGetData(session, c.Paths) is var (error, results) ? new DataCompleted(id, error, results) : null!,
+                    error => new DataCompleted(id, error, ImmutableArray<DataResult>.Empty),
+                    sink.Complete,
+                    replyBytes: reply => ReplySize.MultiData(reply.Results),
+                    op: "multiRead of data",
+                    inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
+                        ? reply
+                        : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new DataResult(code, ImmutableArray<byte>.Empty)) });
+                break;
+            default:
+                throw new ArgumentException($"The request {request} is not one the simulated client knows.", nameof(request));
+        }
     }
 
     /// <inheritdoc />
-    public Task<ZooKeeperError> DeleteAsync(string path)
+    public void Sync(string path, Action<ZooKeeperError> answered)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Delete(id, path), error => error, ordered: true, op: "delete", path: path);
+        ArgumentNullException.ThrowIfNull(answered);
+        Request(session => network.Server.Sync(session), error => error, answered, ordered: true, op: "sync", path: path);
     }
 
-    /// <inheritdoc />
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return Request(
-            id => network.Server.GetChildren(id, path, watch is not null) is var (error, children) ? new ChildrenOutcome(error, children) : default,
-            error => new ChildrenOutcome(error, ImmutableArray<string>.Empty),
-            replyBytes: reply => ReplySize.Children(reply.Children),
-            onReply: reply =>
-            {
-                // Registered in the step that completes the reply, so no later notification can miss it.
-                if (watch is not null && reply.Error == ZooKeeperError.Ok)
-                {
-                    watches.Add(WatchKind.Child, path, watch);
-                }
-            },
-            op: "getChildren",
-            path: path);
-    }
+    /// <summary>Creates a node (the model keeps no ACLs); for the kazoo-like members, tests and tools that drive a session by hand.</summary>
+    public Task<CreateCompleted> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind) =>
+        Awaited<CreateCompleted>(new CreateNode(0, path, [.. data.Span], kind, PartyAcl.OpenUnsafe.Node));
 
-    /// <inheritdoc />
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return Request(
-            id => network.Server.Exists(id, path, watch is not null),
-            error => error,
-            onReply: reply =>
-            {
-                if (watch is not null && reply is ZooKeeperError.Ok or ZooKeeperError.NoNode)
-                {
-                    watches.Add(reply == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, path, watch);
-                }
-            },
-            op: "exists",
-            path: path);
-    }
+    /// <summary>Deletes a node, any version; the answer's code.</summary>
+    public async Task<ZooKeeperError> DeleteAsync(string path) => (await Awaited<DeleteCompleted>(new DeleteNode(0, path))).Error;
 
-    /// <inheritdoc />
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops) => Request(
-        id => network.Server.Multi(id, ops) is var (error, results) ? new MultiOutcome(error, results) : default,
-        error => new MultiOutcome(error, ImmutableArray<WriteResult>.Empty),
-        replyBytes: reply => ReplySize.Multi(reply.Results),
-        ordered: true,
-        op: "multi");
+    /// <summary>Lists children; when <paramref name="watch"/> is given and the read succeeds, leaves a children watch.</summary>
+    public Task<ChildrenCompleted> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
+        Awaited<ChildrenCompleted>(new GetChildren(0, path, watch is not null), watch);
 
-    /// <inheritdoc />
+    /// <summary>Ok when the node exists, NoNode when not; the watch is left in both cases (ZooKeeper's exists semantics).</summary>
+    public async Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
+        (await Awaited<ExistsCompleted>(new Exists(0, path, watch is not null), watch)).Error;
+
+    /// <summary>An atomic batch of writes.</summary>
+    public Task<MultiCompleted> MultiAsync(ImmutableArray<WriteOp> ops) => Awaited<MultiCompleted>(new Multi(0, ops));
+
+    /// <summary>A batch of children reads in one request, without watches.</summary>
+    public Task<MultiReadCompleted> MultiGetChildrenAsync(ImmutableArray<string> paths) => Awaited<MultiReadCompleted>(new MultiGetChildren(0, paths));
+
+    /// <summary>A sync; Ok once the leader has answered it.</summary>
     public Task<ZooKeeperError> SyncAsync(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        return Request(id => network.Server.Sync(id), error => error, ordered: true, op: "sync", path: path);
+        // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
+        var completion = new TaskCompletionSource<ZooKeeperError>();
+        Sync(path, error => completion.TrySetResult(error));
+        return completion.Task;
     }
 
-    /// <inheritdoc />
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths) => Request(
-        id => network.Server.MultiGetChildren(id, paths) is var (error, results) ? new MultiReadOutcome(error, results) : default,
-        error => new MultiReadOutcome(error, ImmutableArray<ChildrenResult>.Empty),
-        replyBytes: reply => ReplySize.MultiRead(reply.Results),
-        op: "multiRead of children",
-        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
-            ? reply
-            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new ChildrenResult(code, ImmutableArray<string>.Empty)) });
-
-    /// <inheritdoc />
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths) => Request(
-        id => network.Server.MultiGetStat(id, paths) is var (error, results) ? new MultiStatOutcome(error, results) : default,
-        error => new MultiStatOutcome(error, ImmutableArray<StatResult>.Empty),
-        replyBytes: reply => ReplySize.MultiStat(reply.Results),
-        op: "multiRead of stats",
-        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
-            ? reply
-            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new StatResult(code, 0)) });
-
-    /// <inheritdoc />
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths) => Request(
-        id => network.Server.MultiGetData(id, paths) is var (error, results) ? new MultiDataOutcome(error, results) : default,
-        error => new MultiDataOutcome(error, ImmutableArray<DataResult>.Empty),
-        replyBytes: reply => ReplySize.MultiData(reply.Results),
-        op: "multiRead of data",
-        inside: (reply, index, code) => reply.Results.IsDefaultOrEmpty
-            ? reply
-            : reply with { Results = reply.Results.SetItem(index % reply.Results.Length, new DataResult(code, ImmutableArray<byte>.Empty)) });
+    private Task<T> Awaited<T>(ZooKeeperCommand request, Action<WatchEventKind>? watch = null)
+        where T : OperationCompleted
+    {
+        var sink = new AwaitedRequest<T>(watch);
+        Send(request, sink);
+        return sink.Task;
+    }
 
     /// <summary>
     /// Sends one request. <paramref name="op"/> and <paramref name="path"/> name it in the timeline when the leader
     /// answers it with an injected transient code (<see cref="Transients"/>); <paramref name="inside"/> puts such a
-    /// code into one read of a multiRead (given a random index and the code).
+    /// code into one read of a multiRead (given a random index and the code). <paramref name="complete"/> gets the
+    /// answer inside the scheduler step that delivers it, never inside this call.
     /// </summary>
-    private Task<T> Request<T>(
+    private void Request<T>(
         Func<long, T> atServer,
         Func<ZooKeeperError, T> failed,
+        Action<T> complete,
         Func<T, int>? replyBytes = null,
         Action<T>? onReply = null,
         bool ordered = false,
@@ -132,17 +182,15 @@ public sealed partial class SimulatedClientPort
         string? path = null,
         Func<T, int, ZooKeeperError, T>? inside = null)
     {
-        // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
-        var completion = new TaskCompletionSource<T>();
         if (State != ClientState.Connected || connection is null)
         {
             var error = State is ClientState.Expired or ClientState.Closed ? ZooKeeperError.SessionExpired : ZooKeeperError.ConnectionLoss;
-            Scheduler.Schedule(TimeSpan.Zero, () => completion.TrySetResult(failed(error)), process);
-            return completion.Task;
+            Scheduler.Schedule(TimeSpan.Zero, () => complete(failed(error)), process);
+            return;
         }
 
         int xid = nextXid++;
-        pending.Enqueue(new PendingRequest(xid, clock.GetTimestamp(), error => completion.TrySetResult(failed(error))));
+        pending.Enqueue(new PendingRequest(xid, clock.GetTimestamp(), error => complete(failed(error))));
         lastSendTicks = Scheduler.NowTicks;
         var open = connection;
         long id = SessionId;
@@ -166,10 +214,9 @@ public sealed partial class SimulatedClientPort
             return () => OnReply(open, xid, zxid, bytes, () =>
             {
                 onReply?.Invoke(reply);
-                completion.TrySetResult(reply);
+                complete(reply);
             });
         }));
-        return completion.Task;
     }
 
     private void OnReply(SimConnection from, int xid, long zxid, int bytes, Action complete)
@@ -220,6 +267,20 @@ public sealed partial class SimulatedClientPort
     }
 
     private sealed record PendingRequest(int Xid, long SentTimestamp, Action<ZooKeeperError> Fail);
+
+    /// <summary>A request sent by an awaitable form: its answer completes a task, inside the scheduler step.</summary>
+    private sealed class AwaitedRequest<T>(Action<WatchEventKind>? watch) : IRequestSink
+        where T : OperationCompleted
+    {
+        // No RunContinuationsAsynchronously: continuations run inline, inside the scheduler step.
+        private readonly TaskCompletionSource<T> _completion = new();
+
+        public Task<T> Task => _completion.Task;
+
+        public void Complete(OperationCompleted completed) => _completion.TrySetResult((T)completed);
+
+        public void Notify(WatchFired fired) => watch?.Invoke(fired.Kind);
+    }
 
     private enum WatchKind
     {

@@ -12,15 +12,4 @@ internal static class ErrorCodes
         var value = (ZooKeeperError)(int)code;
         return Enum.IsDefined(value) ? value : ZooKeeperError.SystemError;
     }
-
-    /// <summary>The code a failed request stands for.</summary>
-    public static ZooKeeperError Of(Exception? exception) => exception switch
-    {
-        AggregateException { InnerException: { } inner } => Of(inner),
-        KeeperException keeper => ToCore(keeper.Code),
-        // A closed client has ended its session: its ephemeral nodes are gone, as after an expiry.
-        ObjectDisposedException => ZooKeeperError.SessionExpired,
-        // Anything else (a reply the client could not decode) kills the connection, so the outcome is unknown.
-        _ => ZooKeeperError.ConnectionLoss,
-    };
 }

@@ -10,9 +10,10 @@ using CoreDeleteOp = Partitioner.Core.DeleteOp;
 namespace Partitioner.ZooKeeper.Adapter;
 
 /// <summary>
-/// The shell's port over a connected <see cref="ZooKeeperClient"/>: every ZooKeeper outcome comes back as
-/// a <see cref="ZooKeeperError"/> code, results, watches and session changes are delivered in the order the
-/// server produced them, and nodes are created with the ACL each of Core's commands carries.
+/// The shell's port over a connected <see cref="ZooKeeperClient"/>: it sends Core's requests and answers each with
+/// Core's event, every ZooKeeper outcome as a <see cref="ZooKeeperError"/> code; answers, watches and session changes
+/// come on the client's dispatcher in the order the server produced them; nodes are created with the ACL each of
+/// Core's commands carries.
 /// </summary>
 /// <remarks>
 /// The port does not own the client: closing the client is the caller's job. It listens to the client's
@@ -22,7 +23,6 @@ namespace Partitioner.ZooKeeper.Adapter;
 public sealed class ZooKeeperClientPort : IZooKeeperPort
 {
     private readonly ZooKeeperClient _client;
-    private readonly OrderedDelivery _delivery = new();
     private readonly object _handlersGate = new();
     private Action<SessionChange>? _handlers;
     private (ImmutableArray<AclEntry> Core, IReadOnlyList<Acl> Client)[] _aclCache = [];
@@ -61,103 +61,74 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
     }
 
     /// <inheritdoc/>
-    public Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl) =>
-        _delivery.Track(
-            Send(() => _client.CreateAsync(path, data, ToMode(kind), ToClientAcl(acl))),
-            static t => t.IsCompletedSuccessfully
-                ? new CreateOutcome(ZooKeeperError.Ok, t.Result)
-                : new CreateOutcome(ErrorCodes.Of(t.Exception), null));
+    /// <remarks>The client's dispatcher calls back, in reply order with the watches and session events.</remarks>
+    public PortCallbacks Callbacks => PortCallbacks.DecideOnThreadPool;
 
     /// <inheritdoc/>
-    public Task<ZooKeeperError> DeleteAsync(string path) =>
-        _delivery.Track(
-            Send(async () => { await _client.DeleteAsync(path).ConfigureAwait(false); return true; }),
-            static t => t.IsCompletedSuccessfully ? ZooKeeperError.Ok : ErrorCodes.Of(t.Exception));
-
-    /// <inheritdoc/>
-    public Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch) =>
-        _delivery.Track(
-            Send(() => _client.GetChildrenAsync(path, Watcher(watch))),
-            static t => t.IsCompletedSuccessfully
-                ? new ChildrenOutcome(ZooKeeperError.Ok, [.. t.Result])
-                : new ChildrenOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<string>.Empty));
-
-    /// <inheritdoc/>
-    public Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch) =>
-        _delivery.Track(
-            Send(() => _client.ExistsAsync(path, Watcher(watch))),
-            static t => t.IsCompletedSuccessfully
-                ? (t.Result is null ? ZooKeeperError.NoNode : ZooKeeperError.Ok)
-                : ErrorCodes.Of(t.Exception));
-
-    /// <inheritdoc/>
-    public Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops)
+    /// <remarks>
+    /// Each request goes out through the client's ordered-callback form, so its answer is a code (an expected NoNode or
+    /// NodeExists costs no exception) delivered on the client's dispatcher in reply order: this is the one place where
+    /// the client's replies become Core's events. A closed client answers SessionExpired, in its turn.
+    /// </remarks>
+    public void Send(ZooKeeperCommand request, IRequestSink sink)
     {
-        var clientOps = ops.Select(ToClientOp).ToList();
-        return _delivery.Track(
-            Send(() => _client.TryMultiAsync(clientOps)),
-            static t => t.IsCompletedSuccessfully
-                ? ToOutcome(t.Result)
-                : new MultiOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<WriteResult>.Empty));
-    }
-
-    /// <inheritdoc/>
-    public Task<ZooKeeperError> SyncAsync(string path) =>
-        _delivery.Track(
-            Send(async () => { await _client.SyncAsync(path).ConfigureAwait(false); return true; }),
-            static t => t.IsCompletedSuccessfully ? ZooKeeperError.Ok : ErrorCodes.Of(t.Exception));
-
-    /// <inheritdoc/>
-    public Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths)
-    {
-        var reads = paths.Select(ReadOp.GetChildren).ToList();
-        return _delivery.Track(
-            Send(() => _client.MultiReadAsync(reads)),
-            static t => t.IsCompletedSuccessfully
-                ? new MultiReadOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToChildrenResult)])
-                : new MultiReadOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<ChildrenResult>.Empty));
-    }
-
-    /// <inheritdoc/>
-    public Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths)
-    {
-        var reads = paths.Select(ReadOp.GetData).ToList();
-        return _delivery.Track(
-            Send(() => _client.MultiReadAsync(reads)),
-            static t => t.IsCompletedSuccessfully
-                ? new MultiStatOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToStatResult)])
-                : new MultiStatOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<StatResult>.Empty));
-    }
-
-    /// <inheritdoc/>
-    public Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths)
-    {
-        var reads = paths.Select(ReadOp.GetData).ToList();
-        return _delivery.Track(
-            Send(() => _client.MultiReadAsync(reads)),
-            static t => t.IsCompletedSuccessfully
-                ? new MultiDataOutcome(ZooKeeperError.Ok, [.. t.Result.Select(ToDataResult)])
-                : new MultiDataOutcome(ErrorCodes.Of(t.Exception), ImmutableArray<DataResult>.Empty));
-    }
-
-    /// <summary>
-    /// Starts a request; a client that refuses it at once (closed) gives a failed task, so that its
-    /// outcome is delivered as a code in its turn like any other.
-    /// </summary>
-    private static Task<T> Send<T>(Func<Task<T>> request)
-    {
-        try
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(sink);
+        var id = request.OpId;
+        switch (request)
         {
-            return request();
-        }
-        catch (Exception exception) when (exception is KeeperException or ObjectDisposedException)
-        {
-            return Task.FromException<T>(exception);
+            case CreateNode c:
+                _client.Create(c.Path, AsMemory(c.Data), ToMode(c.Kind), ToClientAcl(c.Acl),
+                    r => sink.Complete(new CreateCompleted(id, ErrorCodes.ToCore(r.Error), r.Succeeded ? r.Value : null)));
+                break;
+            case DeleteNode c:
+                _client.Delete(c.Path, -1, r => sink.Complete(new DeleteCompleted(id, ErrorCodes.ToCore(r.Error))));
+                break;
+            case GetChildren c:
+                _client.GetChildren(c.Path, Watcher(c.Watch, id, c.Path, sink), r => sink.Complete(r.Succeeded
+                    ? new ChildrenCompleted(id, ZooKeeperError.Ok, [.. r.Value!])
+                    : new ChildrenCompleted(id, ErrorCodes.ToCore(r.Error), ImmutableArray<string>.Empty)));
+                break;
+            case Exists c:
+                _client.Exists(c.Path, Watcher(c.Watch, id, c.Path, sink), r => sink.Complete(new ExistsCompleted(id, ErrorCodes.ToCore(r.Error))));
+                break;
+            case Multi c:
+                _client.Multi([.. c.Ops.Select(ToClientOp)], r => sink.Complete(r.Succeeded
+                    ? ToCompleted(id, r.Value!)
+                    : new MultiCompleted(id, ErrorCodes.ToCore(r.Error), ImmutableArray<WriteResult>.Empty)));
+                break;
+            case MultiGetChildren c:
+                _client.MultiRead([.. c.Paths.Select(ReadOp.GetChildren)], r => sink.Complete(r.Succeeded
+                    ? new MultiReadCompleted(id, ZooKeeperError.Ok, [.. r.Value!.Select(ToChildrenResult)])
+                    : new MultiReadCompleted(id, ErrorCodes.ToCore(r.Error), ImmutableArray<ChildrenResult>.Empty)));
+                break;
+            case MultiGetStat c:
+                _client.MultiRead([.. c.Paths.Select(ReadOp.GetData)], r => sink.Complete(r.Succeeded
+                    ? new StatsCompleted(id, ZooKeeperError.Ok, [.. r.Value!.Select(ToStatResult)])
+                    : new StatsCompleted(id, ErrorCodes.ToCore(r.Error), ImmutableArray<StatResult>.Empty)));
+                break;
+            case MultiGetData c:
+                _client.MultiRead([.. c.Paths.Select(ReadOp.GetData)], r => sink.Complete(r.Succeeded
+                    ? new DataCompleted(id, ZooKeeperError.Ok, [.. r.Value!.Select(ToDataResult)])
+                    : new DataCompleted(id, ErrorCodes.ToCore(r.Error), ImmutableArray<DataResult>.Empty)));
+                break;
+            default:
+                throw new ArgumentException($"The request {request} is not one the port knows.", nameof(request));
         }
     }
 
-    private Action<WatchedEvent>? Watcher(Action<WatchEventKind>? watch) =>
-        watch is null ? null : e => _delivery.Post(() => watch(ToKind(e.Type)));
+    /// <inheritdoc/>
+    public void Sync(string path, Action<ZooKeeperError> answered)
+    {
+        ArgumentNullException.ThrowIfNull(answered);
+        _client.Sync(path, r => answered(ErrorCodes.ToCore(r.Error)));
+    }
+
+    private static ReadOnlyMemory<byte> AsMemory(ImmutableArray<byte> data) =>
+        data.IsDefault ? ReadOnlyMemory<byte>.Empty : data.AsMemory();
+
+    private static Action<WatchedEvent>? Watcher(bool watch, long id, string path, IRequestSink sink) =>
+        watch ? e => sink.Notify(new WatchFired(id, path, ToKind(e.Type))) : null;
 
     /// <summary>A session event (the client ending the session) fires every watch with no node event: re-read.</summary>
     private static WatchEventKind ToKind(EventType type) => type switch
@@ -215,8 +186,8 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
 
     // A node created by a multi that applied has the multi's transaction zxid as its creation zxid: with it, Core
     // needs no stat read for the fencing token of a lock node created in a multi.
-    private static MultiOutcome ToOutcome(MultiResult result) =>
-        new(ErrorCodes.ToCore(result.Error), [.. result.Results.Select(op => ToWriteResult(op, result.Zxid > 0 ? result.Zxid : null))]);
+    private static MultiCompleted ToCompleted(long id, MultiResult result) =>
+        new(id, ErrorCodes.ToCore(result.Error), [.. result.Results.Select(op => ToWriteResult(op, result.Zxid > 0 ? result.Zxid : null))]);
 
     private static WriteResult ToWriteResult(OpResult result, long? multiZxid) => result switch
     {
@@ -258,7 +229,7 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
         var condition = CurrentCondition(_client.State);
         if (condition is SessionChange.Expired or SessionChange.AuthFailed)
         {
-            _delivery.Post(() => handler(condition.Value));
+            handler(condition.Value);
             return;
         }
 
@@ -277,7 +248,7 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
         // A lost connection from before anyone listened would otherwise never be reported.
         if (condition is { } suspended)
         {
-            _delivery.Post(() => handler(suspended));
+            handler(suspended);
         }
     }
 
@@ -317,7 +288,8 @@ public sealed class ZooKeeperClientPort : IZooKeeperPort
         };
         if (change is { } value)
         {
-            _delivery.Post(() => Volatile.Read(ref _handlers)?.Invoke(value));
+            // On the client's dispatcher, in order with the replies and watches.
+            Volatile.Read(ref _handlers)?.Invoke(value);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Partitioner.Core;
 
 namespace Partitioner.ZooKeeper.Port;
@@ -19,38 +18,57 @@ public enum SessionChange
     AuthFailed,
 }
 
-/// <summary>The outcome of a create; <see cref="CreatedZxid"/> is the node's creation zxid when the server gave it with the reply.</summary>
-public readonly record struct CreateOutcome(ZooKeeperError Error, string? CreatedPath, long? CreatedZxid = null);
+/// <summary>Where a port calls the shell back, and so where the shell may decide and raise its events.</summary>
+public enum PortCallbacks
+{
+    /// <summary>
+    /// On a thread the shell may decide on, inline (the simulator's one scheduler thread, a test's): a run stays a
+    /// function of its seed.
+    /// </summary>
+    DecideInline,
 
-/// <summary>The outcome of a children read; <see cref="Children"/> is empty unless <see cref="Error"/> is Ok.</summary>
-public readonly record struct ChildrenOutcome(ZooKeeperError Error, ImmutableArray<string> Children);
+    /// <summary>
+    /// On a thread that others share and that must not be held (a client's dispatcher, which delivers every reply,
+    /// watch and session event of that client): the shell decides on the thread pool instead, so that a handler that
+    /// waits for the same client, or a slow one, holds up neither the client's other users nor its own replies.
+    /// </summary>
+    DecideOnThreadPool,
+}
 
-/// <summary>The outcome of a multi: per-op results (empty when the whole request failed, e.g. ConnectionLoss).</summary>
-public readonly record struct MultiOutcome(ZooKeeperError Error, ImmutableArray<WriteResult> Results);
+/// <summary>Where a port answers one of Core's requests: the shell gives one with each request it sends.</summary>
+public interface IRequestSink
+{
+    /// <summary>
+    /// The request's outcome, as Core's event for it (its <see cref="OperationCompleted.OpId"/> is the request's). Called
+    /// exactly once per request, an error (ConnectionLoss, SessionExpired) included.
+    /// </summary>
+    /// <param name="completed">The outcome.</param>
+    void Complete(OperationCompleted completed);
 
-/// <summary>The outcome of a multiRead of children lists: one result per path (empty when the whole request failed).</summary>
-public readonly record struct MultiReadOutcome(ZooKeeperError Error, ImmutableArray<ChildrenResult> Results);
-
-/// <summary>The outcome of a multiRead of stats: one result per path (empty when the whole request failed).</summary>
-public readonly record struct MultiStatOutcome(ZooKeeperError Error, ImmutableArray<StatResult> Results);
-
-/// <summary>The outcome of a multiRead of data: one result per path (empty when the whole request failed).</summary>
-public readonly record struct MultiDataOutcome(ZooKeeperError Error, ImmutableArray<DataResult> Results);
+    /// <summary>
+    /// The watch a watching <see cref="GetChildren"/> or <see cref="Exists"/> left has fired. Called at most once, and
+    /// only for a request that asked for a watch.
+    /// </summary>
+    /// <param name="fired">The event, with the request's id and path.</param>
+    void Notify(WatchFired fired);
+}
 
 /// <summary>
-/// The small slice of ZooKeeper that the shell needs, defined here so that the real client
-/// (through an adapter) and the simulator's in-memory ZooKeeper can both sit behind it.
+/// The small slice of ZooKeeper that the shell needs, in Core's terms: it takes Core's requests and answers each with
+/// Core's event, so that the real client (through an adapter) and the simulator's in-memory ZooKeeper both sit behind it
+/// and each translates once, in one place.
 /// </summary>
 /// <remarks>
 /// Rules every implementation keeps:
 /// <list type="bullet">
-/// <item>Methods never throw for a ZooKeeper outcome: every error, ConnectionLoss and SessionExpired
-/// included, comes back as a code. They throw only for programming errors (a null argument).</item>
-/// <item>Requests of one session complete in the order they were issued.</item>
-/// <item>A watch callback is called at most once. A server notification is delivered before the
-/// completion of the write that caused it, when both reach the same session.</item>
-/// <item>An implementation may complete tasks and call callbacks on any thread; the simulator does
-/// both on its one scheduler thread, synchronously, which is what makes a run replayable.</item>
+/// <item>Nothing is thrown for a ZooKeeper outcome: every error, ConnectionLoss and SessionExpired included, is an
+/// answer with its code. <see cref="Send"/> throws only for a programming error (a null argument, a request it does
+/// not know).</item>
+/// <item>The answers of one session come in the order the requests were sent, and a server notification comes before
+/// the answer of the write that caused it, when both reach the same session. Watch and session callbacks are in that
+/// one order too.</item>
+/// <item>Callbacks come on the thread that <see cref="Callbacks"/> says; never inside <see cref="Send"/> unless the port
+/// answers at once by design (a test's or a benchmark's), which the shell allows.</item>
 /// </list>
 /// </remarks>
 public interface IZooKeeperPort
@@ -76,37 +94,29 @@ public interface IZooKeeperPort
     /// </summary>
     long? AcceptedConnectTimestamp { get; }
 
-    /// <summary>Raised on each session change, in order.</summary>
+    /// <summary>Where the port's callbacks come, and so where the shell decides.</summary>
+    PortCallbacks Callbacks { get; }
+
+    /// <summary>Raised on each session change, in order with the answers and watches.</summary>
     event Action<SessionChange>? SessionChanged;
 
-    /// <summary>Creates a node with the ACL <paramref name="acl"/>.</summary>
-    Task<CreateOutcome> CreateAsync(string path, ReadOnlyMemory<byte> data, NodeKind kind, ImmutableArray<AclEntry> acl);
-
-    /// <summary>Deletes a node, any version.</summary>
-    Task<ZooKeeperError> DeleteAsync(string path);
-
-    /// <summary>Lists children; when <paramref name="watch"/> is given and the read succeeds, leaves a children watch.</summary>
-    Task<ChildrenOutcome> GetChildrenAsync(string path, Action<WatchEventKind>? watch);
-
-    /// <summary>Ok when the node exists, NoNode when not; the watch is left in both cases (ZooKeeper's exists semantics).</summary>
-    Task<ZooKeeperError> ExistsAsync(string path, Action<WatchEventKind>? watch);
-
-    /// <summary>An atomic batch of writes.</summary>
-    Task<MultiOutcome> MultiAsync(ImmutableArray<WriteOp> ops);
-
-    /// <summary>A batch of children reads in one request, without watches.</summary>
-    Task<MultiReadOutcome> MultiGetChildrenAsync(ImmutableArray<string> paths);
+    /// <summary>
+    /// Sends one of Core's requests (<see cref="CreateNode"/>, <see cref="DeleteNode"/>, <see cref="GetChildren"/>,
+    /// <see cref="Exists"/>, <see cref="Multi"/>, <see cref="MultiGetChildren"/>, <see cref="MultiGetStat"/>,
+    /// <see cref="MultiGetData"/>) and answers it through <paramref name="sink"/>. Nodes are created with the ACL the
+    /// request carries; a delete is of any version; an exists is Ok or NoNode and leaves its watch in both cases
+    /// (ZooKeeper's semantics), a children read only when it succeeds.
+    /// </summary>
+    /// <param name="request">The request, as Core gave it.</param>
+    /// <param name="sink">Where its answer and its watch go.</param>
+    void Send(ZooKeeperCommand request, IRequestSink sink);
 
     /// <summary>
     /// ZooKeeper's sync: the server forwards it to the leader and answers (Ok) only after the leader has. The
-    /// shell sends one on its own schedule to learn that the leader still hears of the session; see
-    /// <c>LeaderConfirmation</c>.
+    /// shell sends one on its own schedule to learn that the leader still hears of the session (see
+    /// <c>LeaderConfirmation</c>); it is not one of Core's requests, so its answer is a bare code.
     /// </summary>
-    Task<ZooKeeperError> SyncAsync(string path);
-
-    /// <summary>A batch of stat reads in one request (multiRead of getData), without watches: each node's creation zxid.</summary>
-    Task<MultiStatOutcome> MultiGetStatAsync(ImmutableArray<string> paths);
-
-    /// <summary>A batch of data reads in one request (multiRead of getData), without watches: each node's data.</summary>
-    Task<MultiDataOutcome> MultiGetDataAsync(ImmutableArray<string> paths);
+    /// <param name="path">The path to sync on.</param>
+    /// <param name="answered">Called once with the code, in order with the other answers.</param>
+    void Sync(string path, Action<ZooKeeperError> answered);
 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Partitioner.Core;
 using Partitioner.Integration.Infrastructure;
 using Partitioner.ZooKeeper.Adapter;
+using Partitioner.Tests.Support.Port;
 using Partitioner.ZooKeeper.Port;
 using ZooKeeper.Client;
 using static Partitioner.Integration.Partitioner.PartitionerTestKit;
@@ -24,7 +25,7 @@ public sealed class ZooKeeperClientPortTests(ZooKeeperServerFixture server)
 
         Assert.Equal(ZooKeeperError.NoNode, (await port.CreateAsync($"{root}/missing/child", default, NodeKind.Persistent, Open)).Error);
         var created = await port.CreateAsync(root, default, NodeKind.Persistent, Open);
-        Assert.Equal(new CreateOutcome(ZooKeeperError.Ok, root), created);
+        Assert.Equal(new CreateCompleted(0, ZooKeeperError.Ok, root), created);
         Assert.Equal(ZooKeeperError.NodeExists, (await port.CreateAsync(root, default, NodeKind.Persistent, Open)).Error);
         var sequential = await port.CreateAsync($"{root}/{NextPrefix()}__lock__", default, NodeKind.EphemeralSequential, Open);
         Assert.Matches(@"__lock__\d{10}$", sequential.CreatedPath);
@@ -74,8 +75,8 @@ public sealed class ZooKeeperClientPortTests(ZooKeeperServerFixture server)
         await port.CreateAsync(root, default, NodeKind.Persistent, Open);
         var order = new ConcurrentQueue<int>();
 
-        // The shell continues synchronously on each result, as here; those continuations must run in request order.
-        // Each one takes an uneven while, so that continuations running side by side would overtake each other.
+        // The port answers each request on the client's dispatcher, and the answers must come in request order.
+        // Each answer's handling takes an uneven while, so that answers handled side by side would overtake each other.
         void Record(int i)
         {
             Thread.SpinWait((i * 7919) % 50_000);

@@ -1,3 +1,4 @@
+using Partitioner.Tests.Support.Port;
 using System.Diagnostics;
 using Partitioner.Core;
 using Partitioner.Tests.Support.Telemetry;

@@ -307,14 +307,14 @@ public sealed class EventLogTests
 
     private static object Answer(PortCall call) => call.Operation switch
     {
-        "create" => new CreateOutcome(ZooKeeperError.Ok, call.Path, 17),
-        "multiStat" => new MultiStatOutcome(ZooKeeperError.Ok, [new StatResult(ZooKeeperError.Ok, 42), new StatResult(ZooKeeperError.NoNode, 0)]),
+        "create" => new CreateCompleted(call.OpId, ZooKeeperError.Ok, call.Path, 17),
+        "multiStat" => new StatsCompleted(call.OpId, ZooKeeperError.Ok, [new StatResult(ZooKeeperError.Ok, 42), new StatResult(ZooKeeperError.NoNode, 0)]),
         "delete" => ZooKeeperError.Ok,
         "exists" => (ZooKeeperError)(-999),
-        "children" => new ChildrenOutcome(ZooKeeperError.Ok, ["x-member-2", "y-member-1"]),
-        "multi" => new MultiOutcome(ZooKeeperError.NodeExists,
+        "children" => new ChildrenCompleted(call.OpId, ZooKeeperError.Ok, ["x-member-2", "y-member-1"]),
+        "multi" => new MultiCompleted(call.OpId, ZooKeeperError.NodeExists,
             [new WriteResult(ZooKeeperError.Ok, null), new WriteResult(ZooKeeperError.NodeExists, null), new WriteResult(ZooKeeperError.RuntimeInconsistency, null)]),
-        _ => new MultiReadOutcome(ZooKeeperError.Ok, [new ChildrenResult(ZooKeeperError.Ok, ["n0000000001"]), new ChildrenResult(ZooKeeperError.NoNode, [])]),
+        _ => new MultiReadCompleted(call.OpId, ZooKeeperError.Ok, [new ChildrenResult(ZooKeeperError.Ok, ["n0000000001"]), new ChildrenResult(ZooKeeperError.NoNode, [])]),
     };
 
     /// <summary>A pure decider (a function of state and event only), so that a replay can reproduce it.</summary>

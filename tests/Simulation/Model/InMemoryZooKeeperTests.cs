@@ -23,7 +23,7 @@ public sealed class InMemoryZooKeeperTests
         var created = h.Await(c.CreateAsync("/p/abc__lock__", default, NodeKind.EphemeralSequential));
 
         // Then its name ends with 0000000003
-        Assert.Equal(new CreateOutcome(ZooKeeperError.Ok, "/p/abc__lock__0000000003"), created);
+        Assert.Equal((ZooKeeperError.Ok, "/p/abc__lock__0000000003"), (created.Error, created.CreatedPath));
     }
 
     [Fact]
