@@ -92,7 +92,11 @@ public sealed partial class SetPartitioner : IAsyncDisposable, IEnumerable<strin
         _loop.Start();
     }
 
-    /// <summary>Raised after every state change, on the thread that ran the decision. Handlers should be quick; one that throws is logged and ignored.</summary>
+    /// <summary>
+    /// Raised after every state change, on the thread that ran the decision: over a <c>ZooKeeperClient</c> a thread-pool
+    /// thread, never the client's own dispatcher, so a handler may wait for a request of the same client. Handlers should
+    /// be quick (the member decides nothing else meanwhile); one that throws is logged and ignored.
+    /// </summary>
     public event EventHandler<PartitionStateChangedEventArgs>? StateChanged;
 
     /// <summary>
