@@ -8,16 +8,16 @@ namespace Partitioner.Simulation;
 /// </summary>
 public sealed class SimRandom
 {
-    private ulong state;
+    private ulong _state;
 
     /// <summary>Starts the sequence for <paramref name="seed"/>.</summary>
-    public SimRandom(ulong seed) => state = seed;
+    public SimRandom(ulong seed) => _state = seed;
 
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        state += 0x9E3779B97F4A7C15UL;
-        ulong z = state;
+        _state += 0x9E3779B97F4A7C15UL;
+        ulong z = _state;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

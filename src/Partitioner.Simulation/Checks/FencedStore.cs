@@ -21,17 +21,17 @@ namespace Partitioner.Simulation.Checks;
 /// </remarks>
 internal sealed class FencedStore
 {
-    private readonly InMemoryZooKeeper server;
-    private readonly string locksPath;
-    private readonly Dictionary<string, long> highest = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<long, long>> registeredAtZxid = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, TimeSpan>> working = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TimeSpan> overlapSince = new(StringComparer.Ordinal);
+    private readonly InMemoryZooKeeper _server;
+    private readonly string _locksPath;
+    private readonly Dictionary<string, long> _highest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<long, long>> _registeredAtZxid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, TimeSpan>> _working = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> _overlapSince = new(StringComparer.Ordinal);
 
     public FencedStore(InMemoryZooKeeper server, string locksPath)
     {
-        this.server = server;
-        this.locksPath = locksPath;
+        _server = server;
+        _locksPath = locksPath;
     }
 
     /// <summary>Writes the store accepted.</summary>
@@ -60,16 +60,16 @@ internal sealed class FencedStore
     /// <summary>The work of <paramref name="writer"/> runs on <paramref name="item"/> from <paramref name="now"/>.</summary>
     public void WorkStarted(string writer, string item, TimeSpan now)
     {
-        if (!working.TryGetValue(item, out var workers))
+        if (!_working.TryGetValue(item, out var workers))
         {
-            working[item] = workers = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+            _working[item] = workers = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         }
 
         workers[writer] = now;
         if (workers.Count == 2)
         {
             WorkOverlaps++;
-            overlapSince[item] = now;
+            _overlapSince[item] = now;
         }
         else if (workers.Count > 2)
         {
@@ -80,12 +80,12 @@ internal sealed class FencedStore
     /// <summary>The work of <paramref name="writer"/> on <paramref name="item"/> stopped at <paramref name="now"/>.</summary>
     public void WorkStopped(string writer, string item, TimeSpan now)
     {
-        if (!working.TryGetValue(item, out var workers) || !workers.Remove(writer))
+        if (!_working.TryGetValue(item, out var workers) || !workers.Remove(writer))
         {
             return;
         }
 
-        if (workers.Count == 1 && overlapSince.Remove(item, out var since) && now - since > WorkOverlapLongest)
+        if (workers.Count == 1 && _overlapSince.Remove(item, out var since) && now - since > WorkOverlapLongest)
         {
             WorkOverlapLongest = now - since;
         }
@@ -97,15 +97,15 @@ internal sealed class FencedStore
         {
             // The work began, whether or not the store takes its token: a later owner refused still makes
             // what its predecessor writes from now on stale.
-            if (!registeredAtZxid.TryGetValue(item, out var sessions))
+            if (!_registeredAtZxid.TryGetValue(item, out var sessions))
             {
-                registeredAtZxid[item] = sessions = new Dictionary<long, long>();
+                _registeredAtZxid[item] = sessions = new Dictionary<long, long>();
             }
 
-            sessions[session] = server.LastZxid;
+            sessions[session] = _server.LastZxid;
         }
 
-        bool accepted = !highest.TryGetValue(item, out long top) || token >= top;
+        bool accepted = !_highest.TryGetValue(item, out long top) || token >= top;
         if (!accepted)
         {
             Refused++;
@@ -113,7 +113,7 @@ internal sealed class FencedStore
         }
 
         Accepted++;
-        highest[item] = token;
+        _highest[item] = token;
         Violation ??= Judge(writer, session, item, token, now);
         return true;
     }
@@ -126,7 +126,7 @@ internal sealed class FencedStore
             return null;
         }
 
-        if (!registeredAtZxid.TryGetValue(item, out var sessions)
+        if (!_registeredAtZxid.TryGetValue(item, out var sessions)
             || !sessions.TryGetValue(holder.EphemeralOwner, out long registeredAt)
             || registeredAt < holder.Czxid)
         {
@@ -141,7 +141,7 @@ internal sealed class FencedStore
     /// <summary>The item's lowest lock node on the server now, or null when its folder has none.</summary>
     private ZNode? Holder(string item)
     {
-        if (server.Find(locksPath + "/" + item) is not { } folder)
+        if (_server.Find(_locksPath + "/" + item) is not { } folder)
         {
             return null;
         }

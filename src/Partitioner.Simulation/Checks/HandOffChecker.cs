@@ -26,12 +26,12 @@ namespace Partitioner.Simulation.Checks;
 /// </remarks>
 internal sealed class HandOffChecker
 {
-    private readonly InMemoryZooKeeper server;
-    private readonly string partyPath;
-    private readonly ImmutableArray<string> items;
-    private readonly Func<string, ImmutableArray<string>, ImmutableArray<string>, ImmutableArray<string>> function;
-    private readonly List<PartySnapshot> parties = new();
-    private readonly Dictionary<(int Party, string Member), HashSet<string>> shares = new();
+    private readonly InMemoryZooKeeper _server;
+    private readonly string _partyPath;
+    private readonly ImmutableArray<string> _items;
+    private readonly Func<string, ImmutableArray<string>, ImmutableArray<string>, ImmutableArray<string>> _function;
+    private readonly List<PartySnapshot> _parties = new();
+    private readonly Dictionary<(int Party, string Member), HashSet<string>> _shares = new();
 
     /// <param name="server">The server whose party the members read.</param>
     /// <param name="partyPath">The party's root znode.</param>
@@ -43,14 +43,14 @@ internal sealed class HandOffChecker
         ImmutableArray<string> items,
         Func<string, ImmutableArray<string>, ImmutableArray<string>, ImmutableArray<string>> function)
     {
-        this.server = server;
-        this.partyPath = partyPath;
-        this.items = items;
-        this.function = function;
+        _server = server;
+        _partyPath = partyPath;
+        _items = items;
+        _function = function;
     }
 
     /// <summary>The path of the folder whose children are the party.</summary>
-    public string PartyFolder => partyPath + "/party";
+    public string PartyFolder => _partyPath + "/party";
 
     /// <summary>Items given to a member (an item's work began).</summary>
     public int Assigned { get; private set; }
@@ -67,15 +67,15 @@ internal sealed class HandOffChecker
     /// <summary>Reads the party after a write that changed it, and records it when it differs from the last one.</summary>
     public void ObserveParty(TimeSpan now)
     {
-        var folder = server.Find(PartyFolder);
+        var folder = _server.Find(PartyFolder);
         var (members, doubled) = folder is null ? (ImmutableArray<string>.Empty, ImmutableArray<string>.Empty) : IdentifiersOf(folder.ChildNames);
-        if (parties.Count > 0 && parties[^1].Members.SequenceEqual(members, StringComparer.Ordinal)
-            && parties[^1].Doubled.SequenceEqual(doubled, StringComparer.Ordinal))
+        if (_parties.Count > 0 && _parties[^1].Members.SequenceEqual(members, StringComparer.Ordinal)
+            && _parties[^1].Doubled.SequenceEqual(doubled, StringComparer.Ordinal))
         {
             return;
         }
 
-        parties.Add(new PartySnapshot(now, members, doubled));
+        _parties.Add(new PartySnapshot(now, members, doubled));
     }
 
     /// <summary>A member's work on an item began.</summary>
@@ -93,7 +93,7 @@ internal sealed class HandOffChecker
             return;
         }
 
-        var seen = string.Join("; ", PartiesBetween(startedAt, now).Select(i => $"[{string.Join(", ", parties[i].Members)}] from {parties[i].From.TotalSeconds:0.000} s"));
+        var seen = string.Join("; ", PartiesBetween(startedAt, now).Select(i => $"[{string.Join(", ", _parties[i].Members)}] from {_parties[i].From.TotalSeconds:0.000} s"));
         Violation = new Violation(ViolationKind.Interruption, now, string.Create(CultureInfo.InvariantCulture,
             $"{member} gave up item '{item}' (its work ran from {startedAt.TotalSeconds:0.000} s), though every party the server had meanwhile gives it to {identifier}: {seen}"));
     }
@@ -118,24 +118,24 @@ internal sealed class HandOffChecker
     /// </summary>
     public string? Unsettled(string identifier, IReadOnlyList<string> owned)
     {
-        if (parties.Count == 0)
+        if (_parties.Count == 0)
         {
             return $"{identifier}: no party seen yet";
         }
 
-        if (parties[^1].Doubled.Contains(identifier))
+        if (_parties[^1].Doubled.Contains(identifier))
         {
             return $"{identifier} has two party nodes (a restarted member beside its old session's node)";
         }
 
-        var share = Share(parties.Count - 1, identifier);
+        var share = Share(_parties.Count - 1, identifier);
         if (share.Count == owned.Count && owned.All(share.Contains))
         {
             return null;
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{identifier} owns {owned.Count} items where the function gives it {share.Count} under the party [{string.Join(", ", parties[^1].Members)}]");
+            $"{identifier} owns {owned.Count} items where the function gives it {share.Count} under the party [{string.Join(", ", _parties[^1].Members)}]");
     }
 
     private bool Justified(string identifier, string item, TimeSpan startedAt, TimeSpan now)
@@ -144,7 +144,7 @@ internal sealed class HandOffChecker
         {
             // Out of the party, on standby behind another node of its identifier (a restarted member whose old
             // session's node is still there takes an empty share), or not given the item.
-            var party = parties[index];
+            var party = _parties[index];
             if (party.Members.BinarySearch(identifier, StringComparer.Ordinal) < 0 || party.Doubled.Contains(identifier)
                 || !Share(index, identifier).Contains(item))
             {
@@ -158,10 +158,10 @@ internal sealed class HandOffChecker
     /// <summary>The indices of the parties that stood at some instant of [<paramref name="from"/>, <paramref name="to"/>].</summary>
     private IEnumerable<int> PartiesBetween(TimeSpan from, TimeSpan to)
     {
-        for (int i = 0; i < parties.Count; i++)
+        for (int i = 0; i < _parties.Count; i++)
         {
-            var until = i + 1 < parties.Count ? parties[i + 1].From : TimeSpan.MaxValue;
-            if (parties[i].From <= to && until >= from)
+            var until = i + 1 < _parties.Count ? _parties[i + 1].From : TimeSpan.MaxValue;
+            if (_parties[i].From <= to && until >= from)
             {
                 yield return i;
             }
@@ -170,13 +170,13 @@ internal sealed class HandOffChecker
 
     private HashSet<string> Share(int party, string identifier)
     {
-        if (!shares.TryGetValue((party, identifier), out var share))
+        if (!_shares.TryGetValue((party, identifier), out var share))
         {
-            var members = parties[party].Members;
+            var members = _parties[party].Members;
             share = members.BinarySearch(identifier, StringComparer.Ordinal) < 0
                 ? new HashSet<string>(StringComparer.Ordinal)
-                : new HashSet<string>(function(identifier, members, items), StringComparer.Ordinal);
-            shares[(party, identifier)] = share;
+                : new HashSet<string>(_function(identifier, members, _items), StringComparer.Ordinal);
+            _shares[(party, identifier)] = share;
         }
 
         return share;

@@ -15,22 +15,22 @@ namespace Partitioner.Simulation.Checks;
 /// </summary>
 internal sealed class StepChecker
 {
-    private readonly SimCluster cluster;
-    private readonly string locksPrefix = SimCluster.PartyPath + "/locks/";
-    private readonly Dictionary<string, SimMember> ownerOf = new(StringComparer.Ordinal);
+    private readonly SimCluster _cluster;
+    private readonly string _locksPrefix = SimCluster.PartyPath + "/locks/";
+    private readonly Dictionary<string, SimMember> _ownerOf = new(StringComparer.Ordinal);
     // What the last step saw of each member, by its index in the cluster's members (which only grow), and
     // until when each member's claim is known to hold without asking its partitioner again.
-    private readonly List<Seen> seen = new();
-    private readonly List<Held?> held = new();
-    private readonly HashSet<string> changedFolders = new(StringComparer.Ordinal);
-    private readonly List<SimMember> changed = new();
-    private readonly HashSet<SimMember> exempt = new();
-    private readonly List<string> folders = new();
+    private readonly List<Seen> _seen = new();
+    private readonly List<Held?> _held = new();
+    private readonly HashSet<string> _changedFolders = new(StringComparer.Ordinal);
+    private readonly List<SimMember> _changed = new();
+    private readonly HashSet<SimMember> _exempt = new();
+    private readonly List<string> _folders = new();
 
     public StepChecker(SimCluster cluster)
     {
-        this.cluster = cluster;
-        cluster.Server.ChangedParents = changedFolders;
+        _cluster = cluster;
+        cluster.Server.ChangedParents = _changedFolders;
     }
 
     /// <summary>True when something the checks or the convergence test read has moved since the last call.</summary>
@@ -39,33 +39,33 @@ internal sealed class StepChecker
     /// <summary>Runs the checks for what moved in the last step; returns the first violation found.</summary>
     public Violation? Check()
     {
-        Moved = changedFolders.Count > 0;
+        Moved = _changedFolders.Count > 0;
 
-        changed.Clear();
-        var members = cluster.Members;
+        _changed.Clear();
+        var members = _cluster.Members;
         for (int i = 0; i < members.Count; i++)
         {
             var member = members[i];
             var now = Observe(i, member);
-            if (i == seen.Count)
+            if (i == _seen.Count)
             {
-                changed.Add(member);
-                seen.Add(now);
+                _changed.Add(member);
+                _seen.Add(now);
             }
-            else if (seen[i] != now)
+            else if (_seen[i] != now)
             {
-                changed.Add(member);
-                seen[i] = now;
+                _changed.Add(member);
+                _seen[i] = now;
             }
         }
 
-        Moved |= changed.Count > 0;
+        Moved |= _changed.Count > 0;
         if (!Moved)
         {
             return null;
         }
 
-        var time = cluster.Scheduler.Now;
+        var time = _cluster.Scheduler.Now;
         if (UpdateOwners() is { } twice)
         {
             return new Violation(ViolationKind.SingleOwner, time, twice);
@@ -83,18 +83,18 @@ internal sealed class StepChecker
     {
         // Every changed member gives up what it owned before, then takes what it owns now, so an item that
         // moved between two changed members in one step is not mistaken for one owned twice.
-        foreach (var member in changed)
+        foreach (var member in _changed)
         {
             foreach (var item in member.LastChecked)
             {
-                if (ownerOf.TryGetValue(item, out var owner) && ReferenceEquals(owner, member))
+                if (_ownerOf.TryGetValue(item, out var owner) && ReferenceEquals(owner, member))
                 {
-                    ownerOf.Remove(item);
+                    _ownerOf.Remove(item);
                 }
             }
         }
 
-        foreach (var member in changed)
+        foreach (var member in _changed)
         {
             // A session an operator killed owns nothing as far as the checks go: left to fencing (see SingleOwnerChecker).
             // Nor does a kazoo member's session the server has ended: kazoo has no deadline of its own (see KazooMember).
@@ -102,26 +102,26 @@ internal sealed class StepChecker
             member.LastChecked = owned;
             foreach (var item in owned)
             {
-                if (ownerOf.TryAdd(item, member))
+                if (_ownerOf.TryAdd(item, member))
                 {
                     CountKazooOverlap(member, item);
                     continue;
                 }
 
-                var other = ownerOf[item];
-                bool otherStale = cluster.IsOperatorStale(other, item);
-                if (!otherStale && !cluster.IsOperatorStale(member, item))
+                var other = _ownerOf[item];
+                bool otherStale = _cluster.IsOperatorStale(other, item);
+                if (!otherStale && !_cluster.IsOperatorStale(member, item))
                 {
                     return $"item '{item}' is owned by both {other.Name} and {member.Name}";
                 }
 
                 // An operator deleted the lock under one of them: no member could know in time. Recorded
                 // apart, and the map keeps the owner whose grant is real.
-                cluster.OperatorOverlaps++;
-                cluster.Trace.Timeline($"operator overlap: item '{item}' owned by both {other.Name} and {member.Name} after an operator deleted a lock node");
+                _cluster.OperatorOverlaps++;
+                _cluster.Trace.Timeline($"operator overlap: item '{item}' owned by both {other.Name} and {member.Name} after an operator deleted a lock node");
                 if (otherStale)
                 {
-                    ownerOf[item] = member;
+                    _ownerOf[item] = member;
                 }
             }
         }
@@ -131,12 +131,12 @@ internal sealed class StepChecker
 
     private string? CheckLocks()
     {
-        var server = cluster.Server;
+        var server = _cluster.Server;
         var locks = server.Find(SimCluster.PartyPath + "/locks");
 
         // The session part is cheap and can change without a write (a client reading a close): every claim, every step.
-        exempt.Clear();
-        foreach (var member in cluster.Members)
+        _exempt.Clear();
+        foreach (var member in _cluster.Members)
         {
             if (Claim(member) is not { } claim)
             {
@@ -150,55 +150,55 @@ internal sealed class StepChecker
 
             if (skip)
             {
-                exempt.Add(member);
+                _exempt.Add(member);
             }
         }
 
-        foreach (var member in changed)
+        foreach (var member in _changed)
         {
-            if (!exempt.Contains(member) && Claim(member) is { } claim)
+            if (!_exempt.Contains(member) && Claim(member) is { } claim)
             {
                 foreach (var item in claim.Items)
                 {
                     if (LockAgreementChecker.CheckItem(locks, SimCluster.PartyPath, claim, item) is { } problem)
                     {
-                        if (!cluster.IsOperatorStale(member, item))
+                        if (!_cluster.IsOperatorStale(member, item))
                         {
                             return problem;
                         }
 
-                        cluster.OperatorLockExemptions++;
+                        _cluster.OperatorLockExemptions++;
                     }
                 }
             }
         }
 
         // In ordinal order, so that of two disagreements in one step the same one is reported in every process.
-        folders.Clear();
-        folders.AddRange(changedFolders);
-        folders.Sort(StringComparer.Ordinal);
-        foreach (var folder in folders)
+        _folders.Clear();
+        _folders.AddRange(_changedFolders);
+        _folders.Sort(StringComparer.Ordinal);
+        foreach (var folder in _folders)
         {
-            if (folder.StartsWith(locksPrefix, StringComparison.Ordinal)
-                && ownerOf.TryGetValue(folder[locksPrefix.Length..], out var owner)
-                && !exempt.Contains(owner)
+            if (folder.StartsWith(_locksPrefix, StringComparison.Ordinal)
+                && _ownerOf.TryGetValue(folder[_locksPrefix.Length..], out var owner)
+                && !_exempt.Contains(owner)
                 && Claim(owner) is { } claim
-                && LockAgreementChecker.CheckItem(locks, SimCluster.PartyPath, claim, folder[locksPrefix.Length..]) is { } problem)
+                && LockAgreementChecker.CheckItem(locks, SimCluster.PartyPath, claim, folder[_locksPrefix.Length..]) is { } problem)
             {
-                if (!cluster.IsOperatorStale(owner, folder[locksPrefix.Length..]))
+                if (!_cluster.IsOperatorStale(owner, folder[_locksPrefix.Length..]))
                 {
                     return problem;
                 }
 
-                cluster.OperatorLockExemptions++;
+                _cluster.OperatorLockExemptions++;
             }
         }
 
-        changedFolders.Clear();
+        _changedFolders.Clear();
         return null;
     }
 
-    private bool Unchecked(SimMember m) => Unchecked(m, cluster.Server);
+    private bool Unchecked(SimMember m) => Unchecked(m, _cluster.Server);
 
     /// <summary>
     /// True when the member's claims are left out of the checks: an operator killed its session by decree, or it is a
@@ -211,17 +211,17 @@ internal sealed class StepChecker
     /// <summary>A member took an item that a kazoo member, unchecked since the server ended its session, still claims: counted apart.</summary>
     private void CountKazooOverlap(SimMember member, string item)
     {
-        if (!cluster.KazooStarted)
+        if (!_cluster.KazooStarted)
         {
             return;
         }
 
-        foreach (var other in cluster.Members)
+        foreach (var other in _cluster.Members)
         {
             if (other.IsKazoo && !ReferenceEquals(other, member) && other.Present && Unchecked(other) && other.Owned.Contains(item))
             {
-                cluster.KazooOverlaps++;
-                cluster.Trace.Timeline($"kazoo overlap: item '{item}' owned by {member.Name} while {other.Name} (kazoo) still claims it on a session the server has ended");
+                _cluster.KazooOverlaps++;
+                _cluster.Trace.Timeline($"kazoo overlap: item '{item}' owned by {member.Name} while {other.Name} (kazoo) still claims it on a session the server has ended");
                 return;
             }
         }
@@ -259,9 +259,9 @@ internal sealed class StepChecker
         if (member is not SimulatedMember m)
         {
             // A kazoo member's state is plain fields, read every step.
-            if (index == held.Count)
+            if (index == _held.Count)
             {
-                held.Add(null);
+                _held.Add(null);
             }
 
             int count = member.Owned.Count;
@@ -272,9 +272,9 @@ internal sealed class StepChecker
         var partitioner = m.Partitioner;
         var session = m.Session;
         long stateId = partitioner?.StateId ?? -1;
-        long nowTicks = cluster.Scheduler.NowTicks;
+        long nowTicks = _cluster.Scheduler.NowTicks;
         bool crashed = m.Process.Crashed;
-        var known = index < held.Count ? held[index] : null;
+        var known = index < _held.Count ? _held[index] : null;
         int ownedCount;
         bool acquired;
         if (known is { } h && nowTicks < h.UntilTicks && !crashed && partitioner is not null && ReferenceEquals(h.Partitioner, partitioner)
@@ -282,7 +282,7 @@ internal sealed class StepChecker
             && ReferenceEquals(h.Decided, partitioner.Decided))
         {
             (ownedCount, acquired) = (h.OwnedCount, true);
-            if (cluster.Options.VerifyHeldClaims && (m.Owned.Count != ownedCount || !partitioner.Acquired))
+            if (_cluster.Options.VerifyHeldClaims && (m.Owned.Count != ownedCount || !partitioner.Acquired))
             {
                 throw new InvalidOperationException(
                     $"{m.Name}'s claim was taken to hold until {h.UntilTicks} ticks, but at {nowTicks} its partitioner reports {m.Owned.Count} items, Acquired {partitioner.Acquired}");
@@ -301,13 +301,13 @@ internal sealed class StepChecker
             }
         }
 
-        if (index == held.Count)
+        if (index == _held.Count)
         {
-            held.Add(known);
+            _held.Add(known);
         }
         else
         {
-            held[index] = known;
+            _held[index] = known;
         }
 
         return new(
@@ -319,7 +319,7 @@ internal sealed class StepChecker
             session?.SessionId ?? 0,
             session?.State,
             m.ContenderPrefix,
-            session is not null && SingleOwnerChecker.KilledByOperator(cluster.Server, session.SessionId),
+            session is not null && SingleOwnerChecker.KilledByOperator(_cluster.Server, session.SessionId),
             NotAwaited: false,
             partitioner?.Decided);
     }

@@ -25,21 +25,21 @@ public sealed class TraceRecorder
     /// </summary>
     private const long FastFormatTicksMax = 100_000_000_000_000;
 
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<string> timeline = new();
-    private byte[] buffer = new byte[BufferBytes];
-    private int used;
-    private List<string>? detail;
-    private Func<TimeSpan> now = () => TimeSpan.Zero;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<string> _timeline = new();
+    private byte[] _buffer = new byte[BufferBytes];
+    private int _used;
+    private List<string>? _detail;
+    private Func<TimeSpan> _now = () => TimeSpan.Zero;
 
     /// <summary>The readable lines, each starting with its virtual time.</summary>
-    public IReadOnlyList<string> TimelineLines => timeline;
+    public IReadOnlyList<string> TimelineLines => _timeline;
 
     /// <summary>Every line, detail included, when <see cref="KeepDetail"/> was called first; else empty.</summary>
-    public IReadOnlyList<string> DetailLines => detail ?? (IReadOnlyList<string>)Array.Empty<string>();
+    public IReadOnlyList<string> DetailLines => _detail ?? (IReadOnlyList<string>)Array.Empty<string>();
 
     /// <summary>Keeps every line from now on, server operations included (for tests; costs memory).</summary>
-    public void KeepDetail() => detail ??= new List<string>();
+    public void KeepDetail() => _detail ??= new List<string>();
 
     /// <summary>How many lines fed the hash.</summary>
     public long LineCount { get; private set; }
@@ -50,9 +50,9 @@ public sealed class TraceRecorder
         ArgumentNullException.ThrowIfNull(line);
         LineCount++;
         Span<char> stamp = stackalloc char[32];
-        int length = Stamp(now(), stamp);
+        int length = Stamp(_now(), stamp);
         Append(stamp[..length], line);
-        detail?.Add(string.Concat(stamp[..length], " ", line));
+        _detail?.Add(string.Concat(stamp[..length], " ", line));
     }
 
     /// <summary>Records a line in the hash and the timeline.</summary>
@@ -61,18 +61,18 @@ public sealed class TraceRecorder
         ArgumentNullException.ThrowIfNull(line);
         LineCount++;
         Span<char> stamp = stackalloc char[32];
-        int length = Stamp(now(), stamp);
+        int length = Stamp(_now(), stamp);
         Append(stamp[..length], line);
         var stamped = string.Concat(stamp[..length], " ", line);
-        timeline.Add(stamped);
-        detail?.Add(stamped);
+        _timeline.Add(stamped);
+        _detail?.Add(stamped);
     }
 
     /// <summary>The hash of every line so far, as lowercase hex.</summary>
     public string Hash()
     {
         Flush();
-        return Convert.ToHexStringLower(hash.GetCurrentHash());
+        return Convert.ToHexStringLower(_hash.GetCurrentHash());
     }
 
     /// <summary>Formats a virtual time the way the timeline does: seconds with milliseconds.</summary>
@@ -84,7 +84,7 @@ public sealed class TraceRecorder
             : string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds,9:0.000}s");
     }
 
-    internal void UseClock(Func<TimeSpan> clock) => now = clock;
+    internal void UseClock(Func<TimeSpan> clock) => _now = clock;
 
     /// <summary>
     /// Writes <c>{seconds,9:0.000}s</c> with integer arithmetic where that gives the same digits as formatting the
@@ -145,31 +145,31 @@ public sealed class TraceRecorder
     {
         // The stamp is ASCII; the line may not be, so it gets its worst-case UTF-8 length.
         int most = stamp.Length + 1 + Encoding.UTF8.GetMaxByteCount(line.Length) + 1;
-        if (buffer.Length - used < most)
+        if (_buffer.Length - _used < most)
         {
             Flush();
-            if (buffer.Length < most)
+            if (_buffer.Length < most)
             {
-                buffer = new byte[most];
+                _buffer = new byte[most];
             }
         }
 
         for (int i = 0; i < stamp.Length; i++)
         {
-            buffer[used++] = (byte)stamp[i];
+            _buffer[_used++] = (byte)stamp[i];
         }
 
-        buffer[used++] = (byte)' ';
-        used += Encoding.UTF8.GetBytes(line, buffer.AsSpan(used));
-        buffer[used++] = (byte)'\n';
+        _buffer[_used++] = (byte)' ';
+        _used += Encoding.UTF8.GetBytes(line, _buffer.AsSpan(_used));
+        _buffer[_used++] = (byte)'\n';
     }
 
     private void Flush()
     {
-        if (used > 0)
+        if (_used > 0)
         {
-            hash.AppendData(buffer, 0, used);
-            used = 0;
+            _hash.AppendData(_buffer, 0, _used);
+            _used = 0;
         }
     }
 }

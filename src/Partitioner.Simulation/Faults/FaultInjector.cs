@@ -120,9 +120,9 @@ namespace Partitioner.Simulation.Faults;
 /// <summary>Schedules a scenario's faults and applies each when it falls due; see the fault model above.</summary>
 internal sealed class FaultInjector
 {
-    private readonly SimCluster cluster;
+    private readonly SimCluster _cluster;
 
-    public FaultInjector(SimCluster cluster) => this.cluster = cluster;
+    public FaultInjector(SimCluster cluster) => _cluster = cluster;
 
     /// <summary>When the last fault's effect ends (a cut heals, a process resumes or restarts, the server is back).</summary>
     public TimeSpan QuietAt { get; private set; }
@@ -130,11 +130,11 @@ internal sealed class FaultInjector
     /// <summary>Schedules every fault of the scenario.</summary>
     public void ScheduleAll()
     {
-        foreach (var fault in cluster.Scenario.Faults.OrderBy(f => f.At))
+        foreach (var fault in _cluster.Scenario.Faults.OrderBy(f => f.At))
         {
             var end = fault.At + (fault.Kind == FaultKind.SlowConsumer ? TimeSpan.Zero : fault.Duration);
             QuietAt = end > QuietAt ? end : QuietAt;
-            cluster.Scheduler.ScheduleAt(fault.At.Ticks, () => Apply(fault));
+            _cluster.Scheduler.ScheduleAt(fault.At.Ticks, () => Apply(fault));
         }
     }
 
@@ -152,7 +152,7 @@ internal sealed class FaultInjector
             return;
         }
 
-        var present = cluster.Present.ToArray();
+        var present = _cluster.Present.ToArray();
         if (present.Length == 0)
         {
             return;
@@ -174,15 +174,15 @@ internal sealed class FaultInjector
             case FaultKind.ShortPartition:
             case FaultKind.LongPartition:
             case FaultKind.BorderlinePartition:
-                Note($"{member.Name} cut off for {Seconds(d)} (session timeout {Seconds(cluster.Scenario.SessionTimeout)})");
-                cluster.Network.Isolate(member.Process.Name);
-                cluster.Scheduler.Schedule(d, () => Heal(member));
+                Note($"{member.Name} cut off for {Seconds(d)} (session timeout {Seconds(_cluster.Scenario.SessionTimeout)})");
+                _cluster.Network.Isolate(member.Process.Name);
+                _cluster.Scheduler.Schedule(d, () => Heal(member));
                 break;
             case FaultKind.SessionExpiry:
-                if (member.Session is { SessionId: not 0 } session && cluster.Server.Session(session.SessionId) is { Alive: true })
+                if (member.Session is { SessionId: not 0 } session && _cluster.Server.Session(session.SessionId) is { Alive: true })
                 {
                     Note($"an operator kills the session of {member.Name} on the leader");
-                    cluster.Server.ExpireSession(session.SessionId, forced: true);
+                    _cluster.Server.ExpireSession(session.SessionId, forced: true);
                 }
 
                 break;
@@ -192,14 +192,14 @@ internal sealed class FaultInjector
             case FaultKind.Crash:
                 Note($"{member.Name} crashes; a new process starts in {Seconds(d)}");
                 member.Crash();
-                cluster.Scheduler.Schedule(d, () => Restart(member));
+                _cluster.Scheduler.Schedule(d, () => Restart(member));
                 break;
             case FaultKind.Pause:
             case FaultKind.BorderlinePause:
                 // A pause that falls in another ends when the later of the two ends, not at the first's end.
-                var resumeAt = member.Process.PauseUntil(cluster.Scheduler.NowTicks + d.Ticks);
+                var resumeAt = member.Process.PauseUntil(_cluster.Scheduler.NowTicks + d.Ticks);
                 Note($"{member.Name} paused for {Seconds(d)}");
-                cluster.Scheduler.ScheduleAt(resumeAt, () => Resume(member));
+                _cluster.Scheduler.ScheduleAt(resumeAt, () => Resume(member));
                 break;
             case FaultKind.SlowConsumer:
                 Note($"{member.Name}'s consumer now takes up to {Seconds(d)} to release");
@@ -212,12 +212,12 @@ internal sealed class FaultInjector
             case FaultKind.RequestsHeld:
             case FaultKind.RepliesHeld:
                 bool toServer = fault.Kind == FaultKind.RequestsHeld;
-                Note($"{member.Name}'s {(toServer ? "requests" : "replies")} held for {Seconds(d)} (one way; session timeout {Seconds(cluster.Scenario.SessionTimeout)})");
-                cluster.Network.HoldOneWay(member.Process.Name, toServer);
-                cluster.Scheduler.Schedule(d, () =>
+                Note($"{member.Name}'s {(toServer ? "requests" : "replies")} held for {Seconds(d)} (one way; session timeout {Seconds(_cluster.Scenario.SessionTimeout)})");
+                _cluster.Network.HoldOneWay(member.Process.Name, toServer);
+                _cluster.Scheduler.Schedule(d, () =>
                 {
                     Note($"{member.Name}'s {(toServer ? "requests" : "replies")} flow again");
-                    cluster.Network.HealOneWay(member.Process.Name, toServer);
+                    _cluster.Network.HealOneWay(member.Process.Name, toServer);
                 });
                 break;
             case FaultKind.LateTimers:
@@ -231,30 +231,30 @@ internal sealed class FaultInjector
                 break;
             case FaultKind.TransientReplies when !member.IsKazoo:
                 Note($"the leader answers {TransientReplies.BurstPermille / 10} % of {member.Name}'s requests with transient codes for {Seconds(d)}");
-                cluster.Transients.Burst(member.Name, cluster.Scheduler.Now + d);
+                _cluster.Transients.Burst(member.Name, _cluster.Scheduler.Now + d);
                 break;
         }
     }
 
     private void LateTimers(SimMember member, TimeSpan window)
     {
-        var until = cluster.Scheduler.Now + window;
+        var until = _cluster.Scheduler.Now + window;
         var latenessMax = window / 2;
-        var random = cluster.Random.Fork();
+        var random = _cluster.Random.Fork();
         Note($"{member.Name}'s timers fire late by up to {Seconds(latenessMax)} for {Seconds(window)}");
-        member.Clock.Lateness = () => cluster.Scheduler.Now < until ? random.Between(TimeSpan.Zero, latenessMax) : TimeSpan.Zero;
+        member.Clock.Lateness = () => _cluster.Scheduler.Now < until ? random.Between(TimeSpan.Zero, latenessMax) : TimeSpan.Zero;
     }
 
     private void DeleteLock(SimMember member)
     {
-        if (!cluster.Server.Up || cluster.Items.Length == 0)
+        if (!_cluster.Server.Up || _cluster.Items.Length == 0)
         {
             return;
         }
 
         var owned = member.Owned;
-        var item = owned.Count > 0 ? owned[cluster.Random.Next(owned.Count)] : cluster.Items[cluster.Random.Next(cluster.Items.Length)];
-        var folder = cluster.Server.Find($"{SimCluster.PartyPath}/locks/{item}");
+        var item = owned.Count > 0 ? owned[_cluster.Random.Next(owned.Count)] : _cluster.Items[_cluster.Random.Next(_cluster.Items.Length)];
+        var folder = _cluster.Server.Find($"{SimCluster.PartyPath}/locks/{item}");
         var lowest = folder?.ChildNames
             .Where(n => LockAgreementChecker.SequenceOf(n) is not null)
             .OrderBy(n => LockAgreementChecker.SequenceOf(n))
@@ -266,68 +266,68 @@ internal sealed class FaultInjector
         }
 
         var node = folder.Child(lowest)!;
-        var creator = cluster.Members.FirstOrDefault(m => m.Session?.SessionId == node.EphemeralOwner);
+        var creator = _cluster.Members.FirstOrDefault(m => m.Session?.SessionId == node.EphemeralOwner);
         Note($"an operator deletes {node.Path}{(creator is null ? "" : $", the lock of {creator.Name}")}");
-        cluster.Server.OperatorDelete(node.Path);
+        _cluster.Server.OperatorDelete(node.Path);
         if (creator is not null)
         {
-            cluster.OperatorHits.Add(new OperatorHit(creator, node.EphemeralOwner, item, cluster.Scheduler.Now));
+            _cluster.OperatorHits.Add(new OperatorHit(creator, node.EphemeralOwner, item, _cluster.Scheduler.Now));
         }
     }
 
     private void DeletePartyNode(SimMember member)
     {
-        var party = cluster.Server.Find($"{SimCluster.PartyPath}/party");
+        var party = _cluster.Server.Find($"{SimCluster.PartyPath}/party");
         var session = member.Session?.SessionId;
         var name = party?.ChildNames.FirstOrDefault(n => party.Child(n)!.EphemeralOwner == session);
-        if (!cluster.Server.Up || name is null)
+        if (!_cluster.Server.Up || name is null)
         {
             Note($"an operator finds no party node of {member.Name} to delete");
             return;
         }
 
         Note($"an operator deletes the party node {name} of {member.Name}");
-        cluster.Server.OperatorDelete($"{SimCluster.PartyPath}/party/{name}");
+        _cluster.Server.OperatorDelete($"{SimCluster.PartyPath}/party/{name}");
     }
 
     private void RestartServer(TimeSpan downtime)
     {
-        if (!cluster.Server.Up)
+        if (!_cluster.Server.Up)
         {
             return;
         }
 
         Note($"server restarts, down for {Seconds(downtime)}");
-        cluster.Server.GoDown();
-        cluster.Network.RestartFollowers();
-        cluster.Scheduler.Schedule(downtime, () =>
+        _cluster.Server.GoDown();
+        _cluster.Network.RestartFollowers();
+        _cluster.Scheduler.Schedule(downtime, () =>
         {
             Note("server is back");
-            cluster.Server.ComeUp();
+            _cluster.Server.ComeUp();
         });
     }
 
     private void Join(int index)
     {
-        if (cluster.Present.Count() >= Scenario.MembersMax)
+        if (_cluster.Present.Count() >= Scenario.MembersMax)
         {
             return;
         }
 
         // In a party with kazoo members, a join with an odd index brings another kazoo member.
-        var joined = cluster.StartMember(kazoo: cluster.Scenario.KazooMembers > 0 && index % 2 == 1);
+        var joined = _cluster.StartMember(kazoo: _cluster.Scenario.KazooMembers > 0 && index % 2 == 1);
         Note($"{joined.Name} joins");
     }
 
     private void Heal(SimMember member)
     {
         Note($"{member.Name} reconnected to the network");
-        cluster.Network.Heal(member.Process.Name);
+        _cluster.Network.Heal(member.Process.Name);
     }
 
     private void CutFollower(SimMember member, TimeSpan d, int index)
     {
-        var followers = cluster.Network.Followers;
+        var followers = _cluster.Network.Followers;
         if (followers.Count == 0)
         {
             return;
@@ -340,9 +340,9 @@ internal sealed class FaultInjector
             return;
         }
 
-        Note($"follower {follower.Id} cut from the leader for {Seconds(d)} (session timeout {Seconds(cluster.Scenario.SessionTimeout)}; {member.Name} {(ReferenceEquals(member.Session?.Follower, follower) ? "is" : "is not")} on it)");
+        Note($"follower {follower.Id} cut from the leader for {Seconds(d)} (session timeout {Seconds(_cluster.Scenario.SessionTimeout)}; {member.Name} {(ReferenceEquals(member.Session?.Follower, follower) ? "is" : "is not")} on it)");
         follower.CutFromLeader();
-        cluster.Scheduler.Schedule(d, () =>
+        _cluster.Scheduler.Schedule(d, () =>
         {
             Note($"follower {follower.Id} reaches the leader again");
             follower.Heal();
@@ -351,27 +351,27 @@ internal sealed class FaultInjector
 
     private void Resume(SimMember member)
     {
-        if (member.Process.Crashed || !member.Process.Paused || cluster.Scheduler.NowTicks < member.Process.PausedUntilTicks)
+        if (member.Process.Crashed || !member.Process.Paused || _cluster.Scheduler.NowTicks < member.Process.PausedUntilTicks)
         {
             return;
         }
 
         Note($"{member.Name} resumes");
-        cluster.Scheduler.RunNow(member.Process.Resume, member.Process);
+        _cluster.Scheduler.RunNow(member.Process.Resume, member.Process);
     }
 
     private void Restart(SimMember crashed)
     {
-        if (cluster.Members.Any(m => m.Slot == crashed.Slot && m.Generation > crashed.Generation))
+        if (_cluster.Members.Any(m => m.Slot == crashed.Slot && m.Generation > crashed.Generation))
         {
             return;
         }
 
-        var restarted = cluster.StartMember(crashed.Slot, crashed.Generation + 1, crashed.IsKazoo);
+        var restarted = _cluster.StartMember(crashed.Slot, crashed.Generation + 1, crashed.IsKazoo);
         Note($"{restarted.Name} starts (replacing {crashed.Name})");
     }
 
-    private void Note(string line) => cluster.Trace.Timeline("fault: " + line);
+    private void Note(string line) => _cluster.Trace.Timeline("fault: " + line);
 
     private static string Seconds(TimeSpan d) => string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds:0.###}s");
 }

@@ -28,27 +28,27 @@ internal sealed class TransientReplies
     private static readonly ZooKeeperError[] InsideCodes =
         [ZooKeeperError.ConnectionLoss, ZooKeeperError.ThrottledOp, ZooKeeperError.SessionMoved, ZooKeeperError.OperationTimeout];
 
-    private readonly SimScheduler scheduler;
-    private readonly SimRandom random;
-    private readonly TraceRecorder trace;
-    private readonly int permille;
-    private readonly long phaseEndTicks;
-    private readonly Dictionary<string, long> burstUntilTicks = new(StringComparer.Ordinal);
+    private readonly SimScheduler _scheduler;
+    private readonly SimRandom _random;
+    private readonly TraceRecorder _trace;
+    private readonly int _permille;
+    private readonly long _phaseEndTicks;
+    private readonly Dictionary<string, long> _burstUntilTicks = new(StringComparer.Ordinal);
 
     public TransientReplies(SimScheduler scheduler, SimRandom random, TraceRecorder trace, int permille, TimeSpan phaseEnd)
     {
-        this.scheduler = scheduler;
-        this.random = random;
-        this.trace = trace;
-        this.permille = permille;
-        phaseEndTicks = phaseEnd.Ticks;
+        _scheduler = scheduler;
+        _random = random;
+        _trace = trace;
+        _permille = permille;
+        _phaseEndTicks = phaseEnd.Ticks;
     }
 
     /// <summary>How many replies carried an injected code.</summary>
     public int Injected { get; private set; }
 
     /// <summary>Raises <paramref name="member"/>'s rate to <see cref="BurstPermille"/> until <paramref name="until"/>.</summary>
-    public void Burst(string member, TimeSpan until) => burstUntilTicks[member] = Math.Max(burstUntilTicks.GetValueOrDefault(member), until.Ticks);
+    public void Burst(string member, TimeSpan until) => _burstUntilTicks[member] = Math.Max(_burstUntilTicks.GetValueOrDefault(member), until.Ticks);
 
     /// <summary>
     /// Draws the answer to one request of <paramref name="member"/> at the leader: null (most of the time) for the usual
@@ -57,24 +57,24 @@ internal sealed class TransientReplies
     /// </summary>
     public TransientReply? Draw(string member, string op, string? path, bool write, bool multiRead)
     {
-        long now = scheduler.NowTicks;
-        int rate = now < phaseEndTicks ? permille : 0;
-        if (burstUntilTicks.Count > 0 && burstUntilTicks.TryGetValue(member, out var until) && now < until)
+        long now = _scheduler.NowTicks;
+        int rate = now < _phaseEndTicks ? _permille : 0;
+        if (_burstUntilTicks.Count > 0 && _burstUntilTicks.TryGetValue(member, out var until) && now < until)
         {
             rate = Math.Max(rate, BurstPermille);
         }
 
-        if (rate == 0 || random.Next(1000) >= rate)
+        if (rate == 0 || _random.Next(1000) >= rate)
         {
             return null;
         }
 
-        bool inside = multiRead && random.Chance(0.5);
-        var code = inside ? InsideCodes[random.Next(InsideCodes.Length)] : WholeCodes[random.Next(WholeCodes.Length)];
-        bool applied = !inside && write && code == ZooKeeperError.OperationTimeout && random.Chance(0.5);
+        bool inside = multiRead && _random.Chance(0.5);
+        var code = inside ? InsideCodes[_random.Next(InsideCodes.Length)] : WholeCodes[_random.Next(WholeCodes.Length)];
+        bool applied = !inside && write && code == ZooKeeperError.OperationTimeout && _random.Chance(0.5);
         Injected++;
         var what = inside ? $"one read of {member}'s {op}" : $"{member}'s {op}{(path is null ? "" : " " + path)}";
-        trace.Timeline($"fault: the leader answers {what} with {code}{(inside ? "" : applied ? " (carried out)" : " (not carried out)")}");
-        return new TransientReply(code, applied || inside, inside, inside ? random.Next(int.MaxValue) : 0);
+        _trace.Timeline($"fault: the leader answers {what} with {code}{(inside ? "" : applied ? " (carried out)" : " (not carried out)")}");
+        return new TransientReply(code, applied || inside, inside, inside ? _random.Next(int.MaxValue) : 0);
     }
 }

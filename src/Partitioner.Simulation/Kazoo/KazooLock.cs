@@ -26,15 +26,15 @@ internal sealed class KazooLock
 {
     private const string NodeName = "__lock__";
 
-    private readonly KazooRuntime runtime;
-    private readonly string owner;
-    private bool assuredPath;
-    private bool createTried;
+    private readonly KazooRuntime _runtime;
+    private readonly string _owner;
+    private bool _assuredPath;
+    private bool _createTried;
 
     public KazooLock(KazooRuntime runtime, string path, string owner)
     {
-        this.runtime = runtime;
-        this.owner = owner;
+        _runtime = runtime;
+        _owner = owner;
         Path = path;
         Prefix = runtime.Random.NextHex32() + NodeName;
     }
@@ -61,12 +61,12 @@ internal sealed class KazooLock
     /// <exception cref="KazooException">LockTimeout, or a non-retryable failure (SessionExpired...).</exception>
     public async Task<bool> AcquireAsync(TimeSpan timeout)
     {
-        createTried = false;
+        _createTried = false;
         Releasing = false;
         bool gotten;
         try
         {
-            gotten = await runtime.Retry(() => InnerAcquireAsync(timeout), runtime.NowTicks + timeout.Ticks);
+            gotten = await _runtime.Retry(() => InnerAcquireAsync(timeout), _runtime.NowTicks + timeout.Ticks);
         }
         catch (RetryFailedException)
         {
@@ -94,8 +94,8 @@ internal sealed class KazooLock
         Releasing = true;
         if (IsAcquired && Node is { } node)
         {
-            await runtime.Retry(async () =>
-                KazooRuntime.Check(await runtime.Session.DeleteAsync(Path + "/" + node), "delete " + node, ZooKeeperError.NoNode));
+            await _runtime.Retry(async () =>
+                KazooRuntime.Check(await _runtime.Session.DeleteAsync(Path + "/" + node), "delete " + node, ZooKeeperError.NoNode));
         }
 
         IsAcquired = false;
@@ -104,25 +104,25 @@ internal sealed class KazooLock
 
     private async Task<bool> InnerAcquireAsync(TimeSpan timeout)
     {
-        if (!assuredPath)
+        if (!_assuredPath)
         {
-            await runtime.EnsurePathAsync(Path);
-            assuredPath = true;
+            await _runtime.EnsurePathAsync(Path);
+            _assuredPath = true;
         }
 
         string? node = null;
-        if (createTried)
+        if (_createTried)
         {
             node = await FindNodeAsync();
         }
         else
         {
-            createTried = true;
+            _createTried = true;
         }
 
         if (node is null)
         {
-            var created = await runtime.Session.CreateAsync(Path + "/" + Prefix, ReadOnlyMemory<byte>.Empty, NodeKind.EphemeralSequential);
+            var created = await _runtime.Session.CreateAsync(Path + "/" + Prefix, ReadOnlyMemory<byte>.Empty, NodeKind.EphemeralSequential);
             KazooRuntime.Check(created.Error, "create " + Path + "/" + Prefix);
             node = created.CreatedPath![(created.CreatedPath!.LastIndexOf('/') + 1)..];
         }
@@ -139,30 +139,30 @@ internal sealed class KazooLock
             // Woken by the predecessor's watch or by any connection-state change (kazoo's _watch_session).
             var wake = new TaskCompletionSource();
             void OnSession(SessionChange change) => wake.TrySetResult();
-            runtime.Session.SessionChanged += OnSession;
+            _runtime.Session.SessionChanged += OnSession;
             try
             {
-                var exists = await runtime.Session.ExistsAsync(Path + "/" + predecessor, _ => wake.TrySetResult());
+                var exists = await _runtime.Session.ExistsAsync(Path + "/" + predecessor, _ => wake.TrySetResult());
                 if (KazooRuntime.Check(exists, "exists " + predecessor, ZooKeeperError.NoNode) == ZooKeeperError.NoNode)
                 {
                     continue;
                 }
 
-                if (!await runtime.WaitAsync(wake.Task, timeout))
+                if (!await _runtime.WaitAsync(wake.Task, timeout))
                 {
                     throw new LockTimeoutException($"failed to acquire lock on {Path} after {timeout.TotalSeconds} seconds");
                 }
             }
             finally
             {
-                runtime.Session.SessionChanged -= OnSession;
+                _runtime.Session.SessionChanged -= OnSession;
             }
         }
     }
 
     private async Task<string?> PredecessorAsync(string node)
     {
-        var children = await runtime.GetChildrenAsync(Path);
+        var children = await _runtime.GetChildrenAsync(Path);
         var ours = Sequence(node);
         bool foundSelf = false;
         string? predecessor = null;
@@ -189,7 +189,7 @@ internal sealed class KazooLock
 
     private async Task<string?> FindNodeAsync()
     {
-        foreach (var child in await runtime.GetChildrenAsync(Path))
+        foreach (var child in await _runtime.GetChildrenAsync(Path))
         {
             if (child.StartsWith(Prefix, StringComparison.Ordinal))
             {
@@ -208,16 +208,16 @@ internal sealed class KazooLock
             node ??= await FindNodeAsync();
             if (node is not null)
             {
-                var deleted = await runtime.Session.DeleteAsync(Path + "/" + node);
+                var deleted = await _runtime.Session.DeleteAsync(Path + "/" + node);
                 if (deleted is not (ZooKeeperError.Ok or ZooKeeperError.NoNode))
                 {
-                    runtime.Timeline($"{owner} (kazoo) could not delete its contender {Path}/{node} ({deleted}) and leaves it (kazoo #732)");
+                    _runtime.Timeline($"{_owner} (kazoo) could not delete its contender {Path}/{node} ({deleted}) and leaves it (kazoo #732)");
                 }
             }
         }
         catch (KazooException e)
         {
-            runtime.Timeline($"{owner} (kazoo) could not look for its contender under {Path} ({e.Code}); any node it has there is left (kazoo #732)");
+            _runtime.Timeline($"{_owner} (kazoo) could not look for its contender under {Path} ({e.Code}); any node it has there is left (kazoo #732)");
         }
 
         Node = null;

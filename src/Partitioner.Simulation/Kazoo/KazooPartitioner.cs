@@ -39,26 +39,26 @@ internal enum KazooState
 /// </summary>
 internal sealed class KazooPartitioner
 {
-    private readonly KazooRuntime runtime;
-    private readonly string path;
-    private readonly ImmutableArray<string> items;
-    private readonly TimeSpan timeBoundary;
-    private readonly TimeSpan maxReactionTime;
-    private readonly Action<Task> spawn;
-    private readonly List<KazooLock> locks = new();
-    private ImmutableDictionary<string, KazooLock> acquiredLocks = ImmutableDictionary.Create<string, KazooLock>(StringComparer.Ordinal);
-    private string? partyNode;
-    private bool participating;
+    private readonly KazooRuntime _runtime;
+    private readonly string _path;
+    private readonly ImmutableArray<string> _items;
+    private readonly TimeSpan _timeBoundary;
+    private readonly TimeSpan _maxReactionTime;
+    private readonly Action<Task> _spawn;
+    private readonly List<KazooLock> _locks = new();
+    private ImmutableDictionary<string, KazooLock> _acquiredLocks = ImmutableDictionary.Create<string, KazooLock>(StringComparer.Ordinal);
+    private string? _partyNode;
+    private bool _participating;
 
     public KazooPartitioner(KazooRuntime runtime, string path, ImmutableArray<string> items, string identifier, TimeSpan timeBoundary, TimeSpan maxReactionTime, Action<Task> spawn)
     {
-        this.runtime = runtime;
-        this.path = path;
-        this.items = items;
+        _runtime = runtime;
+        _path = path;
+        _items = items;
         Identifier = identifier;
-        this.timeBoundary = timeBoundary;
-        this.maxReactionTime = maxReactionTime;
-        this.spawn = spawn;
+        _timeBoundary = timeBoundary;
+        _maxReactionTime = maxReactionTime;
+        _spawn = spawn;
     }
 
     /// <summary>Raised on each state change, with the old and the new state.</summary>
@@ -86,7 +86,7 @@ internal sealed class KazooPartitioner
     /// The prefix of the lock by which the allocation that reached ACQUIRED holds <paramref name="item"/>. Two allocations
     /// can run at once (a watch that outlived a release_set, as in kazoo), so each keeps its own.
     /// </summary>
-    public string? PrefixFor(string item) => acquiredLocks.GetValueOrDefault(item)?.Prefix;
+    public string? PrefixFor(string item) => _acquiredLocks.GetValueOrDefault(item)?.Prefix;
 
     /// <summary>
     /// True while the lock by which the ACQUIRED allocation took <paramref name="item"/> is held and no release of it has
@@ -95,24 +95,24 @@ internal sealed class KazooPartitioner
     /// claims. The release counts from its start, since the server may carry out the delete before the ACQUIRED
     /// allocation's last step and the client reads the reply only later.
     /// </summary>
-    public bool Holds(string item) => acquiredLocks.TryGetValue(item, out var held) && held.IsAcquired && !held.Releasing;
+    public bool Holds(string item) => _acquiredLocks.TryGetValue(item, out var held) && held.IsAcquired && !held.Releasing;
 
     /// <summary>The constructor's work: paths, the party, the session listener and the first watch.</summary>
     public async Task StartAsync()
     {
         try
         {
-            await runtime.EnsurePathAsync(path);
-            await runtime.EnsurePathAsync(path + "/locks");
-            await runtime.EnsurePathAsync(path + "/party");
-            partyNode = runtime.Random.NextHex32() + "-" + Identifier;
-            await runtime.Retry(async () =>
+            await _runtime.EnsurePathAsync(_path);
+            await _runtime.EnsurePathAsync(_path + "/locks");
+            await _runtime.EnsurePathAsync(_path + "/party");
+            _partyNode = _runtime.Random.NextHex32() + "-" + Identifier;
+            await _runtime.Retry(async () =>
             {
-                var created = await runtime.Session.CreateAsync(path + "/party/" + partyNode, Encoding.UTF8.GetBytes(Identifier), NodeKind.Ephemeral);
+                var created = await _runtime.Session.CreateAsync(_path + "/party/" + _partyNode, Encoding.UTF8.GetBytes(Identifier), NodeKind.Ephemeral);
                 return KazooRuntime.Check(created.Error, "create party node", ZooKeeperError.NodeExists);
             });
-            participating = true;
-            runtime.Session.SessionChanged += OnSessionChange;
+            _participating = true;
+            _runtime.Session.SessionChanged += OnSessionChange;
         }
         catch (KazooException)
         {
@@ -121,14 +121,14 @@ internal sealed class KazooPartitioner
             return;
         }
 
-        spawn(WatchThenAllocateAsync());
+        _spawn(WatchThenAllocateAsync());
     }
 
     /// <summary>kazoo's <c>release_set()</c>.</summary>
     public async Task ReleaseSetAsync()
     {
         await ReleaseLocksAsync();
-        if (locks.Count > 0)
+        if (_locks.Count > 0)
         {
             await FailOutAsync();
             return;
@@ -137,7 +137,7 @@ internal sealed class KazooPartitioner
         if (State != KazooState.Failure)
         {
             SetState(KazooState.Allocating);
-            spawn(WatchThenAllocateAsync());
+            _spawn(WatchThenAllocateAsync());
         }
     }
 
@@ -157,8 +157,8 @@ internal sealed class KazooPartitioner
 
         if (change is SessionChange.Expired or SessionChange.AuthFailed)
         {
-            runtime.Session.SessionChanged -= OnSessionChange;
-            spawn(FailOutAsync());
+            _runtime.Session.SessionChanged -= OnSessionChange;
+            _spawn(FailOutAsync());
         }
         else if (State != KazooState.Release)
         {
@@ -197,12 +197,12 @@ internal sealed class KazooPartitioner
         while (true)
         {
             var fired = new TaskCompletionSource();
-            await runtime.Retry(() => runtime.GetChildrenAsync(path + "/party", _ =>
+            await _runtime.Retry(() => _runtime.GetChildrenAsync(_path + "/party", _ =>
             {
                 changed = true;
                 fired.TrySetResult();
             }));
-            await runtime.Sleep(timeBoundary);
+            await _runtime.Sleep(_timeBoundary);
             if (changed)
             {
                 changed = false;
@@ -236,12 +236,12 @@ internal sealed class KazooPartitioner
         IReadOnlyList<string> children;
         try
         {
-            children = await runtime.Retry(() => runtime.GetChildrenAsync(path + "/party"));
+            children = await _runtime.Retry(() => _runtime.GetChildrenAsync(_path + "/party"));
         }
         catch (KazooException e)
         {
             // Raised in the spawned allocation, where nothing catches it: the allocation ends there.
-            runtime.Timeline($"{Identifier} (kazoo) allocation ends on an uncaught error listing the party ({e.Code})");
+            _runtime.Timeline($"{Identifier} (kazoo) allocation ends on an uncaught error listing the party ({e.Code})");
             return;
         }
 
@@ -250,23 +250,23 @@ internal sealed class KazooPartitioner
         if (index < 0)
         {
             AllocationDied = true;
-            runtime.Timeline($"{Identifier} (kazoo) allocation dies of a ValueError: its identifier is not in the party; it stays ALLOCATING");
+            _runtime.Timeline($"{Identifier} (kazoo) allocation dies of a ValueError: its identifier is not in the party; it stays ALLOCATING");
             return;
         }
 
-        var share = items.Where((_, i) => i % members.Length == index).ToImmutableArray();
+        var share = _items.Where((_, i) => i % members.Length == index).ToImmutableArray();
         var unlocked = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         var mine = ImmutableDictionary.CreateBuilder<string, KazooLock>(StringComparer.Ordinal);
         foreach (var item in share)
         {
-            var itemLock = new KazooLock(runtime, $"{path}/locks/{item}", Identifier);
+            var itemLock = new KazooLock(_runtime, $"{_path}/locks/{item}", Identifier);
             mine[item] = itemLock;
             while (true)
             {
                 try
                 {
                     // kazoo ignores the result: an acquire that returned False counts as held.
-                    if (!await itemLock.AcquireAsync(maxReactionTime))
+                    if (!await itemLock.AcquireAsync(_maxReactionTime))
                     {
                         unlocked.Add(item);
                     }
@@ -289,7 +289,7 @@ internal sealed class KazooPartitioner
                 break;
             }
 
-            locks.Add(itemLock);
+            _locks.Add(itemLock);
             if (await AbortIfNeededAsync(stateId, () => childrenChanged))
             {
                 return;
@@ -300,11 +300,11 @@ internal sealed class KazooPartitioner
         {
             PartitionSet = share;
             Unlocked = unlocked.ToImmutable();
-            acquiredLocks = mine.ToImmutable();
+            _acquiredLocks = mine.ToImmutable();
             PrefixesVersion++;
             if (Unlocked.Count > 0)
             {
-                runtime.Timeline($"{Identifier} (kazoo) counts {Unlocked.Count} items as held whose acquire returned False: [{string.Join(", ", Unlocked.Order(StringComparer.Ordinal))}]");
+                _runtime.Timeline($"{Identifier} (kazoo) counts {Unlocked.Count} items as held whose acquire returned False: [{string.Join(", ", Unlocked.Order(StringComparer.Ordinal))}]");
             }
 
             SetState(KazooState.Acquired);
@@ -339,7 +339,7 @@ internal sealed class KazooPartitioner
     private async Task AbortLockAcquisitionAsync()
     {
         await ReleaseLocksAsync();
-        if (locks.Count > 0)
+        if (_locks.Count > 0)
         {
             await FailOutAsync();
             return;
@@ -347,18 +347,18 @@ internal sealed class KazooPartitioner
 
         if (State != KazooState.Failure)
         {
-            spawn(WatchThenAllocateAsync());
+            _spawn(WatchThenAllocateAsync());
         }
     }
 
     private async Task ReleaseLocksAsync()
     {
-        foreach (var held in locks.ToArray())
+        foreach (var held in _locks.ToArray())
         {
             try
             {
                 await held.ReleaseAsync();
-                locks.Remove(held);
+                _locks.Remove(held);
             }
             catch (KazooException)
             {
@@ -375,14 +375,14 @@ internal sealed class KazooPartitioner
             SetState(KazooState.Failure);
         }
 
-        runtime.Session.SessionChanged -= OnSessionChange;
-        if (participating && partyNode is not null)
+        _runtime.Session.SessionChanged -= OnSessionChange;
+        if (_participating && _partyNode is not null)
         {
-            participating = false;
+            _participating = false;
             try
             {
-                await runtime.Retry(async () =>
-                    KazooRuntime.Check(await runtime.Session.DeleteAsync(path + "/party/" + partyNode), "delete party node", ZooKeeperError.NoNode));
+                await _runtime.Retry(async () =>
+                    KazooRuntime.Check(await _runtime.Session.DeleteAsync(_path + "/party/" + _partyNode), "delete party node", ZooKeeperError.NoNode));
             }
             catch (KazooException)
             {

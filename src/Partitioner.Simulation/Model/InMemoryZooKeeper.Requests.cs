@@ -232,14 +232,14 @@ public sealed partial class InMemoryZooKeeper
     private ServerSession? LiveSession(long sessionId)
     {
         EnsureUp();
-        return sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session ? session : null;
+        return _sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session ? session : null;
     }
 
     /// <summary>A batch for the transaction <paramref name="zxid"/>: the spare one when it is free.</summary>
     private WriteBatch BeginBatch(long zxid)
     {
-        var batch = spareBatch ?? new WriteBatch(this);
-        spareBatch = null;
+        var batch = _spareBatch ?? new WriteBatch(this);
+        _spareBatch = null;
         batch.Begin(zxid);
         return batch;
     }
@@ -255,7 +255,7 @@ public sealed partial class InMemoryZooKeeper
         {
             batch.Rollback();
             batch.Clear();
-            spareBatch = batch;
+            _spareBatch = batch;
         }
     }
 
@@ -263,7 +263,7 @@ public sealed partial class InMemoryZooKeeper
     {
         batch.Commit();
         batch.Clear();
-        spareBatch = batch;
+        _spareBatch = batch;
     }
 
     /// <summary>
@@ -277,16 +277,16 @@ public sealed partial class InMemoryZooKeeper
     /// </remarks>
     private sealed class WriteBatch(InMemoryZooKeeper server)
     {
-        private readonly List<Undo> undo = new();
-        private readonly List<(string Path, WatchEventKind Kind)> events = new();
-        private long zxid;
+        private readonly List<Undo> _undo = new();
+        private readonly List<(string Path, WatchEventKind Kind)> _events = new();
+        private long _zxid;
 
-        public void Begin(long transaction) => zxid = transaction;
+        public void Begin(long transaction) => _zxid = transaction;
 
         public void Clear()
         {
-            undo.Clear();
-            events.Clear();
+            _undo.Clear();
+            _events.Clear();
         }
 
         public (ZooKeeperError Error, string? CreatedPath) Create(string path, ImmutableArray<byte> data, NodeKind kind, long sessionId)
@@ -312,10 +312,10 @@ public sealed partial class InMemoryZooKeeper
             }
 
             long owner = kind == NodeKind.Persistent ? 0 : sessionId;
-            var node = new ZNode(fullPath, parent, data.IsDefault ? ImmutableArray<byte>.Empty : data, owner, zxid);
+            var node = new ZNode(fullPath, parent, data.IsDefault ? ImmutableArray<byte>.Empty : data, owner, _zxid);
             Attach(parent, node);
-            events.Add((fullPath, WatchEventKind.NodeCreated));
-            events.Add((parent.Path, WatchEventKind.NodeChildrenChanged));
+            _events.Add((fullPath, WatchEventKind.NodeCreated));
+            _events.Add((parent.Path, WatchEventKind.NodeChildrenChanged));
             return (ZooKeeperError.Ok, fullPath);
         }
 
@@ -338,25 +338,25 @@ public sealed partial class InMemoryZooKeeper
             }
 
             Detach(node);
-            events.Add((path, WatchEventKind.NodeDeleted));
-            events.Add((node.Parent!.Path, WatchEventKind.NodeChildrenChanged));
+            _events.Add((path, WatchEventKind.NodeDeleted));
+            _events.Add((node.Parent!.Path, WatchEventKind.NodeChildrenChanged));
             return ZooKeeperError.Ok;
         }
 
         public void Commit()
         {
             // By index: a watch callback that writes again uses another batch, so this list does not change meanwhile.
-            for (int i = 0; i < events.Count; i++)
+            for (int i = 0; i < _events.Count; i++)
             {
-                server.Trigger(events[i].Path, events[i].Kind);
+                server.Trigger(_events[i].Path, _events[i].Kind);
             }
         }
 
         public void Rollback()
         {
-            for (int i = undo.Count - 1; i >= 0; i--)
+            for (int i = _undo.Count - 1; i >= 0; i--)
             {
-                var (node, attached, cversion, pzxid) = undo[i];
+                var (node, attached, cversion, pzxid) = _undo[i];
                 var parent = node.Parent!;
                 if (attached)
                 {
@@ -373,19 +373,19 @@ public sealed partial class InMemoryZooKeeper
 
         private void Attach(ZNode parent, ZNode node)
         {
-            undo.Add(new Undo(node, Attached: true, parent.Cversion, parent.Pzxid));
+            _undo.Add(new Undo(node, Attached: true, parent.Cversion, parent.Pzxid));
             Link(parent, node);
             parent.Cversion++;
-            parent.Pzxid = zxid;
+            parent.Pzxid = _zxid;
         }
 
         private void Detach(ZNode node)
         {
             var parent = node.Parent!;
-            undo.Add(new Undo(node, Attached: false, parent.Cversion, parent.Pzxid));
+            _undo.Add(new Undo(node, Attached: false, parent.Cversion, parent.Pzxid));
             Unlink(parent, node);
             parent.Cversion++;
-            parent.Pzxid = zxid;
+            parent.Pzxid = _zxid;
         }
 
         /// <summary>Puts <paramref name="node"/> in the tree: under its parent, and with its owner or in the index.</summary>
@@ -394,11 +394,11 @@ public sealed partial class InMemoryZooKeeper
             parent.AddChild(node);
             if (node.IsEphemeral)
             {
-                server.sessionsById[node.EphemeralOwner].AddEphemeral(node);
+                server._sessionsById[node.EphemeralOwner].AddEphemeral(node);
             }
             else
             {
-                server.nodesByPath.Add(node.Path, node);
+                server._nodesByPath.Add(node.Path, node);
             }
         }
 
@@ -408,11 +408,11 @@ public sealed partial class InMemoryZooKeeper
             parent.RemoveChild(node);
             if (node.IsEphemeral)
             {
-                server.sessionsById[node.EphemeralOwner].RemoveEphemeral(node);
+                server._sessionsById[node.EphemeralOwner].RemoveEphemeral(node);
             }
             else
             {
-                server.nodesByPath.Remove(node.Path);
+                server._nodesByPath.Remove(node.Path);
             }
         }
 

@@ -19,36 +19,36 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The first session id handed out.</summary>
     public const long FirstSessionId = 0x100;
 
-    private readonly SimScheduler scheduler;
-    private readonly SimRandom random;
-    private readonly SortedDictionary<long, ServerSession> sessions = new();
+    private readonly SimScheduler _scheduler;
+    private readonly SimRandom _random;
+    private readonly SortedDictionary<long, ServerSession> _sessions = new();
 
     // The same sessions by id for lookups, which every request and every step's checks make; the sorted one is
     // what is walked, in session-id order, so that a walk never depends on hashing.
-    private readonly Dictionary<long, ServerSession> sessionsById = new();
+    private readonly Dictionary<long, ServerSession> _sessionsById = new();
 
     // Every persistent node by its full path: a request finds its node in one lookup, without cutting the path into
     // segments, and a create finds its parent by a span of its path, without cutting a substring for it. An ephemeral
     // node, which has no children, is found in its parent: a lock node then costs no entry here.
-    private readonly Dictionary<string, ZNode> nodesByPath = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ZNode>.AlternateLookup<ReadOnlySpan<char>> nodesBySpan;
-    private readonly WatchIndex dataWatchers = new();
-    private readonly WatchIndex childWatchers = new();
-    private readonly SortedSet<long> notified = new();
-    private long nextSessionId = FirstSessionId;
+    private readonly Dictionary<string, ZNode> _nodesByPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ZNode>.AlternateLookup<ReadOnlySpan<char>> _nodesBySpan;
+    private readonly WatchIndex _dataWatchers = new();
+    private readonly WatchIndex _childWatchers = new();
+    private readonly SortedSet<long> _notified = new();
+    private long _nextSessionId = FirstSessionId;
 
     // The batch the next write uses, kept between writes; null while one is in use.
-    private WriteBatch? spareBatch;
+    private WriteBatch? _spareBatch;
 
     /// <summary>Creates an empty server (only the root node) that is up.</summary>
     public InMemoryZooKeeper(SimScheduler scheduler, SimRandom random, TimeSpan tickTime)
     {
-        this.scheduler = scheduler;
-        this.random = random;
+        _scheduler = scheduler;
+        _random = random;
         TickTime = tickTime;
         Root = new ZNode("/", null, ImmutableArray<byte>.Empty, 0, 0);
-        nodesByPath.Add(Root.Path, Root);
-        nodesBySpan = nodesByPath.GetAlternateLookup<ReadOnlySpan<char>>();
+        _nodesByPath.Add(Root.Path, Root);
+        _nodesBySpan = _nodesByPath.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The server's tick: session timeouts are clamped to [2, 20] ticks, as ZooKeeper does.</summary>
@@ -86,12 +86,12 @@ public sealed partial class InMemoryZooKeeper
     internal Action<string>? ChildrenChanged { get; set; }
 
     /// <summary>The session with <paramref name="id"/>, or null if the server never had it.</summary>
-    public ServerSession? Session(long id) => sessionsById.GetValueOrDefault(id);
+    public ServerSession? Session(long id) => _sessionsById.GetValueOrDefault(id);
 
     /// <summary>The node at <paramref name="path"/>, or null.</summary>
     public ZNode? Find(string path)
     {
-        if (nodesByPath.TryGetValue(path, out var found))
+        if (_nodesByPath.TryGetValue(path, out var found))
         {
             return found;
         }
@@ -139,16 +139,16 @@ public sealed partial class InMemoryZooKeeper
         EnsureUp();
         if (sessionId == 0)
         {
-            var created = new ServerSession(nextSessionId++, Negotiate(requestedTimeout), scheduler.NowTicks, dataWatchers, childWatchers) { Connection = connection, Owner = owner };
-            sessions.Add(created.Id, created);
-            sessionsById.Add(created.Id, created);
+            var created = new ServerSession(_nextSessionId++, Negotiate(requestedTimeout), _scheduler.NowTicks, _dataWatchers, _childWatchers) { Connection = connection, Owner = owner };
+            _sessions.Add(created.Id, created);
+            _sessionsById.Add(created.Id, created);
             LastZxid++;
             Log($"session 0x{created.Id:x} created timeout={created.Timeout.TotalMilliseconds}ms");
             ScheduleExpiryCheck(created);
             return created;
         }
 
-        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (_sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             Log($"session 0x{sessionId:x} refused: expired");
             return null;
@@ -162,7 +162,7 @@ public sealed partial class InMemoryZooKeeper
 
         session.Connection = connection;
         session.Owner = owner;
-        session.LastHeardTicks = scheduler.NowTicks;
+        session.LastHeardTicks = _scheduler.NowTicks;
         Log($"session 0x{sessionId:x} reconnected");
         return session;
     }
@@ -173,7 +173,7 @@ public sealed partial class InMemoryZooKeeper
     /// </summary>
     public void SetWatches(long sessionId, IServerConnection connection, WatchSet watches)
     {
-        if (sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        if (_sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
         {
             Rearm(session, watches);
         }
@@ -182,22 +182,22 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The server received something from <paramref name="connection"/>: the session is alive.</summary>
     public void Heard(long sessionId, IServerConnection connection)
     {
-        if (Up && sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
+        if (Up && _sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session && ReferenceEquals(session.Connection, connection))
         {
-            session.LastHeardTicks = scheduler.NowTicks;
+            session.LastHeardTicks = _scheduler.NowTicks;
         }
     }
 
     /// <summary>True when a request of <paramref name="sessionId"/> that came through server <paramref name="owner"/> may run.</summary>
     public bool OwnedThrough(long sessionId, int owner) =>
-        sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session || session.Owner == owner;
+        _sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session || session.Owner == owner;
 
     /// <summary>A follower relayed a touch of the session in its answer to the leader's ping: the session is alive.</summary>
     public void TouchFromFollower(long sessionId)
     {
-        if (Up && sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session)
+        if (Up && _sessionsById.GetValueOrDefault(sessionId) is { Alive: true } session)
         {
-            session.LastHeardTicks = scheduler.NowTicks;
+            session.LastHeardTicks = _scheduler.NowTicks;
         }
     }
 
@@ -207,7 +207,7 @@ public sealed partial class InMemoryZooKeeper
     /// </summary>
     public void ExpireSession(long sessionId, bool forced)
     {
-        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (_sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             return;
         }
@@ -219,7 +219,7 @@ public sealed partial class InMemoryZooKeeper
     /// <summary>The client closes its session: ephemeral nodes go at once.</summary>
     public ZooKeeperError CloseSession(long sessionId)
     {
-        if (sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
+        if (_sessionsById.GetValueOrDefault(sessionId) is not { Alive: true } session)
         {
             return ZooKeeperError.SessionExpired;
         }
@@ -233,7 +233,7 @@ public sealed partial class InMemoryZooKeeper
     {
         Up = false;
         Log($"server down");
-        foreach (var session in sessions.Values)
+        foreach (var session in _sessions.Values)
         {
             if (session.Connection is { } connection)
             {
@@ -248,9 +248,9 @@ public sealed partial class InMemoryZooKeeper
     {
         Up = true;
         Log($"server up");
-        foreach (var session in sessions.Values.Where(s => s.Alive))
+        foreach (var session in _sessions.Values.Where(s => s.Alive))
         {
-            session.LastHeardTicks = scheduler.NowTicks;
+            session.LastHeardTicks = _scheduler.NowTicks;
             ScheduleExpiryCheck(session);
         }
     }
@@ -261,7 +261,7 @@ public sealed partial class InMemoryZooKeeper
     private void ScheduleExpiryCheck(ServerSession session)
     {
         session.ExpiryCheck?.Cancel();
-        session.ExpiryCheck = scheduler.ScheduleAt(session.LastHeardTicks + TrueTimeoutTicks(session), () => CheckExpiry(session));
+        session.ExpiryCheck = _scheduler.ScheduleAt(session.LastHeardTicks + TrueTimeoutTicks(session), () => CheckExpiry(session));
     }
 
     /// <summary>The true time the server's drifting clock takes to measure the session's timeout.</summary>
@@ -277,7 +277,7 @@ public sealed partial class InMemoryZooKeeper
         }
 
         // Checked lazily: hearing from the client only moves LastHeardTicks, and the check re-arms itself.
-        if (scheduler.NowTicks - session.LastHeardTicks >= TrueTimeoutTicks(session))
+        if (_scheduler.NowTicks - session.LastHeardTicks >= TrueTimeoutTicks(session))
         {
             EndSession(session, "expired");
         }
@@ -374,7 +374,7 @@ public sealed partial class InMemoryZooKeeper
             ChildrenChanged?.Invoke(path);
         }
 
-        if (dataWatchers.IsEmpty && childWatchers.IsEmpty)
+        if (_dataWatchers.IsEmpty && _childWatchers.IsEmpty)
         {
             return;
         }
@@ -382,25 +382,25 @@ public sealed partial class InMemoryZooKeeper
         bool data = kind is WatchEventKind.NodeCreated or WatchEventKind.NodeDataChanged or WatchEventKind.NodeDeleted;
         bool children = kind is WatchEventKind.NodeChildrenChanged or WatchEventKind.NodeDeleted;
         // Only the sessions that watch the path, found through the index, in session-id order as before.
-        notified.Clear();
+        _notified.Clear();
         if (data)
         {
-            dataWatchers.CollectInto(path, notified);
+            _dataWatchers.CollectInto(path, _notified);
         }
 
         if (children)
         {
-            childWatchers.CollectInto(path, notified);
+            _childWatchers.CollectInto(path, _notified);
         }
 
-        if (notified.Count == 0)
+        if (_notified.Count == 0)
         {
             return;
         }
 
-        foreach (var id in notified.ToArray())
+        foreach (var id in _notified.ToArray())
         {
-            var session = sessionsById[id];
+            var session = _sessionsById[id];
 
             // One-shot: a watch is removed as it fires, and a session hears of one event once.
             bool hit = (data && session.DataWatches.Remove(path)) | (children && session.ChildWatches.Remove(path));
@@ -432,7 +432,7 @@ public sealed partial class InMemoryZooKeeper
     private ZNode? ParentOf(string path)
     {
         int slash = path.LastIndexOf('/');
-        return nodesBySpan.TryGetValue(slash <= 0 ? "/" : path.AsSpan(0, slash), out var parent) ? parent : null;
+        return _nodesBySpan.TryGetValue(slash <= 0 ? "/" : path.AsSpan(0, slash), out var parent) ? parent : null;
     }
 
     private static bool IsValidPath(string path) =>
@@ -445,7 +445,7 @@ public sealed partial class InMemoryZooKeeper
         var names = node.ChildNamesArray();
         for (int i = names.Length - 1; i > 0; i--)
         {
-            int j = random.Next(i + 1);
+            int j = _random.Next(i + 1);
             (names[i], names[j]) = (names[j], names[i]);
         }
 
@@ -460,24 +460,24 @@ public sealed partial class InMemoryZooKeeper
     [InterpolatedStringHandler]
     private ref struct TraceLine
     {
-        private DefaultInterpolatedStringHandler text;
+        private DefaultInterpolatedStringHandler _text;
 
         public TraceLine(int literalLength, int formattedCount, InMemoryZooKeeper server, out bool listened)
         {
             listened = server.Trace is not null;
             if (listened)
             {
-                text = new DefaultInterpolatedStringHandler(literalLength + 3, formattedCount, CultureInfo.InvariantCulture);
-                text.AppendLiteral("zk ");
+                _text = new DefaultInterpolatedStringHandler(literalLength + 3, formattedCount, CultureInfo.InvariantCulture);
+                _text.AppendLiteral("zk ");
             }
         }
 
-        public void AppendLiteral(string value) => text.AppendLiteral(value);
+        public void AppendLiteral(string value) => _text.AppendLiteral(value);
 
-        public void AppendFormatted<T>(T value) => text.AppendFormatted(value);
+        public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
 
-        public void AppendFormatted<T>(T value, string? format) => text.AppendFormatted(value, format);
+        public void AppendFormatted<T>(T value, string? format) => _text.AppendFormatted(value, format);
 
-        public string ToStringAndClear() => text.ToStringAndClear();
+        public string ToStringAndClear() => _text.ToStringAndClear();
     }
 }

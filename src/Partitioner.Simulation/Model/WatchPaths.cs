@@ -6,64 +6,64 @@ namespace Partitioner.Simulation.Model;
 /// </summary>
 internal sealed class WatchPaths
 {
-    private readonly SortedSet<string> paths = new(StringComparer.Ordinal);
-    private readonly WatchIndex index;
-    private readonly long sessionId;
+    private readonly SortedSet<string> _paths = new(StringComparer.Ordinal);
+    private readonly WatchIndex _index;
+    private readonly long _sessionId;
 
     public WatchPaths(WatchIndex index, long sessionId)
     {
-        this.index = index;
-        this.sessionId = sessionId;
+        _index = index;
+        _sessionId = sessionId;
     }
 
-    public int Count => paths.Count;
+    public int Count => _paths.Count;
 
     public bool Add(string path)
     {
-        if (!paths.Add(path))
+        if (!_paths.Add(path))
         {
             return false;
         }
 
-        index.Add(path, sessionId);
+        _index.Add(path, _sessionId);
         return true;
     }
 
     public bool Remove(string path)
     {
-        if (!paths.Remove(path))
+        if (!_paths.Remove(path))
         {
             return false;
         }
 
-        index.Remove(path, sessionId);
+        _index.Remove(path, _sessionId);
         return true;
     }
 
     public void Clear()
     {
-        foreach (var path in paths)
+        foreach (var path in _paths)
         {
-            index.Remove(path, sessionId);
+            _index.Remove(path, _sessionId);
         }
 
-        paths.Clear();
+        _paths.Clear();
     }
 }
 
 /// <summary>For one kind of watch, the sessions watching each path, in session-id order.</summary>
 internal sealed class WatchIndex
 {
-    private readonly Dictionary<string, SortedSet<long>> watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<long>> _watchers = new(StringComparer.Ordinal);
 
     /// <summary>True when no session watches anything: a write then has no one to notify.</summary>
-    public bool IsEmpty => watchers.Count == 0;
+    public bool IsEmpty => _watchers.Count == 0;
 
     public void Add(string path, long sessionId)
     {
-        if (!watchers.TryGetValue(path, out var ids))
+        if (!_watchers.TryGetValue(path, out var ids))
         {
-            watchers[path] = ids = new SortedSet<long>();
+            _watchers[path] = ids = new SortedSet<long>();
         }
 
         ids.Add(sessionId);
@@ -71,16 +71,16 @@ internal sealed class WatchIndex
 
     public void Remove(string path, long sessionId)
     {
-        if (watchers.TryGetValue(path, out var ids) && ids.Remove(sessionId) && ids.Count == 0)
+        if (_watchers.TryGetValue(path, out var ids) && ids.Remove(sessionId) && ids.Count == 0)
         {
-            watchers.Remove(path);
+            _watchers.Remove(path);
         }
     }
 
     /// <summary>Adds the sessions watching <paramref name="path"/> to <paramref name="into"/>.</summary>
     public void CollectInto(string path, SortedSet<long> into)
     {
-        if (watchers.TryGetValue(path, out var ids))
+        if (_watchers.TryGetValue(path, out var ids))
         {
             into.UnionWith(ids);
         }

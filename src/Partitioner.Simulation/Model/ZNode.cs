@@ -14,12 +14,12 @@ namespace Partitioner.Simulation.Model;
 public sealed class ZNode
 {
     // Null, the one child, or an array of the children sorted by path (its first `count` entries).
-    private object? children;
+    private object? _children;
 
     // A persistent node's number of children; an ephemeral node (which has none) uses it for its place in its
     // owner's list (see ServerSession.Ephemerals). One field for both keeps the node a word smaller.
-    private int countOrIndex;
-    private string? name;
+    private int _countOrIndex;
+    private string? _name;
 
     internal ZNode(string path, ZNode? parent, ImmutableArray<byte> data, long ephemeralOwner, long czxid)
     {
@@ -35,7 +35,7 @@ public sealed class ZNode
     public string Path { get; }
 
     /// <summary>The last path segment (empty for the root).</summary>
-    public string Name => name ??= Path[(Path.LastIndexOf('/') + 1)..];
+    public string Name => _name ??= Path[(Path.LastIndexOf('/') + 1)..];
 
     /// <summary>The parent; null for the root.</summary>
     public ZNode? Parent { get; }
@@ -62,13 +62,13 @@ public sealed class ZNode
     public bool IsEphemeral => EphemeralOwner != 0;
 
     /// <summary>The number of children.</summary>
-    internal int ChildCount => IsEphemeral ? 0 : countOrIndex;
+    internal int ChildCount => IsEphemeral ? 0 : _countOrIndex;
 
     /// <summary>Where the ephemeral node is in its owner's list of ephemerals (see <see cref="ServerSession.Ephemerals"/>).</summary>
     internal int EphemeralIndex
     {
-        get => countOrIndex;
-        set => countOrIndex = IsEphemeral ? value : throw new InvalidOperationException($"{Path} is persistent: it has no owner");
+        get => _countOrIndex;
+        set => _countOrIndex = IsEphemeral ? value : throw new InvalidOperationException($"{Path} is persistent: it has no owner");
     }
 
     /// <summary>The children's names, in ordinal order.</summary>
@@ -115,22 +115,22 @@ public sealed class ZNode
         }
 
         at = ~at;
-        if (children is null)
+        if (_children is null)
         {
-            children = child;
+            _children = child;
         }
         else
         {
-            if (children is ZNode only)
+            if (_children is ZNode only)
             {
-                children = new ZNode[] { only, null!, null!, null! };
+                _children = new ZNode[] { only, null!, null!, null! };
             }
 
-            var array = (ZNode[])children;
+            var array = (ZNode[])_children;
             if (count == array.Length)
             {
                 Array.Resize(ref array, 2 * count);
-                children = array;
+                _children = array;
             }
 
             // Folders are mostly created in ascending order, so the insertion is mostly an append.
@@ -138,7 +138,7 @@ public sealed class ZNode
             array[at] = child;
         }
 
-        countOrIndex = count + 1;
+        _countOrIndex = count + 1;
     }
 
     /// <summary>Removes <paramref name="child"/>, if it is one.</summary>
@@ -150,20 +150,20 @@ public sealed class ZNode
             return;
         }
 
-        int count = countOrIndex - 1;
-        countOrIndex = count;
-        if (children is ZNode)
+        int count = _countOrIndex - 1;
+        _countOrIndex = count;
+        if (_children is ZNode)
         {
-            children = null;
+            _children = null;
             return;
         }
 
-        var array = (ZNode[])children!;
+        var array = (ZNode[])_children!;
         Array.Copy(array, at + 1, array, at, count - at);
         array[count] = null!;
     }
 
-    private ZNode ChildAt(int index) => children as ZNode ?? ((ZNode[])children!)[index];
+    private ZNode ChildAt(int index) => _children as ZNode ?? ((ZNode[])_children!)[index];
 
     private ZNode? Child(ReadOnlySpan<char> childName)
     {

@@ -22,21 +22,21 @@ public sealed class Follower
     /// <summary>ZooKeeper's syncLimit in the model, in ticks: how long a follower stays without its leader.</summary>
     public const int SyncLimit = 10;
 
-    private readonly SimNetwork network;
-    private readonly Link up;
-    private readonly Link down;
-    private readonly SortedSet<long> touches = new();
-    private readonly List<SimConnection> clients = new();
-    private long leaderHeardTicks;
+    private readonly SimNetwork _network;
+    private readonly Link _up;
+    private readonly Link _down;
+    private readonly SortedSet<long> _touches = new();
+    private readonly List<SimConnection> _clients = new();
+    private long _leaderHeardTicks;
 
     internal Follower(SimNetwork network, int id, TimeSpan applyLag)
     {
-        this.network = network;
+        _network = network;
         Id = id;
         ApplyLag = applyLag;
-        up = new Link(this, TimeSpan.Zero);
-        down = new Link(this, applyLag);
-        leaderHeardTicks = network.Scheduler.NowTicks;
+        _up = new Link(this, TimeSpan.Zero);
+        _down = new Link(this, applyLag);
+        _leaderHeardTicks = network.Scheduler.NowTicks;
         network.Scheduler.Schedule(Tick / 2, PingRound);
     }
 
@@ -52,9 +52,9 @@ public sealed class Follower
     /// <summary>True after the follower gave up on a leader it could not reach, until the cut heals.</summary>
     public bool Looking { get; private set; }
 
-    private TimeSpan Tick => network.Server.TickTime;
+    private TimeSpan Tick => _network.Server.TickTime;
 
-    private InMemoryZooKeeper Leader => network.Server;
+    private InMemoryZooKeeper Leader => _network.Server;
 
     /// <summary>Cuts the follower from the leader: the link holds everything; clients are still answered pings.</summary>
     public void CutFromLeader() => Cut = true;
@@ -64,9 +64,9 @@ public sealed class Follower
     {
         Cut = false;
         Looking = false;
-        leaderHeardTicks = network.Scheduler.NowTicks;
-        up.EnsurePump();
-        down.EnsurePump();
+        _leaderHeardTicks = _network.Scheduler.NowTicks;
+        _up.EnsurePump();
+        _down.EnsurePump();
     }
 
     /// <summary>A packet of <paramref name="sessionId"/> arrived here.</summary>
@@ -74,12 +74,12 @@ public sealed class Follower
     {
         if (sessionId != 0)
         {
-            touches.Add(sessionId);
+            _touches.Add(sessionId);
         }
     }
 
     /// <summary>Carries <paramref name="atLeader"/> to the leader.</summary>
-    internal void ToLeader(Action atLeader) => up.Send(() =>
+    internal void ToLeader(Action atLeader) => _up.Send(() =>
     {
         if (Leader.Up)
         {
@@ -88,9 +88,9 @@ public sealed class Follower
     });
 
     /// <summary>Carries something of the leader's to this follower, which applies it and passes it to a client.</summary>
-    internal void FromLeader(Action atFollower) => down.Send(atFollower);
+    internal void FromLeader(Action atFollower) => _down.Send(atFollower);
 
-    internal void Attach(SimConnection connection) => clients.Add(connection);
+    internal void Attach(SimConnection connection) => _clients.Add(connection);
 
     /// <summary>
     /// The ensemble restarts: the follower's process restarts with the leader's, so every connection of its clients
@@ -104,25 +104,25 @@ public sealed class Follower
     /// </remarks>
     internal void Restart()
     {
-        up.Clear();
-        down.Clear();
-        touches.Clear();
-        leaderHeardTicks = network.Scheduler.NowTicks;
-        foreach (var client in clients.Where(c => !c.ServerClosed).ToArray())
+        _up.Clear();
+        _down.Clear();
+        _touches.Clear();
+        _leaderHeardTicks = _network.Scheduler.NowTicks;
+        foreach (var client in _clients.Where(c => !c.ServerClosed).ToArray())
         {
             client.Reset();
         }
 
-        clients.Clear();
+        _clients.Clear();
     }
 
     private void PingRound()
     {
-        network.Scheduler.Schedule(Tick / 2, PingRound);
-        clients.RemoveAll(c => c.FullyClosed);
+        _network.Scheduler.Schedule(Tick / 2, PingRound);
+        _clients.RemoveAll(c => c.FullyClosed);
         if (!Leader.Up)
         {
-            leaderHeardTicks = network.Scheduler.NowTicks;
+            _leaderHeardTicks = _network.Scheduler.NowTicks;
             return;
         }
 
@@ -132,17 +132,17 @@ public sealed class Follower
             // reads it (before applying what came before it). The answer, with the touches recorded by then,
             // goes up the same FIFO link as the requests the follower forwards, so it reaches the leader before
             // any request forwarded after it; a cut holds it there.
-            leaderHeardTicks = network.Scheduler.NowTicks;
-            network.Scheduler.Schedule(network.DrawLatency(), () =>
+            _leaderHeardTicks = _network.Scheduler.NowTicks;
+            _network.Scheduler.Schedule(_network.DrawLatency(), () =>
             {
                 if (Cut || !Leader.Up)
                 {
                     return;
                 }
 
-                var relayed = touches.ToArray();
-                touches.Clear();
-                up.Send(() =>
+                var relayed = _touches.ToArray();
+                _touches.Clear();
+                _up.Send(() =>
                 {
                     foreach (var id in relayed)
                     {
@@ -153,78 +153,78 @@ public sealed class Follower
             return;
         }
 
-        if (!Looking && network.Scheduler.NowTicks - leaderHeardTicks >= SyncLimit * Tick.Ticks)
+        if (!Looking && _network.Scheduler.NowTicks - _leaderHeardTicks >= SyncLimit * Tick.Ticks)
         {
             // ZooKeeper's follower reads from its leader with a timeout of syncLimit ticks; past it, it shuts
             // down its client connections and looks for a leader. What was held on the link is lost.
             Looking = true;
-            up.Clear();
-            down.Clear();
-            touches.Clear();
-            network.Server.Trace?.Invoke($"zk follower {Id} gave up on the leader after {SyncLimit} ticks; closing its clients");
-            foreach (var client in clients.ToArray())
+            _up.Clear();
+            _down.Clear();
+            _touches.Clear();
+            _network.Server.Trace?.Invoke($"zk follower {Id} gave up on the leader after {SyncLimit} ticks; closing its clients");
+            foreach (var client in _clients.ToArray())
             {
                 client.Reset();
             }
 
-            clients.Clear();
+            _clients.Clear();
         }
     }
 
     /// <summary>One direction of the follower's link to the leader: FIFO, each message after a latency (and the lag), held while cut.</summary>
     private sealed class Link
     {
-        private readonly Follower follower;
-        private readonly TimeSpan extra;
-        private readonly Queue<(long ReadyAt, Action Deliver)> queue = new();
-        private long lastReadyAt;
-        private ScheduledAction? pump;
+        private readonly Follower _follower;
+        private readonly TimeSpan _extra;
+        private readonly Queue<(long ReadyAt, Action Deliver)> _queue = new();
+        private long _lastReadyAt;
+        private ScheduledAction? _pump;
 
         public Link(Follower follower, TimeSpan extra)
         {
-            this.follower = follower;
-            this.extra = extra;
+            _follower = follower;
+            _extra = extra;
         }
 
         public void Send(Action deliver)
         {
-            if (follower.Looking)
+            if (_follower.Looking)
             {
                 return;
             }
 
-            var scheduler = follower.network.Scheduler;
-            long readyAt = Math.Max(scheduler.NowTicks + (follower.network.DrawLatency() + extra).Ticks, lastReadyAt);
-            lastReadyAt = readyAt;
-            queue.Enqueue((readyAt, deliver));
+            var scheduler = _follower._network.Scheduler;
+            long readyAt = Math.Max(scheduler.NowTicks + (_follower._network.DrawLatency() + _extra).Ticks, _lastReadyAt);
+            _lastReadyAt = readyAt;
+            _queue.Enqueue((readyAt, deliver));
             EnsurePump();
         }
 
         public void Clear()
         {
-            queue.Clear();
-            pump?.Cancel();
-            pump = null;
+            _queue.Clear();
+            _pump?.Cancel();
+            _pump = null;
         }
 
         public void EnsurePump()
         {
-            if (pump is null && queue.Count > 0 && !follower.Cut)
+            if (_pump is null && _queue.Count > 0 && !_follower.Cut)
             {
-                var readyAt = Math.Max(queue.Peek().ReadyAt, follower.network.Scheduler.NowTicks);
-                pump = follower.network.Scheduler.ScheduleAt(readyAt, Pump);
+                var readyAt = Math.Max(_queue.Peek().ReadyAt, _follower._network.Scheduler.NowTicks);
+                _pump = _follower._network.Scheduler.ScheduleAt(readyAt, Pump);
             }
         }
 
         private void Pump()
         {
-            pump = null;
-            if (follower.Cut || queue.Count == 0)
+            _pump = null;
+            if (_follower.Cut || _queue.Count == 0)
             {
                 return;
             }
 
-            var (_, deliver) = queue.Dequeue();
+            var (_, deliver) = _queue.Dequeue();
             deliver();
             EnsurePump();
         }

@@ -11,21 +11,21 @@ namespace Partitioner.Simulation.Network;
 /// </summary>
 internal sealed class SimConnection : IServerConnection
 {
-    private readonly SimNetwork network;
-    private readonly SimulatedClientPort client;
-    private readonly Channel toServer;
-    private readonly Channel toClient;
-    private readonly Queue<Action> heldPings = new();
-    private int writesAtLeader;
+    private readonly SimNetwork _network;
+    private readonly SimulatedClientPort _client;
+    private readonly Channel _toServer;
+    private readonly Channel _toClient;
+    private readonly Queue<Action> _heldPings = new();
+    private int _writesAtLeader;
 
     public SimConnection(SimNetwork network, SimulatedClientPort client, SimProcess process, Follower? via)
     {
-        this.network = network;
-        this.client = client;
+        _network = network;
+        _client = client;
         Via = via;
         ClientName = process.Name;
-        toServer = new Channel(this, owner: null, toServer: true, () => ServerClosed || ClientClosed);
-        toClient = new Channel(this, owner: process, toServer: false, () => ClientClosed);
+        _toServer = new Channel(this, owner: null, toServer: true, () => ServerClosed || ClientClosed);
+        _toClient = new Channel(this, owner: process, toServer: false, () => ClientClosed);
     }
 
     public string ClientName { get; }
@@ -42,9 +42,9 @@ internal sealed class SimConnection : IServerConnection
     public bool FullyClosed => ClientClosed && ServerClosed;
 
     /// <summary>Sends to the server; <paramref name="atServer"/> runs on arrival unless the server is down (then the connection resets).</summary>
-    public void SendToServer(Action atServer) => toServer.Send(() =>
+    public void SendToServer(Action atServer) => _toServer.Send(() =>
     {
-        if (!network.Server.Up)
+        if (!_network.Server.Up)
         {
             Reset();
             return;
@@ -54,7 +54,7 @@ internal sealed class SimConnection : IServerConnection
     });
 
     /// <summary>Sends to the client; <paramref name="atClient"/> runs on arrival in the client's process.</summary>
-    public void SendToClient(Action atClient) => toClient.Send(atClient);
+    public void SendToClient(Action atClient) => _toClient.Send(atClient);
 
     /// <summary>
     /// Serves a request that has reached this connection's server: at once on the leader; through a follower,
@@ -66,7 +66,7 @@ internal sealed class SimConnection : IServerConnection
     {
         if (Via is not { } follower)
         {
-            network.Server.Heard(sessionId, this);
+            _network.Server.Heard(sessionId, this);
             SendToClient(atLeader());
             return;
         }
@@ -74,12 +74,12 @@ internal sealed class SimConnection : IServerConnection
         follower.Touch(sessionId);
         if (ordered)
         {
-            writesAtLeader++;
+            _writesAtLeader++;
         }
 
         follower.ToLeader(() =>
         {
-            if (!network.Server.OwnedThrough(sessionId, follower.Id))
+            if (!_network.Server.OwnedThrough(sessionId, follower.Id))
             {
                 // SessionMoved: the client has connected elsewhere since; this connection is dead to it.
                 return;
@@ -90,7 +90,7 @@ internal sealed class SimConnection : IServerConnection
             {
                 if (ordered)
                 {
-                    writesAtLeader--;
+                    _writesAtLeader--;
                     FlushPings();
                 }
 
@@ -117,13 +117,13 @@ internal sealed class SimConnection : IServerConnection
     {
         if (Via is not { } follower)
         {
-            network.Server.Heard(sessionId, this);
+            _network.Server.Heard(sessionId, this);
             SendToClient(atClient);
             return;
         }
 
         follower.Touch(sessionId);
-        heldPings.Enqueue(atClient);
+        _heldPings.Enqueue(atClient);
         FlushPings();
     }
 
@@ -132,7 +132,7 @@ internal sealed class SimConnection : IServerConnection
 
     private void FlushPings()
     {
-        while (writesAtLeader == 0 && heldPings.TryDequeue(out var reply))
+        while (_writesAtLeader == 0 && _heldPings.TryDequeue(out var reply))
         {
             SendToClient(reply);
         }
@@ -165,13 +165,13 @@ internal sealed class SimConnection : IServerConnection
             {
                 if (!ServerClosed)
                 {
-                    SendToClient(() => client.OnNotification(this, path, kind));
+                    SendToClient(() => _client.OnNotification(this, path, kind));
                 }
             });
         }
         else
         {
-            SendToClient(() => client.OnNotification(this, path, kind));
+            SendToClient(() => _client.OnNotification(this, path, kind));
         }
     }
 
@@ -197,7 +197,7 @@ internal sealed class SimConnection : IServerConnection
         }
 
         ServerClosed = true;
-        toClient.Send(() => client.OnServerClosed(this));
+        _toClient.Send(() => _client.OnServerClosed(this));
     }
 
     /// <summary>The server end closes at once (a follower that does not serve).</summary>
@@ -210,8 +210,8 @@ internal sealed class SimConnection : IServerConnection
     public void CloseFromClient()
     {
         ClientClosed = true;
-        toServer.Clear();
-        toClient.Clear();
+        _toServer.Clear();
+        _toClient.Clear();
     }
 
     /// <summary>A reset: both ends learn at once that the connection is gone (the client after one latency).</summary>
@@ -223,84 +223,84 @@ internal sealed class SimConnection : IServerConnection
         }
 
         ServerClosed = true;
-        toServer.Clear();
-        network.Scheduler.Schedule(network.DrawLatency(), () => client.OnServerClosed(this), toClient.Owner);
+        _toServer.Clear();
+        _network.Scheduler.Schedule(_network.DrawLatency(), () => _client.OnServerClosed(this), _toClient.Owner);
     }
 
     /// <summary>Lets held traffic go after a partition heals.</summary>
     public void Flush()
     {
-        toServer.EnsurePump();
-        toClient.EnsurePump();
+        _toServer.EnsurePump();
+        _toClient.EnsurePump();
     }
 
-    private bool Blocked(bool toServer) => network.IsHeld(ClientName, toServer);
+    private bool Blocked(bool toServer) => _network.IsHeld(ClientName, toServer);
 
     /// <summary>One direction: messages leave in order and arrive in order, each after its latency.</summary>
     private sealed class Channel
     {
-        private readonly SimConnection connection;
-        private readonly Func<bool> closed;
-        private readonly bool toServer;
-        private readonly Queue<(long ReadyAt, Action Deliver)> queue = new();
-        private long lastReadyAt;
-        private ScheduledAction? pump;
+        private readonly SimConnection _connection;
+        private readonly Func<bool> _closed;
+        private readonly bool _toServer;
+        private readonly Queue<(long ReadyAt, Action Deliver)> _queue = new();
+        private long _lastReadyAt;
+        private ScheduledAction? _pump;
 
         public Channel(SimConnection connection, SimProcess? owner, bool toServer, Func<bool> closed)
         {
-            this.connection = connection;
-            this.toServer = toServer;
+            _connection = connection;
+            _toServer = toServer;
             Owner = owner;
-            this.closed = closed;
+            _closed = closed;
         }
 
         public SimProcess? Owner { get; }
 
         public void Send(Action deliver)
         {
-            if (closed())
+            if (_closed())
             {
                 return;
             }
 
-            var scheduler = connection.network.Scheduler;
-            long readyAt = Math.Max(scheduler.NowTicks + connection.network.DrawLatency().Ticks, lastReadyAt);
-            lastReadyAt = readyAt;
-            queue.Enqueue((readyAt, deliver));
+            var scheduler = _connection._network.Scheduler;
+            long readyAt = Math.Max(scheduler.NowTicks + _connection._network.DrawLatency().Ticks, _lastReadyAt);
+            _lastReadyAt = readyAt;
+            _queue.Enqueue((readyAt, deliver));
             EnsurePump();
         }
 
         public void Clear()
         {
-            queue.Clear();
-            pump?.Cancel();
-            pump = null;
+            _queue.Clear();
+            _pump?.Cancel();
+            _pump = null;
         }
 
         public void EnsurePump()
         {
-            if (pump is null && queue.Count > 0 && !connection.Blocked(toServer))
+            if (_pump is null && _queue.Count > 0 && !_connection.Blocked(_toServer))
             {
-                pump = connection.network.Scheduler.ScheduleAt(queue.Peek().ReadyAt, Pump, Owner);
+                _pump = _connection._network.Scheduler.ScheduleAt(_queue.Peek().ReadyAt, Pump, Owner);
             }
         }
 
         private void Pump()
         {
-            pump = null;
-            if (closed())
+            _pump = null;
+            if (_closed())
             {
-                queue.Clear();
+                _queue.Clear();
                 return;
             }
 
-            if (connection.Blocked(toServer) || queue.Count == 0)
+            if (_connection.Blocked(_toServer) || _queue.Count == 0)
             {
                 return;
             }
 
             // One message per step, so that the invariants are checked between any two deliveries.
-            var (_, deliver) = queue.Dequeue();
+            var (_, deliver) = _queue.Dequeue();
             deliver();
             EnsurePump();
         }

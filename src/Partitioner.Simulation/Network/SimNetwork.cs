@@ -12,9 +12,9 @@ namespace Partitioner.Simulation.Network;
 /// </summary>
 public sealed class SimNetwork
 {
-    private readonly SortedDictionary<string, int> toServerHeld = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, int> toClientHeld = new(StringComparer.Ordinal);
-    private readonly List<SimConnection> connections = new();
+    private readonly SortedDictionary<string, int> _toServerHeld = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _toClientHeld = new(StringComparer.Ordinal);
+    private readonly List<SimConnection> _connections = new();
 
     /// <summary>Creates a network with latencies drawn from [<paramref name="latencyMin"/>, <paramref name="latencyMax"/>].</summary>
     /// <param name="scheduler">The run's scheduler.</param>
@@ -63,20 +63,20 @@ public sealed class SimNetwork
     public int FrameBytesMax { get; init; } = 1_048_575;
 
     /// <summary>True while what <paramref name="member"/> sends (or, with <paramref name="toServer"/> false, receives) is held.</summary>
-    public bool IsHeld(string member, bool toServer) => (toServer ? toServerHeld : toClientHeld).ContainsKey(member);
+    public bool IsHeld(string member, bool toServer) => (toServer ? _toServerHeld : _toClientHeld).ContainsKey(member);
 
     /// <summary>Cuts <paramref name="member"/> off: its traffic in both directions is held.</summary>
     public void Isolate(string member)
     {
-        Hold(toServerHeld, member);
-        Hold(toClientHeld, member);
+        Hold(_toServerHeld, member);
+        Hold(_toClientHeld, member);
     }
 
     /// <summary>Ends the cut; held traffic flows again (unless another cut still holds it).</summary>
     public void Heal(string member)
     {
-        Release(toServerHeld, member);
-        Release(toClientHeld, member);
+        Release(_toServerHeld, member);
+        Release(_toClientHeld, member);
         Flush(member);
     }
 
@@ -85,12 +85,12 @@ public sealed class SimNetwork
     /// requests and pings do not reach the server, while the server's replies and notifications still reach
     /// it), or what it receives is held (false: requests get through, replies do not).
     /// </summary>
-    public void HoldOneWay(string member, bool toServer) => Hold(toServer ? toServerHeld : toClientHeld, member);
+    public void HoldOneWay(string member, bool toServer) => Hold(toServer ? _toServerHeld : _toClientHeld, member);
 
     /// <summary>Ends a one-way cut started by <see cref="HoldOneWay"/>.</summary>
     public void HealOneWay(string member, bool toServer)
     {
-        Release(toServer ? toServerHeld : toClientHeld, member);
+        Release(toServer ? _toServerHeld : _toClientHeld, member);
         Flush(member);
     }
 
@@ -115,8 +115,8 @@ public sealed class SimNetwork
 
     private void Flush(string member)
     {
-        connections.RemoveAll(c => c.FullyClosed);
-        foreach (var connection in connections.Where(c => c.ClientName == member).ToArray())
+        _connections.RemoveAll(c => c.FullyClosed);
+        foreach (var connection in _connections.Where(c => c.ClientName == member).ToArray())
         {
             connection.Flush();
         }
@@ -125,12 +125,12 @@ public sealed class SimNetwork
     /// <summary>Opens a connection from <paramref name="client"/>'s process.</summary>
     internal SimConnection Open(SimulatedClientPort client, SimProcess process)
     {
-        connections.RemoveAll(c => c.FullyClosed);
+        _connections.RemoveAll(c => c.FullyClosed);
         // A client tries the servers of its connect string in a shuffled order; one draw per attempt.
         int server = Followers.Count == 0 ? 0 : Random.Next(Followers.Count + 1);
         var via = server == 0 ? null : Followers[server - 1];
         var connection = new SimConnection(this, client, process, via);
-        connections.Add(connection);
+        _connections.Add(connection);
         via?.Attach(connection);
         return connection;
     }

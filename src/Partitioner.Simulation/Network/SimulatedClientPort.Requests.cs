@@ -28,7 +28,7 @@ public sealed partial class SimulatedClientPort
             case CreateNode c:
                 var data = c.Data.IsDefault ? [] : c.Data.ToArray();
                 Request(
-                    session => network.Server.Create(session, c.Path, data, c.Kind) is var (error, created) ? new CreateCompleted(id, error, created) : null!,
+                    session => _network.Server.Create(session, c.Path, data, c.Kind) is var (error, created) ? new CreateCompleted(id, error, created) : null!,
                     error => new CreateCompleted(id, error, null),
                     sink.Complete,
                     replyBytes: reply => ReplySize.Create(reply.CreatedPath),
@@ -37,12 +37,12 @@ public sealed partial class SimulatedClientPort
                     path: c.Path);
                 break;
             case DeleteNode c:
-                Request(session => new DeleteCompleted(id, network.Server.Delete(session, c.Path)), error => new DeleteCompleted(id, error), sink.Complete,
+                Request(session => new DeleteCompleted(id, _network.Server.Delete(session, c.Path)), error => new DeleteCompleted(id, error), sink.Complete,
                     ordered: true, op: "delete", path: c.Path);
                 break;
             case GetChildren c:
                 Request(
-                    session => network.Server.GetChildren(session, c.Path, c.Watch) is var (error, children) ? new ChildrenCompleted(id, error, children) : null!,
+                    session => _network.Server.GetChildren(session, c.Path, c.Watch) is var (error, children) ? new ChildrenCompleted(id, error, children) : null!,
                     error => new ChildrenCompleted(id, error, ImmutableArray<string>.Empty),
                     sink.Complete,
                     replyBytes: reply => ReplySize.Children(reply.Children),
@@ -51,7 +51,7 @@ public sealed partial class SimulatedClientPort
                         // Registered in the step that completes the reply, so no later notification can miss it.
                         if (c.Watch && reply.Error == ZooKeeperError.Ok)
                         {
-                            watches.Add(WatchKind.Child, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                            _watches.Add(WatchKind.Child, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
                         }
                     },
                     op: "getChildren",
@@ -59,14 +59,14 @@ public sealed partial class SimulatedClientPort
                 break;
             case Exists c:
                 Request(
-                    session => new ExistsCompleted(id, network.Server.Exists(session, c.Path, c.Watch)),
+                    session => new ExistsCompleted(id, _network.Server.Exists(session, c.Path, c.Watch)),
                     error => new ExistsCompleted(id, error),
                     sink.Complete,
                     onReply: reply =>
                     {
                         if (c.Watch && reply.Error is ZooKeeperError.Ok or ZooKeeperError.NoNode)
                         {
-                            watches.Add(reply.Error == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
+                            _watches.Add(reply.Error == ZooKeeperError.Ok ? WatchKind.Data : WatchKind.Exist, c.Path, kind => sink.Notify(new WatchFired(id, c.Path, kind)));
                         }
                     },
                     op: "exists",
@@ -74,7 +74,7 @@ public sealed partial class SimulatedClientPort
                 break;
             case Multi c:
                 Request(
-                    session => network.Server.Multi(session, c.Ops) is var (error, results) ? new MultiCompleted(id, error, results) : null!,
+                    session => _network.Server.Multi(session, c.Ops) is var (error, results) ? new MultiCompleted(id, error, results) : null!,
                     error => new MultiCompleted(id, error, ImmutableArray<WriteResult>.Empty),
                     sink.Complete,
                     replyBytes: reply => ReplySize.Multi(reply.Results),
@@ -83,7 +83,7 @@ public sealed partial class SimulatedClientPort
                 break;
             case MultiGetChildren c:
                 Request(
-                    session => network.Server.MultiGetChildren(session, c.Paths) is var (error, results) ? new MultiReadCompleted(id, error, results) : null!,
+                    session => _network.Server.MultiGetChildren(session, c.Paths) is var (error, results) ? new MultiReadCompleted(id, error, results) : null!,
                     error => new MultiReadCompleted(id, error, ImmutableArray<ChildrenResult>.Empty),
                     sink.Complete,
                     replyBytes: reply => ReplySize.MultiRead(reply.Results),
@@ -94,7 +94,7 @@ public sealed partial class SimulatedClientPort
                 break;
             case MultiGetStat c:
                 Request(
-                    session => network.Server.MultiGetStat(session, c.Paths) is var (error, results) ? new StatsCompleted(id, error, results) : null!,
+                    session => _network.Server.MultiGetStat(session, c.Paths) is var (error, results) ? new StatsCompleted(id, error, results) : null!,
                     error => new StatsCompleted(id, error, ImmutableArray<StatResult>.Empty),
                     sink.Complete,
                     replyBytes: reply => ReplySize.MultiStat(reply.Results),
@@ -105,7 +105,7 @@ public sealed partial class SimulatedClientPort
                 break;
             case MultiGetData c:
                 Request(
-                    session => network.Server.MultiGetData(session, c.Paths) is var (error, results) ? new DataCompleted(id, error, results) : null!,
+                    session => _network.Server.MultiGetData(session, c.Paths) is var (error, results) ? new DataCompleted(id, error, results) : null!,
                     error => new DataCompleted(id, error, ImmutableArray<DataResult>.Empty),
                     sink.Complete,
                     replyBytes: reply => ReplySize.MultiData(reply.Results),
@@ -124,7 +124,7 @@ public sealed partial class SimulatedClientPort
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(answered);
-        Request(session => network.Server.Sync(session), error => error, answered, ordered: true, op: "sync", path: path);
+        Request(session => _network.Server.Sync(session), error => error, answered, ordered: true, op: "sync", path: path);
     }
 
     /// <summary>Creates a node (the model keeps no ACLs); for the kazoo-like members, tests and tools that drive a session by hand.</summary>
@@ -182,23 +182,23 @@ public sealed partial class SimulatedClientPort
         string? path = null,
         Func<T, int, ZooKeeperError, T>? inside = null)
     {
-        if (State != ClientState.Connected || connection is null)
+        if (State != ClientState.Connected || _connection is null)
         {
             var error = State is ClientState.Expired or ClientState.Closed ? ZooKeeperError.SessionExpired : ZooKeeperError.ConnectionLoss;
-            Scheduler.Schedule(TimeSpan.Zero, () => complete(failed(error)), process);
+            Scheduler.Schedule(TimeSpan.Zero, () => complete(failed(error)), _process);
             return;
         }
 
-        int xid = nextXid++;
-        pending.Enqueue(new PendingRequest(xid, clock.GetTimestamp(), error => complete(failed(error))));
-        lastSendTicks = Scheduler.NowTicks;
-        var open = connection;
+        int xid = _nextXid++;
+        _pending.Enqueue(new PendingRequest(xid, _clock.GetTimestamp(), error => complete(failed(error))));
+        _lastSendTicks = Scheduler.NowTicks;
+        var open = _connection;
         long id = SessionId;
         open.SendToServer(() => open.ServeAtLeader(id, ordered, () =>
         {
-            var server = network.Server;
+            var server = _network.Server;
             T reply;
-            if (Transients?.Draw(process.Name, op, path, write: ordered && op != "sync", multiRead: inside is not null) is { } transient)
+            if (Transients?.Draw(_process.Name, op, path, write: ordered && op != "sync", multiRead: inside is not null) is { } transient)
             {
                 reply = transient.Inside ? inside!(atServer(id), transient.Index, transient.Code)
                     : transient.Applied ? Discard(atServer(id), failed(transient.Code))
@@ -221,14 +221,14 @@ public sealed partial class SimulatedClientPort
 
     private void OnReply(SimConnection from, int xid, long zxid, int bytes, Action complete)
     {
-        if (!ReferenceEquals(from, connection) || State != ClientState.Connected)
+        if (!ReferenceEquals(from, _connection) || State != ClientState.Connected)
         {
             return;
         }
 
 
         // The paired check of a FIFO connection: a reply answers the oldest request still waiting.
-        if (!pending.TryPeek(out var head) || head.Xid != xid)
+        if (!_pending.TryPeek(out var head) || head.Xid != xid)
         {
             throw new InvalidOperationException($"reply xid {xid} does not match the head of the pending queue ({head?.Xid.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "empty"})");
         }
@@ -238,15 +238,15 @@ public sealed partial class SimulatedClientPort
             throw new InvalidOperationException($"zxid went backwards: {zxid} < {LastZxid}");
         }
 
-        pending.Dequeue();
+        _pending.Dequeue();
         LastZxid = zxid;
         Confirmed(head.SentTimestamp);
 
         // The real client reads past a reply over its frame limit without keeping it and fails that request
         // alone (ReplyTooLargeException, ZooKeeper's MarshallingError); the connection stays up.
-        if (bytes > network.FrameBytesMax)
+        if (bytes > _network.FrameBytesMax)
         {
-            Log($"a reply of {bytes} bytes is over the {network.FrameBytesMax}-byte frame limit: its request fails");
+            Log($"a reply of {bytes} bytes is over the {_network.FrameBytesMax}-byte frame limit: its request fails");
             head.Fail(ZooKeeperError.MarshallingError);
             return;
         }
@@ -292,7 +292,7 @@ public sealed partial class SimulatedClientPort
     /// <summary>The client's one-shot watchers by kind and path, in registration order.</summary>
     private sealed class WatchTable
     {
-        private readonly SortedDictionary<string, List<Action<WatchEventKind>>>[] tables =
+        private readonly SortedDictionary<string, List<Action<WatchEventKind>>>[] _tables =
         [
             new(StringComparer.Ordinal),
             new(StringComparer.Ordinal),
@@ -301,7 +301,7 @@ public sealed partial class SimulatedClientPort
 
         public void Add(WatchKind kind, string path, Action<WatchEventKind> watcher)
         {
-            var table = tables[(int)kind];
+            var table = _tables[(int)kind];
             if (!table.TryGetValue(path, out var list))
             {
                 table[path] = list = new List<Action<WatchEventKind>>();
@@ -333,7 +333,7 @@ public sealed partial class SimulatedClientPort
         public List<Action<WatchEventKind>> TakeAll()
         {
             var all = new List<Action<WatchEventKind>>();
-            foreach (var table in tables)
+            foreach (var table in _tables)
             {
                 foreach (var list in table.Values)
                 {
@@ -347,11 +347,11 @@ public sealed partial class SimulatedClientPort
         }
 
         public WatchSet ToWatchSet(long lastZxid) =>
-            new(lastZxid, tables[0].Keys.ToArray(), tables[1].Keys.ToArray(), tables[2].Keys.ToArray());
+            new(lastZxid, _tables[0].Keys.ToArray(), _tables[1].Keys.ToArray(), _tables[2].Keys.ToArray());
 
         private void TakeFrom(WatchKind kind, string path, List<Action<WatchEventKind>> into)
         {
-            if (tables[(int)kind].Remove(path, out var list))
+            if (_tables[(int)kind].Remove(path, out var list))
             {
                 into.AddRange(list);
             }

@@ -50,33 +50,33 @@ public enum ClientState
 /// </summary>
 public sealed partial class SimulatedClientPort : IZooKeeperPort
 {
-    private readonly SimNetwork network;
-    private readonly SimProcess process;
-    private readonly VirtualTimeProvider clock;
-    private readonly TimeSpan requestedTimeout;
-    private readonly Queue<PendingRequest> pending = new();
-    private readonly WatchTable watches = new();
-    private SimConnection? connection;
-    private Action? onFirstConnect;
-    private ScheduledAction? readCheck;
-    private ScheduledAction? pingCheck;
-    private ScheduledAction? connectDeadline;
-    private long lastSendTicks;
-    private long lastReceivedTimestamp;
-    private long connectSentTimestamp;
-    private int nextXid = 1;
+    private readonly SimNetwork _network;
+    private readonly SimProcess _process;
+    private readonly VirtualTimeProvider _clock;
+    private readonly TimeSpan _requestedTimeout;
+    private readonly Queue<PendingRequest> _pending = new();
+    private readonly WatchTable _watches = new();
+    private SimConnection? _connection;
+    private Action? _onFirstConnect;
+    private ScheduledAction? _readCheck;
+    private ScheduledAction? _pingCheck;
+    private ScheduledAction? _connectDeadline;
+    private long _lastSendTicks;
+    private long _lastReceivedTimestamp;
+    private long _connectSentTimestamp;
+    private int _nextXid = 1;
 
     /// <summary>Creates a client in <paramref name="process"/>; call <see cref="Start"/> to connect.</summary>
     public SimulatedClientPort(SimNetwork network, SimProcess process, VirtualTimeProvider clock, TimeSpan requestedTimeout, WatchReconnectMode watchMode)
     {
-        this.network = network;
-        this.process = process;
-        this.clock = clock;
-        this.requestedTimeout = requestedTimeout;
+        _network = network;
+        _process = process;
+        _clock = clock;
+        _requestedTimeout = requestedTimeout;
         WatchMode = watchMode;
         SessionTimeout = requestedTimeout;
         LastConfirmedTimestamp = clock.GetTimestamp();
-        lastReceivedTimestamp = LastConfirmedTimestamp;
+        _lastReceivedTimestamp = LastConfirmedTimestamp;
         process.OnResume(CheckReadTimeout);
     }
 
@@ -98,7 +98,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     public long? AcceptedConnectTimestamp { get; private set; }
 
     /// <summary>The follower of the current connection; null on the leader or while not connected.</summary>
-    public Follower? Follower => connection?.Via;
+    public Follower? Follower => _connection?.Via;
 
     /// <summary>The session id; 0 before the first connect.</summary>
     public long SessionId { get; private set; }
@@ -121,12 +121,12 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     /// <summary>The client's ping interval, by the client's own rule.</summary>
     private TimeSpan PingInterval => SessionTimings.PingInterval(SessionTimeout);
 
-    private SimScheduler Scheduler => network.Scheduler;
+    private SimScheduler Scheduler => _network.Scheduler;
 
     /// <summary>Starts connecting; <paramref name="connected"/> runs once, when the first connect succeeds.</summary>
     public void Start(Action connected)
     {
-        onFirstConnect = connected;
+        _onFirstConnect = connected;
         BeginConnect();
     }
 
@@ -138,35 +138,35 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
             return;
         }
 
-        if (State == ClientState.Connected && connection is { } open)
+        if (State == ClientState.Connected && _connection is { } open)
         {
             long id = SessionId;
-            open.SendToServer(() => open.ToLeader(() => network.Server.CloseSession(id)));
+            open.SendToServer(() => open.ToLeader(() => _network.Server.CloseSession(id)));
         }
 
         Finish(ClientState.Closed, ZooKeeperError.ConnectionLoss);
     }
 
     /// <summary>Drops the connection as a network reset would (the connection-loss fault).</summary>
-    public void ResetConnection() => connection?.Reset();
+    public void ResetConnection() => _connection?.Reset();
 
     /// <summary>The process crashed: the OS closes its socket; the session lives on until the server expires it.</summary>
     public void OnCrash()
     {
         CancelTimers();
-        connection?.CloseFromClient();
-        connection = null;
+        _connection?.CloseFromClient();
+        _connection = null;
     }
 
     internal void OnNotification(SimConnection from, string path, WatchEventKind kind)
     {
-        if (!ReferenceEquals(from, connection) || State != ClientState.Connected)
+        if (!ReferenceEquals(from, _connection) || State != ClientState.Connected)
         {
             return;
         }
 
         Heard();
-        foreach (var watcher in watches.Take(path, kind))
+        foreach (var watcher in _watches.Take(path, kind))
         {
             watcher(kind);
         }
@@ -174,7 +174,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     internal void OnServerClosed(SimConnection from)
     {
-        if (ReferenceEquals(from, connection))
+        if (ReferenceEquals(from, _connection))
         {
             LoseConnection("connection closed by server");
         }
@@ -182,17 +182,17 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     private void BeginConnect()
     {
-        if (State is ClientState.Expired or ClientState.Closed || process.Crashed)
+        if (State is ClientState.Expired or ClientState.Closed || _process.Crashed)
         {
             return;
         }
 
         State = ClientState.Connecting;
-        connectSentTimestamp = clock.GetTimestamp();
-        var attempt = network.Open(this, process);
-        connection = attempt;
+        _connectSentTimestamp = _clock.GetTimestamp();
+        var attempt = _network.Open(this, _process);
+        _connection = attempt;
         long id = SessionId;
-        var rearm = WatchMode == WatchReconnectMode.Rearm && id != 0 ? watches.ToWatchSet(LastZxid) : null;
+        var rearm = WatchMode == WatchReconnectMode.Rearm && id != 0 ? _watches.ToWatchSet(LastZxid) : null;
         attempt.SendToServer(() =>
         {
             if (attempt.Refused)
@@ -204,13 +204,13 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
             // A follower creates or revalidates the session with the leader before it answers.
             attempt.ToLeader(() => ServeConnect(attempt, id, rearm));
         });
-        connectDeadline = Scheduler.Schedule(clock.ToTrue(ReadTimeout / 2), () => ConnectTimedOut(attempt), process);
+        _connectDeadline = Scheduler.Schedule(_clock.ToTrue(ReadTimeout / 2), () => ConnectTimedOut(attempt), _process);
     }
 
     private void ServeConnect(SimConnection attempt, long id, WatchSet? rearm)
     {
-        var server = network.Server;
-        var session = server.Connect(id, requestedTimeout, attempt, attempt.Via?.Id ?? 0);
+        var server = _network.Server;
+        var session = server.Connect(id, _requestedTimeout, attempt, attempt.Via?.Id ?? 0);
         if (session is null)
         {
             attempt.SendFromLeader(() => OnConnectRefused(attempt));
@@ -231,26 +231,26 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     private void OnConnected(SimConnection attempt, long sessionId, TimeSpan timeout, long zxid)
     {
-        if (!ReferenceEquals(attempt, connection) || State != ClientState.Connecting)
+        if (!ReferenceEquals(attempt, _connection) || State != ClientState.Connecting)
         {
             return;
         }
 
-        connectDeadline?.Cancel();
+        _connectDeadline?.Cancel();
         bool first = SessionId == 0;
         SessionId = sessionId;
         SessionTimeout = timeout;
         LastZxid = Math.Max(LastZxid, zxid);
         State = ClientState.Connected;
-        Confirmed(connectSentTimestamp);
-        AcceptedConnectTimestamp = connectSentTimestamp;
-        lastSendTicks = Scheduler.NowTicks;
+        Confirmed(_connectSentTimestamp);
+        AcceptedConnectTimestamp = _connectSentTimestamp;
+        _lastSendTicks = Scheduler.NowTicks;
         ArmReadCheck();
         ArmPing();
         Log(first ? $"connected session 0x{sessionId:x}" : "reconnected");
         if (first)
         {
-            onFirstConnect?.Invoke();
+            _onFirstConnect?.Invoke();
         }
         else
         {
@@ -260,7 +260,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     private void OnConnectRefused(SimConnection attempt)
     {
-        if (ReferenceEquals(attempt, connection))
+        if (ReferenceEquals(attempt, _connection))
         {
             Log("session expired");
             Finish(ClientState.Expired, ZooKeeperError.SessionExpired);
@@ -270,7 +270,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     private void ConnectTimedOut(SimConnection attempt)
     {
-        if (ReferenceEquals(attempt, connection) && State == ClientState.Connecting)
+        if (ReferenceEquals(attempt, _connection) && State == ClientState.Connecting)
         {
             LoseConnection("connect timed out");
         }
@@ -280,8 +280,8 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     {
         var wasConnected = State == ClientState.Connected;
         CancelTimers();
-        connection?.CloseFromClient();
-        connection = null;
+        _connection?.CloseFromClient();
+        _connection = null;
         if (State is ClientState.Expired or ClientState.Closed)
         {
             return;
@@ -295,7 +295,7 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
             SessionChanged?.Invoke(SessionChange.Suspended);
             if (WatchMode == WatchReconnectMode.FireDisconnected)
             {
-                foreach (var watcher in watches.TakeAll())
+                foreach (var watcher in _watches.TakeAll())
                 {
                     watcher(WatchEventKind.Disconnected);
                 }
@@ -303,38 +303,38 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
         }
 
         // Java waits a random 0-1 s before each attempt; a bounded random backoff, scaled to the timeout.
-        var backoff = network.Random.Between(TimeSpan.Zero, SessionTimeout / 8);
-        Scheduler.Schedule(clock.ToTrue(backoff), BeginConnect, process);
+        var backoff = _network.Random.Between(TimeSpan.Zero, SessionTimeout / 8);
+        Scheduler.Schedule(_clock.ToTrue(backoff), BeginConnect, _process);
     }
 
     private void Finish(ClientState final, ZooKeeperError pendingError)
     {
         State = final;
         CancelTimers();
-        connection?.CloseFromClient();
-        connection = null;
+        _connection?.CloseFromClient();
+        _connection = null;
         FailPending(pendingError);
-        watches.TakeAll();
+        _watches.TakeAll();
     }
 
     private void CancelTimers()
     {
-        readCheck?.Cancel();
-        pingCheck?.Cancel();
-        connectDeadline?.Cancel();
-        readCheck = pingCheck = connectDeadline = null;
+        _readCheck?.Cancel();
+        _pingCheck?.Cancel();
+        _connectDeadline?.Cancel();
+        _readCheck = _pingCheck = _connectDeadline = null;
     }
 
     private void FailPending(ZooKeeperError error)
     {
-        while (pending.TryDequeue(out var request))
+        while (_pending.TryDequeue(out var request))
         {
             request.Fail(error);
         }
     }
 
     /// <summary>Anything arrived: the read timeout starts again (as in ZooKeeper's client).</summary>
-    private void Heard() => lastReceivedTimestamp = clock.GetTimestamp();
+    private void Heard() => _lastReceivedTimestamp = _clock.GetTimestamp();
 
     /// <summary>A reply to something sent at <paramref name="sentTimestamp"/> arrived: the session was alive then.</summary>
     private void Confirmed(long sentTimestamp)
@@ -343,16 +343,16 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
         LastConfirmedTimestamp = Math.Max(LastConfirmedTimestamp, sentTimestamp);
     }
 
-    private long HeardTicksAgo => clock.GetTimestamp() - lastReceivedTimestamp;
+    private long HeardTicksAgo => _clock.GetTimestamp() - _lastReceivedTimestamp;
 
     private void ArmReadCheck() =>
-        readCheck = Scheduler.Schedule(clock.ToTrue(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo)), CheckReadTimeout, process);
+        _readCheck = Scheduler.Schedule(_clock.ToTrue(ReadTimeout - TimeSpan.FromTicks(HeardTicksAgo)), CheckReadTimeout, _process);
 
     private void CheckReadTimeout()
     {
         // Runs from its timer and first thing on resume; either way one check stays armed.
-        readCheck?.Cancel();
-        readCheck = null;
+        _readCheck?.Cancel();
+        _readCheck = null;
         if (State != ClientState.Connected)
         {
             return;
@@ -371,24 +371,24 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
     private void ArmPing()
     {
         // The client's own clock sets the ping interval; the scheduler runs in true time.
-        var due = lastSendTicks + clock.ToTrue(PingInterval).Ticks;
-        pingCheck = Scheduler.ScheduleAt(due, CheckPing, process);
+        var due = _lastSendTicks + _clock.ToTrue(PingInterval).Ticks;
+        _pingCheck = Scheduler.ScheduleAt(due, CheckPing, _process);
     }
 
     private void CheckPing()
     {
-        pingCheck = null;
-        if (State != ClientState.Connected || connection is null)
+        _pingCheck = null;
+        if (State != ClientState.Connected || _connection is null)
         {
             return;
         }
 
-        if (Scheduler.NowTicks - lastSendTicks >= clock.ToTrue(PingInterval).Ticks)
+        if (Scheduler.NowTicks - _lastSendTicks >= _clock.ToTrue(PingInterval).Ticks)
         {
-            var open = connection;
+            var open = _connection;
             long id = SessionId;
-            lastSendTicks = Scheduler.NowTicks;
-            long sent = clock.GetTimestamp();
+            _lastSendTicks = Scheduler.NowTicks;
+            long sent = _clock.GetTimestamp();
             open.SendToServer(() => open.ServePing(id, () => OnPingReply(open, sent)));
         }
 
@@ -397,11 +397,11 @@ public sealed partial class SimulatedClientPort : IZooKeeperPort
 
     private void OnPingReply(SimConnection from, long sentTimestamp)
     {
-        if (ReferenceEquals(from, connection) && State == ClientState.Connected)
+        if (ReferenceEquals(from, _connection) && State == ClientState.Connected)
         {
             Confirmed(sentTimestamp);
         }
     }
 
-    private void Log(string line) => Trace?.Invoke($"{process.Name} {line}");
+    private void Log(string line) => Trace?.Invoke($"{_process.Name} {line}");
 }

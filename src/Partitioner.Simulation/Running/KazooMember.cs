@@ -13,11 +13,11 @@ namespace Partitioner.Simulation.Running;
 /// </summary>
 internal sealed class KazooMember : SimMember
 {
-    private readonly SimRandom random;
-    private int partitioners;
+    private readonly SimRandom _random;
+    private int _partitioners;
 
     public KazooMember(SimCluster cluster, string slot, int generation)
-        : base(cluster, slot, generation) => random = cluster.Random.Fork();
+        : base(cluster, slot, generation) => _random = cluster.Random.Fork();
 
     public KazooPartitioner? Partitioner { get; private set; }
 
@@ -112,8 +112,8 @@ internal sealed class KazooMember : SimMember
             return;
         }
 
-        int index = partitioners++;
-        var runtime = new KazooRuntime(session, Sleep, Clock.GetTimestamp, random, Cluster.Trace.Timeline);
+        int index = _partitioners++;
+        var runtime = new KazooRuntime(session, Sleep, Clock.GetTimestamp, _random, Cluster.Trace.Timeline);
         var partitioner = new KazooPartitioner(
             runtime, SimCluster.PartyPath, Cluster.Items, Slot, Cluster.Scenario.TimeBoundary, Cluster.Scenario.MaxReactionTime, Spawn);
         partitioner.StateChanged += (old, state) => OnStateChanged(partitioner, old, state);
@@ -134,7 +134,7 @@ internal sealed class KazooMember : SimMember
         switch (state)
         {
             case KazooState.Release:
-                Cluster.Scheduler.Schedule(random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+                Cluster.Scheduler.Schedule(_random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
                 {
                     if (ReferenceEquals(partitioner, Partitioner) && partitioner.State == KazooState.Release)
                     {
@@ -143,7 +143,7 @@ internal sealed class KazooMember : SimMember
                 }, Process);
                 break;
             case KazooState.Failure when !Leaving:
-                Cluster.Scheduler.Schedule(random.Between(TimeSpan.Zero, Cluster.Scenario.MaxReactionTime), () => Recreate(partitioner), Process);
+                Cluster.Scheduler.Schedule(_random.Between(TimeSpan.Zero, Cluster.Scenario.MaxReactionTime), () => Recreate(partitioner), Process);
                 break;
         }
     }

@@ -26,23 +26,23 @@ internal sealed class SimulatedMember : SimMember
     /// <summary>The longest gap between two writes of a consumer's work to the fenced store.</summary>
     private static readonly TimeSpan WriteIntervalMax = TimeSpan.FromMilliseconds(400);
 
-    private readonly SimCluster cluster;
-    private readonly Dictionary<string, ItemRun> itemRuns = new(StringComparer.Ordinal);
+    private readonly SimCluster _cluster;
+    private readonly Dictionary<string, ItemRun> _itemRuns = new(StringComparer.Ordinal);
 
     // The running items in the order they began, so that the writes pick among them the same way in every process.
-    private readonly List<ItemRun> itemRunOrder = new();
-    private bool itemWriteScheduled;
-    private bool releaseAsked;
-    private WorkRun? currentRun;
-    private int partitioners;
-    private TaskCompletionSource? currentWork;
-    private CancellationTokenSource? runLoopCancellation;
-    private Task? runLoop;
+    private readonly List<ItemRun> _itemRunOrder = new();
+    private bool _itemWriteScheduled;
+    private bool _releaseAsked;
+    private WorkRun? _currentRun;
+    private int _partitioners;
+    private TaskCompletionSource? _currentWork;
+    private CancellationTokenSource? _runLoopCancellation;
+    private Task? _runLoop;
 
     public SimulatedMember(SimCluster cluster, string slot, int generation)
         : base(cluster, slot, generation)
     {
-        this.cluster = cluster;
+        _cluster = cluster;
         Mode = ModeOf(cluster.Scenario.Rebalance, slot);
     }
 
@@ -106,19 +106,19 @@ internal sealed class SimulatedMember : SimMember
         Leaving = true;
 
         // Through the process, so that a paused member leaves only once it runs again.
-        cluster.Scheduler.Schedule(TimeSpan.Zero, () => _ = LeaveAsync(), Process);
+        _cluster.Scheduler.Schedule(TimeSpan.Zero, () => _ = LeaveAsync(), Process);
     }
 
     private async Task LeaveAsync()
     {
-        if (runLoopCancellation is { } loop)
+        if (_runLoopCancellation is { } loop)
         {
             // The convenience loop finishes the member itself once its token is cancelled and the work returned.
             // Cancel, not CancelAsync: the callbacks must run here, on the simulation's thread.
             loop.Cancel();
             StopWork();
-            currentWork?.TrySetResult();
-            await runLoop!.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _currentWork?.TrySetResult();
+            await _runLoop!.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         else if (Partitioner is { } partitioner)
         {
@@ -130,12 +130,12 @@ internal sealed class SimulatedMember : SimMember
 
     private void OpenSession()
     {
-        var session = new SimulatedClientPort(cluster.Network, Process, Clock, cluster.Scenario.SessionTimeout, cluster.Scenario.WatchMode)
+        var session = new SimulatedClientPort(_cluster.Network, Process, Clock, _cluster.Scenario.SessionTimeout, _cluster.Scenario.WatchMode)
         {
-            Trace = cluster.Trace.Detail,
-            Transients = cluster.Transients,
+            Trace = _cluster.Trace.Detail,
+            Transients = _cluster.Transients,
         };
-        session.SessionChanged += change => cluster.Trace.Timeline($"{Name} session {change}");
+        session.SessionChanged += change => _cluster.Trace.Timeline($"{Name} session {change}");
         Session = session;
         session.Start(() => CreatePartitioner(session));
     }
@@ -148,34 +148,34 @@ internal sealed class SimulatedMember : SimMember
             return;
         }
 
-        int index = partitioners++;
-        ContenderPrefix = cluster.Random.NextHex32();
+        int index = _partitioners++;
+        ContenderPrefix = _cluster.Random.NextHex32();
         var options = new SetPartitionerOptions
         {
             Identifier = Slot,
-            TimeBoundary = cluster.Scenario.TimeBoundary,
-            MaxReactionTime = cluster.Scenario.MaxReactionTime,
+            TimeBoundary = _cluster.Scenario.TimeBoundary,
+            MaxReactionTime = _cluster.Scenario.MaxReactionTime,
             TimeProvider = Clock,
             // The model's tickTime, as a careful operator would give it: the relay allowance of the claims.
-            ServerTickTime = cluster.Server.TickTime,
+            ServerTickTime = _cluster.Server.TickTime,
             ContenderPrefix = ContenderPrefix,
             EventLog = EventLogFor(index),
             Rebalance = Mode,
         };
         if (Mode == RebalanceMode.Cooperative)
         {
-            options.PartitionFunction = cluster.Options.CooperativeFunctionOverride ?? PartitionFunctions.Sticky;
+            options.PartitionFunction = _cluster.Options.CooperativeFunctionOverride ?? PartitionFunctions.Sticky;
             options.PartitionFunctionName = "sticky";
         }
 
-        var decide = cluster.Options.DecideOverride;
+        var decide = _cluster.Options.DecideOverride;
         var partitioner = decide is null
-            ? new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options)
-            : new SetPartitioner(session, SimCluster.PartyPath, cluster.Items, options, new DeciderFunctions(Decider.Start, decide));
+            ? new SetPartitioner(session, SimCluster.PartyPath, _cluster.Items, options)
+            : new SetPartitioner(session, SimCluster.PartyPath, _cluster.Items, options, new DeciderFunctions(Decider.Start, decide));
         partitioner.StateChanged += (_, change) => OnStateChanged(partitioner, change);
         partitioner.ItemOwnershipChanged += (_, change) => OnItemOwnershipChanged(partitioner, change);
         Partitioner = partitioner;
-        bool runLoop = cluster.Random.Chance(0.5) && cluster.Options.RunLoopConsumers;
+        bool runLoop = _cluster.Random.Chance(0.5) && _cluster.Options.RunLoopConsumers;
         string consumer = (runLoop, Mode) switch
         {
             (true, RebalanceMode.Cooperative) => "RunItemsAsync",
@@ -183,9 +183,9 @@ internal sealed class SimulatedMember : SimMember
             (false, RebalanceMode.Cooperative) => "ItemOwnershipChanged",
             _ => "StateChanged",
         };
-        string mode = cluster.Scenario.Rebalance == PartyRebalance.Eager ? string.Empty : $", {Mode.ToString().ToLowerInvariant()}";
-        cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x}, consumer: {consumer}{mode})");
-        runLoopCancellation = null;
+        string mode = _cluster.Scenario.Rebalance == PartyRebalance.Eager ? string.Empty : $", {Mode.ToString().ToLowerInvariant()}";
+        _cluster.Trace.Timeline($"{Name} partitioner {index} started (session 0x{session.SessionId:x}, consumer: {consumer}{mode})");
+        _runLoopCancellation = null;
         if (runLoop)
         {
             StartRunLoop(partitioner);
@@ -195,10 +195,10 @@ internal sealed class SimulatedMember : SimMember
     private void StartRunLoop(SetPartitioner partitioner)
     {
         var cancellation = new CancellationTokenSource();
-        runLoopCancellation = cancellation;
+        _runLoopCancellation = cancellation;
 
         // A failed member ends the loop with PartitionerFailedException; the StateChanged handler recreates it.
-        runLoop = Mode == RebalanceMode.Cooperative
+        _runLoop = Mode == RebalanceMode.Cooperative
             ? partitioner.RunItemsAsync(work => StartItemWork(partitioner, work), cancellation.Token)
             : partitioner.RunWithTokensAsync(StartWork, cancellation.Token);
     }
@@ -216,7 +216,7 @@ internal sealed class SimulatedMember : SimMember
         work.Stopping.Register(() =>
         {
             Judge(partitioner, work.Item, work.StopReason, run);
-            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            _cluster.Scheduler.Schedule(_cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
             {
                 StopItem(run, straggle: true);
                 done.TrySetResult();
@@ -233,8 +233,8 @@ internal sealed class SimulatedMember : SimMember
             return;
         }
 
-        cluster.Trace.Detail($"{Name} item {change.Item} {change.Change} (token {change.FencingToken})");
-        if (Mode != RebalanceMode.Cooperative || runLoopCancellation is not null)
+        _cluster.Trace.Detail($"{Name} item {change.Item} {change.Change} (token {change.FencingToken})");
+        if (Mode != RebalanceMode.Cooperative || _runLoopCancellation is not null)
         {
             return;
         }
@@ -246,7 +246,7 @@ internal sealed class SimulatedMember : SimMember
         }
 
         // The handler is the consumer's last word on the item: its work stops here, before the shell gives the item up.
-        var run = itemRuns.GetValueOrDefault(change.Item);
+        var run = _itemRuns.GetValueOrDefault(change.Item);
         Judge(partitioner, change.Item, change.Change == ItemOwnershipChange.Revoked ? ItemStopReason.Revoked : ItemStopReason.Lost, run);
         if (run is not null)
         {
@@ -255,15 +255,15 @@ internal sealed class SimulatedMember : SimMember
 
         // Lost while still Acquired: the claim window closed. Core still holds the items, which come back only with new
         // tokens after a release, so the consumer releases, as RunItemsAsync does itself (once for all the items lost).
-        if (change.Change == ItemOwnershipChange.Lost && partitioner.State == PartitionState.Acquired && !releaseAsked)
+        if (change.Change == ItemOwnershipChange.Lost && partitioner.State == PartitionState.Acquired && !_releaseAsked)
         {
-            releaseAsked = true;
-            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            _releaseAsked = true;
+            _cluster.Scheduler.Schedule(_cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
             {
-                releaseAsked = false;
+                _releaseAsked = false;
                 if (ReferenceEquals(partitioner, Partitioner) && partitioner.State == PartitionState.Acquired)
                 {
-                    cluster.Trace.Timeline($"{Name} releases: its claim window closed");
+                    _cluster.Trace.Timeline($"{Name} releases: its claim window closed");
                     _ = partitioner.ReleaseSetAsync();
                 }
             }, Process);
@@ -273,12 +273,12 @@ internal sealed class SimulatedMember : SimMember
     /// <summary>Hands a stop to the checks, at the instant the member is told of it.</summary>
     private void Judge(SetPartitioner partitioner, string item, ItemStopReason reason, ItemRun? run)
     {
-        if (cluster.HandOffs is not { } handOffs)
+        if (_cluster.HandOffs is not { } handOffs)
         {
             return;
         }
 
-        var now = cluster.Scheduler.Now;
+        var now = _cluster.Scheduler.Now;
         if (reason == ItemStopReason.Revoked)
         {
             handOffs.OnRevoked(Name, Slot, item, run?.StartedAt ?? now, now);
@@ -293,26 +293,26 @@ internal sealed class SimulatedMember : SimMember
     /// <summary>An item's work begins: registered with the fenced store under its token, then written to every so often.</summary>
     private ItemRun StartItem(string item, long token)
     {
-        if (itemRuns.TryGetValue(item, out var old))
+        if (_itemRuns.TryGetValue(item, out var old))
         {
             StopItem(old);
         }
 
-        var run = new ItemRun(item, token, Session?.SessionId ?? 0, cluster.Scheduler.Now);
+        var run = new ItemRun(item, token, Session?.SessionId ?? 0, _cluster.Scheduler.Now);
         if (Session is null)
         {
             run.Stopped = true;
             return run;
         }
 
-        itemRuns[item] = run;
-        itemRunOrder.Add(run);
-        cluster.HandOffs?.OnAssigned();
-        cluster.Store.WorkStarted(Name, item, run.StartedAt);
-        cluster.Store.Register(Name, run.Session, item, TokenOf(new OwnedItem(item, token)), run.StartedAt);
-        if (!itemWriteScheduled)
+        _itemRuns[item] = run;
+        _itemRunOrder.Add(run);
+        _cluster.HandOffs?.OnAssigned();
+        _cluster.Store.WorkStarted(Name, item, run.StartedAt);
+        _cluster.Store.Register(Name, run.Session, item, TokenOf(new OwnedItem(item, token)), run.StartedAt);
+        if (!_itemWriteScheduled)
         {
-            itemWriteScheduled = true;
+            _itemWriteScheduled = true;
             ScheduleItemWrite();
         }
 
@@ -320,16 +320,16 @@ internal sealed class SimulatedMember : SimMember
     }
 
     private void ScheduleItemWrite() =>
-        cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
+        _cluster.Scheduler.Schedule(_cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
         {
-            if (itemRunOrder.Count == 0)
+            if (_itemRunOrder.Count == 0)
             {
-                itemWriteScheduled = false;
+                _itemWriteScheduled = false;
                 return;
             }
 
-            var run = itemRunOrder[cluster.StoreRandom.Next(itemRunOrder.Count)];
-            cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), cluster.Scheduler.Now);
+            var run = _itemRunOrder[_cluster.StoreRandom.Next(_itemRunOrder.Count)];
+            _cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), _cluster.Scheduler.Now);
             ScheduleItemWrite();
         }, Process);
 
@@ -350,19 +350,19 @@ internal sealed class SimulatedMember : SimMember
         }
 
         run.Stopped = true;
-        itemRunOrder.Remove(run);
-        if (itemRuns.TryGetValue(run.Item, out var current) && ReferenceEquals(current, run))
+        _itemRunOrder.Remove(run);
+        if (_itemRuns.TryGetValue(run.Item, out var current) && ReferenceEquals(current, run))
         {
-            itemRuns.Remove(run.Item);
+            _itemRuns.Remove(run.Item);
         }
 
-        cluster.Store.WorkStopped(Name, run.Item, cluster.Scheduler.Now);
-        if (straggle && cluster.StoreRandom.Chance(0.25))
+        _cluster.Store.WorkStopped(Name, run.Item, _cluster.Scheduler.Now);
+        if (straggle && _cluster.StoreRandom.Chance(0.25))
         {
-            cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.Zero, StragglerDelayMax), () =>
+            _cluster.Scheduler.Schedule(_cluster.StoreRandom.Between(TimeSpan.Zero, StragglerDelayMax), () =>
             {
-                cluster.Trace.Detail($"{Name} straggling write of item {run.Item} with token {run.Token}");
-                cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), cluster.Scheduler.Now);
+                _cluster.Trace.Detail($"{Name} straggling write of item {run.Item} with token {run.Token}");
+                _cluster.Store.Write(Name, run.Session, run.Item, TokenOf(new OwnedItem(run.Item, run.Token)), _cluster.Scheduler.Now);
             }, Process);
         }
     }
@@ -373,8 +373,8 @@ internal sealed class SimulatedMember : SimMember
         // ownership deadline passed), or once OnStateChanged sees the member leave Acquired. The loop cancels with
         // Cancel on the simulation's thread, so the callback runs here.
         var work = new TaskCompletionSource();
-        currentWork = work;
-        cluster.Trace.Detail($"{Name} works on {owned.Count} items");
+        _currentWork = work;
+        _cluster.Trace.Detail($"{Name} works on {owned.Count} items");
         BeginWork(owned);
         token.Register(() => FinishWorkLater(work));
         return work.Task;
@@ -382,9 +382,9 @@ internal sealed class SimulatedMember : SimMember
 
     /// <summary>The consumer finishes the step it is in, then its work returns: after up to the release delay.</summary>
     private void FinishWorkLater(TaskCompletionSource work) =>
-        cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+        _cluster.Scheduler.Schedule(_cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
         {
-            if (ReferenceEquals(currentWork, work) || currentWork is null)
+            if (ReferenceEquals(_currentWork, work) || _currentWork is null)
             {
                 StopWork();
             }
@@ -406,62 +406,62 @@ internal sealed class SimulatedMember : SimMember
         }
 
         var run = new WorkRun([.. owned], session.SessionId);
-        currentRun = run;
-        var now = cluster.Scheduler.Now;
+        _currentRun = run;
+        var now = _cluster.Scheduler.Now;
         foreach (var item in run.Items)
         {
-            cluster.Store.WorkStarted(Name, item.Name, now);
-            cluster.Store.Register(Name, run.Session, item.Name, TokenOf(item), now);
+            _cluster.Store.WorkStarted(Name, item.Name, now);
+            _cluster.Store.Register(Name, run.Session, item.Name, TokenOf(item), now);
         }
 
         ScheduleWrite(run);
     }
 
     private void ScheduleWrite(WorkRun run) =>
-        cluster.Scheduler.Schedule(cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
+        _cluster.Scheduler.Schedule(_cluster.StoreRandom.Between(TimeSpan.FromMilliseconds(1), WriteIntervalMax), () =>
         {
             if (run.Stopped)
             {
                 return;
             }
 
-            var item = run.Items[cluster.StoreRandom.Next(run.Items.Length)];
-            cluster.Store.Write(Name, run.Session, item.Name, TokenOf(item), cluster.Scheduler.Now);
+            var item = run.Items[_cluster.StoreRandom.Next(run.Items.Length)];
+            _cluster.Store.Write(Name, run.Session, item.Name, TokenOf(item), _cluster.Scheduler.Now);
             ScheduleWrite(run);
         }, Process);
 
     private void StopWork()
     {
-        foreach (var item in itemRunOrder.ToArray())
+        foreach (var item in _itemRunOrder.ToArray())
         {
             StopItem(item);
         }
 
-        if (currentRun is not { } run)
+        if (_currentRun is not { } run)
         {
             return;
         }
 
-        currentRun = null;
+        _currentRun = null;
         run.Stopped = true;
-        var now = cluster.Scheduler.Now;
+        var now = _cluster.Scheduler.Now;
         foreach (var item in run.Items)
         {
-            cluster.Store.WorkStopped(Name, item.Name, now);
+            _cluster.Store.WorkStopped(Name, item.Name, now);
         }
     }
 
-    private long TokenOf(OwnedItem item) => cluster.Options.TokenOverride is { } broken ? broken(item) : item.FencingToken;
+    private long TokenOf(OwnedItem item) => _cluster.Options.TokenOverride is { } broken ? broken(item) : item.FencingToken;
 
     private JsonLinesEventLogSink? EventLogFor(int index)
     {
-        if (!cluster.Options.RecordEventLogs)
+        if (!_cluster.Options.RecordEventLogs)
         {
             return null;
         }
 
         var writer = new StringWriter(CultureInfo.InvariantCulture);
-        cluster.EventLogs[$"{Slot}.g{Generation}.p{index}.jsonl"] = writer;
+        _cluster.EventLogs[$"{Slot}.g{Generation}.p{index}.jsonl"] = writer;
         return new JsonLinesEventLogSink(writer, leaveOpen: true);
     }
 
@@ -471,7 +471,7 @@ internal sealed class SimulatedMember : SimMember
         if (change.NewState == PartitionState.Acquired)
         {
             line += " owns " + ItemList(partitioner.AcquiredItems);
-            if (runLoopCancellation is null && Mode == RebalanceMode.Eager)
+            if (_runLoopCancellation is null && Mode == RebalanceMode.Eager)
             {
                 BeginWork(partitioner.OwnedItems);
             }
@@ -481,11 +481,11 @@ internal sealed class SimulatedMember : SimMember
             line += ": " + partitioner.FailureReason;
         }
 
-        cluster.Trace.Timeline(line);
-        if (runLoopCancellation is not null && change.NewState != PartitionState.Acquired && currentWork is { } work)
+        _cluster.Trace.Timeline(line);
+        if (_runLoopCancellation is not null && change.NewState != PartitionState.Acquired && _currentWork is { } work)
         {
-            currentWork = null;
-            cluster.Scheduler.Schedule(cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
+            _currentWork = null;
+            _cluster.Scheduler.Schedule(_cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax), () =>
             {
                 StopWork();
                 work.TrySetResult();
@@ -494,20 +494,20 @@ internal sealed class SimulatedMember : SimMember
 
         switch (change.NewState)
         {
-            case PartitionState.Release when runLoopCancellation is null:
-                var delay = cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax);
-                cluster.Scheduler.Schedule(delay, () => ReleaseIfStillAsked(partitioner), Process);
+            case PartitionState.Release when _runLoopCancellation is null:
+                var delay = _cluster.Random.Between(TimeSpan.Zero, ReleaseDelayMax);
+                _cluster.Scheduler.Schedule(delay, () => ReleaseIfStillAsked(partitioner), Process);
                 break;
             case PartitionState.Failure when !Leaving && IsMismatch(partitioner.FailureReason):
                 // A misconfigured deployment does not heal by restarting: the member stops, as its operator would have
                 // it until the configuration is fixed, and the rest of the party goes on without it.
                 StoppedByMismatch = true;
-                cluster.Trace.Timeline($"{Name} stops: its party is misconfigured");
-                cluster.Scheduler.Schedule(TimeSpan.Zero, () => StopForGood(partitioner), Process);
+                _cluster.Trace.Timeline($"{Name} stops: its party is misconfigured");
+                _cluster.Scheduler.Schedule(TimeSpan.Zero, () => StopForGood(partitioner), Process);
                 break;
             case PartitionState.Failure when !Leaving:
-                var recreate = cluster.Random.Between(TimeSpan.Zero, cluster.Scenario.MaxReactionTime);
-                cluster.Scheduler.Schedule(recreate, () => Recreate(partitioner), Process);
+                var recreate = _cluster.Random.Between(TimeSpan.Zero, _cluster.Scenario.MaxReactionTime);
+                _cluster.Scheduler.Schedule(recreate, () => Recreate(partitioner), Process);
                 break;
         }
     }
@@ -544,7 +544,7 @@ internal sealed class SimulatedMember : SimMember
         StopWork();
         _ = failed.DisposeAsync().AsTask();
         Session?.Close();
-        cluster.Trace.Timeline($"{Name} recreates its partitioner with a new session");
+        _cluster.Trace.Timeline($"{Name} recreates its partitioner with a new session");
         OpenSession();
     }
 

@@ -16,24 +16,24 @@ namespace Partitioner.Simulation.Running;
 /// </summary>
 public sealed class SimulatedParty
 {
-    private readonly SimRandom random;
-    private readonly SimProcess process;
-    private readonly VirtualTimeProvider clock;
-    private readonly List<(SetPartitioner Partitioner, SimulatedClientPort Session, string Prefix)> members = new();
-    private readonly ImmutableArray<string> items;
+    private readonly SimRandom _random;
+    private readonly SimProcess _process;
+    private readonly VirtualTimeProvider _clock;
+    private readonly List<(SetPartitioner Partitioner, SimulatedClientPort Session, string Prefix)> _members = new();
+    private readonly ImmutableArray<string> _items;
 
     /// <summary>Creates a server and one shared client session (kazoo's tests share one client), already connected.</summary>
     public SimulatedParty(ulong seed, int items, TimeSpan timeBoundary, TimeSpan? sessionTimeout = null, TimeSpan? latency = null)
     {
-        random = new SimRandom(seed);
-        this.items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToImmutableArray();
+        _random = new SimRandom(seed);
+        _items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToImmutableArray();
         TimeBoundary = timeBoundary;
         SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10);
-        Server = new InMemoryZooKeeper(Scheduler, random.Fork(), TimeSpan.FromSeconds(1));
+        Server = new InMemoryZooKeeper(Scheduler, _random.Fork(), TimeSpan.FromSeconds(1));
         var oneWay = latency ?? TimeSpan.FromMilliseconds(2);
-        Network = new SimNetwork(Scheduler, random.Fork(), Server, oneWay, oneWay);
-        process = new SimProcess(Scheduler, "client");
-        clock = new VirtualTimeProvider(Scheduler, process, 0);
+        Network = new SimNetwork(Scheduler, _random.Fork(), Server, oneWay, oneWay);
+        _process = new SimProcess(Scheduler, "client");
+        _clock = new VirtualTimeProvider(Scheduler, _process, 0);
         SharedSession = NewSession();
     }
 
@@ -58,7 +58,7 @@ public sealed class SimulatedParty
     /// <summary>Opens and connects a new session in the party's process.</summary>
     public SimulatedClientPort NewSession()
     {
-        var session = new SimulatedClientPort(Network, process, clock, SessionTimeout, WatchReconnectMode.FireDisconnected);
+        var session = new SimulatedClientPort(Network, _process, _clock, SessionTimeout, WatchReconnectMode.FireDisconnected);
         bool connected = false;
         session.Start(() => connected = true);
         if (!RunUntil(() => connected, TimeSpan.FromSeconds(5)))
@@ -73,27 +73,27 @@ public sealed class SimulatedParty
     public SetPartitioner Create(string identifier, SimulatedClientPort? session = null, Func<MemberState, Event, Decision>? decide = null)
     {
         session ??= SharedSession;
-        var prefix = random.NextHex32();
+        var prefix = _random.NextHex32();
         var options = new SetPartitionerOptions
         {
             Identifier = identifier,
             TimeBoundary = TimeBoundary,
             MaxReactionTime = TimeSpan.FromSeconds(1),
-            TimeProvider = clock,
+            TimeProvider = _clock,
             ContenderPrefix = prefix,
         };
         SetPartitioner? partitioner = null;
         Scheduler.RunNow(
             () => partitioner = decide is null
-                ? new SetPartitioner(session, SimCluster.PartyPath, items, options)
-                : new SetPartitioner(session, SimCluster.PartyPath, items, options, new DeciderFunctions(Decider.Start, decide)),
-            process);
-        members.Add((partitioner!, session, prefix));
+                ? new SetPartitioner(session, SimCluster.PartyPath, _items, options)
+                : new SetPartitioner(session, SimCluster.PartyPath, _items, options, new DeciderFunctions(Decider.Start, decide)),
+            _process);
+        _members.Add((partitioner!, session, prefix));
         return partitioner!;
     }
 
     /// <summary>Runs a user call (release, finish...) inside a step of the party's process, as a user's thread would.</summary>
-    public void Do(Action call) => Scheduler.RunNow(call, process);
+    public void Do(Action call) => Scheduler.RunNow(call, _process);
 
     /// <summary>Moves virtual time on by <paramref name="span"/>, checking after every step.</summary>
     public void RunFor(TimeSpan span) => RunUntil(() => false, span);
@@ -122,7 +122,7 @@ public sealed class SimulatedParty
     /// <summary>The checks of a <see cref="Simulator"/> run, over the partitioners created so far.</summary>
     public void Check()
     {
-        var owners = members
+        var owners = _members
             .Where(m => !SingleOwnerChecker.KilledByOperator(Server, m.Session.SessionId))
             .Select((m, i) => ($"{m.Partitioner.Config.Identifier}#{i}", m.Partitioner.AcquiredItems)).Where(o => o.AcquiredItems.Count > 0);
         if (SingleOwnerChecker.Check(owners) is { } twice)
@@ -130,7 +130,7 @@ public sealed class SimulatedParty
             throw new InvariantViolationException(new Violation(ViolationKind.SingleOwner, Scheduler.Now, twice));
         }
 
-        var claims = members
+        var claims = _members
             .Where(m => m.Partitioner.AcquiredItems.Count > 0)
             .Select(m => new LockClaim(m.Partitioner.Config.Identifier, m.Session.SessionId, m.Prefix, m.Partitioner.AcquiredItems,
                 m.Session.State == ClientState.Connected));

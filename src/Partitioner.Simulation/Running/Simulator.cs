@@ -59,40 +59,40 @@ public static class Simulator
 
     private sealed class SimulationRun
     {
-        private readonly SimCluster cluster;
-        private readonly FaultInjector faults;
-        private readonly StepChecker checks;
-        private TimeSpan? convergedAt;
-        private string? kazooExcuse;
-        private bool lookedAfterQuiet;
+        private readonly SimCluster _cluster;
+        private readonly FaultInjector _faults;
+        private readonly StepChecker _checks;
+        private TimeSpan? _convergedAt;
+        private string? _kazooExcuse;
+        private bool _lookedAfterQuiet;
 
         public SimulationRun(Scenario scenario, SimulationOptions options)
         {
-            cluster = new SimCluster(scenario, options);
-            cluster.Trace.UseClock(() => cluster.Scheduler.Now);
+            _cluster = new SimCluster(scenario, options);
+            _cluster.Trace.UseClock(() => _cluster.Scheduler.Now);
             if (options.KeepDetailLines)
             {
-                cluster.Trace.KeepDetail();
+                _cluster.Trace.KeepDetail();
             }
-            faults = new FaultInjector(cluster);
-            checks = new StepChecker(cluster);
+            _faults = new FaultInjector(_cluster);
+            _checks = new StepChecker(_cluster);
         }
 
         public SimulationResult Execute()
         {
-            var scenario = cluster.Scenario;
-            faults.ScheduleAll();
+            var scenario = _cluster.Scenario;
+            _faults.ScheduleAll();
             for (int i = 0; i < scenario.Members; i++)
             {
-                cluster.Scheduler.Schedule(TimeSpan.Zero, () => cluster.StartMember());
+                _cluster.Scheduler.Schedule(TimeSpan.Zero, () => _cluster.StartMember());
             }
 
             for (int i = 0; i < scenario.KazooMembers; i++)
             {
-                cluster.Scheduler.Schedule(TimeSpan.Zero, () => cluster.StartMember(kazoo: true));
+                _cluster.Scheduler.Schedule(TimeSpan.Zero, () => _cluster.StartMember(kazoo: true));
             }
 
-            var quiet = faults.QuietAt > scenario.FaultPhase ? faults.QuietAt : scenario.FaultPhase;
+            var quiet = _faults.QuietAt > scenario.FaultPhase ? _faults.QuietAt : scenario.FaultPhase;
             var deadline = quiet + scenario.LivenessBound;
             var violation = Loop(quiet, deadline);
             return Result(violation, quiet);
@@ -100,7 +100,7 @@ public static class Simulator
 
         private Violation? Loop(TimeSpan quiet, TimeSpan deadline)
         {
-            var scheduler = cluster.Scheduler;
+            var scheduler = _cluster.Scheduler;
             var until = deadline;
             while (true)
             {
@@ -119,40 +119,40 @@ public static class Simulator
                     return new Violation(ViolationKind.Crash, scheduler.Now, "the code under test left the simulation's thread: " + foreign);
                 }
 
-                if (scheduler.StepsRun > cluster.Options.StepsMax)
+                if (scheduler.StepsRun > _cluster.Options.StepsMax)
                 {
-                    return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {cluster.Options.StepsMax} steps: a runaway loop");
+                    return new Violation(ViolationKind.Crash, scheduler.Now, $"more than {_cluster.Options.StepsMax} steps: a runaway loop");
                 }
 
-                if ((checks.Check() ?? cluster.Store.Violation ?? cluster.HandOffs?.Violation) is { } found)
+                if ((_checks.Check() ?? _cluster.Store.Violation ?? _cluster.HandOffs?.Violation) is { } found)
                 {
                     return found;
                 }
 
                 // Convergence can only have changed when something the checks read moved (or at the first step past quiet).
-                if (convergedAt is null && scheduler.Now >= quiet && (checks.Moved || !lookedAfterQuiet))
+                if (_convergedAt is null && scheduler.Now >= quiet && (_checks.Moved || !_lookedAfterQuiet))
                 {
-                    lookedAfterQuiet = true;
+                    _lookedAfterQuiet = true;
                     if (Unconverged() is null)
                     {
-                        convergedAt = scheduler.Now;
-                        cluster.Trace.Timeline("converged: every present member is Acquired and the set is covered once");
-                        until = scheduler.Now + cluster.Options.SettleAfterConvergence;
+                        _convergedAt = scheduler.Now;
+                        _cluster.Trace.Timeline("converged: every present member is Acquired and the set is covered once");
+                        until = scheduler.Now + _cluster.Options.SettleAfterConvergence;
                     }
                 }
 
                 if (!stepped)
                 {
-                    if (convergedAt is null && (KazooBlock() ?? KazooLocklessClaims() ?? KazooAllocationsDead()) is { } blocked)
+                    if (_convergedAt is null && (KazooBlock() ?? KazooLocklessClaims() ?? KazooAllocationsDead()) is { } blocked)
                     {
-                        kazooExcuse = blocked;
-                        cluster.Trace.Timeline($"not converged, excused: {blocked}");
+                        _kazooExcuse = blocked;
+                        _cluster.Trace.Timeline($"not converged, excused: {blocked}");
                         return null;
                     }
 
-                    return convergedAt is null
+                    return _convergedAt is null
                         ? new Violation(ViolationKind.Liveness, scheduler.Now,
-                            $"not converged {cluster.Scenario.LivenessBound.TotalSeconds} s after the last fault ended at {quiet.TotalSeconds} s: {Unconverged()}")
+                            $"not converged {_cluster.Scenario.LivenessBound.TotalSeconds} s after the last fault ended at {quiet.TotalSeconds} s: {Unconverged()}")
                         : null;
                 }
             }
@@ -165,7 +165,7 @@ public static class Simulator
         /// </summary>
         private string? KazooBlock()
         {
-            if (!cluster.KazooStarted || cluster.Server.Find(SimCluster.PartyPath + "/locks") is not { } locks)
+            if (!_cluster.KazooStarted || _cluster.Server.Find(SimCluster.PartyPath + "/locks") is not { } locks)
             {
                 return null;
             }
@@ -176,7 +176,7 @@ public static class Simulator
 
         private string? KazooBlock(Model.ZNode locks, bool waitingBehindItself)
         {
-            foreach (var item in cluster.Items)
+            foreach (var item in _cluster.Items)
             {
                 if (locks.Child(item) is not { } folder)
                 {
@@ -199,7 +199,7 @@ public static class Simulator
                 }
 
                 long owner = folder.Child(lowest)!.EphemeralOwner;
-                var holder = cluster.Members.FirstOrDefault(m => m.IsKazoo && m.Present && m.Session?.SessionId == owner);
+                var holder = _cluster.Members.FirstOrDefault(m => m.IsKazoo && m.Present && m.Session?.SessionId == owner);
                 if (waitingBehindItself && folder.ChildNames.Count(n => folder.Child(n)!.EphemeralOwner == owner) < 2)
                 {
                     continue;
@@ -223,12 +223,12 @@ public static class Simulator
         /// </summary>
         private string? KazooLocklessClaims()
         {
-            if (!cluster.KazooStarted)
+            if (!_cluster.KazooStarted)
             {
                 return null;
             }
 
-            var lockless = cluster.Present.OfType<KazooMember>().Where(m => !m.NotAwaited && m.Lockless.Count > 0).ToArray();
+            var lockless = _cluster.Present.OfType<KazooMember>().Where(m => !m.NotAwaited && m.Lockless.Count > 0).ToArray();
             if (lockless.Length == 0 || Unconverged(withLockless: true) is not null)
             {
                 return null;
@@ -246,8 +246,8 @@ public static class Simulator
         /// </summary>
         private string? KazooAllocationsDead()
         {
-            var present = cluster.Present.ToArray();
-            if (!cluster.KazooStarted || present.Length == 0 || !present.All(m => m is KazooMember && m.NotAwaited))
+            var present = _cluster.Present.ToArray();
+            if (!_cluster.KazooStarted || present.Length == 0 || !present.All(m => m is KazooMember && m.NotAwaited))
             {
                 return null;
             }
@@ -258,24 +258,24 @@ public static class Simulator
         private string? Unconverged(bool withLockless = false)
         {
             // A kazoo member whose allocation died (its identifier missing from the party) waits forever: not awaited.
-            var members = cluster.Present.Where(m => !m.NotAwaited).ToArray();
+            var members = _cluster.Present.Where(m => !m.NotAwaited).ToArray();
 
             // In a mixed party whose members of one mode have all left, the others may have stopped on the mismatch
             // before: nothing is left to converge, as a deployment whose operator took it down.
-            if (members.Length == 0 && cluster.Present.Any(m => m is SimulatedMember { StoppedByMismatch: true }))
+            if (members.Length == 0 && _cluster.Present.Any(m => m is SimulatedMember { StoppedByMismatch: true }))
             {
                 return null;
             }
 
             // A claim on a lock an operator deleted does not count where another member holds the item for real.
-            var ownedElsewhere = cluster.OperatorHits.Count == 0
+            var ownedElsewhere = _cluster.OperatorHits.Count == 0
                 ? null
-                : members.SelectMany(m => m.Owned.Where(i => !cluster.IsOperatorStale(m, i))).ToHashSet(StringComparer.Ordinal);
+                : members.SelectMany(m => m.Owned.Where(i => !_cluster.IsOperatorStale(m, i))).ToHashSet(StringComparer.Ordinal);
             var present = members
                 .Select(m => ($"{m.Name} ({m.Describe()})", Acquired: m.IsAcquired,
-                    WithLockless(m, ownedElsewhere is null ? m.Owned : (IReadOnlyList<string>)m.Owned.Where(i => !cluster.IsOperatorStale(m, i) || !ownedElsewhere.Contains(i)).ToArray())))
+                    WithLockless(m, ownedElsewhere is null ? m.Owned : (IReadOnlyList<string>)m.Owned.Where(i => !_cluster.IsOperatorStale(m, i) || !ownedElsewhere.Contains(i)).ToArray())))
                 .ToArray();
-            return LivenessChecker.Converged(cluster.Items, present) ?? Unsettled(members);
+            return LivenessChecker.Converged(_cluster.Items, present) ?? Unsettled(members);
 
             IReadOnlyList<string> WithLockless(SimMember m, IReadOnlyList<string> owned) =>
                 withLockless && m is KazooMember { Lockless: { Count: > 0 } extra } ? [.. owned, .. extra] : owned;
@@ -287,14 +287,14 @@ public static class Simulator
         /// </summary>
         private string? Unsettled(SimMember[] members)
         {
-            if (cluster.HandOffs is not { } handOffs)
+            if (_cluster.HandOffs is not { } handOffs)
             {
                 return null;
             }
 
             // In a mixed party no cooperative member may go on beside an eager or kazoo member: it must have found the
             // mismatch and stopped (and is then not awaited).
-            if (cluster.Scenario.Rebalance == PartyRebalance.Mixed
+            if (_cluster.Scenario.Rebalance == PartyRebalance.Mixed
                 && members.FirstOrDefault(m => m is SimulatedMember { Mode: RebalanceMode.Cooperative }) is { } cooperative
                 && members.FirstOrDefault(m => m is KazooMember or SimulatedMember { Mode: RebalanceMode.Eager }) is { } eager)
             {
@@ -316,7 +316,7 @@ public static class Simulator
         {
             if (violation is not null)
             {
-                cluster.Trace.Timeline($"VIOLATION {violation.Kind}: {violation.Message.Split('\n')[0]}");
+                _cluster.Trace.Timeline($"VIOLATION {violation.Kind}: {violation.Message.Split('\n')[0]}");
             }
 
             var outcome = violation switch
@@ -328,29 +328,29 @@ public static class Simulator
             };
             return new SimulationResult
             {
-                Scenario = cluster.Scenario,
+                Scenario = _cluster.Scenario,
                 Outcome = outcome,
                 Violation = violation,
-                TraceHash = cluster.Trace.Hash(),
-                Timeline = cluster.Trace.TimelineLines.ToImmutableArray(),
-                Steps = cluster.Scheduler.StepsRun,
-                SimulatedTime = cluster.Scheduler.Now,
+                TraceHash = _cluster.Trace.Hash(),
+                Timeline = _cluster.Trace.TimelineLines.ToImmutableArray(),
+                Steps = _cluster.Scheduler.StepsRun,
+                SimulatedTime = _cluster.Scheduler.Now,
                 QuietAt = quiet,
-                ConvergedAt = convergedAt,
-                OperatorOverlaps = cluster.OperatorOverlaps,
-                StoreWritesAccepted = cluster.Store.Accepted,
-                StoreWritesRefused = cluster.Store.Refused,
-                WorkOverlaps = cluster.Store.WorkOverlaps,
-                WorkOverlapLongest = cluster.Store.WorkOverlapLongest,
-                OperatorLockExemptions = cluster.OperatorLockExemptions,
-                TransientReplies = cluster.Transients.Injected,
-                KazooOverlaps = cluster.KazooOverlaps,
-                KazooLivenessExcuse = kazooExcuse,
-                ItemsAssigned = cluster.HandOffs?.Assigned ?? 0,
-                ItemsRevoked = cluster.HandOffs?.Revoked ?? 0,
-                ItemsLost = cluster.HandOffs?.Lost ?? 0,
-                DetailLines = cluster.Trace.DetailLines.ToImmutableArray(),
-                EventLogs = cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
+                ConvergedAt = _convergedAt,
+                OperatorOverlaps = _cluster.OperatorOverlaps,
+                StoreWritesAccepted = _cluster.Store.Accepted,
+                StoreWritesRefused = _cluster.Store.Refused,
+                WorkOverlaps = _cluster.Store.WorkOverlaps,
+                WorkOverlapLongest = _cluster.Store.WorkOverlapLongest,
+                OperatorLockExemptions = _cluster.OperatorLockExemptions,
+                TransientReplies = _cluster.Transients.Injected,
+                KazooOverlaps = _cluster.KazooOverlaps,
+                KazooLivenessExcuse = _kazooExcuse,
+                ItemsAssigned = _cluster.HandOffs?.Assigned ?? 0,
+                ItemsRevoked = _cluster.HandOffs?.Revoked ?? 0,
+                ItemsLost = _cluster.HandOffs?.Lost ?? 0,
+                DetailLines = _cluster.Trace.DetailLines.ToImmutableArray(),
+                EventLogs = _cluster.EventLogs.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal),
             };
         }
     }

@@ -7,14 +7,14 @@ namespace Partitioner.Simulation.Scheduling;
 /// </summary>
 public sealed class SimProcess
 {
-    private readonly SimScheduler scheduler;
-    private readonly List<ScheduledAction> deferred = new();
-    private readonly List<Action> resumeHooks = new();
+    private readonly SimScheduler _scheduler;
+    private readonly List<ScheduledAction> _deferred = new();
+    private readonly List<Action> _resumeHooks = new();
 
     /// <summary>Creates a running process.</summary>
     public SimProcess(SimScheduler scheduler, string name)
     {
-        this.scheduler = scheduler;
+        _scheduler = scheduler;
         Name = name;
         Context = new SimSynchronizationContext(scheduler, this);
     }
@@ -35,7 +35,7 @@ public sealed class SimProcess
     /// Registers an action that runs first on resume, before anything deferred: the ZooKeeper client
     /// checks its read timeout before it reads buffered input, as the Java client's send loop does.
     /// </summary>
-    public void OnResume(Action hook) => resumeHooks.Add(hook);
+    public void OnResume(Action hook) => _resumeHooks.Add(hook);
 
     /// <summary>Stops the process; nothing it owns runs until <see cref="Resume"/>.</summary>
     public void Pause() => Paused = !Crashed;
@@ -68,18 +68,18 @@ public sealed class SimProcess
         }
 
         Paused = false;
-        foreach (var hook in resumeHooks)
+        foreach (var hook in _resumeHooks)
         {
             hook();
         }
 
-        var overdue = deferred.ToArray();
-        deferred.Clear();
+        var overdue = _deferred.ToArray();
+        _deferred.Clear();
         foreach (var action in overdue)
         {
             if (!action.Cancelled)
             {
-                scheduler.Schedule(TimeSpan.Zero, action.Run, this);
+                _scheduler.Schedule(TimeSpan.Zero, action.Run, this);
             }
         }
     }
@@ -89,7 +89,7 @@ public sealed class SimProcess
     {
         Crashed = true;
         Paused = false;
-        deferred.Clear();
+        _deferred.Clear();
     }
 
     /// <summary>Decides whether a due action may run now; defers it while paused, drops it once crashed.</summary>
@@ -102,7 +102,7 @@ public sealed class SimProcess
 
         if (Paused)
         {
-            deferred.Add(action);
+            _deferred.Add(action);
             return false;
         }
 

@@ -39,14 +39,14 @@ public sealed class SimScheduler
     /// <summary>A bound on queued actions; more means a runaway loop in the model or the code under test.</summary>
     public const int QueuedActionsMax = 1_000_000;
 
-    private readonly PriorityQueue<ScheduledAction, (long Due, long Sequence)> queue = new();
-    private readonly SimSynchronizationContext sharedContext;
-    private readonly int threadId = Environment.CurrentManagedThreadId;
-    private long nextSequence;
-    private string? foreignThreadError;
+    private readonly PriorityQueue<ScheduledAction, (long Due, long Sequence)> _queue = new();
+    private readonly SimSynchronizationContext _sharedContext;
+    private readonly int _threadId = Environment.CurrentManagedThreadId;
+    private long _nextSequence;
+    private string? _foreignThreadError;
 
     /// <summary>Creates a scheduler at virtual time zero, owned by the calling thread.</summary>
-    public SimScheduler() => sharedContext = new SimSynchronizationContext(this, null);
+    public SimScheduler() => _sharedContext = new SimSynchronizationContext(this, null);
 
     /// <summary>Virtual time since the start of the run, in ticks.</summary>
     public long NowTicks { get; private set; }
@@ -58,10 +58,10 @@ public sealed class SimScheduler
     public long StepsRun { get; private set; }
 
     /// <summary>Set when code tried to schedule from another thread: the run is no longer single-threaded.</summary>
-    public string? ForeignThreadError => Volatile.Read(ref foreignThreadError);
+    public string? ForeignThreadError => Volatile.Read(ref _foreignThreadError);
 
     /// <summary>How many actions wait in the queue, cancelled ones included.</summary>
-    public int Queued => queue.Count;
+    public int Queued => _queue.Count;
 
     /// <summary>Schedules <paramref name="run"/> after <paramref name="delay"/> (zero: after everything already due now).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
@@ -84,29 +84,29 @@ public sealed class SimScheduler
         // continuation in the code under test) would make the run unrepeatable. Throwing on that thread
         // would crash the process unobserved, so the call is dropped and recorded; the run loop reads
         // the record and ends the run as a crash.
-        if (Environment.CurrentManagedThreadId != threadId)
+        if (Environment.CurrentManagedThreadId != _threadId)
         {
-            var error = $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {threadId}: {Environment.StackTrace}";
-            Interlocked.CompareExchange(ref foreignThreadError, error, null);
+            var error = $"scheduled from thread {Environment.CurrentManagedThreadId}, not the simulation's thread {_threadId}: {Environment.StackTrace}";
+            Interlocked.CompareExchange(ref _foreignThreadError, error, null);
             var dropped = new ScheduledAction(NowTicks, -1, owner, run);
             dropped.Cancel();
             return dropped;
         }
 
-        if (queue.Count >= QueuedActionsMax)
+        if (_queue.Count >= QueuedActionsMax)
         {
             throw new InvalidOperationException($"more than {QueuedActionsMax} queued actions: a runaway loop");
         }
 
-        var action = new ScheduledAction(Math.Max(dueTicks, NowTicks), nextSequence++, owner, run);
-        queue.Enqueue(action, (action.DueTicks, action.Sequence));
+        var action = new ScheduledAction(Math.Max(dueTicks, NowTicks), _nextSequence++, owner, run);
+        _queue.Enqueue(action, (action.DueTicks, action.Sequence));
         return action;
     }
 
     /// <summary>Runs <paramref name="action"/> now, outside the queue, under the context of <paramref name="owner"/>.</summary>
     public void RunNow(Action action, SimProcess? owner)
     {
-        SynchronizationContext.SetSynchronizationContext(owner?.Context ?? sharedContext);
+        SynchronizationContext.SetSynchronizationContext(owner?.Context ?? _sharedContext);
         action();
     }
 
@@ -116,14 +116,14 @@ public sealed class SimScheduler
     /// </summary>
     public bool Step(long untilTicks)
     {
-        while (queue.TryPeek(out var next, out var key))
+        while (_queue.TryPeek(out var next, out var key))
         {
             if (key.Due > untilTicks)
             {
                 break;
             }
 
-            queue.Dequeue();
+            _queue.Dequeue();
             if (next.Cancelled)
             {
                 continue;
@@ -142,7 +142,7 @@ public sealed class SimScheduler
             }
 
             StepsRun++;
-            SynchronizationContext.SetSynchronizationContext(next.Owner?.Context ?? sharedContext);
+            SynchronizationContext.SetSynchronizationContext(next.Owner?.Context ?? _sharedContext);
             next.Run();
             return true;
         }

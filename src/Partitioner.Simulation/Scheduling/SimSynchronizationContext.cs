@@ -8,21 +8,21 @@ namespace Partitioner.Simulation.Scheduling;
 /// </summary>
 public sealed class SimSynchronizationContext : SynchronizationContext
 {
-    private readonly SimScheduler scheduler;
-    private readonly SimProcess? process;
+    private readonly SimScheduler _scheduler;
+    private readonly SimProcess? _process;
 
     /// <summary>Creates the context of <paramref name="process"/> (null: the server and network).</summary>
     public SimSynchronizationContext(SimScheduler scheduler, SimProcess? process)
     {
-        this.scheduler = scheduler;
-        this.process = process;
+        _scheduler = scheduler;
+        _process = process;
     }
 
     /// <inheritdoc />
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        scheduler.Schedule(TimeSpan.Zero, () => d(state), process);
+        _scheduler.Schedule(TimeSpan.Zero, () => d(state), _process);
     }
 
     /// <inheritdoc />

@@ -14,9 +14,9 @@ public sealed class VirtualTimeProvider : TimeProvider
     /// <summary>Below this many ticks a product with a million (or with a drift under half a million) fits in 64 bits, with room for the rounding term.</summary>
     private const long ProductSafeTicksMax = (long.MaxValue / 1_000_000) - 1_000_000;
 
-    private readonly SimScheduler scheduler;
-    private readonly SimProcess? process;
-    private readonly long timestampOffset;
+    private readonly SimScheduler _scheduler;
+    private readonly SimProcess? _process;
+    private readonly long _timestampOffset;
 
     /// <summary>Creates a clock for <paramref name="process"/> (null: the clock of the server and network).</summary>
     /// <param name="scheduler">The scheduler whose virtual time the clock follows.</param>
@@ -31,9 +31,9 @@ public sealed class VirtualTimeProvider : TimeProvider
             throw new ArgumentOutOfRangeException(nameof(driftPpm), driftPpm, "must be within ±500,000 parts per million");
         }
 
-        this.scheduler = scheduler;
-        this.process = process;
-        this.timestampOffset = timestampOffset;
+        _scheduler = scheduler;
+        _process = process;
+        _timestampOffset = timestampOffset;
         DriftPpm = driftPpm;
     }
 
@@ -79,16 +79,16 @@ public sealed class VirtualTimeProvider : TimeProvider
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     /// <inheritdoc />
-    public override DateTimeOffset GetUtcNow() => Epoch + TimeSpan.FromTicks(Local(scheduler.NowTicks));
+    public override DateTimeOffset GetUtcNow() => Epoch + TimeSpan.FromTicks(Local(_scheduler.NowTicks));
 
     /// <inheritdoc />
-    public override long GetTimestamp() => timestampOffset + Local(scheduler.NowTicks);
+    public override long GetTimestamp() => _timestampOffset + Local(_scheduler.NowTicks);
 
     /// <inheritdoc />
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        var timer = new SimTimer(this, scheduler, process, callback, state);
+        var timer = new SimTimer(this, _scheduler, _process, callback, state);
         timer.Change(dueTime, period);
         return timer;
     }
@@ -96,50 +96,50 @@ public sealed class VirtualTimeProvider : TimeProvider
     /// <summary>A timer whose callback is a scheduled action.</summary>
     private sealed class SimTimer : ITimer
     {
-        private readonly VirtualTimeProvider clock;
-        private readonly SimScheduler scheduler;
-        private readonly SimProcess? process;
-        private readonly TimerCallback callback;
-        private readonly object? state;
-        private ScheduledAction? pending;
-        private TimeSpan period = Timeout.InfiniteTimeSpan;
-        private bool disposed;
+        private readonly VirtualTimeProvider _clock;
+        private readonly SimScheduler _scheduler;
+        private readonly SimProcess? _process;
+        private readonly TimerCallback _callback;
+        private readonly object? _state;
+        private ScheduledAction? _pending;
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+        private bool _disposed;
 
         public SimTimer(VirtualTimeProvider clock, SimScheduler scheduler, SimProcess? process, TimerCallback callback, object? state)
         {
-            this.clock = clock;
-            this.scheduler = scheduler;
-            this.process = process;
-            this.callback = callback;
-            this.state = state;
+            _clock = clock;
+            _scheduler = scheduler;
+            _process = process;
+            _callback = callback;
+            _state = state;
         }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            if (disposed)
+            if (_disposed)
             {
                 return false;
             }
 
-            pending?.Cancel();
-            pending = null;
-            this.period = period;
+            _pending?.Cancel();
+            _pending = null;
+            _period = period;
             if (dueTime != Timeout.InfiniteTimeSpan)
             {
-                pending = scheduler.Schedule(TrueDelay(dueTime), Fire, process);
+                _pending = _scheduler.Schedule(TrueDelay(dueTime), Fire, _process);
             }
 
             return true;
         }
 
         /// <summary>The true delay of a timer set for <paramref name="local"/> by this clock, late while the fault lasts.</summary>
-        private TimeSpan TrueDelay(TimeSpan local) => clock.ToTrue(local) + (clock.Lateness?.Invoke() ?? TimeSpan.Zero);
+        private TimeSpan TrueDelay(TimeSpan local) => _clock.ToTrue(local) + (_clock.Lateness?.Invoke() ?? TimeSpan.Zero);
 
         public void Dispose()
         {
-            disposed = true;
-            pending?.Cancel();
-            pending = null;
+            _disposed = true;
+            _pending?.Cancel();
+            _pending = null;
         }
 
         public ValueTask DisposeAsync()
@@ -150,19 +150,19 @@ public sealed class VirtualTimeProvider : TimeProvider
 
         private void Fire()
         {
-            pending = null;
-            if (disposed)
+            _pending = null;
+            if (_disposed)
             {
                 return;
             }
 
             // A zero period would spin forever at one instant; the BCL treats it as "no repeat" too.
-            if (period != Timeout.InfiniteTimeSpan && period > TimeSpan.Zero)
+            if (_period != Timeout.InfiniteTimeSpan && _period > TimeSpan.Zero)
             {
-                pending = scheduler.Schedule(TrueDelay(period), Fire, process);
+                _pending = _scheduler.Schedule(TrueDelay(_period), Fire, _process);
             }
 
-            callback(state);
+            _callback(_state);
         }
     }
 }

@@ -12,7 +12,7 @@ namespace Partitioner.Tests.Core.Deciding;
 /// </summary>
 internal sealed class CooperativeParty
 {
-    private readonly Dictionary<TestMember, (ImmutableArray<OwnedItem> Owned, int Commands)> before = [];
+    private readonly Dictionary<TestMember, (ImmutableArray<OwnedItem> Owned, int Commands)> _before = [];
 
     public CooperativeParty()
     {
@@ -30,7 +30,7 @@ internal sealed class CooperativeParty
     public TestMember Join(string identifier, IEnumerable<string> items, int batchSize = 250)
     {
         var member = Cluster.Join(Config(identifier, items, batchSize));
-        before[member] = (member.State.OwnedItems, member.Commands.Count);
+        _before[member] = (member.State.OwnedItems, member.Commands.Count);
         return member;
     }
 
@@ -110,9 +110,9 @@ internal sealed class CooperativeParty
     private void Check(TestMember member)
     {
         var state = member.State;
-        var (previous, commandsBefore) = before.GetValueOrDefault(member, ([], 0));
+        var (previous, commandsBefore) = _before.GetValueOrDefault(member, ([], 0));
         var stopped = member.Commands.Skip(commandsBefore).OfType<StopItemWork>().Select(s => s.Item).ToHashSet(StringComparer.Ordinal);
-        before[member] = (state.OwnedItems, member.Commands.Count);
+        _before[member] = (state.OwnedItems, member.Commands.Count);
 
         if (state.PartitionState == PartitionState.Acquired)
         {

@@ -384,7 +384,7 @@ public static class FreePort
     private static readonly HashSet<int> Given = [];
 
     // Each test process starts at its own place in the range, so that two runs on one machine rarely meet.
-    private static int _next = Environment.ProcessId * 97 % RangeLength;
+    private static int NextOffset = Environment.ProcessId * 97 % RangeLength;
 
     /// <summary>A port nothing listens on now and that this run has not handed out before.</summary>
     public static int Next()
@@ -393,7 +393,7 @@ public static class FreePort
         {
             for (int tries = 0; tries < RangeLength; tries++)
             {
-                int port = RangeStart + (_next++ % RangeLength);
+                int port = RangeStart + (NextOffset++ % RangeLength);
                 if (!Given.Contains(port) && IsFree(port) && Claim(port))
                 {
                     Given.Add(port);

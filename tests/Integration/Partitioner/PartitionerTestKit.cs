@@ -16,14 +16,14 @@ internal static class PartitionerTestKit
     public static readonly TimeSpan TimeBoundary = TimeSpan.FromMilliseconds(200);
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-    private static int _prefixes;
+    private static int Prefixes;
 
     /// <summary>The items kazoo's tests use, <c>range(size)</c>, as their lock node names.</summary>
     public static ImmutableArray<string> Range(int size) =>
         [.. Enumerable.Range(0, size).Select(i => i.ToString(CultureInfo.InvariantCulture))];
 
     /// <summary>A fresh contender prefix: 32 lowercase hex digits, unique in the run, so tests can tell whose lock node is whose.</summary>
-    public static string NextPrefix() => Interlocked.Increment(ref _prefixes).ToString("x32", CultureInfo.InvariantCulture);
+    public static string NextPrefix() => Interlocked.Increment(ref Prefixes).ToString("x32", CultureInfo.InvariantCulture);
 
     public static Task<ZooKeeperClient> Connect(string connectString, TimeSpan? sessionTimeout = null, params AuthInfo[] auth)
     {

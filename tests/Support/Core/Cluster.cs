@@ -34,7 +34,7 @@ internal sealed class TestMember(long session, MemberState state)
 internal sealed class Cluster
 {
     private const int StepsMax = 100_000;
-    private long nextSession = 1;
+    private long _nextSession = 1;
 
     public ScriptedZooKeeper Zk { get; } = new();
 
@@ -46,7 +46,7 @@ internal sealed class Cluster
     public TestMember Join(PartitionerConfig config)
     {
         var start = Decider.Start(config);
-        var member = new TestMember(nextSession++, start.State);
+        var member = new TestMember(_nextSession++, start.State);
         Members.Add(member);
         Run(member, start.Commands);
         return member;

@@ -16,11 +16,11 @@ internal sealed class ScriptedZooKeeper
 {
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly InMemoryZooKeeper server = new(new SimScheduler(), new SimRandom(1), tickTime: TimeSpan.FromSeconds(1));
-    private readonly Dictionary<long, Session> sessions = [];
-    private readonly Dictionary<long, Queue<Event>> inboxes = [];
-    private readonly HashSet<long> disconnected = [];
-    private readonly List<Fault> faults = [];
+    private readonly InMemoryZooKeeper _server = new(new SimScheduler(), new SimRandom(1), tickTime: TimeSpan.FromSeconds(1));
+    private readonly Dictionary<long, Session> _sessions = [];
+    private readonly Dictionary<long, Queue<Event>> _inboxes = [];
+    private readonly HashSet<long> _disconnected = [];
+    private readonly List<Fault> _faults = [];
 
     /// <summary>
     /// When true, a create inside a multi comes back with its creation zxid, as a create2 result would; ZooKeeper 3.8
@@ -29,7 +29,7 @@ internal sealed class ScriptedZooKeeper
     public bool StatsInMultiResults { get; set; }
 
     /// <summary>The creation zxid of the node at <paramref name="path"/>.</summary>
-    public long CreatedZxidOf(string path) => server.Find(path)?.Czxid ?? throw new KeyNotFoundException(path);
+    public long CreatedZxidOf(string path) => _server.Find(path)?.Czxid ?? throw new KeyNotFoundException(path);
 
     /// <summary>Every command executed, per session, in order.</summary>
     public List<(long Session, Command Command)> Log { get; } = [];
@@ -44,19 +44,19 @@ internal sealed class ScriptedZooKeeper
 
     public Queue<Event> Inbox(long session)
     {
-        if (!inboxes.TryGetValue(session, out var inbox))
+        if (!_inboxes.TryGetValue(session, out var inbox))
         {
             inbox = new Queue<Event>();
-            inboxes[session] = inbox;
+            _inboxes[session] = inbox;
         }
 
         return inbox;
     }
 
-    public bool Exists(string path) => server.Find(path) is not null;
+    public bool Exists(string path) => _server.Find(path) is not null;
 
     /// <summary>The children's names in code-point order, or none when the node does not exist.</summary>
-    public ImmutableArray<string> ChildrenOf(string path) => server.Find(path) is { } node ? [.. node.ChildNames] : [];
+    public ImmutableArray<string> ChildrenOf(string path) => _server.Find(path) is { } node ? [.. node.ChildNames] : [];
 
     /// <summary>Creates a node as another client would (for example a peer's lock node or a Python member).</summary>
     public string CreateAs(long session, string path, NodeKind kind) => CreateAs(session, path, kind, []);
@@ -66,18 +66,18 @@ internal sealed class ScriptedZooKeeper
         Apply(session, [new CreateOp(path, data, kind, PartyAcl.OpenUnsafe.Node)], out _).Single().CreatedPath!;
 
     /// <summary>The data of the node at <paramref name="path"/>.</summary>
-    public byte[] DataOf(string path) => server.Find(path) is { } node ? node.Data.ToArray() : throw new KeyNotFoundException(path);
+    public byte[] DataOf(string path) => _server.Find(path) is { } node ? node.Data.ToArray() : throw new KeyNotFoundException(path);
 
     public void DeleteAs(long session, string path) => Apply(session, [new DeleteOp(path)], out _);
 
     /// <summary>The next command for which <paramref name="match"/> holds fails with <paramref name="error"/>; applied first when <paramref name="applied"/>.</summary>
     public void FailNext(Func<Command, bool> match, ZooKeeperError error, bool applied = false) =>
-        faults.Add(new Fault(match, error, applied));
+        _faults.Add(new Fault(match, error, applied));
 
     /// <summary>The session's connection is down: its commands fail with ConnectionLoss and are not applied.</summary>
-    public void Disconnect(long session) => disconnected.Add(session);
+    public void Disconnect(long session) => _disconnected.Add(session);
 
-    public void Reconnect(long session) => disconnected.Remove(session);
+    public void Reconnect(long session) => _disconnected.Remove(session);
 
     /// <summary>
     /// Ends a session: its ephemeral nodes go, firing watches, and its watches with it. The session number then stands
@@ -86,17 +86,17 @@ internal sealed class ScriptedZooKeeper
     public void Expire(long session)
     {
         var ended = SessionOf(session);
-        server.ExpireSession(ended.Id, forced: false);
+        _server.ExpireSession(ended.Id, forced: false);
         ended.Watches.Clear();
-        sessions.Remove(session);
+        _sessions.Remove(session);
     }
 
     public void Execute(long session, ZooKeeperCommand command)
     {
         Log.Add((session, command));
         var inbox = Inbox(session);
-        int fault = faults.FindIndex(f => f.Match(command));
-        if (disconnected.Contains(session))
+        int fault = _faults.FindIndex(f => f.Match(command));
+        if (_disconnected.Contains(session))
         {
             inbox.Enqueue(Failed(command, ZooKeeperError.ConnectionLoss));
             return;
@@ -104,8 +104,8 @@ internal sealed class ScriptedZooKeeper
 
         if (fault >= 0)
         {
-            var f = faults[fault];
-            faults.RemoveAt(fault);
+            var f = _faults[fault];
+            _faults.RemoveAt(fault);
             if (f.Applied)
             {
                 _ = Run(session, command);
@@ -149,11 +149,11 @@ internal sealed class ScriptedZooKeeper
             case MultiGetChildren reads:
                 return new MultiReadCompleted(reads.OpId, ZooKeeperError.Ok, [.. reads.Paths.Select(Read)]);
             case MultiGetStat stats:
-                return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => server.Find(p) is { } node
+                return new StatsCompleted(stats.OpId, ZooKeeperError.Ok, [.. stats.Paths.Select(p => _server.Find(p) is { } node
                     ? new StatResult(ZooKeeperError.Ok, node.Czxid)
                     : new StatResult(ZooKeeperError.NoNode, 0))]);
             case MultiGetData data:
-                return new DataCompleted(data.OpId, ZooKeeperError.Ok, [.. data.Paths.Select(p => server.Find(p) is { } node
+                return new DataCompleted(data.OpId, ZooKeeperError.Ok, [.. data.Paths.Select(p => _server.Find(p) is { } node
                     ? new DataResult(ZooKeeperError.Ok, [.. node.Data])
                     : new DataResult(ZooKeeperError.NoNode, []))]);
             default:
@@ -167,20 +167,20 @@ internal sealed class ScriptedZooKeeper
     /// <summary>Applies the ops atomically: all or none, with per-op results as ZooKeeper reports them.</summary>
     private ImmutableArray<WriteResult> Apply(long session, ImmutableArray<WriteOp> ops, out ZooKeeperError error)
     {
-        var (code, results) = server.Multi(SessionOf(session).Id, ops);
+        var (code, results) = _server.Multi(SessionOf(session).Id, ops);
         error = code;
-        long zxid = server.LastZxid;
+        long zxid = _server.LastZxid;
         return StatsInMultiResults && code == ZooKeeperError.Ok ? [.. results.Select(r => r.CreatedPath is not null ? r with { CreatedZxid = zxid } : r)] : results;
     }
 
     /// <summary>The server's session for a test's session number, created when first used.</summary>
     private Session SessionOf(long session)
     {
-        if (!sessions.TryGetValue(session, out var found))
+        if (!_sessions.TryGetValue(session, out var found))
         {
             found = new Session(this, session);
-            found.Id = server.Connect(0, SessionTimeout, found)!.Id;
-            sessions.Add(session, found);
+            found.Id = _server.Connect(0, SessionTimeout, found)!.Id;
+            _sessions.Add(session, found);
         }
 
         return found;
@@ -213,11 +213,11 @@ internal sealed class ScriptedZooKeeper
             Watches.Add((path, children, opId));
             if (children)
             {
-                zooKeeper.server.GetChildren(Id, path, watch: true);
+                zooKeeper._server.GetChildren(Id, path, watch: true);
             }
             else
             {
-                zooKeeper.server.Exists(Id, path, watch: true);
+                zooKeeper._server.Exists(Id, path, watch: true);
             }
         }
 
