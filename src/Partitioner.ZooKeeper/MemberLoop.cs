@@ -60,6 +60,7 @@ internal sealed class MemberLoop
     private readonly string _identifier;
     private readonly MemberTelemetry _telemetry;
     private readonly string _syncPath;
+    private readonly bool _decidesOnThreadPool;
     private IEventLogSink? _sink;
     private ITimer? _syncTimer;
     private MemberState _state;
@@ -92,6 +93,7 @@ internal sealed class MemberLoop
         _stopItemWork = stopItemWork;
         _identifier = config.Identifier;
         _syncPath = config.Path;
+        _decidesOnThreadPool = port.Callbacks == PortCallbacks.DecideOnThreadPool;
         _state = MemberState.Unstarted(config);
         Confirmation = new LeaderConfirmation(time, serverTickTime);
     }
@@ -347,7 +349,7 @@ internal sealed class MemberLoop
     }
 
     /// <summary>Posts an answer, a watch or a session change from the port, on the thread where the port's callbacks may decide.</summary>
-    private void PostFromPort(Event @event) => Post(@event, onThreadPool: _port.Callbacks == PortCallbacks.DecideOnThreadPool);
+    private void PostFromPort(Event @event) => Post(@event, onThreadPool: _decidesOnThreadPool);
 
     /// <summary>
     /// The sink of one request: the port answers it here, once. Every answer of a server pins when the request reached

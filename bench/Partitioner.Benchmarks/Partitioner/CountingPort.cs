@@ -61,16 +61,13 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
                 Interlocked.Increment(ref _multis);
                 break;
             case MultiGetChildren c:
-                Count(c.Paths.Length);
-                Interlocked.Increment(ref _multiReads);
+                CountRead(c.Paths.Length);
                 break;
             case MultiGetStat c:
-                Count(c.Paths.Length);
-                Interlocked.Increment(ref _multiReads);
+                CountRead(c.Paths.Length);
                 break;
             case MultiGetData c:
-                Count(c.Paths.Length);
-                Interlocked.Increment(ref _multiReads);
+                CountRead(c.Paths.Length);
                 break;
             default:
                 Count(1);
@@ -78,6 +75,12 @@ internal sealed class CountingPort(IZooKeeperPort inner) : IZooKeeperPort
         }
 
         inner.Send(request, sink);
+    }
+
+    private void CountRead(int reads)
+    {
+        Count(reads);
+        Interlocked.Increment(ref _multiReads);
     }
 
     private void Count(int operations)
